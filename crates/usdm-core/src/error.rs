@@ -1,0 +1,285 @@
+//! Every way an operation can be refused. Each variant carries what the caller needs to fix the
+//! request: the headroom left, the amount required, the stale feed and its age.
+//!
+//! A refused operation leaves the protocol state exactly as it was.
+
+use crate::ids::{Account, Symbol};
+use crate::math::DecimalError;
+use crate::time::BlockTime;
+use crate::units::{Quantity, Ratio, Usd};
+
+/// Why the protocol refused an operation or an input.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    // ---- input -------------------------------------------------------------------------
+    /// A number could not be parsed.
+    #[error("bad number: {0}")]
+    BadNumber(#[from] DecimalError),
+    /// A computation exceeded the representable range; nothing was changed.
+    #[error("arithmetic overflow computing {0}")]
+    Overflow(&'static str),
+    /// An amount that must be positive was zero.
+    #[error("{what} must be greater than zero")]
+    ZeroAmount {
+        /// Which amount.
+        what: &'static str,
+    },
+    /// A ratio outside [0, 1].
+    #[error("ratio {value} is outside [0, 1]")]
+    RatioOutOfRange {
+        /// The refused value, as a decimal fraction.
+        value: String,
+    },
+    /// A parameter outside its accepted range.
+    #[error("invalid {name} = {value}; accepted: {accepted}")]
+    InvalidParameter {
+        /// Parameter name.
+        name: &'static str,
+        /// Refused value.
+        value: String,
+        /// What would be accepted.
+        accepted: &'static str,
+    },
+    /// A symbol with characters or a length the core does not accept.
+    #[error("invalid asset symbol '{0}': use 1 to 16 ASCII letters, digits, '.', '_' or '-'")]
+    InvalidSymbol(String),
+    /// Operations must be applied in block order.
+    #[error("time went backwards: last operation at {last}, this one at {now}")]
+    TimeWentBackwards {
+        /// The latest block already applied.
+        last: BlockTime,
+        /// The refused block.
+        now: BlockTime,
+    },
+
+    // ---- assets ------------------------------------------------------------------------
+    /// The symbol is not a whitelisted asset (or, for prices, not a known token).
+    #[error("unknown asset {symbol}; whitelisted: {known}")]
+    UnknownAsset {
+        /// The refused symbol.
+        symbol: Symbol,
+        /// The symbols that would be accepted, comma-separated.
+        known: String,
+    },
+    /// Whitelisting a symbol twice.
+    #[error("asset {symbol} is already whitelisted")]
+    AssetAlreadyListed {
+        /// The symbol.
+        symbol: Symbol,
+    },
+    /// USDm cannot back itself.
+    #[error("USDm cannot be whitelisted as collateral for itself")]
+    UsdmAsCollateral,
+    /// The asset's configuration disables minting with it.
+    #[error("minting with {symbol} is disabled for this asset")]
+    MintDisabled {
+        /// The asset.
+        symbol: Symbol,
+    },
+    /// The asset's configuration disables redeeming into it.
+    #[error("redeeming into {symbol} is disabled for this asset")]
+    RedeemDisabled {
+        /// The asset.
+        symbol: Symbol,
+    },
+
+    // ---- prices ------------------------------------------------------------------------
+    /// A price of zero was offered.
+    #[error("price must be greater than zero")]
+    ZeroPrice,
+    /// An operation needs a price that was never posted.
+    #[error("no price has been posted for {symbol}")]
+    MissingPrice {
+        /// The token.
+        symbol: Symbol,
+    },
+    /// An operation needs a price older than `max_price_age`.
+    #[error("price of {symbol} is stale: {age}s old, at most {max_age}s accepted")]
+    StalePrice {
+        /// The token.
+        symbol: Symbol,
+        /// Seconds since the feeder observed it.
+        age: u64,
+        /// The accepted maximum.
+        max_age: u64,
+    },
+    /// A feeder posted an observation time after the current block.
+    #[error("price of {symbol} observed at t={observed_at}s is in the future (block time {now}s)")]
+    PriceFromFuture {
+        /// The token.
+        symbol: Symbol,
+        /// The posted observation time.
+        observed_at: u64,
+        /// The block time.
+        now: u64,
+    },
+    /// A feeder posted an observation older than the one already held.
+    #[error("price of {symbol} observed at t={observed_at}s is older than the current one (t={latest}s)")]
+    PriceOutOfOrder {
+        /// The token.
+        symbol: Symbol,
+        /// The posted observation time.
+        observed_at: u64,
+        /// The observation time already held.
+        latest: u64,
+    },
+
+    // ---- mint --------------------------------------------------------------------------
+    /// Minting is paused globally.
+    #[error("minting is paused by governance (redemption stays open)")]
+    MintPaused,
+    /// Minting with this asset is paused.
+    #[error("minting with {symbol} is paused by governance")]
+    AssetMintPaused {
+        /// The asset.
+        symbol: Symbol,
+    },
+    /// The mint input does not fit the current collateral ratio.
+    #[error("{reason} at collateral ratio {cr}")]
+    WrongMintInput {
+        /// The ratio in force.
+        cr: Ratio,
+        /// What is wrong and what to send instead.
+        reason: &'static str,
+    },
+    /// The mint needs more XMS than the caller allowed.
+    #[error("mint needs {required} to be burned but at most {max} was allowed")]
+    XmsLimitExceeded {
+        /// XMS the mint requires.
+        required: Quantity,
+        /// The caller's limit.
+        max: Quantity,
+    },
+    /// The output is below the caller's minimum.
+    #[error("output {out} is below the minimum {min} you accepted")]
+    SlippageExceeded {
+        /// What the operation would give.
+        out: Quantity,
+        /// The caller's minimum.
+        min: Quantity,
+    },
+    /// The output would round to nothing.
+    #[error("amount too small: it would give 0 {what}")]
+    OutputTooSmall {
+        /// The output token.
+        what: &'static str,
+    },
+    /// The deposit would push the asset above its maximum share of treasury value.
+    #[error(
+        "deposit of {requested} would lift {symbol} above its {max_share} share of treasury value; \
+         at most {max_deposit} is accepted now"
+    )]
+    ShareCapExceeded {
+        /// The asset.
+        symbol: Symbol,
+        /// Its maximum share.
+        max_share: Ratio,
+        /// The refused deposit.
+        requested: Quantity,
+        /// The largest deposit that would be accepted.
+        max_deposit: Quantity,
+    },
+    /// The mint would lift circulating USDm above the epoch's supply cap.
+    #[error("mint of {requested} USDm exceeds the supply cap of {cap}; headroom this epoch is {headroom} USDm")]
+    SupplyCapExceeded {
+        /// USDm the mint would create.
+        requested: Usd,
+        /// The epoch's cap.
+        cap: Usd,
+        /// What may still be minted this epoch.
+        headroom: Usd,
+    },
+    /// No supply cap is known yet, so minting fails closed.
+    #[error("no supply cap for epoch {epoch}: {reason}; minting resumes after an epoch with a fresh XMS price")]
+    NoSupplyCap {
+        /// The current epoch.
+        epoch: u64,
+        /// Why there is no average market cap.
+        reason: &'static str,
+    },
+
+    // ---- redeem ------------------------------------------------------------------------
+    /// Redemption is paused.
+    #[error("redemption is paused by governance")]
+    RedeemPaused,
+    /// A redemption at a positive ratio must name the collateral wanted.
+    #[error("redemption at collateral ratio {cr} pays collateral: name the asset to receive")]
+    AssetRequired {
+        /// The ratio in force.
+        cr: Ratio,
+    },
+    /// The treasury holds less of the asset than the redemption would pay.
+    #[error("treasury holds {available} but the redemption needs {requested}; nothing was burned")]
+    InsufficientTreasury {
+        /// What the redemption would pay.
+        requested: Quantity,
+        /// What the treasury holds, not counting collateral owed to pending redemptions.
+        available: Quantity,
+    },
+    /// No pending redemption with that id.
+    #[error("no pending redemption with id {id}")]
+    UnknownRedemption {
+        /// The id asked for.
+        id: u64,
+    },
+    /// Collecting before the redemption delay has passed.
+    #[error("redemption {id} can be collected from block {ready_at}; this is block {height} ({} blocks to wait)", ready_at - height)]
+    RedemptionNotReady {
+        /// The redemption.
+        id: u64,
+        /// First block at which it can be collected.
+        ready_at: u64,
+        /// The current block.
+        height: u64,
+    },
+
+    // ---- ratio policy ------------------------------------------------------------------
+    /// The Frax controller is paused.
+    #[error("collateral ratio refresh is paused by governance")]
+    RefreshPaused,
+    /// The Frax controller was called too soon.
+    #[error("collateral ratio refresh is cooling down until t={next_at}s ({} s from now)", next_at - now)]
+    RefreshCooldown {
+        /// Earliest time of the next refresh.
+        next_at: u64,
+        /// The current time.
+        now: u64,
+    },
+    /// The operation only exists under the Frax policy.
+    #[error("this deployment uses the Mars ratio policy; {operation} needs the Frax policy")]
+    NotFraxPolicy {
+        /// The refused operation.
+        operation: &'static str,
+    },
+
+    // ---- governance --------------------------------------------------------------------
+    /// The caller lacks the role the operation needs.
+    #[error("{caller} is not allowed to {action}: only {required} may")]
+    Unauthorized {
+        /// Who called.
+        caller: Account,
+        /// What they tried.
+        action: &'static str,
+        /// Who may.
+        required: &'static str,
+    },
+    /// Accepting governance when nobody was proposed.
+    #[error("no governance transfer is pending")]
+    NoPendingGovernor,
+    /// Adding a feeder twice, or removing one that is not there.
+    #[error("{feeder} is {}", if *present { "already a feeder" } else { "not a feeder" })]
+    FeederState {
+        /// The feeder.
+        feeder: Account,
+        /// Whether it is currently a feeder.
+        present: bool,
+    },
+
+    // ---- invariants --------------------------------------------------------------------
+    /// A global invariant does not hold: a bug, never a user error.
+    #[error("invariant violated: {0}")]
+    InvariantViolated(String),
+}
+
+/// The core's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

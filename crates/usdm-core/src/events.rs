@@ -1,0 +1,151 @@
+//! Typed events: every state change reports what happened, so adapters can turn it into chain
+//! attributes, the simulator into metrics, and auditors into a trail.
+
+use crate::asset::{AssetUpdate, Tier};
+use crate::governance::PauseTarget;
+use crate::ids::{Account, Symbol};
+use crate::params::{ParamChange, PolicyKind};
+use crate::ratio::Refresh;
+use crate::supply_cap::EpochRoll;
+use crate::units::{Amount, Price, Ratio, Usd};
+
+/// Something that changed the protocol state.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// The protocol was created.
+    Genesis {
+        /// Policy chosen for the deployment.
+        policy: PolicyKind,
+        /// First governance identity.
+        governor: Account,
+        /// XMS in circulation at launch.
+        xms_supply: Amount,
+    },
+    /// An asset joined the whitelist.
+    AssetWhitelisted {
+        /// Symbol.
+        symbol: Symbol,
+        /// Decimals.
+        decimals: u8,
+        /// Tier.
+        tier: Tier,
+    },
+    /// An asset's configuration changed.
+    AssetUpdated {
+        /// Symbol.
+        symbol: Symbol,
+        /// What changed.
+        update: AssetUpdate,
+    },
+    /// A feeder posted a price.
+    PricePosted {
+        /// Token.
+        symbol: Symbol,
+        /// New price.
+        price: Price,
+        /// When the feeder observed it.
+        observed_at: u64,
+    },
+    /// One or more epochs ended and a new supply cap was fixed.
+    EpochRolled(EpochRoll),
+    /// USDm was minted.
+    Minted {
+        /// Who minted.
+        minter: Account,
+        /// Collateral asset, if any (none for algorithmic mints).
+        asset: Option<Symbol>,
+        /// Collateral deposited, in the asset's base units.
+        collateral_in: Amount,
+        /// XMS burned.
+        xms_burned: Amount,
+        /// USDm created.
+        usdm_out: Amount,
+        /// Fee kept by the treasury.
+        fee: Usd,
+        /// Collateral ratio used.
+        cr: Ratio,
+    },
+    /// USDm was burned and a redemption recorded.
+    RedemptionRequested {
+        /// Redemption id.
+        id: u64,
+        /// Who will be paid.
+        owner: Account,
+        /// Collateral asset, if any.
+        asset: Option<Symbol>,
+        /// USDm burned.
+        usdm_burned: Amount,
+        /// Collateral owed.
+        collateral_owed: Amount,
+        /// XMS to be minted.
+        xms_owed: Amount,
+        /// Fee kept by the treasury.
+        fee: Usd,
+        /// Collateral ratio used.
+        cr: Ratio,
+        /// First block at which it may be collected.
+        ready_at: u64,
+    },
+    /// A redemption was paid out.
+    RedemptionCollected {
+        /// Redemption id.
+        id: u64,
+        /// Who was paid.
+        owner: Account,
+        /// Collateral asset, if any.
+        asset: Option<Symbol>,
+        /// Collateral paid.
+        collateral_paid: Amount,
+        /// XMS minted to the owner.
+        xms_minted: Amount,
+    },
+    /// The Frax controller ran.
+    RatioRefreshed(Refresh),
+    /// A parameter changed.
+    ParamChanged {
+        /// New value.
+        change: ParamChange,
+        /// Previous value.
+        previous: ParamChange,
+    },
+    /// Something was paused.
+    Paused {
+        /// What.
+        target: PauseTarget,
+    },
+    /// Something was unpaused.
+    Unpaused {
+        /// What.
+        target: PauseTarget,
+    },
+    /// A feeder was authorised.
+    FeederAdded {
+        /// Feeder.
+        feeder: Account,
+    },
+    /// A feeder was removed.
+    FeederRemoved {
+        /// Feeder.
+        feeder: Account,
+    },
+    /// A governance transfer was proposed.
+    GovernorProposed {
+        /// Current governor.
+        current: Account,
+        /// Proposed successor.
+        candidate: Account,
+    },
+    /// A pending governance transfer was withdrawn.
+    GovernorProposalCancelled {
+        /// The withdrawn candidate.
+        candidate: Account,
+    },
+    /// The candidate accepted governance.
+    GovernorAccepted {
+        /// Previous governor.
+        previous: Account,
+        /// New governor.
+        governor: Account,
+    },
+}

@@ -1,0 +1,276 @@
+//! Governance (SPEC 11): one governance identity with a two-step transfer, feeder identities
+//! that may only post prices, validated parameter changes, whitelisting, and pauses.
+
+use crate::asset::{AssetConfig, AssetUpdate};
+use crate::error::{Error, Result};
+use crate::events::Event;
+use crate::ids::{Account, Symbol};
+use crate::params::ParamChange;
+use crate::protocol::{Protocol, Receipt};
+use crate::time::BlockTime;
+use std::collections::BTreeSet;
+use std::fmt;
+
+/// What can be paused.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum PauseTarget {
+    /// All minting.
+    Mint,
+    /// Minting with one asset.
+    MintAsset(Symbol),
+    /// Redemption (requests; collection of what is already owed stays open).
+    Redeem,
+    /// The Frax ratio controller.
+    Refresh,
+    /// Governance's treasury operations.
+    TreasuryOps,
+}
+
+impl fmt::Display for PauseTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PauseTarget::Mint => f.write_str("mint"),
+            PauseTarget::MintAsset(s) => write!(f, "mint with {s}"),
+            PauseTarget::Redeem => f.write_str("redeem"),
+            PauseTarget::Refresh => f.write_str("ratio refresh"),
+            PauseTarget::TreasuryOps => f.write_str("treasury operations"),
+        }
+    }
+}
+
+/// The set of things currently paused.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Pauses {
+    paused: BTreeSet<PauseTarget>,
+}
+
+impl Pauses {
+    /// Whether `target` is paused.
+    #[inline]
+    pub fn is_paused(&self, target: PauseTarget) -> bool {
+        !self.paused.is_empty() && self.paused.contains(&target)
+    }
+
+    /// Everything paused.
+    pub fn iter(&self) -> impl Iterator<Item = &PauseTarget> {
+        self.paused.iter()
+    }
+}
+
+/// Who governs and who feeds prices, and what is paused.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Governance {
+    /// The governance identity.
+    pub governor: Account,
+    /// A proposed successor that has not accepted yet.
+    pub pending_governor: Option<Account>,
+    /// Identities allowed to post prices.
+    pub feeders: BTreeSet<Account>,
+    /// Current pauses.
+    pub pauses: Pauses,
+}
+
+impl Governance {
+    /// `governor` in charge, no feeders, nothing paused.
+    pub fn new(governor: Account) -> Self {
+        Governance {
+            governor,
+            pending_governor: None,
+            feeders: BTreeSet::new(),
+            pauses: Pauses::default(),
+        }
+    }
+
+    /// Refuses `caller` unless it is the governor.
+    pub fn require_governor(&self, caller: &Account, action: &'static str) -> Result<()> {
+        if caller != &self.governor {
+            return Err(Error::Unauthorized {
+                caller: caller.clone(),
+                action,
+                required: "governance",
+            });
+        }
+        Ok(())
+    }
+}
+
+/// A governance action.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GovAction {
+    /// Propose a successor; they must accept.
+    ProposeGovernor {
+        /// The successor.
+        candidate: Account,
+    },
+    /// Withdraw a pending proposal.
+    CancelGovernorProposal,
+    /// Authorise a feeder.
+    AddFeeder {
+        /// Feeder.
+        feeder: Account,
+    },
+    /// Remove a feeder.
+    RemoveFeeder {
+        /// Feeder.
+        feeder: Account,
+    },
+    /// Whitelist an asset.
+    WhitelistAsset {
+        /// Its configuration.
+        config: AssetConfig,
+    },
+    /// Change an asset's configuration.
+    UpdateAsset {
+        /// The asset.
+        symbol: Symbol,
+        /// The changes.
+        update: AssetUpdate,
+    },
+    /// Change a parameter.
+    SetParam {
+        /// The change.
+        change: ParamChange,
+    },
+    /// Pause something.
+    Pause {
+        /// What.
+        target: PauseTarget,
+    },
+    /// Unpause something.
+    Unpause {
+        /// What.
+        target: PauseTarget,
+    },
+}
+
+impl GovAction {
+    fn name(&self) -> &'static str {
+        match self {
+            GovAction::ProposeGovernor { .. } => "propose a new governor",
+            GovAction::CancelGovernorProposal => "cancel a governor proposal",
+            GovAction::AddFeeder { .. } => "add a feeder",
+            GovAction::RemoveFeeder { .. } => "remove a feeder",
+            GovAction::WhitelistAsset { .. } => "whitelist an asset",
+            GovAction::UpdateAsset { .. } => "update an asset",
+            GovAction::SetParam { .. } => "change a parameter",
+            GovAction::Pause { .. } => "pause",
+            GovAction::Unpause { .. } => "unpause",
+        }
+    }
+}
+
+impl Protocol {
+    /// Applies a governance action from `caller`, who must be the governor.
+    pub fn govern(
+        &mut self,
+        caller: &Account,
+        action: GovAction,
+        now: BlockTime,
+    ) -> Result<Receipt<()>> {
+        self.governance.require_governor(caller, action.name())?;
+        let mut step = self.begin(now)?;
+        let event = match action {
+            GovAction::ProposeGovernor { candidate } => {
+                self.governance.pending_governor = Some(candidate.clone());
+                Event::GovernorProposed {
+                    current: self.governance.governor.clone(),
+                    candidate,
+                }
+            }
+            GovAction::CancelGovernorProposal => {
+                let candidate = self
+                    .governance
+                    .pending_governor
+                    .take()
+                    .ok_or(Error::NoPendingGovernor)?;
+                Event::GovernorProposalCancelled { candidate }
+            }
+            GovAction::AddFeeder { feeder } => {
+                if self.governance.feeders.contains(&feeder) {
+                    return Err(Error::FeederState {
+                        feeder,
+                        present: true,
+                    });
+                }
+                self.governance.feeders.insert(feeder.clone());
+                Event::FeederAdded { feeder }
+            }
+            GovAction::RemoveFeeder { feeder } => {
+                if !self.governance.feeders.remove(&feeder) {
+                    return Err(Error::FeederState {
+                        feeder,
+                        present: false,
+                    });
+                }
+                Event::FeederRemoved { feeder }
+            }
+            GovAction::WhitelistAsset { config } => {
+                self.registry.check_new(&config)?;
+                self.add_asset(config)
+            }
+            GovAction::UpdateAsset { symbol, update } => {
+                let (index, config) = self.registry.require(symbol)?;
+                let next = update.applied_to(config)?;
+                self.registry.replace(index, next);
+                Event::AssetUpdated { symbol, update }
+            }
+            GovAction::SetParam { change } => {
+                let (next, previous) = self.params.with_change(&change)?;
+                self.params = next;
+                Event::ParamChanged { change, previous }
+            }
+            GovAction::Pause { target } => {
+                self.check_pause_target(target)?;
+                self.governance.pauses.paused.insert(target);
+                Event::Paused { target }
+            }
+            GovAction::Unpause { target } => {
+                self.check_pause_target(target)?;
+                self.governance.pauses.paused.remove(&target);
+                Event::Unpaused { target }
+            }
+        };
+        step.events.push(event);
+        Ok(Receipt {
+            value: (),
+            events: self.finish(step, "govern"),
+        })
+    }
+
+    fn check_pause_target(&self, target: PauseTarget) -> Result<()> {
+        if let PauseTarget::MintAsset(symbol) = target {
+            self.registry.require(symbol)?;
+        }
+        Ok(())
+    }
+
+    /// The proposed successor takes over governance.
+    pub fn accept_governor(&mut self, caller: &Account, now: BlockTime) -> Result<Receipt<()>> {
+        match &self.governance.pending_governor {
+            None => return Err(Error::NoPendingGovernor),
+            Some(candidate) if candidate != caller => {
+                return Err(Error::Unauthorized {
+                    caller: caller.clone(),
+                    action: "accept governance",
+                    required: "the proposed governor",
+                })
+            }
+            Some(_) => {}
+        }
+        let mut step = self.begin(now)?;
+        let previous = std::mem::replace(&mut self.governance.governor, caller.clone());
+        self.governance.pending_governor = None;
+        step.events.push(Event::GovernorAccepted {
+            previous,
+            governor: caller.clone(),
+        });
+        Ok(Receipt {
+            value: (),
+            events: self.finish(step, "accept_governor"),
+        })
+    }
+}

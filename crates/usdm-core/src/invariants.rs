@@ -1,0 +1,105 @@
+//! The global invariants of SPEC 11, checked by tests after every operation (and by every entry
+//! point when the `sanity` feature is on).
+
+use crate::error::{Error, Result};
+use crate::ids::XMS;
+use crate::protocol::Protocol;
+use crate::ratio::RatioPolicy;
+use crate::units::Amount;
+
+fn violated(msg: String) -> Error {
+    Error::InvariantViolated(msg)
+}
+
+fn add(a: Amount, b: Amount) -> Option<u128> {
+    a.raw().checked_add(b.raw())
+}
+
+impl Protocol {
+    /// Checks every global invariant and names the first that fails:
+    /// - USDm supply = minted - burned, and protocol-owned USDm <= supply;
+    /// - XMS supply = genesis + minted - burned, and treasury XMS <= XMS supply;
+    /// - for each asset, custody (balance + escrow) = received - paid: the recorded balances
+    ///   equal the tokens the protocol holds;
+    /// - pending redemptions are fully funded: escrow per asset = collateral owed;
+    /// - the Frax ratio lies within [min_cr, 1].
+    pub fn check_invariants(&self) -> Result<()> {
+        let s = &self.supply;
+        if add(s.usdm, s.usdm_burned) != Some(s.usdm_minted.raw()) {
+            return Err(violated(format!(
+                "USDm supply {} != minted {} - burned {}",
+                s.usdm.raw(),
+                s.usdm_minted.raw(),
+                s.usdm_burned.raw()
+            )));
+        }
+        if s.protocol_owned_usdm > s.usdm {
+            return Err(violated("protocol-owned USDm exceeds USDm supply".into()));
+        }
+        let xms_in = add(s.xms_genesis, s.xms_minted);
+        if xms_in != add(s.xms, s.xms_burned) {
+            return Err(violated(format!(
+                "XMS supply {} != genesis {} + minted {} - burned {}",
+                s.xms.raw(),
+                s.xms_genesis.raw(),
+                s.xms_minted.raw(),
+                s.xms_burned.raw()
+            )));
+        }
+        let mut owed = vec![Amount::ZERO; self.registry.len()];
+        for r in self.redemptions.iter() {
+            if let Some(symbol) = r.asset {
+                let i = self.registry.find(symbol).ok_or_else(|| {
+                    violated(format!("redemption {} owes unknown asset {symbol}", r.id))
+                })?;
+                owed[i] = owed[i]
+                    .checked_add(r.collateral, "owed")
+                    .map_err(|_| violated("owed collateral overflows".into()))?;
+            } else if !r.collateral.is_zero() {
+                return Err(violated(format!(
+                    "redemption {} owes collateral of no asset",
+                    r.id
+                )));
+            }
+        }
+        for (i, (config, h)) in self
+            .registry
+            .iter()
+            .zip(self.treasury.holdings())
+            .enumerate()
+        {
+            let custody = h
+                .custody()
+                .ok_or_else(|| violated("custody overflows".into()))?;
+            if Some(custody) != h.received.raw().checked_sub(h.paid.raw()).map(Amount::new) {
+                return Err(violated(format!(
+                    "{}: custody {} != received {} - paid {}",
+                    config.symbol,
+                    custody.raw(),
+                    h.received.raw(),
+                    h.paid.raw()
+                )));
+            }
+            if h.escrow != owed[i] {
+                return Err(violated(format!(
+                    "{}: escrow {} != collateral owed to pending redemptions {}",
+                    config.symbol,
+                    h.escrow.raw(),
+                    owed[i].raw()
+                )));
+            }
+            if config.symbol == XMS && h.balance > s.xms {
+                return Err(violated("treasury holds more XMS than exists".into()));
+            }
+        }
+        if let RatioPolicy::Frax { cr, .. } = self.policy {
+            if cr < self.params.frax.min_cr && !cr.is_one() {
+                return Err(violated(format!(
+                    "Frax ratio {cr} below min_cr {}",
+                    self.params.frax.min_cr
+                )));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,361 @@
+//! Exact integer arithmetic: `a * b / d` with a 256-bit intermediate and an explicit rounding
+//! direction, plus the decimal-string parsing and formatting every adapter shares.
+//!
+//! Every division in the protocol goes through [`mul_div`] so that the rounding direction is
+//! written at the call site (`Rounding::Down` for what a caller receives, `Rounding::Up` for
+//! what a caller pays), never implied by an operator.
+
+use ethnum::U256;
+
+/// Which way a division that does not come out even is rounded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rounding {
+    /// Towards zero: for amounts the caller receives and values the treasury is credited.
+    Down,
+    /// Away from zero: for amounts the caller must pay.
+    Up,
+}
+
+/// `a * b / d` rounded as asked, or `None` if `d` is zero or the result exceeds `u128`.
+///
+/// The product is formed in 256 bits, so it never overflows; only a quotient that does not fit
+/// in 128 bits is refused. The common case (product fits in 128 bits) stays on native `u128`.
+#[inline]
+pub fn mul_div(a: u128, b: u128, d: u128, rounding: Rounding) -> Option<u128> {
+    if d == 0 {
+        return None;
+    }
+    match a.checked_mul(b) {
+        Some(product) => {
+            let q = product / d;
+            match rounding {
+                Rounding::Up if q * d != product => q.checked_add(1),
+                _ => Some(q),
+            }
+        }
+        None => {
+            let product = U256::from(a) * U256::from(b);
+            let divisor = U256::from(d);
+            let q = product / divisor;
+            let q = match rounding {
+                Rounding::Up if q * divisor != product => q + U256::ONE,
+                _ => q,
+            };
+            u128::try_from(q).ok()
+        }
+    }
+}
+
+/// `10^exp` for the token decimals the protocol accepts (at most 38, the largest power in `u128`).
+#[inline]
+pub fn pow10(exp: u8) -> Option<u128> {
+    10u128.checked_pow(u32::from(exp))
+}
+
+/// Why a decimal string was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecimalError {
+    /// Nothing to parse.
+    #[error("empty number")]
+    Empty,
+    /// A minus sign: amounts, prices and ratios are never negative.
+    #[error("'{0}' is negative; only non-negative numbers are accepted")]
+    Negative(String),
+    /// Not digits with an optional decimal point.
+    #[error("'{0}' is not a decimal number (digits with an optional '.')")]
+    NotANumber(String),
+    /// More fractional digits than the token or fixed-point type can hold.
+    #[error("'{input}' has {given} decimal places; at most {max} are representable")]
+    TooPrecise {
+        /// The input.
+        input: String,
+        /// Its significant fractional digits.
+        given: usize,
+        /// The most accepted.
+        max: u8,
+    },
+    /// Larger than the 128-bit range.
+    #[error("'{0}' is too large to represent")]
+    TooLarge(String),
+}
+
+/// Parses a non-negative decimal string (`"120"`, `"0.9995"`, `"1_000.5"`) into an integer
+/// scaled by `10^decimals`. More fractional digits than `decimals` are refused rather than
+/// silently rounded, because an integrator who sends them has a bug worth seeing.
+pub fn parse_decimal(input: &str, decimals: u8) -> Result<u128, DecimalError> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err(DecimalError::Empty);
+    }
+    if s.starts_with('-') {
+        return Err(DecimalError::Negative(s.to_string()));
+    }
+    let s_clean: String = s.strip_prefix('+').unwrap_or(s).replace('_', "");
+    let (int_part, frac_part) = match s_clean.split_once('.') {
+        Some((i, f)) => (i, f),
+        None => (s_clean.as_str(), ""),
+    };
+    let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if (int_part.is_empty() && frac_part.is_empty())
+        || !all_digits(int_part)
+        || !all_digits(frac_part)
+    {
+        return Err(DecimalError::NotANumber(s.to_string()));
+    }
+    let frac_trimmed = frac_part.trim_end_matches('0');
+    if frac_trimmed.len() > usize::from(decimals) {
+        return Err(DecimalError::TooPrecise {
+            input: s.to_string(),
+            given: frac_trimmed.len(),
+            max: decimals,
+        });
+    }
+    let too_large = || DecimalError::TooLarge(s.to_string());
+    let scale = pow10(decimals).ok_or_else(too_large)?;
+    let mut int_value: u128 = 0;
+    for b in int_part.bytes() {
+        int_value = int_value
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u128::from(b - b'0')))
+            .ok_or_else(too_large)?;
+    }
+    let mut frac_value: u128 = 0;
+    for b in frac_trimmed.bytes() {
+        frac_value = frac_value * 10 + u128::from(b - b'0');
+    }
+    // `frac_trimmed.len() <= decimals`, so this power exists whenever `scale` does.
+    let frac_scale = pow10(decimals - frac_trimmed.len() as u8).ok_or_else(too_large)?;
+    int_value
+        .checked_mul(scale)
+        .and_then(|v| v.checked_add(frac_value * frac_scale))
+        .ok_or_else(too_large)
+}
+
+/// Formats an integer scaled by `10^decimals` as an exact decimal string with trailing zeros
+/// removed (`110500000, 6` -> `"110.5"`). The inverse of [`parse_decimal`].
+pub fn format_decimal(raw: u128, decimals: u8) -> String {
+    let Some(scale) = pow10(decimals) else {
+        return raw.to_string();
+    };
+    let int_part = raw / scale;
+    let frac_part = raw % scale;
+    if frac_part == 0 {
+        return int_part.to_string();
+    }
+    let frac = format!("{:0width$}", frac_part, width = usize::from(decimals));
+    format!("{}.{}", int_part, frac.trim_end_matches('0'))
+}
+
+/// Formats like [`format_decimal`] but cut (not rounded) to at most `places` fractional digits,
+/// for human-facing tables where 18 digits would drown the reader. Never used for JSON output.
+pub fn format_decimal_places(raw: u128, decimals: u8, places: u8) -> String {
+    if places >= decimals {
+        return format_decimal(raw, decimals);
+    }
+    let cut = pow10(decimals - places).unwrap_or(1);
+    let s = format_decimal(raw / cut * cut, decimals);
+    if raw % cut != 0 {
+        format!("{s}…")
+    } else {
+        s
+    }
+}
+
+/// Adds thousands separators to the integer part of a decimal string, for human tables.
+pub fn group_thousands(s: &str) -> String {
+    let (int_part, rest) = match s.find(['.', '…']) {
+        Some(i) => s.split_at(i),
+        None => (s, ""),
+    };
+    let mut out = String::with_capacity(s.len() + int_part.len() / 3);
+    for (i, ch) in int_part.chars().enumerate() {
+        if i > 0 && (int_part.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A 256-bit unsigned integer that serializes as a decimal string, for accumulators (such as
+/// the market-cap integral) that may legitimately exceed 128 bits between epoch rolls.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Wide(pub U256);
+
+impl Wide {
+    /// Zero.
+    pub const ZERO: Wide = Wide(U256::ZERO);
+
+    /// `a * b` without overflow.
+    pub fn product(a: u128, b: u128) -> Wide {
+        Wide(U256::from(a) * U256::from(b))
+    }
+
+    /// Checked addition.
+    pub fn checked_add(self, other: Wide) -> Option<Wide> {
+        self.0.checked_add(other.0).map(Wide)
+    }
+
+    /// `self / d` rounded down, if the quotient fits in `u128`.
+    pub fn div_floor(self, d: u128) -> Option<u128> {
+        if d == 0 {
+            return None;
+        }
+        u128::try_from(self.0 / U256::from(d)).ok()
+    }
+}
+
+impl serde::Serialize for Wide {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.to_string())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Wide {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        U256::from_str_radix(&s, 10)
+            .map(Wide)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mul_div_rounds_in_the_requested_direction() {
+        assert_eq!(mul_div(7, 3, 2, Rounding::Down), Some(10));
+        assert_eq!(mul_div(7, 3, 2, Rounding::Up), Some(11));
+        assert_eq!(mul_div(6, 3, 2, Rounding::Up), Some(9));
+        assert_eq!(mul_div(1, 1, 0, Rounding::Down), None);
+    }
+
+    #[test]
+    fn mul_div_uses_a_wide_intermediate() {
+        let big = u128::MAX / 3;
+        assert_eq!(mul_div(big, 6, 6, Rounding::Down), Some(big));
+        assert_eq!(mul_div(big, 6, 3, Rounding::Down), Some(big * 2));
+        assert_eq!(
+            mul_div(u128::MAX, u128::MAX, u128::MAX, Rounding::Up),
+            Some(u128::MAX)
+        );
+        // Quotient too large for 128 bits.
+        assert_eq!(mul_div(u128::MAX, 2, 1, Rounding::Down), None);
+        // Rounding up on the wide path.
+        assert_eq!(
+            mul_div(u128::MAX, 3, 2, Rounding::Up),
+            None,
+            "1.5 * MAX does not fit"
+        );
+        // 2^128 - 1 is divisible by 3, so MAX * 2 / 3 is exact and (MAX - 1) * 2 / 3 is not.
+        assert_eq!(
+            mul_div(u128::MAX, 2, 3, Rounding::Down),
+            Some(u128::MAX / 3 * 2)
+        );
+        assert_eq!(
+            mul_div(u128::MAX, 2, 3, Rounding::Up),
+            Some(u128::MAX / 3 * 2)
+        );
+        assert_eq!(
+            mul_div(u128::MAX - 1, 2, 3, Rounding::Down),
+            Some(u128::MAX / 3 * 2 - 1)
+        );
+        assert_eq!(
+            mul_div(u128::MAX - 1, 2, 3, Rounding::Up),
+            Some(u128::MAX / 3 * 2)
+        );
+    }
+
+    #[test]
+    fn parse_accepts_plain_decimals() {
+        assert_eq!(parse_decimal("120", 6), Ok(120_000_000));
+        assert_eq!(parse_decimal("0.9995", 18), Ok(999_500_000_000_000_000));
+        assert_eq!(parse_decimal("1_000.50", 2), Ok(100_050));
+        assert_eq!(parse_decimal(".5", 1), Ok(5));
+        assert_eq!(parse_decimal("5.", 1), Ok(50));
+        assert_eq!(parse_decimal("1.2300", 2), Ok(123));
+    }
+
+    #[test]
+    fn parse_refuses_bad_input() {
+        assert_eq!(parse_decimal("", 6), Err(DecimalError::Empty));
+        assert!(matches!(
+            parse_decimal("-1", 6),
+            Err(DecimalError::Negative(_))
+        ));
+        assert!(matches!(
+            parse_decimal("abc", 6),
+            Err(DecimalError::NotANumber(_))
+        ));
+        assert!(matches!(
+            parse_decimal("1e5", 6),
+            Err(DecimalError::NotANumber(_))
+        ));
+        assert!(matches!(
+            parse_decimal(".", 6),
+            Err(DecimalError::NotANumber(_))
+        ));
+        assert!(matches!(
+            parse_decimal("1.2.3", 6),
+            Err(DecimalError::NotANumber(_))
+        ));
+        assert!(matches!(
+            parse_decimal("1.0000001", 6),
+            Err(DecimalError::TooPrecise {
+                given: 7,
+                max: 6,
+                ..
+            })
+        ));
+        assert!(matches!(
+            parse_decimal("999999999999999999999999", 18),
+            Err(DecimalError::TooLarge(_))
+        ));
+    }
+
+    #[test]
+    fn format_is_exact_and_trims_zeros() {
+        assert_eq!(format_decimal(110_500_000, 6), "110.5");
+        assert_eq!(
+            format_decimal(15_866_666_666_666_666_666, 18),
+            "15.866666666666666666"
+        );
+        assert_eq!(format_decimal(0, 18), "0");
+        assert_eq!(format_decimal(1, 18), "0.000000000000000001");
+        assert_eq!(format_decimal(42, 0), "42");
+        assert_eq!(
+            format_decimal_places(15_866_666_666_666_666_666, 18, 4),
+            "15.8666…"
+        );
+        assert_eq!(
+            format_decimal_places(15_500_000_000_000_000_000, 18, 4),
+            "15.5"
+        );
+        assert_eq!(group_thousands("1234567.5"), "1,234,567.5");
+        assert_eq!(group_thousands("123"), "123");
+    }
+
+    #[test]
+    fn parse_and_format_round_trip() {
+        for (raw, d) in [
+            (0u128, 6u8),
+            (1, 18),
+            (123_456_789, 8),
+            (u128::MAX, 18),
+            (u128::MAX, 0),
+        ] {
+            assert_eq!(parse_decimal(&format_decimal(raw, d), d), Ok(raw));
+        }
+    }
+
+    #[test]
+    fn wide_serializes_as_a_string() {
+        let w = Wide::product(u128::MAX, 4);
+        let json = serde_json::to_string(&w).unwrap();
+        assert_eq!(serde_json::from_str::<Wide>(&json).unwrap(), w);
+        assert_eq!(w.div_floor(4), Some(u128::MAX));
+    }
+}

@@ -1,0 +1,447 @@
+//! The protocol state machine: genesis, the common step every operation begins with (time check
+//! and lazy epoch roll), price posting, the Frax refresh, and read-only queries.
+//!
+//! Minting, redemption and governance live in their own modules as further `impl Protocol`
+//! blocks. Every operation follows the same shape: `begin` (pure), validate and compute
+//! (pure), then mutate and `finish`. A refused operation returns before the first mutation, so
+//! the state is exactly as it was.
+
+use crate::asset::{AssetConfig, AssetRegistry};
+use crate::error::{Error, Result};
+use crate::events::Event;
+use crate::governance::{Governance, PauseTarget};
+use crate::ids::{Account, Symbol, USDM, XMS};
+use crate::math::Rounding;
+use crate::params::{Params, PolicyKind, Preset};
+use crate::prices::{PriceBook, PriceQuote};
+use crate::ratio::{RatioPolicy, Refresh};
+use crate::redeem::Redemptions;
+use crate::supply_cap::{CapStatus, McapSample, Mintage};
+use crate::time::BlockTime;
+use crate::treasury::{share_cap, Treasury, Valuation};
+use crate::units::{Amount, Multiple, Price, Usd};
+
+/// Everything needed to start a deployment.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Genesis {
+    /// Ratio policy, fixed for the deployment's life.
+    pub policy: PolicyKind,
+    /// Initial parameters.
+    pub params: Params,
+    /// First governance identity.
+    pub governor: Account,
+    /// Identities allowed to post prices.
+    pub feeders: Vec<Account>,
+    /// Assets whitelisted at launch.
+    pub assets: Vec<AssetConfig>,
+    /// XMS already in circulation at launch (distributed outside the protocol).
+    pub xms_supply: Amount,
+    /// The launch block.
+    pub start: BlockTime,
+}
+
+impl Genesis {
+    /// A deployment of `preset` with no assets, no feeders and no XMS yet.
+    pub fn new(preset: Preset, governor: Account, start: BlockTime) -> Self {
+        Genesis {
+            policy: preset.policy(),
+            params: preset.params(),
+            governor,
+            feeders: Vec::new(),
+            assets: Vec::new(),
+            xms_supply: Amount::ZERO,
+            start,
+        }
+    }
+
+    /// With these assets whitelisted.
+    pub fn with_assets(mut self, assets: Vec<AssetConfig>) -> Self {
+        self.assets = assets;
+        self
+    }
+
+    /// With this feeder authorised.
+    pub fn with_feeder(mut self, feeder: Account) -> Self {
+        self.feeders.push(feeder);
+        self
+    }
+
+    /// With this much XMS in circulation.
+    pub fn with_xms_supply(mut self, xms: Amount) -> Self {
+        self.xms_supply = xms;
+        self
+    }
+}
+
+/// Token supplies and their lifetime flows, so that `supply = genesis + minted - burned` can be
+/// checked after every operation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Supply {
+    /// Total USDm.
+    pub usdm: Amount,
+    /// Lifetime USDm minted.
+    pub usdm_minted: Amount,
+    /// Lifetime USDm burned.
+    pub usdm_burned: Amount,
+    /// USDm owned by the protocol (excluded from circulating USDm).
+    pub protocol_owned_usdm: Amount,
+    /// Total XMS.
+    pub xms: Amount,
+    /// XMS at genesis.
+    pub xms_genesis: Amount,
+    /// Lifetime XMS minted (by redemptions).
+    pub xms_minted: Amount,
+    /// Lifetime XMS burned (by mints).
+    pub xms_burned: Amount,
+}
+
+/// The result of an operation and the events it emitted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Receipt<T> {
+    /// What the operation produced.
+    pub value: T,
+    /// What changed, in order.
+    pub events: Vec<Event>,
+}
+
+/// The state every operation starts from: the block, the epoch state rolled to it, and the
+/// events produced so far. Built without touching the protocol.
+#[derive(Debug)]
+pub(crate) struct Step {
+    pub now: BlockTime,
+    pub mintage: Mintage,
+    pub events: Vec<Event>,
+}
+
+/// The whole protocol state.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Protocol {
+    pub(crate) params: Params,
+    pub(crate) registry: AssetRegistry,
+    pub(crate) treasury: Treasury,
+    pub(crate) prices: PriceBook,
+    pub(crate) mintage: Mintage,
+    pub(crate) policy: RatioPolicy,
+    pub(crate) governance: Governance,
+    pub(crate) redemptions: Redemptions,
+    pub(crate) supply: Supply,
+    pub(crate) last_time: BlockTime,
+}
+
+impl Protocol {
+    /// Starts a deployment. Refuses invalid parameters and duplicate or invalid assets.
+    pub fn genesis(g: Genesis) -> Result<Receipt<Protocol>> {
+        g.params.validate()?;
+        let mut p = Protocol {
+            params: g.params,
+            registry: AssetRegistry::default(),
+            treasury: Treasury::default(),
+            prices: PriceBook::default(),
+            mintage: Mintage::genesis(g.start.seconds),
+            policy: RatioPolicy::new(g.policy),
+            governance: Governance::new(g.governor.clone()),
+            redemptions: Redemptions::default(),
+            supply: Supply {
+                xms: g.xms_supply,
+                xms_genesis: g.xms_supply,
+                ..Supply::default()
+            },
+            last_time: g.start,
+        };
+        p.prices.ensure(XMS);
+        p.prices.ensure(USDM);
+        let mut events = vec![Event::Genesis {
+            policy: g.policy,
+            governor: g.governor,
+            xms_supply: g.xms_supply,
+        }];
+        for asset in g.assets {
+            p.registry.check_new(&asset)?;
+            events.push(p.add_asset(asset));
+        }
+        for feeder in g.feeders {
+            if p.governance.feeders.insert(feeder.clone()) {
+                events.push(Event::FeederAdded { feeder });
+            }
+        }
+        p.assert_sanity("genesis");
+        Ok(Receipt { value: p, events })
+    }
+
+    /// Adds an asset already checked with `AssetRegistry::check_new`.
+    pub(crate) fn add_asset(&mut self, asset: AssetConfig) -> Event {
+        let event = Event::AssetWhitelisted {
+            symbol: asset.symbol,
+            decimals: asset.decimals,
+            tier: asset.tier,
+        };
+        self.prices.ensure(asset.symbol);
+        self.registry.push(asset);
+        self.treasury.push_asset();
+        event
+    }
+
+    // ---- the common step ---------------------------------------------------------------
+
+    /// Checks `now` is not earlier than the last operation and rolls the epoch state to it,
+    /// without changing anything.
+    pub(crate) fn begin(&self, now: BlockTime) -> Result<Step> {
+        if !now.is_not_before(self.last_time) {
+            return Err(Error::TimeWentBackwards {
+                last: self.last_time,
+                now,
+            });
+        }
+        let (mintage, roll) = self.mintage.advanced(
+            now.seconds,
+            self.mcap_sample(),
+            self.params.epoch_seconds,
+            self.params.xms_support_ratio,
+        )?;
+        let events = roll.map(Event::EpochRolled).into_iter().collect();
+        Ok(Step {
+            now,
+            mintage,
+            events,
+        })
+    }
+
+    /// Commits the step's time and epoch state and returns its events.
+    pub(crate) fn finish(&mut self, step: Step, operation: &'static str) -> Vec<Event> {
+        self.mintage = step.mintage;
+        self.last_time = step.now;
+        self.assert_sanity(operation);
+        step.events
+    }
+
+    /// The XMS market cap as things stand (before the current operation changes anything).
+    pub(crate) fn mcap_sample(&self) -> McapSample {
+        let Some(feed) = self.prices.feed(XMS) else {
+            return McapSample {
+                mcap: None,
+                fresh_until: 0,
+            };
+        };
+        let mcap = feed.price.map(|price| {
+            price
+                .value_of(self.circulating_xms(), 18, Rounding::Down)
+                .unwrap_or(Usd::new(u128::MAX))
+        });
+        McapSample {
+            mcap,
+            fresh_until: feed.observed_at.saturating_add(self.params.max_price_age),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn assert_sanity(&self, _operation: &'static str) {
+        #[cfg(feature = "sanity")]
+        if let Err(e) = self.check_invariants() {
+            panic!("sanity: {e} after {_operation}");
+        }
+    }
+
+    /// Spot and TWAP of `symbol`, failing on a missing or stale price.
+    pub(crate) fn price_quote(&self, symbol: Symbol, now: BlockTime) -> Result<PriceQuote> {
+        self.prices.require(symbol)?.quote(
+            now.seconds,
+            self.params.max_price_age,
+            self.params.twap_window,
+        )
+    }
+
+    // ---- prices ------------------------------------------------------------------------
+
+    /// A feeder posts `price` for `symbol`, observed at `observed_at` (not after `now`).
+    pub fn post_price(
+        &mut self,
+        caller: &Account,
+        symbol: Symbol,
+        price: Price,
+        observed_at: u64,
+        now: BlockTime,
+    ) -> Result<Receipt<()>> {
+        if !self.governance.feeders.contains(caller) {
+            return Err(Error::Unauthorized {
+                caller: caller.clone(),
+                action: "post prices",
+                required: "an authorised feeder",
+            });
+        }
+        let mut step = self.begin(now)?;
+        self.prices
+            .require(symbol)?
+            .check_post(observed_at, now.seconds)?;
+        let window = self.params.twap_window;
+        if let Some(feed) = self.prices.feed_mut(symbol) {
+            feed.apply_post(price, observed_at, now.seconds, window);
+        }
+        step.events.push(Event::PricePosted {
+            symbol,
+            price,
+            observed_at,
+        });
+        Ok(Receipt {
+            value: (),
+            events: self.finish(step, "post_price"),
+        })
+    }
+
+    /// Rolls epochs up to `now` without doing anything else (a keeper's poke; also what the
+    /// first operation after a boundary does implicitly).
+    pub fn poke(&mut self, now: BlockTime) -> Result<Receipt<()>> {
+        let step = self.begin(now)?;
+        Ok(Receipt {
+            value: (),
+            events: self.finish(step, "poke"),
+        })
+    }
+
+    // ---- ratio policy ------------------------------------------------------------------
+
+    /// Runs the Frax controller: anyone may call it once per cooldown.
+    pub fn refresh_ratio(&mut self, now: BlockTime) -> Result<Receipt<Refresh>> {
+        if self.governance.pauses.is_paused(PauseTarget::Refresh) {
+            return Err(Error::RefreshPaused);
+        }
+        if self.policy.kind() != PolicyKind::Frax {
+            return Err(Error::NotFraxPolicy {
+                operation: "refresh",
+            });
+        }
+        let mut step = self.begin(now)?;
+        let usdm = self.price_quote(USDM, now)?.twap;
+        let (policy, refresh) = self
+            .policy
+            .refreshed(usdm, now.seconds, &self.params.frax)?;
+        self.policy = policy;
+        step.events.push(Event::RatioRefreshed(refresh));
+        Ok(Receipt {
+            value: refresh,
+            events: self.finish(step, "refresh_ratio"),
+        })
+    }
+
+    // ---- queries -----------------------------------------------------------------------
+
+    /// Current parameters.
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    /// The whitelist.
+    pub fn assets(&self) -> &AssetRegistry {
+        &self.registry
+    }
+
+    /// The treasury's holdings and fee totals.
+    pub fn treasury(&self) -> &Treasury {
+        &self.treasury
+    }
+
+    /// Every price feed.
+    pub fn prices(&self) -> &PriceBook {
+        &self.prices
+    }
+
+    /// The ratio policy and its state.
+    pub fn policy(&self) -> &RatioPolicy {
+        &self.policy
+    }
+
+    /// Governance identities and pauses.
+    pub fn governance(&self) -> &Governance {
+        &self.governance
+    }
+
+    /// Token supplies and flows.
+    pub fn supply(&self) -> &Supply {
+        &self.supply
+    }
+
+    /// Pending redemptions.
+    pub fn redemptions(&self) -> &Redemptions {
+        &self.redemptions
+    }
+
+    /// The block of the latest operation.
+    pub fn last_time(&self) -> BlockTime {
+        self.last_time
+    }
+
+    /// The epoch state as of the latest operation (not rolled to any later time).
+    pub fn mintage(&self) -> &Mintage {
+        &self.mintage
+    }
+
+    /// Spot and TWAP of a token at `now`.
+    pub fn price(&self, symbol: Symbol, now: BlockTime) -> Result<PriceQuote> {
+        self.price_quote(symbol, now)
+    }
+
+    /// USDm in circulation: total supply minus protocol-owned USDm.
+    pub fn circulating_usdm(&self) -> Usd {
+        Usd::from_usdm(
+            self.supply
+                .usdm
+                .saturating_sub(self.supply.protocol_owned_usdm),
+        )
+    }
+
+    /// XMS in circulation: total supply minus what the treasury holds.
+    pub fn circulating_xms(&self) -> Amount {
+        let held = self
+            .registry
+            .find(XMS)
+            .map_or(Amount::ZERO, |i| self.treasury.holding(i).balance);
+        self.supply.xms.saturating_sub(held)
+    }
+
+    /// The supply cap, circulating USDm and headroom at `now` (epochs rolled as they would be).
+    pub fn cap_status(&self, now: BlockTime) -> Result<CapStatus> {
+        let step = self.begin(now)?;
+        Ok(step.mintage.status(
+            now.seconds,
+            self.params.epoch_seconds,
+            self.circulating_usdm(),
+        ))
+    }
+
+    /// Treasury value at fresh spot prices, by tier and asset.
+    pub fn valuation(&self, now: BlockTime) -> Result<Valuation> {
+        self.treasury.valuation(
+            &self.registry,
+            &self.prices,
+            now.seconds,
+            self.params.max_price_age,
+        )
+    }
+
+    /// Treasury value divided by circulating USDm (`None` with no USDm in circulation).
+    pub fn backing_ratio(&self, now: BlockTime) -> Result<Option<Multiple>> {
+        let value = self.valuation(now)?.total;
+        Ok(Multiple::of(value, self.circulating_usdm()))
+    }
+
+    /// The largest deposit of `symbol` the share cap accepts now; `None` means unlimited.
+    pub fn max_deposit(&self, symbol: Symbol, now: BlockTime) -> Result<Option<Amount>> {
+        let (index, config) = self.registry.require(symbol)?;
+        let share = self.params.max_share(config);
+        if share.is_one() {
+            return Ok(None);
+        }
+        let valuation = self.valuation(now)?;
+        let held = valuation.by_asset[index].1;
+        let price = self
+            .prices
+            .require(symbol)?
+            .fresh_spot(now.seconds, self.params.max_price_age)?;
+        let max_value =
+            share_cap::max_deposit_value(held, valuation.total, share).unwrap_or(Usd::ZERO);
+        Ok(Some(share_cap::max_deposit_amount(
+            max_value,
+            price,
+            config.decimals,
+        )))
+    }
+}

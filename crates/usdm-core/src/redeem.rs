@@ -1,0 +1,464 @@
+//! Redemption (SPEC 5): burn USDm for $1 of value before fees, paid as collateral of the
+//! caller's chosen asset and newly minted XMS, split by the redemption ratio.
+//!
+//! ```text
+//! F' = F * (1 - redeem_fee)       (rounded down)
+//! Y  = F' * cr / Py               collateral out (rounded down)
+//! Z  = F' * (1 - cr) / Pz         XMS out        (rounded down)
+//! ```
+//! Prices are the protocol-favouring "payout" prices, max(spot, TWAP). Redemption is two-step:
+//! `redeem` burns the USDm and escrows the collateral; `collect` pays out no earlier than
+//! `redemption_delay` blocks later, which defeats flash-loan round trips. It is never limited
+//! by the supply cap and stays open while minting is paused.
+
+use crate::asset::Tier;
+use crate::error::{Error, Result};
+use crate::events::Event;
+use crate::governance::PauseTarget;
+use crate::ids::{Account, Symbol, XMS};
+use crate::math::Rounding;
+use crate::protocol::{Protocol, Receipt};
+use crate::time::BlockTime;
+use crate::treasury::require_available;
+use crate::units::{Amount, Price, Quantity, Ratio, Usd};
+use std::collections::BTreeMap;
+
+/// A redemption request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RedeemRequest {
+    /// USDm to burn.
+    pub usdm_in: Amount,
+    /// Collateral asset to receive; required when the redemption ratio is above 0.
+    pub asset: Option<Symbol>,
+    /// The least collateral the caller accepts.
+    pub min_collateral_out: Amount,
+    /// The least XMS the caller accepts.
+    pub min_xms_out: Amount,
+}
+
+impl RedeemRequest {
+    /// Burn `usdm_in` for `asset` (if any) with no minimum outputs.
+    pub fn new(usdm_in: Amount, asset: Option<Symbol>) -> Self {
+        RedeemRequest {
+            usdm_in,
+            asset,
+            min_collateral_out: Amount::ZERO,
+            min_xms_out: Amount::ZERO,
+        }
+    }
+}
+
+/// The outcome of a redemption, computed before anything changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RedeemQuote {
+    /// Redemption ratio used.
+    pub cr: Ratio,
+    /// USDm burned, `F`.
+    pub usdm_in: Amount,
+    /// Value paid out after the fee, `F'`.
+    pub net_value: Usd,
+    /// Fee kept by the treasury, `F - F'`.
+    pub fee: Usd,
+    /// Collateral owed, `Y`.
+    pub collateral_out: Amount,
+    /// XMS owed, `Z`.
+    pub xms_out: Amount,
+}
+
+/// The redemption formula. `collateral` is the payout price and decimals of the chosen asset
+/// (needed when `cr > 0`); `xms_price` the XMS payout price (needed when `cr < 1`).
+pub fn redeem_math(
+    cr: Ratio,
+    usdm_in: Amount,
+    collateral: Option<(Symbol, Price, u8)>,
+    xms_price: Option<Price>,
+    fee: Ratio,
+) -> Result<RedeemQuote> {
+    if usdm_in.is_zero() {
+        return Err(Error::ZeroAmount {
+            what: "USDm amount",
+        });
+    }
+    let gross = Usd::from_usdm(usdm_in);
+    let net = gross.mul_ratio(fee.complement(), Rounding::Down);
+    let collateral_out = if cr.is_zero() {
+        Amount::ZERO
+    } else {
+        let (_, price, decimals) = collateral.ok_or(Error::AssetRequired { cr })?;
+        price.amount_for(net.mul_ratio(cr, Rounding::Down), decimals, Rounding::Down)?
+    };
+    let xms_out = if cr.is_one() {
+        Amount::ZERO
+    } else {
+        let xms_price = xms_price.ok_or(Error::MissingPrice { symbol: XMS })?;
+        xms_price.amount_for(
+            net.mul_ratio(cr.complement(), Rounding::Down),
+            18,
+            Rounding::Down,
+        )?
+    };
+    if collateral_out.is_zero() && xms_out.is_zero() {
+        return Err(Error::OutputTooSmall {
+            what: "collateral or XMS",
+        });
+    }
+    Ok(RedeemQuote {
+        cr,
+        usdm_in,
+        net_value: net,
+        fee: gross.saturating_sub(net),
+        collateral_out,
+        xms_out,
+    })
+}
+
+/// A redemption waiting for its delay.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PendingRedemption {
+    /// Id.
+    pub id: u64,
+    /// Who is paid.
+    pub owner: Account,
+    /// Collateral asset, if any.
+    pub asset: Option<Symbol>,
+    /// Collateral owed (escrowed in the treasury).
+    pub collateral: Amount,
+    /// XMS to mint at collection.
+    pub xms: Amount,
+    /// First block height at which it may be collected.
+    pub ready_at: u64,
+    /// When it was requested.
+    pub requested_at: BlockTime,
+}
+
+/// Pending redemptions by id.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Redemptions {
+    next_id: u64,
+    pending: BTreeMap<u64, PendingRedemption>,
+}
+
+impl Redemptions {
+    /// The pending redemption `id`.
+    pub fn get(&self, id: u64) -> Option<&PendingRedemption> {
+        self.pending.get(&id)
+    }
+
+    /// Every pending redemption, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &PendingRedemption> {
+        self.pending.values()
+    }
+
+    /// `owner`'s pending redemptions, oldest first.
+    pub fn of<'a>(
+        &'a self,
+        owner: &'a Account,
+    ) -> impl Iterator<Item = &'a PendingRedemption> + 'a {
+        self.pending.values().filter(move |r| &r.owner == owner)
+    }
+
+    /// Number pending.
+    pub fn len(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// True if none are pending.
+    pub fn is_empty(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    /// Total XMS owed to pending redemptions.
+    pub fn xms_owed(&self) -> Option<Amount> {
+        self.pending
+            .values()
+            .try_fold(Amount::ZERO, |acc, r| acc.checked_add(r.xms, "").ok())
+    }
+}
+
+impl Protocol {
+    /// Burns USDm and records what is owed; collect it with [`Protocol::collect`] after the
+    /// delay. On failure nothing changed and nothing was burned.
+    pub fn redeem(
+        &mut self,
+        caller: &Account,
+        request: &RedeemRequest,
+        now: BlockTime,
+    ) -> Result<Receipt<PendingRedemption>> {
+        let (mut step, index, q) = self.plan_redeem(request, now)?;
+        let usdm = self.supply.usdm.checked_sub(q.usdm_in, "USDm supply")?;
+        let usdm_burned = self
+            .supply
+            .usdm_burned
+            .checked_add(q.usdm_in, "USDm burned")?;
+        let holding = match index {
+            Some(i) => {
+                let mut h = *self.treasury.holding(i);
+                h.balance = h
+                    .balance
+                    .checked_sub(q.collateral_out, "treasury balance")?;
+                h.escrow = h
+                    .escrow
+                    .checked_add(q.collateral_out, "redemption escrow")?;
+                h.fees.redeem = h.fees.redeem.checked_add(q.fee, "redeem fees")?;
+                Some((i, h))
+            }
+            None => None,
+        };
+        let unattributed = match holding {
+            Some(_) => self.treasury.unattributed_fees.redeem,
+            None => self
+                .treasury
+                .unattributed_fees
+                .redeem
+                .checked_add(q.fee, "redeem fees")?,
+        };
+        let id = self.redemptions.next_id;
+        let next_id = id.checked_add(1).ok_or(Error::Overflow("redemption id"))?;
+        let pending = PendingRedemption {
+            id,
+            owner: caller.clone(),
+            asset: request.asset.filter(|_| !q.cr.is_zero()),
+            collateral: q.collateral_out,
+            xms: q.xms_out,
+            ready_at: now.height.saturating_add(self.params.redemption_delay),
+            requested_at: now,
+        };
+
+        self.supply.usdm = usdm;
+        self.supply.usdm_burned = usdm_burned;
+        if let Some((i, h)) = holding {
+            *self.treasury.holding_mut(i) = h;
+        }
+        self.treasury.unattributed_fees.redeem = unattributed;
+        self.redemptions.next_id = next_id;
+        self.redemptions.pending.insert(id, pending.clone());
+        step.events.push(Event::RedemptionRequested {
+            id,
+            owner: caller.clone(),
+            asset: pending.asset,
+            usdm_burned: q.usdm_in,
+            collateral_owed: q.collateral_out,
+            xms_owed: q.xms_out,
+            fee: q.fee,
+            cr: q.cr,
+            ready_at: pending.ready_at,
+        });
+        Ok(Receipt {
+            value: pending,
+            events: self.finish(step, "redeem"),
+        })
+    }
+
+    /// What [`Protocol::redeem`] would do now, with every check it makes, without doing it.
+    pub fn quote_redeem(&self, request: &RedeemRequest, now: BlockTime) -> Result<RedeemQuote> {
+        self.plan_redeem(request, now).map(|(_, _, q)| q)
+    }
+
+    fn plan_redeem(
+        &self,
+        request: &RedeemRequest,
+        now: BlockTime,
+    ) -> Result<(crate::protocol::Step, Option<usize>, RedeemQuote)> {
+        if self.governance.pauses.is_paused(PauseTarget::Redeem) {
+            return Err(Error::RedeemPaused);
+        }
+        let step = self.begin(now)?;
+        let cr = self.policy.redeem_ratio();
+        if request.usdm_in.is_zero() {
+            return Err(Error::ZeroAmount {
+                what: "USDm amount",
+            });
+        }
+        let asset = match request.asset {
+            Some(symbol) => {
+                let (index, config) = self.registry.require(symbol)?;
+                if !config.redeem_enabled {
+                    return Err(Error::RedeemDisabled { symbol });
+                }
+                Some((index, config))
+            }
+            None if cr.is_zero() => None,
+            None => return Err(Error::AssetRequired { cr }),
+        };
+        let fee = match asset {
+            Some((_, config)) => self.params.fees.redeem_fee(config),
+            None => match self.registry.find(XMS) {
+                Some(i) => self.params.fees.redeem_fee(self.registry.get(i)),
+                None => self.params.fees.tier_redeem_fee(Tier::ProtocolToken),
+            },
+        };
+        let collateral = match asset {
+            Some((_, config)) if !cr.is_zero() => Some((
+                config.symbol,
+                self.price_quote(config.symbol, now)?.payout(),
+                config.decimals,
+            )),
+            _ => None,
+        };
+        let xms_price = if cr.is_one() {
+            None
+        } else {
+            Some(self.price_quote(XMS, now)?.payout())
+        };
+        let q = redeem_math(cr, request.usdm_in, collateral, xms_price, fee)?;
+        if q.collateral_out < request.min_collateral_out {
+            let (symbol, decimals) = asset.map_or((XMS, 18), |(_, c)| (c.symbol, c.decimals));
+            return Err(Error::SlippageExceeded {
+                out: Quantity::new(q.collateral_out, decimals, symbol),
+                min: Quantity::new(request.min_collateral_out, decimals, symbol),
+            });
+        }
+        if q.xms_out < request.min_xms_out {
+            return Err(Error::SlippageExceeded {
+                out: Quantity::xms(q.xms_out),
+                min: Quantity::xms(request.min_xms_out),
+            });
+        }
+        if q.usdm_in > self.supply.usdm {
+            return Err(Error::InsufficientTreasury {
+                requested: Quantity::usdm(q.usdm_in),
+                available: Quantity::usdm(self.supply.usdm),
+            });
+        }
+        if let Some((i, config)) = asset {
+            require_available(
+                self.treasury.holding(i),
+                q.collateral_out,
+                config.symbol,
+                config.decimals,
+            )?;
+        }
+        // The named asset's holding pays the collateral and is credited the fee (even at ratio
+        // 0, when it pays nothing).
+        Ok((step, asset.map(|(i, _)| i), q))
+    }
+
+    /// Pays out redemption `id` to its owner once its delay has passed. Anyone may trigger it
+    /// (a keeper, say); the payment always goes to the owner.
+    pub fn collect(&mut self, id: u64, now: BlockTime) -> Result<Receipt<PendingRedemption>> {
+        let step = self.begin(now)?;
+        let pending = self
+            .redemptions
+            .pending
+            .get(&id)
+            .ok_or(Error::UnknownRedemption { id })?;
+        if now.height < pending.ready_at {
+            return Err(Error::RedemptionNotReady {
+                id,
+                ready_at: pending.ready_at,
+                height: now.height,
+            });
+        }
+        let holding = match pending.asset.filter(|_| !pending.collateral.is_zero()) {
+            Some(symbol) => {
+                let (i, _) = self.registry.require(symbol)?;
+                let mut h = *self.treasury.holding(i);
+                h.escrow = h
+                    .escrow
+                    .checked_sub(pending.collateral, "redemption escrow")?;
+                h.paid = h.paid.checked_add(pending.collateral, "treasury outflow")?;
+                Some((i, h))
+            }
+            None => None,
+        };
+        let xms = self.supply.xms.checked_add(pending.xms, "XMS supply")?;
+        let xms_minted = self
+            .supply
+            .xms_minted
+            .checked_add(pending.xms, "XMS minted")?;
+
+        let mut step = step;
+        let pending = self
+            .redemptions
+            .pending
+            .remove(&id)
+            .ok_or(Error::UnknownRedemption { id })?;
+        if let Some((i, h)) = holding {
+            *self.treasury.holding_mut(i) = h;
+        }
+        self.supply.xms = xms;
+        self.supply.xms_minted = xms_minted;
+        step.events.push(Event::RedemptionCollected {
+            id,
+            owner: pending.owner.clone(),
+            asset: pending.asset,
+            collateral_paid: pending.collateral,
+            xms_minted: pending.xms,
+        });
+        Ok(Receipt {
+            value: pending,
+            events: self.finish(step, "collect"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Price {
+        Price::parse(s).unwrap()
+    }
+    fn amount(s: &str, d: u8) -> Amount {
+        Amount::parse(s, d).unwrap()
+    }
+    const USDC: Symbol = Symbol::lit("USDC");
+
+    #[test]
+    fn worked_example_d_fractional_redemption() {
+        let q = redeem_math(
+            Ratio::parse("0.65").unwrap(),
+            amount("170", 18),
+            Some((USDC, p("1"), 6)),
+            Some(p("3.75")),
+            Ratio::ZERO,
+        )
+        .unwrap();
+        assert_eq!(q.collateral_out, amount("110.5", 6));
+        // 59.5 / 3.75 = 15.8666...: rounded down.
+        assert_eq!(q.xms_out, amount("15.866666666666666666", 18));
+    }
+
+    #[test]
+    fn worked_example_f_mars_redemption_into_xms() {
+        let q = redeem_math(
+            Ratio::ZERO,
+            amount("100", 18),
+            None,
+            Some(p("0.5")),
+            Ratio::bps(30),
+        )
+        .unwrap();
+        assert_eq!(q.xms_out, amount("199.4", 18));
+        assert_eq!(q.collateral_out, Amount::ZERO);
+        assert_eq!(q.fee, Usd::parse("0.3").unwrap());
+    }
+
+    #[test]
+    fn positive_ratio_needs_an_asset_and_dust_is_refused() {
+        let cr = Ratio::parse("0.5").unwrap();
+        assert_eq!(
+            redeem_math(cr, amount("1", 18), None, Some(p("1")), Ratio::ZERO),
+            Err(Error::AssetRequired { cr })
+        );
+        assert_eq!(
+            redeem_math(
+                Ratio::ONE,
+                Amount::new(1),
+                Some((USDC, p("1"), 6)),
+                None,
+                Ratio::ZERO
+            )
+            .map(|_| ()),
+            Err(Error::OutputTooSmall {
+                what: "collateral or XMS"
+            })
+        );
+        assert_eq!(
+            redeem_math(Ratio::ZERO, Amount::ZERO, None, Some(p("1")), Ratio::ZERO),
+            Err(Error::ZeroAmount {
+                what: "USDm amount"
+            })
+        );
+    }
+}
