@@ -102,6 +102,13 @@ pub enum Event {
     },
     /// The Frax controller ran.
     RatioRefreshed(Refresh),
+    /// Governance set the Frax collateral ratio directly.
+    CollateralRatioSet {
+        /// Ratio before.
+        old: Ratio,
+        /// Ratio after.
+        new: Ratio,
+    },
     /// A parameter changed.
     ParamChanged {
         /// New value.

@@ -7,7 +7,9 @@ use crate::events::Event;
 use crate::ids::{Account, Symbol};
 use crate::params::ParamChange;
 use crate::protocol::{Protocol, Receipt};
+use crate::ratio::RatioPolicy;
 use crate::time::BlockTime;
+use crate::units::Ratio;
 use std::collections::BTreeSet;
 use std::fmt;
 
@@ -135,6 +137,11 @@ pub enum GovAction {
         /// The change.
         change: ParamChange,
     },
+    /// Set the Frax global collateral ratio directly (Frax policy only; within [min_cr, 1]).
+    SetCollateralRatio {
+        /// The new ratio.
+        cr: Ratio,
+    },
     /// Pause something.
     Pause {
         /// What.
@@ -157,6 +164,7 @@ impl GovAction {
             GovAction::WhitelistAsset { .. } => "whitelist an asset",
             GovAction::UpdateAsset { .. } => "update an asset",
             GovAction::SetParam { .. } => "change a parameter",
+            GovAction::SetCollateralRatio { .. } => "set the collateral ratio",
             GovAction::Pause { .. } => "pause",
             GovAction::Unpause { .. } => "unpause",
         }
@@ -222,6 +230,26 @@ impl Protocol {
                 let (next, previous) = self.params.with_change(&change)?;
                 self.params = next;
                 Event::ParamChanged { change, previous }
+            }
+            GovAction::SetCollateralRatio { cr } => {
+                let RatioPolicy::Frax {
+                    cr: old,
+                    last_refresh,
+                } = self.policy
+                else {
+                    return Err(Error::NotFraxPolicy {
+                        operation: "set the collateral ratio",
+                    });
+                };
+                if cr < self.params.frax.min_cr {
+                    return Err(Error::InvalidParameter {
+                        name: "collateral ratio",
+                        value: cr.to_percent(),
+                        accepted: "min_cr to 100%",
+                    });
+                }
+                self.policy = RatioPolicy::Frax { cr, last_refresh };
+                Event::CollateralRatioSet { old, new: cr }
             }
             GovAction::Pause { target } => {
                 self.check_pause_target(target)?;

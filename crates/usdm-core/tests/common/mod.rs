@@ -1,0 +1,338 @@
+//! Test suite helper: a protocol plus the token wallets that live outside it, with one method
+//! per user action, so each test reads as a story and every step can be checked for token
+//! conservation (the protocol's records against the tokens actually moved).
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use usdm_core::prelude::*;
+
+/// Seconds per block in tests.
+pub const BLOCK_SECONDS: u64 = 3;
+/// Where tests start.
+pub const START: BlockTime = BlockTime::new(100, 1_700_000_000);
+
+pub fn sym(s: &str) -> Symbol {
+    Symbol::new(s).unwrap()
+}
+
+pub fn amt(s: &str, decimals: u8) -> Amount {
+    Amount::parse(s, decimals).unwrap()
+}
+
+pub fn usdm(s: &str) -> Amount {
+    amt(s, 18)
+}
+
+pub fn price(s: &str) -> Price {
+    Price::parse(s).unwrap()
+}
+
+pub fn ratio(s: &str) -> Ratio {
+    Ratio::parse(s).unwrap()
+}
+
+pub fn usd(s: &str) -> Usd {
+    Usd::parse(s).unwrap()
+}
+
+/// A protocol and the world around it.
+pub struct Suite {
+    pub p: Protocol,
+    pub gov: Account,
+    pub feeder: Account,
+    /// The protocol's own account: the tokens it really holds.
+    pub protocol_account: Account,
+    pub now: BlockTime,
+    /// Last posted price per token, re-posted by [`Suite::advance`] to keep feeds fresh.
+    pub prices: BTreeMap<Symbol, Price>,
+    pub wallets: BTreeMap<Account, BTreeMap<Symbol, Amount>>,
+    pub events: Vec<Event>,
+}
+
+impl Suite {
+    /// The example assets under `preset`, 100M XMS held by "market", feeds authorised.
+    pub fn new(preset: Preset) -> Self {
+        Self::with_genesis(
+            Genesis::new(preset, Account::new("gov"), START)
+                .with_assets(example_assets())
+                .with_feeder(Account::new("feeder"))
+                .with_xms_supply(amt("100000000", 18)),
+        )
+    }
+
+    pub fn with_genesis(g: Genesis) -> Self {
+        let xms = g.xms_supply;
+        let start = g.start;
+        let receipt = Protocol::genesis(g).unwrap();
+        let mut s = Suite {
+            p: receipt.value,
+            gov: Account::new("gov"),
+            feeder: Account::new("feeder"),
+            protocol_account: Account::new("protocol"),
+            now: start,
+            prices: BTreeMap::new(),
+            wallets: BTreeMap::new(),
+            events: receipt.events,
+        };
+        s.credit(&Account::new("market"), XMS, xms);
+        s.check();
+        s
+    }
+
+    pub fn balance(&self, who: &Account, symbol: Symbol) -> Amount {
+        self.wallets
+            .get(who)
+            .and_then(|w| w.get(&symbol))
+            .copied()
+            .unwrap_or(Amount::ZERO)
+    }
+
+    fn credit(&mut self, who: &Account, symbol: Symbol, amount: Amount) {
+        let w = self
+            .wallets
+            .entry(who.clone())
+            .or_default()
+            .entry(symbol)
+            .or_insert(Amount::ZERO);
+        *w = w.checked_add(amount, "wallet").unwrap();
+    }
+
+    fn debit(&mut self, who: &Account, symbol: Symbol, amount: Amount) {
+        let w = self
+            .wallets
+            .entry(who.clone())
+            .or_default()
+            .entry(symbol)
+            .or_insert(Amount::ZERO);
+        *w = w
+            .checked_sub(amount, "wallet")
+            .expect("test wallet overdrawn");
+    }
+
+    /// Hands `who` tokens from outside the system (a faucet for collateral).
+    pub fn give(&mut self, who: &str, symbol: &str, amount: &str) {
+        let s = sym(symbol);
+        let d = self.decimals(s);
+        self.credit(&Account::new(who), s, amt(amount, d));
+    }
+
+    /// Moves XMS from the "market" account to `who`.
+    pub fn give_xms(&mut self, who: &str, amount: &str) {
+        let a = amt(amount, 18);
+        self.debit(&Account::new("market"), XMS, a);
+        self.credit(&Account::new(who), XMS, a);
+    }
+
+    pub fn decimals(&self, s: Symbol) -> u8 {
+        if s == XMS || s == USDM {
+            return 18;
+        }
+        self.p.assets().require(s).unwrap().1.decimals
+    }
+
+    /// Posts a price at the current block.
+    pub fn set_price(&mut self, symbol: &str, p: &str) {
+        let s = sym(symbol);
+        let pr = price(p);
+        let r = self
+            .p
+            .post_price(&self.feeder.clone(), s, pr, self.now.seconds, self.now)
+            .unwrap();
+        self.prices.insert(s, pr);
+        self.events.extend(r.events);
+        self.check();
+    }
+
+    /// Posts several prices.
+    pub fn set_prices(&mut self, prices: &[(&str, &str)]) {
+        for (s, p) in prices {
+            self.set_price(s, p);
+        }
+    }
+
+    /// Advances `blocks` blocks, re-posting every known price so feeds stay fresh.
+    pub fn advance(&mut self, blocks: u64) {
+        self.now = self.now.advance(blocks, BLOCK_SECONDS);
+        let feeder = self.feeder.clone();
+        for (s, p) in self.prices.clone() {
+            let r = self
+                .p
+                .post_price(&feeder, s, p, self.now.seconds, self.now)
+                .unwrap();
+            self.events.extend(r.events);
+        }
+        self.check();
+    }
+
+    /// Advances at least `seconds`, in blocks, re-posting prices once at the end.
+    pub fn advance_seconds(&mut self, seconds: u64) {
+        self.advance(seconds.div_ceil(BLOCK_SECONDS));
+    }
+
+    /// Advances past the next epoch boundary so the cap reflects the current market cap.
+    pub fn roll_epoch(&mut self) {
+        let e = self.p.params().epoch_seconds;
+        self.advance_seconds(e);
+    }
+
+    /// Applies a governance action as governance.
+    pub fn govern(&mut self, action: GovAction) {
+        let r = self.p.govern(&self.gov.clone(), action, self.now).unwrap();
+        self.events.extend(r.events);
+        self.check();
+    }
+
+    /// Sets every tier's mint and redeem fee to zero (the SPEC's worked examples).
+    pub fn zero_fees(&mut self) {
+        for tier in Tier::ALL {
+            self.govern(GovAction::SetParam {
+                change: ParamChange::TierMintFee {
+                    tier,
+                    fee: Ratio::ZERO,
+                },
+            });
+            self.govern(GovAction::SetParam {
+                change: ParamChange::TierRedeemFee {
+                    tier,
+                    fee: Ratio::ZERO,
+                },
+            });
+        }
+    }
+
+    /// Mints with `amount` whole tokens of `asset` (burning at most all XMS `who` has).
+    pub fn mint(&mut self, who: &str, asset: &str, amount: &str) -> Result<MintQuote> {
+        let a = sym(asset);
+        let d = self.decimals(a);
+        let who_acc = Account::new(who);
+        let max_xms = self.balance(&who_acc, XMS);
+        self.mint_request(
+            who,
+            &MintRequest::collateral(a, amt(amount, d), max_xms, Amount::ZERO),
+        )
+    }
+
+    /// Submits a mint request; on success moves the tokens the quote says.
+    pub fn mint_request(&mut self, who: &str, req: &MintRequest) -> Result<MintQuote> {
+        let who = Account::new(who);
+        let before = self.p.clone();
+        let r = match self.p.mint(&who, req, self.now) {
+            Ok(r) => r,
+            Err(e) => {
+                assert_eq!(self.p, before, "a refused mint changed the state: {e}");
+                return Err(e);
+            }
+        };
+        let q = r.value;
+        if let MintInput::Collateral { asset, .. } = req.input {
+            self.debit(&who, asset, q.collateral_in);
+            self.credit(&self.protocol_account.clone(), asset, q.collateral_in);
+        }
+        self.debit(&who, XMS, q.xms_in);
+        self.credit(&who, USDM, q.usdm_out);
+        self.events.extend(r.events);
+        self.check();
+        Ok(q)
+    }
+
+    /// Redeems `usdm_amount` USDm, asking for `asset` collateral.
+    pub fn redeem(
+        &mut self,
+        who: &str,
+        usdm_amount: &str,
+        asset: Option<&str>,
+    ) -> Result<PendingRedemption> {
+        self.redeem_request(who, &RedeemRequest::new(usdm(usdm_amount), asset.map(sym)))
+    }
+
+    pub fn redeem_request(&mut self, who: &str, req: &RedeemRequest) -> Result<PendingRedemption> {
+        let who = Account::new(who);
+        let before = self.p.clone();
+        let r = match self.p.redeem(&who, req, self.now) {
+            Ok(r) => r,
+            Err(e) => {
+                assert_eq!(
+                    self.p, before,
+                    "a refused redemption changed the state: {e}"
+                );
+                return Err(e);
+            }
+        };
+        self.debit(&who, USDM, req.usdm_in);
+        self.events.extend(r.events);
+        self.check();
+        Ok(r.value)
+    }
+
+    /// Collects redemption `id`, paying its owner.
+    pub fn collect(&mut self, id: u64) -> Result<PendingRedemption> {
+        let before = self.p.clone();
+        let r = match self.p.collect(id, self.now) {
+            Ok(r) => r,
+            Err(e) => {
+                assert_eq!(self.p, before, "a refused collect changed the state: {e}");
+                return Err(e);
+            }
+        };
+        let pr = r.value.clone();
+        if let Some(asset) = pr.asset {
+            self.debit(&self.protocol_account.clone(), asset, pr.collateral);
+            self.credit(&pr.owner, asset, pr.collateral);
+        }
+        self.credit(&pr.owner, XMS, pr.xms);
+        self.events.extend(r.events);
+        self.check();
+        Ok(pr)
+    }
+
+    /// Redeems then waits out the delay and collects.
+    pub fn redeem_and_collect(
+        &mut self,
+        who: &str,
+        usdm_amount: &str,
+        asset: Option<&str>,
+    ) -> PendingRedemption {
+        let pending = self.redeem(who, usdm_amount, asset).unwrap();
+        self.advance(self.p.params().redemption_delay);
+        self.collect(pending.id).unwrap()
+    }
+
+    /// The protocol's invariants plus conservation between the protocol's records and the
+    /// tokens that moved in the wallets.
+    pub fn check(&self) {
+        self.p.check_invariants().unwrap();
+        let total = |s: Symbol| -> u128 {
+            self.wallets
+                .values()
+                .map(|w| w.get(&s).map_or(0, |a| a.raw()))
+                .sum()
+        };
+        assert_eq!(
+            total(USDM),
+            self.p.supply().usdm.raw(),
+            "USDm in wallets != USDm supply"
+        );
+        // XMS: wallets (incl. the protocol account's XMS collateral) == supply.
+        assert_eq!(
+            total(XMS),
+            self.p.supply().xms.raw(),
+            "XMS in wallets != XMS supply"
+        );
+        for (config, h) in self.p.assets().iter().zip(self.p.treasury().holdings()) {
+            assert_eq!(
+                self.balance(&self.protocol_account, config.symbol),
+                h.custody().unwrap(),
+                "{}: tokens held != recorded custody",
+                config.symbol
+            );
+        }
+    }
+
+    /// The Frax suite with fees zeroed and the ratio set to `cr`.
+    pub fn frax_at(cr: &str) -> Self {
+        let mut s = Suite::new(Preset::Frax);
+        s.zero_fees();
+        s.govern(GovAction::SetCollateralRatio { cr: ratio(cr) });
+        s
+    }
+}
