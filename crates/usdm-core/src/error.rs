@@ -180,7 +180,10 @@ pub enum Error {
         max_deposit: Quantity,
     },
     /// The mint would lift circulating USDm above the epoch's supply cap.
-    #[error("mint of {requested} USDm exceeds the supply cap of {cap}; headroom this epoch is {headroom} USDm")]
+    #[error(
+        "mint of {} USDm exceeds this epoch's supply cap of {} USDm; headroom left: {} USDm",
+        requested.to_decimal(), cap.to_decimal(), headroom.to_decimal()
+    )]
     SupplyCapExceeded {
         /// USDm the mint would create.
         requested: Usd,

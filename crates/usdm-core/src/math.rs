@@ -146,24 +146,29 @@ pub fn format_decimal(raw: u128, decimals: u8) -> String {
     format!("{}.{}", int_part, frac.trim_end_matches('0'))
 }
 
-/// Formats like [`format_decimal`] but cut (not rounded) to at most `places` fractional digits,
-/// for human-facing tables where 18 digits would drown the reader. Never used for JSON output.
+/// Formats like [`format_decimal`] but truncated (never rounded up) to at most `places`
+/// fractional digits, trailing zeros trimmed: for human-facing tables, never for JSON.
 pub fn format_decimal_places(raw: u128, decimals: u8, places: u8) -> String {
     if places >= decimals {
         return format_decimal(raw, decimals);
     }
     let cut = pow10(decimals - places).unwrap_or(1);
-    let s = format_decimal(raw / cut * cut, decimals);
-    if raw % cut != 0 {
-        format!("{s}…")
-    } else {
-        s
+    format_decimal(raw / cut * cut, decimals)
+}
+
+/// Truncated to exactly `places` fractional digits, zero-padded (`"3.00"`): money columns.
+pub fn format_fixed(raw: u128, decimals: u8, places: u8) -> String {
+    let s = format_decimal_places(raw, decimals, places);
+    if places == 0 {
+        return s;
     }
+    let (int_part, frac) = s.split_once('.').unwrap_or((&s, ""));
+    format!("{int_part}.{frac:0<width$}", width = usize::from(places))
 }
 
 /// Adds thousands separators to the integer part of a decimal string, for human tables.
 pub fn group_thousands(s: &str) -> String {
-    let (int_part, rest) = match s.find(['.', '…']) {
+    let (int_part, rest) = match s.find('.') {
         Some(i) => s.split_at(i),
         None => (s, ""),
     };

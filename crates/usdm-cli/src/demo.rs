@@ -1,0 +1,802 @@
+//! `usdm demo`: a narrated walk through the protocol on built-in defaults. Everything shown is
+//! computed by `usdm-core` on a live protocol instance; nothing is precomputed.
+
+use crate::format::*;
+use crate::table::Table;
+use serde_json::{json, Value};
+use usdm_core::asset::example_assets;
+use usdm_core::mint::collateral_mint;
+use usdm_core::prelude::*;
+use usdm_core::redeem::redeem_math;
+use usdm_core::supply_cap::cap_for;
+use usdm_core::treasury::tier_rows;
+
+const BLOCK_SECONDS: u64 = 3;
+const START: BlockTime = BlockTime::new(1, 1_700_000_000);
+
+/// Prints text or collects JSON, section by section.
+struct Narrator {
+    json: bool,
+    sections: Vec<Value>,
+}
+
+impl Narrator {
+    fn section(&mut self, title: &str) {
+        if self.json {
+            self.sections.push(json!({ "title": title, "items": [] }));
+        } else {
+            let n = self.sections.len() + 1;
+            self.sections.push(Value::Null);
+            let head = format!("━━ {n}. {title} ");
+            let pad = 78usize.saturating_sub(head.chars().count());
+            println!("\n{head}{}", "━".repeat(pad));
+        }
+    }
+
+    fn push(&mut self, item: Value) {
+        if let Some(Value::Object(s)) = self.sections.last_mut() {
+            if let Some(Value::Array(items)) = s.get_mut("items") {
+                items.push(item);
+            }
+        }
+    }
+
+    fn say(&mut self, text: &str) {
+        if self.json {
+            self.push(json!({ "say": text }));
+        } else {
+            for line in text.lines() {
+                println!("  {line}");
+            }
+        }
+    }
+
+    fn table(&mut self, t: &Table) {
+        if self.json {
+            self.push(t.to_json());
+        } else {
+            println!();
+            print!("{t}");
+            println!();
+        }
+    }
+
+    fn ok(&mut self, text: &str) {
+        if self.json {
+            self.push(json!({ "ok": text }));
+        } else {
+            println!("  ✓ {text}");
+        }
+    }
+
+    fn refused(&mut self, what: &str, err: &Error) {
+        if self.json {
+            self.push(json!({ "refused": what, "error": err.to_string() }));
+        } else {
+            println!("  ✗ {what}\n      refused: {err}");
+        }
+    }
+
+    fn finish(self) -> CliResult<()> {
+        if self.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({ "demo": self.sections }))?
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A protocol instance and the world around it: a clock, a feeder that keeps prices fresh.
+struct World {
+    p: Protocol,
+    gov: Account,
+    feeder: Account,
+    now: BlockTime,
+    feeds: Vec<(Symbol, Price)>,
+}
+
+fn sym(s: &str) -> Symbol {
+    Symbol::lit(s)
+}
+
+fn price(s: &str) -> Price {
+    Price::parse(s).unwrap_or(Price::ONE_DOLLAR)
+}
+
+fn whole(s: &str, decimals: u8) -> Amount {
+    Amount::parse(s, decimals).unwrap_or(Amount::ZERO)
+}
+
+impl World {
+    fn new(preset: Preset) -> CliResult<Self> {
+        let gov = Account::new("gov");
+        let feeder = Account::new("oracle");
+        let genesis = Genesis::new(preset, gov.clone(), START)
+            .with_assets(example_assets())
+            .with_feeder(feeder.clone())
+            .with_xms_supply(whole("100000000", 18));
+        let p = Protocol::genesis(genesis)?.value;
+        Ok(World {
+            p,
+            gov,
+            feeder,
+            now: START,
+            feeds: Vec::new(),
+        })
+    }
+
+    fn post(&mut self, symbol: &str, p: &str) -> CliResult<()> {
+        let s = Symbol::new(symbol)?;
+        let pr = price(p);
+        self.p
+            .post_price(&self.feeder, s, pr, self.now.seconds, self.now)?;
+        match self.feeds.iter_mut().find(|(x, _)| *x == s) {
+            Some(f) => f.1 = pr,
+            None => self.feeds.push((s, pr)),
+        }
+        Ok(())
+    }
+
+    /// Advances `blocks` blocks; the feeder re-posts every price. Returns epoch rolls.
+    fn advance(&mut self, blocks: u64) -> CliResult<Vec<EpochRollView>> {
+        self.now = self.now.advance(blocks, BLOCK_SECONDS);
+        let mut rolls = Vec::new();
+        for (s, p) in self.feeds.clone() {
+            let r = self
+                .p
+                .post_price(&self.feeder, s, p, self.now.seconds, self.now)?;
+            for e in r.events {
+                if let Event::EpochRolled(roll) = e {
+                    rolls.push(EpochRollView(roll));
+                }
+            }
+        }
+        Ok(rolls)
+    }
+
+    /// Advances exactly to the next epoch boundary.
+    fn advance_to_next_epoch(&mut self) -> CliResult<Vec<EpochRollView>> {
+        let m = self.p.mintage();
+        let next = m.epoch_start + self.p.params().epoch_seconds;
+        let blocks = next
+            .saturating_sub(self.now.seconds)
+            .div_ceil(BLOCK_SECONDS)
+            .max(1);
+        self.advance(blocks)
+    }
+
+    fn mint(&mut self, who: &str, asset: &str, amount: &str) -> Result<MintQuote> {
+        let s = Symbol::new(asset)?;
+        let d = self.p.assets().require(s)?.1.decimals;
+        let a = Amount::parse(amount, d).map_err(Error::BadNumber)?;
+        self.mint_amount(who, s, a)
+    }
+
+    fn mint_amount(&mut self, who: &str, s: Symbol, a: Amount) -> Result<MintQuote> {
+        let req = MintRequest::collateral(s, a, Amount::new(u128::MAX), Amount::ZERO);
+        self.p
+            .mint(&Account::new(who), &req, self.now)
+            .map(|r| r.value)
+    }
+
+    fn decimals(&self, s: Symbol) -> u8 {
+        self.p
+            .assets()
+            .find(s)
+            .map_or(18, |i| self.p.assets().get(i).decimals)
+    }
+
+    fn status(&self) -> CliResult<CapStatus> {
+        Ok(self.p.cap_status(self.now)?)
+    }
+}
+
+struct EpochRollView(usdm_core::supply_cap::EpochRoll);
+
+fn opt_usd(v: Option<Usd>) -> String {
+    v.map_or("none".into(), |u| human_usd(u, 0))
+}
+
+fn mint_row(t: &mut Table, w: &World, who: &str, q: &MintQuote, asset: Symbol) {
+    let d = w.decimals(asset);
+    let tier =
+        w.p.assets()
+            .require(asset)
+            .map(|(_, c)| c.tier.number())
+            .unwrap_or(0);
+    t.row([
+        who.to_string(),
+        format!("{} {asset}", human(q.collateral_in, d, 4)),
+        tier.to_string(),
+        human_usd(q.collateral_value, 2),
+        human_usd(q.fee, 2),
+        human_usdm(q.usdm_out),
+    ]);
+}
+
+fn cap_row(t: &mut Table, label: &str, s: &CapStatus) {
+    t.row([
+        label.to_string(),
+        s.epoch.to_string(),
+        opt_usd(s.average_mcap),
+        opt_usd(s.supply_cap),
+        human_usd(s.circulating_usdm, 2),
+        human_usd(s.headroom, 2),
+    ]);
+}
+
+fn cap_table() -> Table {
+    Table::new([
+        "moment",
+        "epoch",
+        "avg XMS mcap",
+        "supply cap",
+        "circulating",
+        "headroom",
+    ])
+}
+
+/// Runs the demo.
+pub fn run(json_out: bool) -> CliResult<()> {
+    let mut n = Narrator {
+        json: json_out,
+        sections: Vec::new(),
+    };
+    let mut w = World::new(Preset::Mars)?;
+    genesis(&mut n, &mut w)?;
+    mintage(&mut n, &mut w)?;
+    tiers(&mut n, &mut w)?;
+    cap_binds(&mut n, &mut w)?;
+    xms_collateral(&mut n, &mut w)?;
+    redemption(&mut n, &mut w)?;
+    treasury(&mut n, &w)?;
+    frax(&mut n)?;
+    let ok = worked_examples(&mut n)?;
+    n.section("What you just saw");
+    n.say(
+        "Every number above came from usdm-core, the same state machine the CLI quotes and future\n\
+         chain contracts call: exact integer fixed-point, rounding against the caller, and every\n\
+         refused operation leaving the state untouched. Exact quotes: `usdm quote --help`.",
+    );
+    n.finish()?;
+    if ok {
+        Ok(())
+    } else {
+        Err(CliError("a worked example disagreed with the SPEC".into()))
+    }
+}
+
+fn genesis(n: &mut Narrator, w: &mut World) -> CliResult<()> {
+    n.section("Genesis: the Mars preset and the five treasury tiers");
+    n.say(
+        "Preset `mars`: every mint at collateral ratio 100% (deposit $1, get 1 USDm), every\n\
+         redemption paid in newly minted XMS. 100,000,000 XMS circulate at launch.",
+    );
+    let mut t = Table::new([
+        "asset",
+        "tier",
+        "kind",
+        "decimals",
+        "max share",
+        "mint fee",
+        "redeem fee",
+    ]);
+    let params = w.p.params().clone();
+    for a in w.p.assets().iter() {
+        t.row([
+            a.symbol.to_string(),
+            a.tier.number().to_string(),
+            a.tier.name().to_string(),
+            a.decimals.to_string(),
+            params.max_share(a).to_percent(),
+            params.fees.mint_fee(a).to_percent(),
+            params.fees.redeem_fee(a).to_percent(),
+        ]);
+    }
+    n.table(&t);
+    n.section("Price feeds");
+    let prices = [
+        ("USDC", "1"),
+        ("USDT", "1"),
+        ("BUSD", "1"),
+        ("DAI", "0.9995"),
+        ("BTC", "60000"),
+        ("ETH", "3000"),
+        ("BNB", "600"),
+        ("UNI", "10"),
+        ("AAVE", "150"),
+        ("XMS", "2.5"),
+        ("USDm", "1"),
+    ];
+    let mut t = Table::new(["token", "price", "observed at"]);
+    for (s, p) in prices {
+        w.post(s, p)?;
+        t.row([
+            s.to_string(),
+            format!("${}", price(p).to_decimal()),
+            format!("t={}", w.now.seconds),
+        ]);
+    }
+    n.say(&format!(
+        "The feeder posts prices with observation times. A price older than {} s is stale and\n\
+         any operation that needs it fails closed. Collateral in is valued at min(spot, TWAP),\n\
+         payouts at max(spot, TWAP), with a {} s TWAP window.",
+        w.p.params().max_price_age,
+        w.p.params().twap_window
+    ));
+    n.table(&t);
+    Ok(())
+}
+
+fn mintage(n: &mut Narrator, w: &mut World) -> CliResult<()> {
+    n.section("Mintage control: the supply cap follows the XMS market cap");
+    n.say(&format!(
+        "Epochs last {} s. Each epoch's cap is the previous epoch's time-weighted average XMS\n\
+         market cap divided by the support ratio ({}). Epoch 0 has no previous average, so\n\
+         minting fails closed:",
+        w.p.params().epoch_seconds,
+        w.p.params().xms_support_ratio
+    ));
+    if let Err(e) = w.mint("alice", "USDC", "1000") {
+        n.refused("alice mints with 1,000 USDC in epoch 0", &e);
+    }
+    let rolls = w.advance_to_next_epoch()?;
+    let mut t = Table::new([
+        "epoch",
+        "started at",
+        "avg XMS mcap",
+        "support ratio",
+        "supply cap",
+    ]);
+    for r in &rolls {
+        t.row([
+            r.0.epoch.to_string(),
+            format!("t={}", r.0.started_at),
+            opt_usd(r.0.average_mcap),
+            w.p.params().xms_support_ratio.to_string(),
+            opt_usd(r.0.supply_cap),
+        ]);
+    }
+    n.say("180 s later the first operation rolls the epoch lazily:");
+    n.table(&t);
+    n.ok("100,000,000 XMS x $2.50 = $250M average; $250M / 250% = $100M cap (SPEC 6).");
+    Ok(())
+}
+
+fn tiers(n: &mut Narrator, w: &mut World) -> CliResult<()> {
+    n.section("Minting across the tiers, and the per-asset share cap");
+    n.say(
+        "Anyone mints at $1 of collateral per USDm, less the tier's fee. Higher tiers may hold\n\
+         a smaller share of treasury value; a deposit that would exceed it is refused with the\n\
+         largest deposit that would be accepted.",
+    );
+    let mut t = Table::new(["minter", "deposit", "tier", "value", "fee", "USDm out"]);
+    for (who, asset, amount) in [
+        ("alice", "USDC", "30000000"),
+        ("bob", "USDT", "10000000"),
+        ("carol", "BTC", "100"),
+        ("dave", "ETH", "1000"),
+    ] {
+        let q = w.mint(who, asset, amount)?;
+        mint_row(&mut t, w, who, &q, sym(asset));
+    }
+    n.table(&t);
+    let uni = sym("UNI");
+    match w.mint("erin", "UNI", "1000000") {
+        Err(e) => n.refused(
+            "erin deposits 1,000,000 UNI ($10M) into tier 4 (max share 15%)",
+            &e,
+        ),
+        Ok(_) => return Err(CliError("the UNI share cap should have refused".into())),
+    }
+    let q = w.mint("erin", "UNI", "500000")?;
+    let mut t = Table::new(["minter", "deposit", "tier", "value", "fee", "USDm out"]);
+    mint_row(&mut t, w, "erin", &q, uni);
+    n.say("erin deposits half as much instead:");
+    n.table(&t);
+    let mut t = Table::new(["asset", "tier", "max share", "largest deposit accepted now"]);
+    for s in ["USDC", "BTC", "ETH", "UNI", "XMS"] {
+        let s = sym(s);
+        let config = w.p.assets().require(s)?.1.clone();
+        let max = w.p.max_deposit(s, w.now)?;
+        t.row([
+            s.to_string(),
+            config.tier.number().to_string(),
+            w.p.params().max_share(&config).to_percent(),
+            max.map_or("unlimited".into(), |m| {
+                format!("{} {s}", human(m, config.decimals, 4))
+            }),
+        ]);
+    }
+    n.say("The same limit is a query, so integrators can size deposits before sending them:");
+    n.table(&t);
+    Ok(())
+}
+
+fn cap_binds(n: &mut Narrator, w: &mut World) -> CliResult<()> {
+    n.section("The supply cap binds");
+    let mut t = cap_table();
+    let before = w.status()?;
+    cap_row(&mut t, "after the tier mints", &before);
+    n.table(&t);
+    match w.mint("whale", "USDC", "60000000") {
+        Err(e) => n.refused("whale mints with 60,000,000 USDC", &e),
+        Ok(_) => return Err(CliError("the supply cap should have refused".into())),
+    }
+    // The largest USDC deposit whose USDm (after the 0.20% fee) fits the headroom.
+    let fee = w.p.params().fees.tier_mint_fee(Tier::Stablecoin);
+    let gross = before
+        .headroom
+        .mul_div(Ratio::ONE, fee.complement(), Rounding::Down)?;
+    let usdc = Price::ONE_DOLLAR.amount_for(gross, 6, Rounding::Down)?;
+    let q = w.mint_amount("whale", sym("USDC"), usdc)?;
+    n.ok(&format!(
+        "whale mints with {} USDC instead: {} USDm, the whole headroom",
+        human(q.collateral_in, 6, 6),
+        human_usdm(q.usdm_out)
+    ));
+    let mut t = cap_table();
+    cap_row(&mut t, "cap reached", &w.status()?);
+    w.advance_to_next_epoch()?;
+    w.post("XMS", "2.75")?;
+    cap_row(&mut t, "XMS rises to $2.75", &w.status()?);
+    w.advance_to_next_epoch()?;
+    cap_row(&mut t, "one epoch later", &w.status()?);
+    n.say(
+        "XMS rises 10% at an epoch boundary. The cap of the running epoch was fixed from the\n\
+         previous epoch's average, so the rise only counts once a whole epoch has averaged it:",
+    );
+    n.table(&t);
+    n.ok("average $275M / 250% = $110M cap (the SPEC 6 example's second epoch)");
+    Ok(())
+}
+
+fn xms_collateral(n: &mut Narrator, w: &mut World) -> CliResult<()> {
+    n.section("XMS as tier-5 collateral");
+    n.say(
+        "Mars minting also accepts XMS itself (tier 5, max 10%). Deposited XMS is held by the\n\
+         treasury, not burned, and leaves circulation, so it no longer counts towards the XMS\n\
+         market cap that sets future caps.",
+    );
+    let circ_before = w.p.circulating_xms();
+    let q = w.mint("frank", "XMS", "400000")?;
+    let mut t = Table::new(["minter", "deposit", "tier", "value", "fee", "USDm out"]);
+    mint_row(&mut t, w, "frank", &q, XMS);
+    n.table(&t);
+    n.ok(&format!(
+        "circulating XMS: {} -> {}",
+        human(circ_before, 18, 2),
+        human(w.p.circulating_xms(), 18, 2)
+    ));
+    Ok(())
+}
+
+fn redemption(n: &mut Narrator, w: &mut World) -> CliResult<()> {
+    n.section("Redemption and its 2-block delay");
+    n.say(
+        "Redeeming burns USDm at once and records what is owed; collection opens after the\n\
+         redemption delay, which defeats flash-loan round trips. Under Mars the payout is newly\n\
+         minted XMS worth $1 per USDm less the 0.30% fee, priced at max(spot, TWAP): right\n\
+         after XMS rose, spot is the higher of the two and is used.",
+    );
+    let bob = Account::new("bob");
+    let r =
+        w.p.redeem(&bob, &RedeemRequest::new(whole("1000", 18), None), w.now)?;
+    let pending = r.value;
+    let mut t = Table::new([
+        "id",
+        "owner",
+        "USDm burned",
+        "fee",
+        "XMS owed",
+        "requested at",
+        "ready at",
+    ]);
+    let fee = r.events.iter().find_map(|e| match e {
+        Event::RedemptionRequested { fee, .. } => Some(*fee),
+        _ => None,
+    });
+    t.row([
+        pending.id.to_string(),
+        "bob".into(),
+        "1,000".into(),
+        fee.map_or(String::new(), |f| human_usd(f, 2)),
+        human(pending.xms, 18, 6),
+        format!("block {}", pending.requested_at.height),
+        format!("block {}", pending.ready_at),
+    ]);
+    n.table(&t);
+    if let Err(e) = w.p.clone().collect(pending.id, w.now) {
+        n.refused("bob collects in the same block", &e);
+    }
+    w.advance(2)?;
+    let c = w.p.collect(pending.id, w.now)?.value;
+    n.ok(&format!(
+        "two blocks later bob collects {} newly minted XMS (XMS supply now {})",
+        human(c.xms, 18, 6),
+        human(w.p.supply().xms, 18, 2)
+    ));
+    w.p.govern(
+        &w.gov,
+        GovAction::Pause {
+            target: PauseTarget::Mint,
+        },
+        w.now,
+    )?;
+    n.say("Governance pauses minting. Redemption stays open:");
+    if let Err(e) = w.mint("alice", "USDC", "10") {
+        n.refused("alice mints with 10 USDC", &e);
+    }
+    let r = w.p.redeem(
+        &Account::new("alice"),
+        &RedeemRequest::new(whole("500", 18), None),
+        w.now,
+    )?;
+    n.ok(&format!(
+        "alice redeems 500 USDm (redemption {} recorded)",
+        r.value.id
+    ));
+    w.p.govern(
+        &w.gov,
+        GovAction::Unpause {
+            target: PauseTarget::Mint,
+        },
+        w.now,
+    )?;
+    w.advance(2)?;
+    w.p.collect(r.value.id, w.now)?;
+    Ok(())
+}
+
+fn treasury(n: &mut Narrator, w: &World) -> CliResult<()> {
+    n.section("The treasury by tier");
+    let v = w.p.valuation(w.now)?;
+    let shares = v.tier_shares();
+    let params = w.p.params();
+    let mut t = Table::new(["tier", "kind", "value", "share", "max", ""]);
+    for (tier, value) in tier_rows(&v) {
+        let share = shares[tier.index()];
+        t.row([
+            tier.number().to_string(),
+            tier.name().to_string(),
+            human_usd(value, 0),
+            percent(share, 1),
+            params.max_share[tier.index()].to_percent(),
+            bar(share, 30),
+        ]);
+    }
+    n.table(&t);
+    let fees = w.p.treasury().fee_totals();
+    let mut t = Table::new(["measure", "value"]);
+    t.row(["treasury value".to_string(), human_usd(v.total, 2)]);
+    t.row([
+        "circulating USDm".to_string(),
+        human_usd(w.p.circulating_usdm(), 2),
+    ]);
+    t.row([
+        "backing ratio".to_string(),
+        w.p.backing_ratio(w.now)?
+            .map_or("n/a".into(), |b| b.to_string()),
+    ]);
+    t.row(["mint fees kept".to_string(), human_usd(fees.mint, 2)]);
+    t.row(["redeem fees kept".to_string(), human_usd(fees.redeem, 2)]);
+    t.row(["XMS supply".to_string(), human(w.p.supply().xms, 18, 2)]);
+    t.row([
+        "XMS circulating".to_string(),
+        human(w.p.circulating_xms(), 18, 2),
+    ]);
+    n.table(&t);
+    w.p.check_invariants()?;
+    n.ok("invariants hold: supplies match mints and burns, custody matches the books");
+    Ok(())
+}
+
+fn frax(n: &mut Narrator) -> CliResult<()> {
+    n.section("The Frax preset: one ratio, moved by the market");
+    n.say(
+        "Preset `frax`: one global collateral ratio for mint and redeem, starting at 100%.\n\
+         Anyone may call `refresh` once an hour: USDm above $1.005 lowers the ratio by 0.25%,\n\
+         below $0.995 raises it.",
+    );
+    let mut w = World::new(Preset::Frax)?;
+    for (s, p) in [("USDC", "1"), ("XMS", "2.5"), ("USDm", "1.012")] {
+        w.post(s, p)?;
+    }
+    w.advance_to_next_epoch()?;
+    let mut t = Table::new(["time", "USDm TWAP", "ratio before", "ratio after", "move"]);
+    let refresh = |w: &mut World, t: &mut Table, n: &mut Narrator| -> CliResult<()> {
+        match w.p.refresh_ratio(w.now) {
+            Ok(r) => {
+                let r = r.value;
+                t.row([
+                    format!(
+                        "+{}h{:02}m",
+                        (w.now.seconds - START.seconds) / 3600,
+                        (w.now.seconds - START.seconds) % 3600 / 60
+                    ),
+                    format!(
+                        "${}",
+                        usdm_core::math::format_decimal_places(r.usdm_price.raw(), 18, 4)
+                    ),
+                    r.old.to_percent(),
+                    r.new.to_percent(),
+                    format!("{:?}", r.direction).to_lowercase(),
+                ]);
+            }
+            Err(e) => n.refused("refresh again at once", &e),
+        }
+        Ok(())
+    };
+    refresh(&mut w, &mut t, n)?;
+    refresh(&mut w, &mut t, n)?;
+    for _ in 0..3 {
+        w.advance(1_200)?;
+        refresh(&mut w, &mut t, n)?;
+    }
+    w.post("USDm", "0.992")?;
+    w.advance(1_200)?;
+    refresh(&mut w, &mut t, n)?;
+    n.say("USDm trades at $1.012 for three hours, then slips to $0.992:");
+    n.table(&t);
+    w.advance_to_next_epoch()?;
+    let cr = w.p.policy().mint_ratio();
+    let q = w.mint("alice", "USDC", "1000")?;
+    let mut t = Table::new(["ratio", "USDC in", "XMS burned", "fee", "USDm out"]);
+    t.row([
+        cr.to_percent(),
+        human(q.collateral_in, 6, 6),
+        human(q.xms_in, 18, 6),
+        human_usd(q.fee, 4),
+        human_usdm(q.usdm_out),
+    ]);
+    n.say(&format!(
+        "A fractional mint at {cr}: collateral for {cr} of the value, burned XMS for the rest:"
+    ));
+    n.table(&t);
+    let r = w.p.redeem(
+        &Account::new("alice"),
+        &RedeemRequest::new(whole("500", 18), Some(sym("USDC"))),
+        w.now,
+    )?;
+    w.advance(2)?;
+    let c = w.p.collect(r.value.id, w.now)?.value;
+    n.ok(&format!(
+        "alice redeems 500 USDm at {cr}: {} USDC and {} XMS after the delay",
+        human(c.collateral, 6, 6),
+        human(c.xms, 18, 6)
+    ));
+    w.p.check_invariants()?;
+    Ok(())
+}
+
+/// SPEC 12's worked examples against the core's formulas; returns whether all agree.
+fn worked_examples(n: &mut Narrator) -> CliResult<bool> {
+    n.section("SPEC worked examples A-G");
+    let r = |s: &str| Ratio::parse(s);
+    let usdc = |s: &str| whole(s, 6);
+    let mint = |cr: &str,
+                amount: &str,
+                p: &str,
+                xms: Option<&str>,
+                fee: u32|
+     -> CliResult<(MintQuote, String)> {
+        let q = collateral_mint(
+            r(cr)?,
+            usdc(amount),
+            price(p),
+            6,
+            xms.map(price),
+            Ratio::bps(fee),
+        )?;
+        let s = if q.xms_in.is_zero() {
+            format!("USDm {}", q.usdm_out.to_decimal(18))
+        } else {
+            format!(
+                "XMS {}, USDm {}",
+                q.xms_in.to_decimal(18),
+                q.usdm_out.to_decimal(18)
+            )
+        };
+        Ok((q, s))
+    };
+    let mut rows: Vec<(&str, &str, &str, String)> = Vec::new();
+    let (_, a) = mint("1", "200", "1", None, 0)?;
+    rows.push((
+        "A",
+        "cr 1.00, 200 USDC at $1",
+        "XMS 0, USDm 200",
+        format!("XMS 0, {a}"),
+    ));
+    let (_, b) = mint("0.8", "120", "1", Some("2"), 0)?;
+    rows.push((
+        "B",
+        "cr 0.80, 120 USDC at $1, XMS at $2",
+        "XMS 15, USDm 150",
+        b,
+    ));
+    let (_, c) = mint("0.5", "220", "0.9995", Some("3.5"), 0)?;
+    rows.push((
+        "C",
+        "cr 0.50, 220 USDC at $0.9995, XMS at $3.50",
+        "XMS 62.825714285714285715, USDm 439.78",
+        c,
+    ));
+    let d = redeem_math(
+        r("0.65")?,
+        whole("170", 18),
+        Some((sym("USDC"), price("1"), 6)),
+        Some(price("3.75")),
+        Ratio::ZERO,
+    )?;
+    rows.push((
+        "D",
+        "redeem 170 USDm, cr 0.65, USDC $1, XMS $3.75",
+        "USDC 110.5, XMS 15.866666666666666666",
+        format!(
+            "USDC {}, XMS {}",
+            d.collateral_out.to_decimal(6),
+            d.xms_out.to_decimal(18)
+        ),
+    ));
+    let (_, e) = mint("1", "1000", "1", None, 20)?;
+    rows.push((
+        "E",
+        "Mars: mint with 1,000 USDC at $1, fee 0.20%",
+        "USDm 998",
+        e,
+    ));
+    let f = redeem_math(
+        Ratio::ZERO,
+        whole("100", 18),
+        None,
+        Some(price("0.5")),
+        Ratio::bps(30),
+    )?;
+    rows.push((
+        "F",
+        "Mars: redeem 100 USDm, XMS $0.50, fee 0.30%",
+        "XMS 199.4",
+        format!("XMS {}", f.xms_out.to_decimal(18)),
+    ));
+    let (cap, mintable) = cap_for(
+        Usd::dollars(250_000_000),
+        SupportRatio::bps(25_000),
+        Usd::dollars(50_000_000),
+    );
+    rows.push((
+        "G",
+        "avg mcap $250M, ratio 250%, circulating $50M",
+        "cap 100000000, mintable 50000000",
+        format!(
+            "cap {}, mintable {}",
+            cap.to_decimal(),
+            mintable.to_decimal()
+        ),
+    ));
+    let mut t = Table::new(["case", "inputs (fees 0 unless stated)", "computed", "SPEC"]);
+    let mut all = true;
+    let mut mismatches = Vec::new();
+    for (case, inputs, expected, computed) in rows {
+        let ok = expected == computed;
+        all &= ok;
+        if !ok {
+            mismatches.push(format!(
+                "case {case}: SPEC expects {expected}, computed {computed}"
+            ));
+        }
+        t.row([
+            case.to_string(),
+            inputs.to_string(),
+            computed,
+            if ok { "✓" } else { "✗" }.to_string(),
+        ]);
+    }
+    n.say("C and D are exact at 18 decimals: XMS paid in rounds up, XMS paid out rounds down.");
+    n.table(&t);
+    for m in &mismatches {
+        n.say(m);
+    }
+    Ok(all)
+}

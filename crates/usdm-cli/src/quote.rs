@@ -1,0 +1,370 @@
+//! `usdm quote ...`: exact quotes from the core's own formulas (the functions the protocol's
+//! mint and redeem call), against a built-in table of the SPEC's example assets.
+
+use crate::format::*;
+use clap::{Args, Subcommand};
+use serde_json::json;
+use usdm_core::asset::example_assets;
+use usdm_core::math::group_thousands;
+use usdm_core::mint::{algorithmic_mint, collateral_mint, MintQuote};
+use usdm_core::prelude::*;
+use usdm_core::redeem::redeem_math;
+use usdm_core::supply_cap::cap_for;
+
+/// What to quote.
+#[derive(Subcommand, Debug)]
+pub enum QuoteCmd {
+    /// XMS to burn and USDm out for a mint at a given collateral ratio.
+    Mint(MintArgs),
+    /// Collateral and XMS out for a redemption at a given collateral ratio.
+    Redeem(RedeemArgs),
+    /// The USDm supply cap and what may still be minted, from an average XMS market cap.
+    SupplyCap(SupplyCapArgs),
+}
+
+/// `usdm quote mint`.
+#[derive(Args, Debug)]
+pub struct MintArgs {
+    /// Collateral ratio, 0 to 1 (e.g. 0.8 or 80%).
+    #[arg(long, allow_hyphen_values = true)]
+    pub cr: String,
+    /// Collateral asset (USDC, USDT, BUSD, DAI, BTC, ETH, BNB, UNI, AAVE, XMS).
+    #[arg(long)]
+    pub collateral: Option<String>,
+    /// Collateral amount in whole tokens (e.g. 120 or 0.5).
+    #[arg(long, allow_hyphen_values = true)]
+    pub amount: Option<String>,
+    /// XMS to burn, for algorithmic minting at --cr 0 (instead of --collateral/--amount).
+    #[arg(long, allow_hyphen_values = true)]
+    pub xms: Option<String>,
+    /// A token's USD price, SYMBOL=PRICE; repeat for the collateral and (below ratio 1) XMS.
+    #[arg(
+        long = "price",
+        value_name = "SYMBOL=PRICE",
+        allow_hyphen_values = true
+    )]
+    pub prices: Vec<String>,
+    /// Mint fee (0.002 or 0.2%); "tier" for the asset's tier default. Default: 0, as in the
+    /// SPEC's worked examples.
+    #[arg(long, allow_hyphen_values = true)]
+    pub fee: Option<String>,
+    /// Refuse if more than this much XMS would be burned.
+    #[arg(long, allow_hyphen_values = true)]
+    pub max_xms_in: Option<String>,
+    /// Refuse if less than this much USDm would come out.
+    #[arg(long, allow_hyphen_values = true)]
+    pub min_usdm_out: Option<String>,
+}
+
+/// `usdm quote redeem`.
+#[derive(Args, Debug)]
+pub struct RedeemArgs {
+    /// Collateral ratio, 0 to 1 (e.g. 0.65 or 65%).
+    #[arg(long, allow_hyphen_values = true)]
+    pub cr: String,
+    /// USDm to redeem, in whole tokens.
+    #[arg(long, allow_hyphen_values = true)]
+    pub usdm: String,
+    /// Collateral asset to receive (required when --cr is above 0).
+    #[arg(long)]
+    pub collateral: Option<String>,
+    /// A token's USD price, SYMBOL=PRICE; repeat for the collateral and (below ratio 1) XMS.
+    #[arg(
+        long = "price",
+        value_name = "SYMBOL=PRICE",
+        allow_hyphen_values = true
+    )]
+    pub prices: Vec<String>,
+    /// Redeem fee (0.003 or 0.3%); "tier" for the asset's tier default. Default: 0.
+    #[arg(long, allow_hyphen_values = true)]
+    pub fee: Option<String>,
+}
+
+/// `usdm quote supply-cap`.
+#[derive(Args, Debug)]
+pub struct SupplyCapArgs {
+    /// Average XMS market cap over the previous epoch, in USD.
+    #[arg(long, allow_hyphen_values = true)]
+    pub avg_xms_mcap: String,
+    /// XMS support ratio (2.5 or 250%).
+    #[arg(long, default_value = "2.5", allow_hyphen_values = true)]
+    pub support_ratio: String,
+    /// USDm in circulation (protocol-owned USDm excluded), in whole USDm.
+    #[arg(long, default_value = "0", allow_hyphen_values = true)]
+    pub circulating: String,
+    /// Protocol-owned USDm (liquidity the treasury holds); it does not count against the cap,
+    /// so the total USDm that may exist is the cap plus this.
+    #[arg(long, default_value = "0", allow_hyphen_values = true)]
+    pub protocol_owned: String,
+}
+
+/// Runs a quote and prints it.
+pub fn run(cmd: &QuoteCmd, json_out: bool) -> CliResult<()> {
+    let out = match cmd {
+        QuoteCmd::Mint(a) => quote_mint(a)?,
+        QuoteCmd::Redeem(a) => quote_redeem(a)?,
+        QuoteCmd::SupplyCap(a) => quote_supply_cap(a)?,
+    };
+    if json_out {
+        println!("{}", serde_json::to_string_pretty(&out.json)?);
+    } else {
+        print!("{}", out.text);
+    }
+    Ok(())
+}
+
+struct Output {
+    json: serde_json::Value,
+    text: String,
+}
+
+/// The built-in asset table: the example assets plus USDm.
+fn asset(symbol: &str) -> CliResult<AssetConfig> {
+    let assets = example_assets();
+    let s = Symbol::new(symbol).map_err(CliError::from)?;
+    assets
+        .iter()
+        .find(|a| a.symbol == s)
+        .cloned()
+        .ok_or_else(|| {
+            let known: Vec<&str> = assets.iter().map(|a| a.symbol.as_str()).collect();
+            CliError(format!(
+                "unknown asset '{symbol}'; known: {}",
+                known.join(", ")
+            ))
+        })
+}
+
+/// Prices given with `--price`, refusing duplicates and unknown tokens.
+struct Prices(Vec<(Symbol, Price)>);
+
+impl Prices {
+    fn parse(args: &[String]) -> CliResult<Self> {
+        let mut v: Vec<(Symbol, Price)> = Vec::new();
+        for a in args {
+            let (s, p) = parse_price_pair(a)?;
+            if s != USDM {
+                asset(s.as_str())?;
+            }
+            if v.iter().any(|(x, _)| *x == s) {
+                return Err(CliError(format!("--price given twice for {s}")));
+            }
+            v.push((s, p));
+        }
+        Ok(Prices(v))
+    }
+
+    fn get(&self, s: Symbol) -> CliResult<Price> {
+        self.0
+            .iter()
+            .find(|(x, _)| *x == s)
+            .map(|(_, p)| *p)
+            .ok_or_else(|| CliError(format!("missing price for {s}: pass --price {s}=<USD>")))
+    }
+}
+
+fn fee_arg(fee: &Option<String>, tier_default: impl FnOnce() -> Ratio) -> CliResult<Ratio> {
+    match fee.as_deref() {
+        None => Ok(Ratio::ZERO),
+        Some("tier") => Ok(tier_default()),
+        Some(s) => {
+            let r = parse_ratio("--fee", s)?;
+            usdm_core::fees::validate_fee(r)
+                .map_err(|_| CliError(format!("--fee '{s}': at most 10% is accepted")))?;
+            Ok(r)
+        }
+    }
+}
+
+fn quote_mint(a: &MintArgs) -> CliResult<Output> {
+    let cr = parse_ratio("--cr", &a.cr)?;
+    let prices = Prices::parse(&a.prices)?;
+    let fees = usdm_core::fees::FeeSchedule::default();
+    let (q, collateral) = if cr.is_zero() {
+        if a.collateral.is_some() || a.amount.is_some() {
+            return Err(CliError(
+                "--cr 0 is algorithmic minting: pass --xms <AMOUNT> instead of --collateral/--amount".into(),
+            ));
+        }
+        let xms = a
+            .xms
+            .as_deref()
+            .ok_or_else(|| CliError("--cr 0 needs --xms <AMOUNT> (XMS to burn)".into()))?;
+        let xms = parse_amount("--xms", xms, 18, XMS)?;
+        let fee = fee_arg(&a.fee, || fees.tier_mint_fee(Tier::ProtocolToken))?;
+        (algorithmic_mint(xms, prices.get(XMS)?, fee)?, None)
+    } else {
+        if a.xms.is_some() {
+            return Err(CliError("--xms is only for algorithmic minting at --cr 0; above 0 the XMS to burn is computed".into()));
+        }
+        let symbol = a
+            .collateral
+            .as_deref()
+            .ok_or_else(|| CliError("missing --collateral <ASSET>".into()))?;
+        let config = asset(symbol)?;
+        let amount = a
+            .amount
+            .as_deref()
+            .ok_or_else(|| CliError("missing --amount <AMOUNT>".into()))?;
+        let amount = parse_amount("--amount", amount, config.decimals, config.symbol)?;
+        let xms_price = if cr.is_one() {
+            None
+        } else {
+            Some(prices.get(XMS)?)
+        };
+        let fee = fee_arg(&a.fee, || fees.mint_fee(&config))?;
+        let q = collateral_mint(
+            cr,
+            amount,
+            prices.get(config.symbol)?,
+            config.decimals,
+            xms_price,
+            fee,
+        )?;
+        (q, Some(config))
+    };
+    if let Some(max) = &a.max_xms_in {
+        let max =
+            Amount::parse(max, 18).map_err(|e| CliError(format!("--max-xms-in '{max}': {e}")))?;
+        if q.xms_in > max {
+            return Err(Error::XmsLimitExceeded {
+                required: Quantity::xms(q.xms_in),
+                max: Quantity::xms(max),
+            }
+            .into());
+        }
+    }
+    if let Some(min) = &a.min_usdm_out {
+        let min =
+            Amount::parse(min, 18).map_err(|e| CliError(format!("--min-usdm-out '{min}': {e}")))?;
+        if q.usdm_out < min {
+            return Err(Error::SlippageExceeded {
+                out: Quantity::usdm(q.usdm_out),
+                min: Quantity::usdm(min),
+            }
+            .into());
+        }
+    }
+    Ok(render_mint(&q, collateral.as_ref()))
+}
+
+fn render_mint(q: &MintQuote, collateral: Option<&AssetConfig>) -> Output {
+    let (sym, dec) = collateral.map_or(("none".to_string(), 18), |c| {
+        (c.symbol.to_string(), c.decimals)
+    });
+    let json = json!({
+        "cr": q.cr.to_decimal(),
+        "collateral": collateral.map(|c| c.symbol.to_string()),
+        "collateral_in": q.collateral_in.to_decimal(dec),
+        "collateral_value": q.collateral_value.to_decimal(),
+        "xms_in": q.xms_in.to_decimal(18),
+        "xms_value": q.xms_value.to_decimal(),
+        "usdm_out": q.usdm_out.to_decimal(18),
+        "fee": q.fee.to_decimal(),
+    });
+    let mut text = format!("Mint at collateral ratio {}\n", q.cr);
+    if collateral.is_some() {
+        text += &format!(
+            "  deposit   {} {sym}  (worth ${})\n",
+            q.collateral_in.to_decimal(dec),
+            q.collateral_value.to_decimal()
+        );
+    }
+    text += &format!(
+        "  burn      {} XMS  (worth ${})\n",
+        q.xms_in.to_decimal(18),
+        q.xms_value.to_decimal()
+    );
+    text += &format!("  fee       ${}\n", q.fee.to_decimal());
+    text += &format!("  receive   {} USDm\n", q.usdm_out.to_decimal(18));
+    Output { json, text }
+}
+
+fn quote_redeem(a: &RedeemArgs) -> CliResult<Output> {
+    let cr = parse_ratio("--cr", &a.cr)?;
+    let prices = Prices::parse(&a.prices)?;
+    let usdm_in = parse_amount("--usdm", &a.usdm, 18, USDM)?;
+    let fees = usdm_core::fees::FeeSchedule::default();
+    let config = match a.collateral.as_deref() {
+        Some(s) => Some(asset(s)?),
+        None if cr.is_zero() => None,
+        None => {
+            return Err(CliError(format!(
+                "--cr {} pays collateral: pass --collateral <ASSET>",
+                a.cr
+            )))
+        }
+    };
+    let fee = fee_arg(&a.fee, || match &config {
+        Some(c) => fees.redeem_fee(c),
+        None => fees.tier_redeem_fee(Tier::ProtocolToken),
+    })?;
+    let collateral = match &config {
+        Some(c) if !cr.is_zero() => Some((c.symbol, prices.get(c.symbol)?, c.decimals)),
+        _ => None,
+    };
+    let xms_price = if cr.is_one() {
+        None
+    } else {
+        Some(prices.get(XMS)?)
+    };
+    let q = redeem_math(cr, usdm_in, collateral, xms_price, fee)?;
+    let (sym, dec) = config.as_ref().map_or(("none".to_string(), 18), |c| {
+        (c.symbol.to_string(), c.decimals)
+    });
+    let json = json!({
+        "cr": q.cr.to_decimal(),
+        "usdm_in": q.usdm_in.to_decimal(18),
+        "collateral": config.as_ref().map(|c| c.symbol.to_string()),
+        "collateral_out": q.collateral_out.to_decimal(dec),
+        "xms_out": q.xms_out.to_decimal(18),
+        "fee": q.fee.to_decimal(),
+        "net_value": q.net_value.to_decimal(),
+    });
+    let mut text = format!("Redeem at collateral ratio {}\n", q.cr);
+    text += &format!("  burn      {} USDm\n", q.usdm_in.to_decimal(18));
+    text += &format!("  fee       ${}\n", q.fee.to_decimal());
+    if config.is_some() {
+        text += &format!("  receive   {} {sym}\n", q.collateral_out.to_decimal(dec));
+    }
+    text += &format!(
+        "  receive   {} XMS (newly minted)\n",
+        q.xms_out.to_decimal(18)
+    );
+    text += "  collect after the redemption delay (default 2 blocks)\n";
+    Ok(Output { json, text })
+}
+
+fn quote_supply_cap(a: &SupplyCapArgs) -> CliResult<Output> {
+    let avg = parse_usd("--avg-xms-mcap", &a.avg_xms_mcap)?;
+    let support = parse_support_ratio("--support-ratio", &a.support_ratio)?;
+    let circulating = parse_usd("--circulating", &a.circulating)?;
+    let owned = parse_usd("--protocol-owned", &a.protocol_owned)?;
+    let (cap, mintable) = cap_for(avg, support, circulating);
+    let max_total = cap.checked_add(owned, "total USDm")?;
+    let json = json!({
+        "average_xms_mcap": avg.to_decimal(),
+        "support_ratio": support.to_decimal(),
+        "supply_cap": cap.to_decimal(),
+        "circulating": circulating.to_decimal(),
+        "mintable": mintable.to_decimal(),
+        "protocol_owned": owned.to_decimal(),
+        "max_total_usdm": max_total.to_decimal(),
+    });
+    let usdm = |u: Usd| format!("{} USDm", group_thousands(&u.to_decimal()));
+    let mut text = String::from("Supply cap for the epoch\n");
+    let mut line = |label: &str, value: String| text += &format!("  {label:<29}{value}\n");
+    line(
+        "average XMS market cap",
+        format!("${}", group_thousands(&avg.to_decimal())),
+    );
+    line("/ XMS support ratio", support.to_string());
+    line("= supply cap", usdm(cap));
+    line("circulating", usdm(circulating));
+    line("mintable this epoch", usdm(mintable));
+    if !owned.is_zero() {
+        line("+ protocol-owned", usdm(owned));
+        line("= total USDm that may exist", usdm(max_total));
+    }
+    Ok(Output { json, text })
+}

@@ -1,0 +1,381 @@
+//! The `usdm` binary end to end: quotes give the SPEC's numbers, bad input exits non-zero with
+//! one line naming the problem, and the demo runs to completion.
+
+use std::process::{Command, Output};
+
+fn usdm(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_usdm"))
+        .args(args)
+        .output()
+        .expect("run usdm")
+}
+
+fn json(args: &[&str]) -> serde_json::Value {
+    let mut all = args.to_vec();
+    all.push("--json");
+    let out = usdm(&all);
+    assert!(
+        out.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("valid JSON")
+}
+
+#[test]
+fn quote_mint_gives_worked_example_b() {
+    let v = json(&[
+        "quote",
+        "mint",
+        "--cr",
+        "0.8",
+        "--collateral",
+        "USDC",
+        "--amount",
+        "120",
+        "--price",
+        "USDC=1",
+        "--price",
+        "XMS=2",
+    ]);
+    assert_eq!(v["xms_in"], "15");
+    assert_eq!(v["usdm_out"], "150");
+    assert_eq!(v["fee"], "0");
+}
+
+#[test]
+fn quote_mint_gives_worked_example_c_rounded_up() {
+    let v = json(&[
+        "quote",
+        "mint",
+        "--cr",
+        "0.5",
+        "--collateral",
+        "USDC",
+        "--amount",
+        "220",
+        "--price",
+        "USDC=0.9995",
+        "--price",
+        "XMS=3.5",
+    ]);
+    assert_eq!(v["xms_in"], "62.825714285714285715");
+    assert_eq!(v["usdm_out"], "439.78");
+}
+
+#[test]
+fn quote_mint_applies_a_fee() {
+    let v = json(&[
+        "quote",
+        "mint",
+        "--cr",
+        "1",
+        "--collateral",
+        "USDC",
+        "--amount",
+        "1000",
+        "--price",
+        "USDC=1",
+        "--fee",
+        "0.002",
+    ]);
+    assert_eq!(v["usdm_out"], "998");
+    assert_eq!(v["fee"], "2");
+    let tier = json(&[
+        "quote",
+        "mint",
+        "--cr",
+        "1",
+        "--collateral",
+        "USDC",
+        "--amount",
+        "1000",
+        "--price",
+        "USDC=1",
+        "--fee",
+        "tier",
+    ]);
+    assert_eq!(tier["usdm_out"], "998", "tier 1 default mint fee is 0.20%");
+}
+
+#[test]
+fn quote_redeem_gives_worked_examples_d_and_f() {
+    let v = json(&[
+        "quote",
+        "redeem",
+        "--cr",
+        "0.65",
+        "--usdm",
+        "170",
+        "--collateral",
+        "USDC",
+        "--price",
+        "USDC=1",
+        "--price",
+        "XMS=3.75",
+    ]);
+    assert_eq!(v["collateral_out"], "110.5");
+    assert_eq!(v["xms_out"], "15.866666666666666666");
+    let v = json(&[
+        "quote", "redeem", "--cr", "0", "--usdm", "100", "--price", "XMS=0.5", "--fee", "0.3%",
+    ]);
+    assert_eq!(v["xms_out"], "199.4");
+}
+
+#[test]
+fn quote_supply_cap_gives_worked_example_g() {
+    let v = json(&[
+        "quote",
+        "supply-cap",
+        "--avg-xms-mcap",
+        "250000000",
+        "--support-ratio",
+        "2.5",
+        "--circulating",
+        "50000000",
+        "--protocol-owned",
+        "5000000",
+    ]);
+    assert_eq!(v["supply_cap"], "100000000");
+    assert_eq!(v["mintable"], "50000000");
+    assert_eq!(v["max_total_usdm"], "105000000");
+}
+
+#[test]
+fn bad_input_exits_non_zero_with_one_line_naming_the_problem() {
+    let m = [
+        "quote",
+        "mint",
+        "--collateral",
+        "USDC",
+        "--price",
+        "USDC=1",
+        "--price",
+        "XMS=2",
+    ];
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            [&m[..], &["--cr", "1.5", "--amount", "1"]].concat(),
+            "between 0 and 1",
+        ),
+        (
+            [&m[..], &["--cr", "-0.5", "--amount", "1"]].concat(),
+            "negative",
+        ),
+        (
+            [&m[..], &["--cr", "0.8", "--amount", "-5"]].concat(),
+            "negative",
+        ),
+        (
+            [&m[..], &["--cr", "0.8", "--amount", "0"]].concat(),
+            "greater than zero",
+        ),
+        (
+            [&m[..], &["--cr", "0.8", "--amount", "ten"]].concat(),
+            "not a decimal number",
+        ),
+        (
+            [&m[..], &["--cr", "0.8", "--amount", "1.0000001"]].concat(),
+            "6 decimals",
+        ),
+        (
+            [&m[..], &["--cr", "0.8", "--amount", "1e400"]].concat(),
+            "not a decimal number",
+        ),
+        (
+            [
+                &m[..],
+                &[
+                    "--cr",
+                    "0.8",
+                    "--amount",
+                    "999999999999999999999999999999999999999999",
+                ],
+            ]
+            .concat(),
+            "too large",
+        ),
+        (
+            vec![
+                "quote",
+                "mint",
+                "--cr",
+                "0.8",
+                "--collateral",
+                "DOGE",
+                "--amount",
+                "1",
+                "--price",
+                "XMS=2",
+            ],
+            "unknown asset",
+        ),
+        (
+            vec![
+                "quote",
+                "mint",
+                "--cr",
+                "0.8",
+                "--collateral",
+                "USDC",
+                "--amount",
+                "1",
+                "--price",
+                "USDC=1",
+            ],
+            "missing price for XMS",
+        ),
+        (
+            vec![
+                "quote",
+                "mint",
+                "--cr",
+                "0.8",
+                "--collateral",
+                "USDC",
+                "--amount",
+                "1",
+                "--price",
+                "USDC=0",
+                "--price",
+                "XMS=1",
+            ],
+            "greater than zero",
+        ),
+        (
+            vec![
+                "quote",
+                "mint",
+                "--cr",
+                "1",
+                "--collateral",
+                "BUSD",
+                "--amount",
+                "100000000000000000000",
+                "--price",
+                "BUSD=1000",
+            ],
+            "overflow",
+        ),
+        (
+            vec![
+                "quote",
+                "mint",
+                "--cr",
+                "1",
+                "--collateral",
+                "USDC",
+                "--amount",
+                "1",
+                "--price",
+                "USDC=1",
+                "--fee",
+                "0.5",
+            ],
+            "at most 10%",
+        ),
+        (
+            vec![
+                "quote",
+                "mint",
+                "--cr",
+                "0.8",
+                "--collateral",
+                "USDC",
+                "--amount",
+                "120",
+                "--price",
+                "USDC=1",
+                "--price",
+                "XMS=2",
+                "--max-xms-in",
+                "14",
+            ],
+            "15 XMS",
+        ),
+        (
+            vec![
+                "quote", "redeem", "--cr", "0.5", "--usdm", "10", "--price", "XMS=1",
+            ],
+            "--collateral",
+        ),
+        (
+            vec![
+                "quote",
+                "supply-cap",
+                "--avg-xms-mcap",
+                "250",
+                "--support-ratio",
+                "0.5",
+            ],
+            "between 1 and 100",
+        ),
+        (vec!["quote", "mint", "--collateral", "USDC"], "--cr"),
+        (vec!["frobnicate"], "unrecognized subcommand"),
+    ];
+    for (args, needle) in cases {
+        let out = usdm(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} should fail");
+        assert_eq!(
+            err.trim_end().lines().count(),
+            1,
+            "{args:?}: not one line: {err}"
+        );
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
+        assert!(
+            err.contains(needle),
+            "{args:?}: expected '{needle}' in: {err}"
+        );
+        assert!(
+            !err.contains("panicked") && !err.contains("backtrace"),
+            "{args:?}: {err}"
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "{args:?}: printed to stdout on failure"
+        );
+    }
+}
+
+#[test]
+fn demo_runs_and_shows_every_part() {
+    let out = usdm(&["demo"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "five treasury tiers",
+        "no supply cap for epoch 0",
+        "$100,000,000",
+        "at most 864705.882352941176470588 UNI is accepted now",
+        "exceeds this epoch's supply cap",
+        "$110,000,000",
+        "2 blocks to wait",
+        "minting is paused",
+        "cooling down",
+        "99.75%",
+        "SPEC worked examples",
+    ] {
+        assert!(text.contains(needle), "demo output lacks '{needle}'");
+    }
+    assert!(!text.contains('✗') || text.matches('✗').count() == text.matches("refused:").count());
+    assert_eq!(
+        text.matches(" ✓\n").count(),
+        7,
+        "all seven worked examples agree"
+    );
+}
+
+#[test]
+fn demo_json_is_structured() {
+    let v = json(&["demo"]);
+    let sections = v["demo"].as_array().unwrap();
+    assert!(sections.len() >= 10);
+    assert!(sections
+        .iter()
+        .all(|s| s["title"].is_string() && s["items"].is_array()));
+}
