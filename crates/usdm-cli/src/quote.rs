@@ -228,8 +228,8 @@ fn quote_mint(a: &MintArgs) -> CliResult<Output> {
             Amount::parse(max, 18).map_err(|e| CliError(format!("--max-xms-in '{max}': {e}")))?;
         if q.xms_in > max {
             return Err(Error::XmsLimitExceeded {
-                required: Quantity::xms(q.xms_in),
-                max: Quantity::xms(max),
+                required: Box::new(Quantity::xms(q.xms_in)),
+                max: Box::new(Quantity::xms(max)),
             }
             .into());
         }
@@ -239,8 +239,8 @@ fn quote_mint(a: &MintArgs) -> CliResult<Output> {
             Amount::parse(min, 18).map_err(|e| CliError(format!("--min-usdm-out '{min}': {e}")))?;
         if q.usdm_out < min {
             return Err(Error::SlippageExceeded {
-                out: Quantity::usdm(q.usdm_out),
-                min: Quantity::usdm(min),
+                out: Box::new(Quantity::usdm(q.usdm_out)),
+                min: Box::new(Quantity::usdm(min)),
             }
             .into());
         }

@@ -9,6 +9,9 @@ use crate::time::BlockTime;
 use crate::units::{Quantity, Ratio, Usd};
 
 /// Why the protocol refused an operation or an input.
+///
+/// Token quantities are boxed so that `Result<T, Error>` stays small on the hot path, where
+/// errors are the exception.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     // ---- input -------------------------------------------------------------------------
@@ -146,17 +149,17 @@ pub enum Error {
     #[error("mint needs {required} to be burned but at most {max} was allowed")]
     XmsLimitExceeded {
         /// XMS the mint requires.
-        required: Quantity,
+        required: Box<Quantity>,
         /// The caller's limit.
-        max: Quantity,
+        max: Box<Quantity>,
     },
     /// The output is below the caller's minimum.
     #[error("output {out} is below the minimum {min} you accepted")]
     SlippageExceeded {
         /// What the operation would give.
-        out: Quantity,
+        out: Box<Quantity>,
         /// The caller's minimum.
-        min: Quantity,
+        min: Box<Quantity>,
     },
     /// The output would round to nothing.
     #[error("amount too small: it would give 0 {what}")]
@@ -175,9 +178,9 @@ pub enum Error {
         /// Its maximum share.
         max_share: Ratio,
         /// The refused deposit.
-        requested: Quantity,
+        requested: Box<Quantity>,
         /// The largest deposit that would be accepted.
-        max_deposit: Quantity,
+        max_deposit: Box<Quantity>,
     },
     /// The mint would lift circulating USDm above the epoch's supply cap.
     #[error(
@@ -215,9 +218,9 @@ pub enum Error {
     #[error("treasury holds {available} but the redemption needs {requested}; nothing was burned")]
     InsufficientTreasury {
         /// What the redemption would pay.
-        requested: Quantity,
+        requested: Box<Quantity>,
         /// What the treasury holds, not counting collateral owed to pending redemptions.
-        available: Quantity,
+        available: Box<Quantity>,
     },
     /// No pending redemption with that id.
     #[error("no pending redemption with id {id}")]

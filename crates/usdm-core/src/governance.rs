@@ -194,7 +194,7 @@ impl Protocol {
                     .governance
                     .pending_governor
                     .take()
-                    .ok_or(Error::NoPendingGovernor)?;
+                    .ok_or_else(|| Error::NoPendingGovernor)?;
                 Event::GovernorProposalCancelled { candidate }
             }
             GovAction::AddFeeder { feeder } => {

@@ -2,6 +2,7 @@
 
 use crate::error::Error;
 use std::fmt;
+use std::sync::Arc;
 
 /// The longest asset symbol the core accepts. Symbols are internal ids ("USDC", "BTC"); chain
 /// adapters map their long denoms and contract addresses onto them when whitelisting.
@@ -93,15 +94,16 @@ pub const XMS: Symbol = Symbol::lit("XMS");
 pub const USDM: Symbol = Symbol::lit("USDm");
 
 /// An account identity (a chain address, or a name in simulations). The core only compares
-/// identities; authenticating them is the adapter's job.
+/// identities; authenticating them is the adapter's job. Shared, so that recording the caller
+/// in an event or a pending redemption does not allocate.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
-pub struct Account(String);
+pub struct Account(Arc<str>);
 
 impl Account {
     /// Wraps an identity string.
     pub fn new(s: impl Into<String>) -> Self {
-        Account(s.into())
+        Account(Arc::from(s.into()))
     }
     /// The identity text.
     pub fn as_str(&self) -> &str {
@@ -123,7 +125,7 @@ impl fmt::Debug for Account {
 
 impl From<&str> for Account {
     fn from(s: &str) -> Self {
-        Account(s.to_string())
+        Account(Arc::from(s))
     }
 }
 

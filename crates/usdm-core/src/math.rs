@@ -25,32 +25,61 @@ pub fn mul_div(a: u128, b: u128, d: u128, rounding: Rounding) -> Option<u128> {
     if d == 0 {
         return None;
     }
-    match a.checked_mul(b) {
-        Some(product) => {
-            let q = product / d;
-            match rounding {
-                Rounding::Up if q * d != product => q.checked_add(1),
-                _ => Some(q),
-            }
-        }
-        None => {
-            let product = U256::from(a) * U256::from(b);
-            let divisor = U256::from(d);
-            let q = product / divisor;
-            let q = match rounding {
-                Rounding::Up if q * divisor != product => q + U256::ONE,
-                _ => q,
-            };
-            u128::try_from(q).ok()
-        }
+    if let Some(product) = a.checked_mul(b) {
+        return round_quotient(product / d, product % d != 0, rounding);
     }
+    // Exact split a = q*d + r: a*b/d = q*b + r*b/d, where r*b/d carries all the rounding.
+    // This keeps nearly every protocol product (value x ratio, amount x price) in native
+    // 128-bit arithmetic; only when neither order fits does the 256-bit path run.
+    split_mul_div(a, b, d, rounding)
+        .or_else(|| split_mul_div(b, a, d, rounding))
+        .or_else(|| wide_mul_div(a, b, d, rounding))
+}
+
+#[inline]
+fn round_quotient(q: u128, inexact: bool, rounding: Rounding) -> Option<u128> {
+    match rounding {
+        Rounding::Up if inexact => q.checked_add(1),
+        _ => Some(q),
+    }
+}
+
+#[inline]
+fn split_mul_div(a: u128, b: u128, d: u128, rounding: Rounding) -> Option<u128> {
+    let (q, r) = (a / d, a % d);
+    let whole = q.checked_mul(b)?;
+    let part = r.checked_mul(b)?;
+    let frac = round_quotient(part / d, part % d != 0, rounding)?;
+    whole.checked_add(frac)
+}
+
+#[cold]
+fn wide_mul_div(a: u128, b: u128, d: u128, rounding: Rounding) -> Option<u128> {
+    let product = U256::from(a) * U256::from(b);
+    let divisor = U256::from(d);
+    let q = product / divisor;
+    let q = match rounding {
+        Rounding::Up if q * divisor != product => q + U256::ONE,
+        _ => q,
+    };
+    u128::try_from(q).ok()
 }
 
 /// `10^exp` for the token decimals the protocol accepts (at most 38, the largest power in `u128`).
 #[inline]
 pub fn pow10(exp: u8) -> Option<u128> {
-    10u128.checked_pow(u32::from(exp))
+    POW10.get(usize::from(exp)).copied()
 }
+
+const POW10: [u128; 39] = {
+    let mut t = [1u128; 39];
+    let mut i = 1;
+    while i < 39 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
 
 /// Why a decimal string was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -275,6 +304,43 @@ mod tests {
     }
 
     #[test]
+    fn the_split_path_agrees_with_the_wide_path() {
+        let cases = [
+            (1_000 * WAD_TEST, 998_000_000_000_000_000, WAD_TEST),
+            (u128::MAX / 7, 999_999_999_999_999_999, WAD_TEST),
+            (
+                123_456_789_012_345_678_901_234_567,
+                3_000_000_000_000_000_000_000,
+                1_000_000,
+            ),
+            (3, u128::MAX / 2, 7),
+            (u128::MAX, u128::MAX - 1, u128::MAX),
+        ];
+        for (a, b, d) in cases {
+            for r in [Rounding::Down, Rounding::Up] {
+                assert_eq!(
+                    mul_div(a, b, d, r),
+                    wide_mul_div(a, b, d, r),
+                    "{a} * {b} / {d} {r:?}"
+                );
+            }
+        }
+    }
+
+    const WAD_TEST: u128 = 1_000_000_000_000_000_000;
+
+    proptest::proptest! {
+        #[test]
+        fn mul_div_equals_the_256_bit_reference(a: u128, b: u128, d in 1..=u128::MAX, small in 1..=u64::MAX as u128) {
+            for divisor in [d, small] {
+                for r in [Rounding::Down, Rounding::Up] {
+                    proptest::prop_assert_eq!(mul_div(a, b, divisor, r), wide_mul_div(a, b, divisor, r));
+                }
+            }
+        }
+    }
+
+    #[test]
     fn parse_accepts_plain_decimals() {
         assert_eq!(parse_decimal("120", 6), Ok(120_000_000));
         assert_eq!(parse_decimal("0.9995", 18), Ok(999_500_000_000_000_000));
@@ -333,12 +399,15 @@ mod tests {
         assert_eq!(format_decimal(42, 0), "42");
         assert_eq!(
             format_decimal_places(15_866_666_666_666_666_666, 18, 4),
-            "15.8666…"
+            "15.8666"
         );
         assert_eq!(
             format_decimal_places(15_500_000_000_000_000_000, 18, 4),
             "15.5"
         );
+        assert_eq!(format_fixed(15_500_000_000_000_000_000, 18, 2), "15.50");
+        assert_eq!(format_fixed(3, 18, 2), "0.00");
+        assert_eq!(format_fixed(7_000_000, 6, 0), "7");
         assert_eq!(group_thousands("1234567.5"), "1,234,567.5");
         assert_eq!(group_thousands("123"), "123");
     }

@@ -115,7 +115,7 @@ pub fn collateral_mint(
     let (xms_value, xms_in) = if cr.is_one() {
         (Usd::ZERO, Amount::ZERO)
     } else {
-        let xms_price = xms_price.ok_or(Error::MissingPrice { symbol: XMS })?;
+        let xms_price = xms_price.ok_or_else(|| Error::MissingPrice { symbol: XMS })?;
         let x = collateral_value.mul_div(cr.complement(), cr, Rounding::Up)?;
         (x, xms_price.amount_for(x, 18, Rounding::Up)?)
     };
@@ -255,11 +255,11 @@ impl Protocol {
                         what: "collateral amount",
                     });
                 }
-                let price = self.price_quote(asset, now)?.receive();
+                let price = self.asset_quote(index, now)?.receive();
                 let xms_price = if cr.is_one() {
                     None
                 } else {
-                    Some(self.price_quote(XMS, now)?.receive())
+                    Some(self.xms_quote(now)?.receive())
                 };
                 let fee = self.params.fees.mint_fee(config);
                 let quote = collateral_mint(cr, amount, price, config.decimals, xms_price, fee)?;
@@ -278,7 +278,7 @@ impl Protocol {
                         reason: "XMS alone mints only at ratio 0: deposit collateral",
                     });
                 }
-                let xms_price = self.price_quote(XMS, now)?.receive();
+                let xms_price = self.xms_quote(now)?.receive();
                 let quote = algorithmic_mint(xms_in, xms_price, self.xms_mint_fee())?;
                 (MintPlan { asset: None, quote }, xms_in)
             }
@@ -286,20 +286,20 @@ impl Protocol {
         let q = &plan.quote;
         if q.xms_in > max_xms_in {
             return Err(Error::XmsLimitExceeded {
-                required: Quantity::xms(q.xms_in),
-                max: Quantity::xms(max_xms_in),
+                required: Box::new(Quantity::xms(q.xms_in)),
+                max: Box::new(Quantity::xms(max_xms_in)),
             });
         }
         if q.usdm_out < request.min_usdm_out {
             return Err(Error::SlippageExceeded {
-                out: Quantity::usdm(q.usdm_out),
-                min: Quantity::usdm(request.min_usdm_out),
+                out: Box::new(Quantity::usdm(q.usdm_out)),
+                min: Box::new(Quantity::usdm(request.min_usdm_out)),
             });
         }
-        if q.xms_in > self.circulating_xms() {
+        if !q.xms_in.is_zero() && q.xms_in > self.circulating_xms() {
             return Err(Error::XmsLimitExceeded {
-                required: Quantity::xms(q.xms_in),
-                max: Quantity::xms(self.circulating_xms()),
+                required: Box::new(Quantity::xms(q.xms_in)),
+                max: Box::new(Quantity::xms(self.circulating_xms())),
             });
         }
         if let Some((index, symbol)) = plan.asset {
@@ -324,27 +324,21 @@ impl Protocol {
         if share.is_one() {
             return Ok(());
         }
-        let valuation = self.valuation(now)?;
-        let held = valuation.by_asset[index].1;
-        let spot = self
-            .prices
-            .require(symbol)?
-            .fresh_spot(now.seconds, self.params.max_price_age)?;
+        let (total, held, spot) = self.share_position(index, now)?;
         let deposit = spot.value_of(amount, config.decimals, Rounding::Up)?;
-        if share_cap::accepts(held, valuation.total, deposit, share) {
+        if share_cap::accepts(held, total, deposit, share) {
             return Ok(());
         }
-        let max_value =
-            share_cap::max_deposit_value(held, valuation.total, share).unwrap_or(Usd::ZERO);
+        let max_value = share_cap::max_deposit_value(held, total, share).unwrap_or(Usd::ZERO);
         Err(Error::ShareCapExceeded {
             symbol,
             max_share: share,
-            requested: Quantity::new(amount, config.decimals, symbol),
-            max_deposit: Quantity::new(
+            requested: Box::new(Quantity::new(amount, config.decimals, symbol)),
+            max_deposit: Box::new(Quantity::new(
                 share_cap::max_deposit_amount(max_value, spot, config.decimals),
                 config.decimals,
                 symbol,
-            ),
+            )),
         })
     }
 

@@ -146,7 +146,7 @@ impl Feed {
     /// The latest price if it is no older than `max_age` at `now`.
     #[inline]
     pub fn fresh_spot(&self, now: u64, max_age: u64) -> Result<Price> {
-        let price = self.price.ok_or(Error::MissingPrice {
+        let price = self.price.ok_or_else(|| Error::MissingPrice {
             symbol: self.symbol,
         })?;
         let age = now.saturating_sub(self.observed_at);
@@ -192,13 +192,42 @@ impl Feed {
     }
 }
 
-/// Every token's feed: whitelisted assets plus XMS and USDm.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// Every token's feed: XMS and USDm first (at [`PriceBook::XMS`] and [`PriceBook::USDM`]),
+/// then each whitelisted asset's. Feeds are never removed, so an index stays valid.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PriceBook {
     feeds: Vec<Feed>,
 }
 
+impl Default for PriceBook {
+    fn default() -> Self {
+        PriceBook {
+            feeds: vec![Feed::new(crate::ids::XMS), Feed::new(crate::ids::USDM)],
+        }
+    }
+}
+
 impl PriceBook {
+    /// Index of the XMS feed.
+    pub const XMS: usize = 0;
+    /// Index of the USDm feed.
+    pub const USDM: usize = 1;
+
+    /// The feed at `index` (from [`PriceBook::index_of`] or the constants).
+    #[inline]
+    pub fn at(&self, index: usize) -> &Feed {
+        &self.feeds[index]
+    }
+
+    pub(crate) fn at_mut(&mut self, index: usize) -> &mut Feed {
+        &mut self.feeds[index]
+    }
+
+    /// The index of `symbol`'s feed, if the token is known.
+    pub fn index_of(&self, symbol: Symbol) -> Option<usize> {
+        self.feeds.iter().position(|f| f.symbol == symbol)
+    }
+
     /// The feed of `symbol`, if the token is known.
     #[inline]
     pub fn feed(&self, symbol: Symbol) -> Option<&Feed> {
@@ -207,20 +236,25 @@ impl PriceBook {
 
     /// The feed of `symbol`, or an error listing the known tokens.
     pub fn require(&self, symbol: Symbol) -> Result<&Feed> {
-        self.feed(symbol).ok_or_else(|| Error::UnknownAsset {
+        self.require_index(symbol).map(|i| &self.feeds[i])
+    }
+
+    /// The index of `symbol`'s feed, or an error listing the known tokens.
+    pub fn require_index(&self, symbol: Symbol) -> Result<usize> {
+        self.index_of(symbol).ok_or_else(|| Error::UnknownAsset {
             symbol,
             known: self.symbols_list(),
         })
     }
 
-    pub(crate) fn feed_mut(&mut self, symbol: Symbol) -> Option<&mut Feed> {
-        self.feeds.iter_mut().find(|f| f.symbol == symbol)
-    }
-
-    /// Adds an empty feed for `symbol` unless one exists.
-    pub(crate) fn ensure(&mut self, symbol: Symbol) {
-        if self.feed(symbol).is_none() {
-            self.feeds.push(Feed::new(symbol));
+    /// The index of `symbol`'s feed, adding an empty feed if there is none.
+    pub(crate) fn ensure(&mut self, symbol: Symbol) -> usize {
+        match self.index_of(symbol) {
+            Some(i) => i,
+            None => {
+                self.feeds.push(Feed::new(symbol));
+                self.feeds.len() - 1
+            }
         }
     }
 

@@ -6,14 +6,14 @@
 //! (pure), then mutate and `finish`. A refused operation returns before the first mutation, so
 //! the state is exactly as it was.
 
-use crate::asset::{AssetConfig, AssetRegistry};
+use crate::asset::{AssetConfig, AssetIndex, AssetRegistry};
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::governance::{Governance, PauseTarget};
 use crate::ids::{Account, Symbol, USDM, XMS};
 use crate::math::Rounding;
 use crate::params::{Params, PolicyKind, Preset};
-use crate::prices::{PriceBook, PriceQuote};
+use crate::prices::{Feed, PriceBook, PriceQuote};
 use crate::ratio::{RatioPolicy, Refresh};
 use crate::redeem::Redemptions;
 use crate::supply_cap::{CapStatus, McapSample, Mintage};
@@ -120,6 +120,8 @@ pub struct Protocol {
     pub(crate) registry: AssetRegistry,
     pub(crate) treasury: Treasury,
     pub(crate) prices: PriceBook,
+    /// Index of each whitelisted asset's feed in `prices`, in registry order.
+    pub(crate) asset_feeds: Vec<usize>,
     pub(crate) mintage: Mintage,
     pub(crate) policy: RatioPolicy,
     pub(crate) governance: Governance,
@@ -137,6 +139,7 @@ impl Protocol {
             registry: AssetRegistry::default(),
             treasury: Treasury::default(),
             prices: PriceBook::default(),
+            asset_feeds: Vec::new(),
             mintage: Mintage::genesis(g.start.seconds),
             policy: RatioPolicy::new(g.policy),
             governance: Governance::new(g.governor.clone()),
@@ -148,8 +151,6 @@ impl Protocol {
             },
             last_time: g.start,
         };
-        p.prices.ensure(XMS);
-        p.prices.ensure(USDM);
         let mut events = vec![Event::Genesis {
             policy: g.policy,
             governor: g.governor,
@@ -175,7 +176,8 @@ impl Protocol {
             decimals: asset.decimals,
             tier: asset.tier,
         };
-        self.prices.ensure(asset.symbol);
+        let feed = self.prices.ensure(asset.symbol);
+        self.asset_feeds.push(feed);
         self.registry.push(asset);
         self.treasury.push_asset();
         event
@@ -194,7 +196,7 @@ impl Protocol {
         }
         let (mintage, roll) = self.mintage.advanced(
             now.seconds,
-            self.mcap_sample(),
+            || self.mcap_sample(),
             self.params.epoch_seconds,
             self.params.xms_support_ratio,
         )?;
@@ -216,12 +218,7 @@ impl Protocol {
 
     /// The XMS market cap as things stand (before the current operation changes anything).
     pub(crate) fn mcap_sample(&self) -> McapSample {
-        let Some(feed) = self.prices.feed(XMS) else {
-            return McapSample {
-                mcap: None,
-                fresh_until: 0,
-            };
-        };
+        let feed = self.prices.at(PriceBook::XMS);
         let mcap = feed.price.map(|price| {
             price
                 .value_of(self.circulating_xms(), 18, Rounding::Down)
@@ -243,7 +240,30 @@ impl Protocol {
 
     /// Spot and TWAP of `symbol`, failing on a missing or stale price.
     pub(crate) fn price_quote(&self, symbol: Symbol, now: BlockTime) -> Result<PriceQuote> {
-        self.prices.require(symbol)?.quote(
+        self.quote_feed(self.prices.require(symbol)?, now)
+    }
+
+    /// Spot and TWAP of the whitelisted asset at `index`.
+    #[inline]
+    pub(crate) fn asset_quote(&self, index: AssetIndex, now: BlockTime) -> Result<PriceQuote> {
+        self.quote_feed(self.asset_feed(index), now)
+    }
+
+    /// Spot and TWAP of XMS.
+    #[inline]
+    pub(crate) fn xms_quote(&self, now: BlockTime) -> Result<PriceQuote> {
+        self.quote_feed(self.prices.at(PriceBook::XMS), now)
+    }
+
+    /// The feed of the whitelisted asset at `index`.
+    #[inline]
+    pub(crate) fn asset_feed(&self, index: AssetIndex) -> &Feed {
+        self.prices.at(self.asset_feeds[index])
+    }
+
+    #[inline]
+    fn quote_feed(&self, feed: &Feed, now: BlockTime) -> Result<PriceQuote> {
+        feed.quote(
             now.seconds,
             self.params.max_price_age,
             self.params.twap_window,
@@ -269,13 +289,12 @@ impl Protocol {
             });
         }
         let mut step = self.begin(now)?;
-        self.prices
-            .require(symbol)?
-            .check_post(observed_at, now.seconds)?;
+        let index = self.prices.require_index(symbol)?;
+        self.prices.at(index).check_post(observed_at, now.seconds)?;
         let window = self.params.twap_window;
-        if let Some(feed) = self.prices.feed_mut(symbol) {
-            feed.apply_post(price, observed_at, now.seconds, window);
-        }
+        self.prices
+            .at_mut(index)
+            .apply_post(price, observed_at, now.seconds, window);
         step.events.push(Event::PricePosted {
             symbol,
             price,
@@ -411,7 +430,7 @@ impl Protocol {
     pub fn valuation(&self, now: BlockTime) -> Result<Valuation> {
         self.treasury.valuation(
             &self.registry,
-            &self.prices,
+            |i| self.asset_feed(i),
             now.seconds,
             self.params.max_price_age,
         )
@@ -423,6 +442,18 @@ impl Protocol {
         Ok(Multiple::of(value, self.circulating_usdm()))
     }
 
+    /// Treasury value, the value held of the asset at `index`, and its spot price: what the
+    /// share cap is computed from.
+    pub(crate) fn share_position(&self, index: usize, now: BlockTime) -> Result<(Usd, Usd, Price)> {
+        let max_age = self.params.max_price_age;
+        let feeds = |i| self.asset_feed(i);
+        let (total, held) =
+            self.treasury
+                .total_and_held(index, &self.registry, feeds, now.seconds, max_age)?;
+        let spot = self.asset_feed(index).fresh_spot(now.seconds, max_age)?;
+        Ok((total, held, spot))
+    }
+
     /// The largest deposit of `symbol` the share cap accepts now; `None` means unlimited.
     pub fn max_deposit(&self, symbol: Symbol, now: BlockTime) -> Result<Option<Amount>> {
         let (index, config) = self.registry.require(symbol)?;
@@ -430,14 +461,8 @@ impl Protocol {
         if share.is_one() {
             return Ok(None);
         }
-        let valuation = self.valuation(now)?;
-        let held = valuation.by_asset[index].1;
-        let price = self
-            .prices
-            .require(symbol)?
-            .fresh_spot(now.seconds, self.params.max_price_age)?;
-        let max_value =
-            share_cap::max_deposit_value(held, valuation.total, share).unwrap_or(Usd::ZERO);
+        let (total, held, price) = self.share_position(index, now)?;
+        let max_value = share_cap::max_deposit_value(held, total, share).unwrap_or(Usd::ZERO);
         Ok(Some(share_cap::max_deposit_amount(
             max_value,
             price,

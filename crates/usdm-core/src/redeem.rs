@@ -21,7 +21,7 @@ use crate::protocol::{Protocol, Receipt};
 use crate::time::BlockTime;
 use crate::treasury::require_available;
 use crate::units::{Amount, Price, Quantity, Ratio, Usd};
-use std::collections::BTreeMap;
+use std::collections::VecDeque;
 
 /// A redemption request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -84,13 +84,13 @@ pub fn redeem_math(
     let collateral_out = if cr.is_zero() {
         Amount::ZERO
     } else {
-        let (_, price, decimals) = collateral.ok_or(Error::AssetRequired { cr })?;
+        let (_, price, decimals) = collateral.ok_or_else(|| Error::AssetRequired { cr })?;
         price.amount_for(net.mul_ratio(cr, Rounding::Down), decimals, Rounding::Down)?
     };
     let xms_out = if cr.is_one() {
         Amount::ZERO
     } else {
-        let xms_price = xms_price.ok_or(Error::MissingPrice { symbol: XMS })?;
+        let xms_price = xms_price.ok_or_else(|| Error::MissingPrice { symbol: XMS })?;
         xms_price.amount_for(
             net.mul_ratio(cr.complement(), Rounding::Down),
             18,
@@ -131,22 +131,27 @@ pub struct PendingRedemption {
     pub requested_at: BlockTime,
 }
 
-/// Pending redemptions by id.
+/// Pending redemptions, ordered by id. Ids only grow and collection is roughly first in,
+/// first out, so a deque keeps both ends cheap without per-entry allocation.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Redemptions {
     next_id: u64,
-    pending: BTreeMap<u64, PendingRedemption>,
+    pending: VecDeque<PendingRedemption>,
 }
 
 impl Redemptions {
+    fn position(&self, id: u64) -> Option<usize> {
+        self.pending.binary_search_by_key(&id, |r| r.id).ok()
+    }
+
     /// The pending redemption `id`.
     pub fn get(&self, id: u64) -> Option<&PendingRedemption> {
-        self.pending.get(&id)
+        self.position(id).map(|i| &self.pending[i])
     }
 
     /// Every pending redemption, oldest first.
     pub fn iter(&self) -> impl Iterator<Item = &PendingRedemption> {
-        self.pending.values()
+        self.pending.iter()
     }
 
     /// `owner`'s pending redemptions, oldest first.
@@ -154,7 +159,7 @@ impl Redemptions {
         &'a self,
         owner: &'a Account,
     ) -> impl Iterator<Item = &'a PendingRedemption> + 'a {
-        self.pending.values().filter(move |r| &r.owner == owner)
+        self.pending.iter().filter(move |r| &r.owner == owner)
     }
 
     /// Number pending.
@@ -167,10 +172,14 @@ impl Redemptions {
         self.pending.is_empty()
     }
 
+    fn remove(&mut self, id: u64) -> Option<PendingRedemption> {
+        self.position(id).and_then(|i| self.pending.remove(i))
+    }
+
     /// Total XMS owed to pending redemptions.
     pub fn xms_owed(&self) -> Option<Amount> {
         self.pending
-            .values()
+            .iter()
             .try_fold(Amount::ZERO, |acc, r| acc.checked_add(r.xms, "").ok())
     }
 }
@@ -213,7 +222,9 @@ impl Protocol {
                 .checked_add(q.fee, "redeem fees")?,
         };
         let id = self.redemptions.next_id;
-        let next_id = id.checked_add(1).ok_or(Error::Overflow("redemption id"))?;
+        let next_id = id
+            .checked_add(1)
+            .ok_or_else(|| Error::Overflow("redemption id"))?;
         let pending = PendingRedemption {
             id,
             owner: caller.clone(),
@@ -231,7 +242,7 @@ impl Protocol {
         }
         self.treasury.unattributed_fees.redeem = unattributed;
         self.redemptions.next_id = next_id;
-        self.redemptions.pending.insert(id, pending.clone());
+        self.redemptions.pending.push_back(pending.clone());
         step.events.push(Event::RedemptionRequested {
             id,
             owner: caller.clone(),
@@ -288,9 +299,9 @@ impl Protocol {
             },
         };
         let collateral = match asset {
-            Some((_, config)) if !cr.is_zero() => Some((
+            Some((index, config)) if !cr.is_zero() => Some((
                 config.symbol,
-                self.price_quote(config.symbol, now)?.payout(),
+                self.asset_quote(index, now)?.payout(),
                 config.decimals,
             )),
             _ => None,
@@ -298,26 +309,26 @@ impl Protocol {
         let xms_price = if cr.is_one() {
             None
         } else {
-            Some(self.price_quote(XMS, now)?.payout())
+            Some(self.xms_quote(now)?.payout())
         };
         let q = redeem_math(cr, request.usdm_in, collateral, xms_price, fee)?;
         if q.collateral_out < request.min_collateral_out {
             let (symbol, decimals) = asset.map_or((XMS, 18), |(_, c)| (c.symbol, c.decimals));
             return Err(Error::SlippageExceeded {
-                out: Quantity::new(q.collateral_out, decimals, symbol),
-                min: Quantity::new(request.min_collateral_out, decimals, symbol),
+                out: Box::new(Quantity::new(q.collateral_out, decimals, symbol)),
+                min: Box::new(Quantity::new(request.min_collateral_out, decimals, symbol)),
             });
         }
         if q.xms_out < request.min_xms_out {
             return Err(Error::SlippageExceeded {
-                out: Quantity::xms(q.xms_out),
-                min: Quantity::xms(request.min_xms_out),
+                out: Box::new(Quantity::xms(q.xms_out)),
+                min: Box::new(Quantity::xms(request.min_xms_out)),
             });
         }
         if q.usdm_in > self.supply.usdm {
             return Err(Error::InsufficientTreasury {
-                requested: Quantity::usdm(q.usdm_in),
-                available: Quantity::usdm(self.supply.usdm),
+                requested: Box::new(Quantity::usdm(q.usdm_in)),
+                available: Box::new(Quantity::usdm(self.supply.usdm)),
             });
         }
         if let Some((i, config)) = asset {
@@ -339,9 +350,8 @@ impl Protocol {
         let step = self.begin(now)?;
         let pending = self
             .redemptions
-            .pending
-            .get(&id)
-            .ok_or(Error::UnknownRedemption { id })?;
+            .get(id)
+            .ok_or_else(|| Error::UnknownRedemption { id })?;
         if now.height < pending.ready_at {
             return Err(Error::RedemptionNotReady {
                 id,
@@ -370,9 +380,8 @@ impl Protocol {
         let mut step = step;
         let pending = self
             .redemptions
-            .pending
-            .remove(&id)
-            .ok_or(Error::UnknownRedemption { id })?;
+            .remove(id)
+            .ok_or_else(|| Error::UnknownRedemption { id })?;
         if let Some((i, h)) = holding {
             *self.treasury.holding_mut(i) = h;
         }

@@ -100,7 +100,7 @@ impl Mintage {
                 self.integral = self
                     .integral
                     .checked_add(Wide::product(mcap.raw(), u128::from(seconds)))
-                    .ok_or(Error::Overflow("market-cap integral"))?;
+                    .ok_or_else(|| Error::Overflow("market-cap integral"))?;
                 self.covered += seconds;
             }
         }
@@ -110,14 +110,21 @@ impl Mintage {
 
     /// This state advanced to `now`, the market cap having been `sample` since the last accrual;
     /// `self` is not touched. Returns the roll if one or more epoch boundaries were crossed.
+    ///
+    /// `sample` is evaluated only if time has passed since the last accrual, so operations
+    /// within one block do not recompute the market cap.
     pub fn advanced(
         &self,
         now: u64,
-        sample: McapSample,
+        sample: impl FnOnce() -> McapSample,
         epoch_seconds: u64,
         support: SupportRatio,
     ) -> Result<(Mintage, Option<EpochRoll>)> {
         let mut m = *self;
+        if now <= m.accrued_until {
+            return Ok((m, None));
+        }
+        let sample = sample();
         let end = m.epoch_start.saturating_add(epoch_seconds);
         if now < end {
             m.accrue(now, sample)?;
@@ -174,7 +181,7 @@ impl Mintage {
 
     /// Refuses a mint of `amount` that would lift `circulating` above this epoch's cap.
     pub fn check_mint(&self, circulating: Usd, amount: Usd) -> Result<()> {
-        let cap = self.cap.ok_or(Error::NoSupplyCap {
+        let cap = self.cap.ok_or_else(|| Error::NoSupplyCap {
             epoch: self.epoch,
             reason: if self.epoch == 0 {
                 "the first epoch has no previous average XMS market cap"
@@ -235,9 +242,9 @@ mod tests {
             Err(Error::NoSupplyCap { epoch: 0, .. })
         ));
         // $200M for 90 s then $300M for 90 s: average $250M, cap $100M.
-        let (m, roll) = m.advanced(90, sample(200_000_000), E, sr()).unwrap();
+        let (m, roll) = m.advanced(90, || sample(200_000_000), E, sr()).unwrap();
         assert!(roll.is_none());
-        let (m, roll) = m.advanced(180, sample(300_000_000), E, sr()).unwrap();
+        let (m, roll) = m.advanced(180, || sample(300_000_000), E, sr()).unwrap();
         let roll = roll.unwrap();
         assert_eq!(roll.epoch, 1);
         assert_eq!(roll.average_mcap, Some(Usd::dollars(250_000_000)));
@@ -263,7 +270,7 @@ mod tests {
     fn empty_epochs_are_skipped_in_constant_time_and_carry_the_last_value() {
         let m = Mintage::genesis(0);
         let (m, roll) = m
-            .advanced(1_000_000 * E + 5, sample(250_000_000), E, sr())
+            .advanced(1_000_000 * E + 5, || sample(250_000_000), E, sr())
             .unwrap();
         let roll = roll.unwrap();
         assert_eq!(roll.epoch, 1_000_000);
@@ -281,10 +288,10 @@ mod tests {
             mcap: Some(Usd::dollars(250)),
             fresh_until: 60,
         };
-        let (m, _) = m.advanced(E, s, E, sr()).unwrap();
+        let (m, _) = m.advanced(E, || s, E, sr()).unwrap();
         assert_eq!(m.average_mcap, Some(Usd::dollars(250)));
         // A whole epoch with a stale price: no average, no cap.
-        let (m, roll) = m.advanced(2 * E, s, E, sr()).unwrap();
+        let (m, roll) = m.advanced(2 * E, || s, E, sr()).unwrap();
         assert_eq!(roll.unwrap().supply_cap, None);
         assert!(matches!(
             m.check_mint(Usd::ZERO, Usd::new(1)),
@@ -299,7 +306,7 @@ mod tests {
             mcap: None,
             fresh_until: 0,
         };
-        let (m, _) = m.advanced(E, none, E, sr()).unwrap();
+        let (m, _) = m.advanced(E, || none, E, sr()).unwrap();
         assert_eq!(m.cap, None);
     }
 }

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::fees::FeeTotals;
 use crate::ids::Symbol;
 use crate::math::Rounding;
-use crate::prices::PriceBook;
+use crate::prices::Feed;
 use crate::units::{Amount, Price, Ratio, Usd, WAD};
 use ethnum::U256;
 
@@ -104,21 +104,21 @@ impl Treasury {
     /// Values every non-empty holding at its fresh spot price (rounded down: the treasury is
     /// credited conservatively). Fails closed, naming the feed, if a needed price is missing
     /// or stale.
-    pub fn valuation(
+    pub fn valuation<'a>(
         &self,
         registry: &AssetRegistry,
-        prices: &PriceBook,
+        feed_of: impl Fn(usize) -> &'a Feed,
         now: u64,
         max_age: u64,
     ) -> Result<Valuation> {
         let mut total = Usd::ZERO;
         let mut by_tier = [Usd::ZERO; 5];
         let mut by_asset = Vec::with_capacity(self.holdings.len());
-        for (config, holding) in registry.iter().zip(&self.holdings) {
+        for (i, (config, holding)) in registry.iter().zip(&self.holdings).enumerate() {
             let value = if holding.balance.is_zero() {
                 Usd::ZERO
             } else {
-                let price = prices.require(config.symbol)?.fresh_spot(now, max_age)?;
+                let price = feed_of(i).fresh_spot(now, max_age)?;
                 price.value_of(holding.balance, config.decimals, Rounding::Down)?
             };
             total = total.checked_add(value, "treasury value")?;
@@ -133,22 +133,30 @@ impl Treasury {
         })
     }
 
-    /// The value of one holding at its fresh spot price.
-    pub fn value_of(
+    /// Total value and the value of the holding at `index`, at fresh spot prices, without
+    /// building the per-tier report: the share-cap check's hot path.
+    pub fn total_and_held<'a>(
         &self,
         index: usize,
         registry: &AssetRegistry,
-        prices: &PriceBook,
+        feed_of: impl Fn(usize) -> &'a Feed,
         now: u64,
         max_age: u64,
-    ) -> Result<Usd> {
-        let config = registry.get(index);
-        let balance = self.holdings[index].balance;
-        if balance.is_zero() {
-            return Ok(Usd::ZERO);
+    ) -> Result<(Usd, Usd)> {
+        let mut total = Usd::ZERO;
+        let mut held = Usd::ZERO;
+        for (i, (config, holding)) in registry.iter().zip(&self.holdings).enumerate() {
+            if holding.balance.is_zero() {
+                continue;
+            }
+            let price = feed_of(i).fresh_spot(now, max_age)?;
+            let value = price.value_of(holding.balance, config.decimals, Rounding::Down)?;
+            total = total.checked_add(value, "treasury value")?;
+            if i == index {
+                held = value;
+            }
         }
-        let price = prices.require(config.symbol)?.fresh_spot(now, max_age)?;
-        price.value_of(balance, config.decimals, Rounding::Down)
+        Ok((total, held))
     }
 }
 
@@ -210,8 +218,12 @@ pub(crate) fn require_available(
 ) -> Result<()> {
     if requested > holding.balance {
         return Err(Error::InsufficientTreasury {
-            requested: crate::units::Quantity::new(requested, decimals, symbol),
-            available: crate::units::Quantity::new(holding.balance, decimals, symbol),
+            requested: Box::new(crate::units::Quantity::new(requested, decimals, symbol)),
+            available: Box::new(crate::units::Quantity::new(
+                holding.balance,
+                decimals,
+                symbol,
+            )),
         });
     }
     Ok(())

@@ -71,14 +71,14 @@ impl Amount {
         self.0
             .checked_add(other.0)
             .map(Amount)
-            .ok_or(Error::Overflow(what))
+            .ok_or_else(|| Error::Overflow(what))
     }
     /// `self - other`, or an underflow error naming `what`.
     pub fn checked_sub(self, other: Amount, what: &'static str) -> Result<Self, Error> {
         self.0
             .checked_sub(other.0)
             .map(Amount)
-            .ok_or(Error::Overflow(what))
+            .ok_or_else(|| Error::Overflow(what))
     }
     /// `self - other`, floored at zero.
     pub fn saturating_sub(self, other: Amount) -> Self {
@@ -135,14 +135,14 @@ impl Usd {
         self.0
             .checked_add(other.0)
             .map(Usd)
-            .ok_or(Error::Overflow(what))
+            .ok_or_else(|| Error::Overflow(what))
     }
     /// `self - other`, or an underflow error naming `what`.
     pub fn checked_sub(self, other: Usd, what: &'static str) -> Result<Self, Error> {
         self.0
             .checked_sub(other.0)
             .map(Usd)
-            .ok_or(Error::Overflow(what))
+            .ok_or_else(|| Error::Overflow(what))
     }
     /// `self - other`, floored at zero.
     pub fn saturating_sub(self, other: Usd) -> Self {
@@ -158,13 +158,13 @@ impl Usd {
     pub fn div_ratio(self, ratio: Ratio, rounding: Rounding) -> Result<Usd, Error> {
         mul_div(self.0, WAD, ratio.0, rounding)
             .map(Usd)
-            .ok_or(Error::Overflow("value divided by a ratio"))
+            .ok_or_else(|| Error::Overflow("value divided by a ratio"))
     }
     /// `self * num / den` with a wide intermediate, rounded as asked.
     pub fn mul_div(self, num: Ratio, den: Ratio, rounding: Rounding) -> Result<Usd, Error> {
         mul_div(self.0, num.0, den.0, rounding)
             .map(Usd)
-            .ok_or(Error::Overflow("value scaled by a ratio"))
+            .ok_or_else(|| Error::Overflow("value scaled by a ratio"))
     }
 }
 string_serde!(Usd);
@@ -211,18 +211,18 @@ impl Price {
     /// The USD value of `amount` base units of a token with `decimals`, rounded as asked.
     #[inline]
     pub fn value_of(self, amount: Amount, decimals: u8, rounding: Rounding) -> Result<Usd, Error> {
-        let scale = pow10(decimals).ok_or(Error::Overflow("token decimals"))?;
+        let scale = pow10(decimals).ok_or_else(|| Error::Overflow("token decimals"))?;
         mul_div(amount.0, self.0, scale, rounding)
             .map(Usd)
-            .ok_or(Error::Overflow("token value"))
+            .ok_or_else(|| Error::Overflow("token value"))
     }
     /// How many base units of a token with `decimals` are worth `value`, rounded as asked.
     #[inline]
     pub fn amount_for(self, value: Usd, decimals: u8, rounding: Rounding) -> Result<Amount, Error> {
-        let scale = pow10(decimals).ok_or(Error::Overflow("token decimals"))?;
+        let scale = pow10(decimals).ok_or_else(|| Error::Overflow("token decimals"))?;
         mul_div(value.0, scale, self.0, rounding)
             .map(Amount)
-            .ok_or(Error::Overflow("token amount"))
+            .ok_or_else(|| Error::Overflow("token amount"))
     }
 }
 string_serde!(Price);

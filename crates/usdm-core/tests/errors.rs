@@ -156,7 +156,7 @@ fn share_cap_rejection_reports_the_largest_accepted_deposit_which_is_then_accept
         max_deposit,
         max_share,
         ..
-    } = err
+    } = err.clone()
     else {
         panic!("{err}")
     };
@@ -205,8 +205,8 @@ fn xms_limit_and_slippage_name_the_required_amounts() {
     assert_eq!(
         err,
         Error::XmsLimitExceeded {
-            required: Quantity::xms(usdm("15")),
-            max: Quantity::xms(usdm("14.9"))
+            required: Box::new(Quantity::xms(usdm("15"))),
+            max: Box::new(Quantity::xms(usdm("14.9")))
         }
     );
     assert!(err.to_string().contains("15 XMS"), "{err}");
