@@ -103,3 +103,63 @@ impl Protocol {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::asset::example_assets;
+    use crate::error::Error;
+    use crate::ids::Account;
+    use crate::params::Preset;
+    use crate::protocol::{Genesis, Protocol};
+    use crate::time::BlockTime;
+    use crate::units::Amount;
+
+    fn protocol() -> Protocol {
+        let g = Genesis::new(Preset::Mars, Account::new("gov"), BlockTime::new(1, 0))
+            .with_assets(example_assets())
+            .with_xms_supply(Amount::new(1_000));
+        Protocol::genesis(g).unwrap().value
+    }
+
+    /// The checker must be able to fail: corrupt each invariant in turn.
+    #[test]
+    fn each_corruption_is_detected() {
+        let fresh = protocol();
+        fresh.check_invariants().unwrap();
+        let corruptions: Vec<(&str, Box<dyn Fn(&mut Protocol)>)> = vec![
+            ("USDm supply", Box::new(|p| p.supply.usdm = Amount::new(1))),
+            (
+                "protocol-owned",
+                Box::new(|p| p.supply.protocol_owned_usdm = Amount::new(1)),
+            ),
+            ("XMS supply", Box::new(|p| p.supply.xms = Amount::new(999))),
+            (
+                "custody",
+                Box::new(|p| p.treasury.holding_mut(0).balance = Amount::new(5)),
+            ),
+            (
+                "escrow",
+                Box::new(|p| {
+                    let h = p.treasury.holding_mut(0);
+                    h.escrow = Amount::new(5);
+                    h.received = Amount::new(5);
+                }),
+            ),
+            (
+                "more XMS than exists",
+                Box::new(|p| {
+                    let i = p.registry.find(crate::ids::XMS).unwrap();
+                    let h = p.treasury.holding_mut(i);
+                    h.balance = Amount::new(5_000);
+                    h.received = Amount::new(5_000);
+                }),
+            ),
+        ];
+        for (what, corrupt) in corruptions {
+            let mut p = fresh.clone();
+            corrupt(&mut p);
+            let err = p.check_invariants().unwrap_err();
+            assert!(matches!(err, Error::InvariantViolated(_)), "{what}: {err}");
+        }
+    }
+}

@@ -131,7 +131,7 @@ impl Feed {
         let due = self
             .history
             .back()
-            .is_none_or(|c| now >= c.at + granularity);
+            .is_none_or(|c| now >= c.at.saturating_add(granularity));
         if due {
             if self.history.len() == HISTORY_LEN {
                 self.history.pop_front();

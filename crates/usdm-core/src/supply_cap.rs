@@ -168,7 +168,10 @@ impl Mintage {
     pub fn status(&self, now: u64, epoch_seconds: u64, circulating: Usd) -> CapStatus {
         CapStatus {
             epoch: self.epoch,
-            seconds_to_next_epoch: (self.epoch_start + epoch_seconds).saturating_sub(now),
+            seconds_to_next_epoch: self
+                .epoch_start
+                .saturating_add(epoch_seconds)
+                .saturating_sub(now),
             average_mcap: self.average_mcap,
             supply_cap: self.cap,
             circulating_usdm: circulating,

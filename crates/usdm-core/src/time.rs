@@ -30,11 +30,13 @@ impl BlockTime {
         BlockTime { height, seconds }
     }
 
-    /// The block `blocks` later, `seconds_per_block` apart.
+    /// The block `blocks` later, `seconds_per_block` apart (saturating at the end of time).
     pub const fn advance(self, blocks: u64, seconds_per_block: u64) -> Self {
         BlockTime {
-            height: self.height + blocks,
-            seconds: self.seconds + blocks * seconds_per_block,
+            height: self.height.saturating_add(blocks),
+            seconds: self
+                .seconds
+                .saturating_add(blocks.saturating_mul(seconds_per_block)),
         }
     }
 

@@ -104,7 +104,7 @@ impl Usd {
     }
     /// Whole dollars (for tests and presets).
     pub const fn dollars(whole: u128) -> Self {
-        Usd(whole * WAD)
+        Usd(whole.saturating_mul(WAD))
     }
     /// The raw 18-decimal integer.
     pub const fn raw(self) -> u128 {

@@ -607,3 +607,24 @@ fn genesis_refuses_bad_configuration() {
         })
     ));
 }
+
+#[test]
+fn overflow_sized_amounts_are_refused_not_wrapped() {
+    let s = mars();
+    // 10^38 base units of an 18-decimal token at $60,000 is far beyond 128 bits of USD.
+    let req = MintRequest::collateral(
+        sym("ETH"),
+        Amount::new(10u128.pow(38)),
+        Amount::ZERO,
+        Amount::ZERO,
+    );
+    let err = refused(&s, |p| p.mint(&Account::new("a"), &req, s.now));
+    assert!(matches!(err, Error::Overflow(_)), "{err}");
+    // Redeeming more USDm than can exist is refused too.
+    let req = RedeemRequest::new(Amount::new(u128::MAX), None);
+    let err = refused(&s, |p| p.redeem(&Account::new("a"), &req, s.now));
+    assert!(
+        matches!(err, Error::InsufficientTreasury { .. } | Error::Overflow(_)),
+        "{err}"
+    );
+}
