@@ -7,58 +7,8 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
 use usdm_core::prelude::*;
 
-const START: BlockTime = BlockTime::new(1, 1_700_000_000);
-
-fn amt(s: &str, d: u8) -> Amount {
-    Amount::parse(s, d).unwrap()
-}
-
-/// A deployment with every example asset priced, a very large cap (so benchmarks never hit
-/// it), the first epoch rolled, and a diversified treasury so share caps are live.
-fn deployment(preset: Preset) -> (Protocol, Account, BlockTime) {
-    let gov = Account::new("gov");
-    let g = Genesis::new(preset, gov.clone(), START)
-        .with_assets(example_assets())
-        .with_feeder(gov.clone())
-        .with_xms_supply(amt("1000000000000", 18));
-    let mut p = Protocol::genesis(g).unwrap().value;
-    let prices = [
-        ("USDC", "1"),
-        ("BTC", "60000"),
-        ("ETH", "3000"),
-        ("XMS", "2.5"),
-        ("USDm", "1"),
-    ];
-    let mut now = START;
-    for t in [0u64, 180] {
-        now = BlockTime::new(START.height + t / 3, START.seconds + t);
-        for (s, pr) in prices {
-            p.post_price(
-                &gov,
-                Symbol::new(s).unwrap(),
-                Price::parse(pr).unwrap(),
-                now.seconds,
-                now,
-            )
-            .unwrap();
-        }
-    }
-    let usdc = Symbol::new("USDC").unwrap();
-    p.mint(
-        &gov,
-        &MintRequest::collateral(usdc, amt("1000000000", 6), Amount::ZERO, Amount::ZERO),
-        now,
-    )
-    .unwrap();
-    let btc = Symbol::new("BTC").unwrap();
-    p.mint(
-        &gov,
-        &MintRequest::collateral(btc, amt("1000", 8), Amount::ZERO, Amount::ZERO),
-        now,
-    )
-    .unwrap();
-    (p, gov, now)
-}
+mod fixture;
+use fixture::{amt, deployment};
 
 fn bench_mint(c: &mut Criterion) {
     let mut g = c.benchmark_group("mint");

@@ -7,45 +7,19 @@
 use std::hint::black_box;
 use usdm_core::prelude::*;
 
-fn amt(s: &str, d: u8) -> Amount {
-    Amount::parse(s, d).unwrap()
-}
+#[path = "../benches/fixture.rs"]
+mod fixture;
+use fixture::{amt, deployment};
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let workload = args.next().unwrap_or_else(|| "mint".into());
     let n: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(100_000);
-    let gov = Account::new("gov");
-    let start = BlockTime::new(1, 1_700_000_000);
-    let g = Genesis::new(Preset::Mars, gov.clone(), start)
-        .with_assets(example_assets())
-        .with_feeder(gov.clone())
-        .with_xms_supply(amt("1000000000000", 18));
-    let mut p = Protocol::genesis(g).unwrap().value;
-    let mut now = start;
-    for t in [0u64, 180] {
-        now = BlockTime::new(start.height + t / 3, start.seconds + t);
-        for (s, pr) in [("USDC", "1"), ("BTC", "60000"), ("XMS", "2.5")] {
-            p.post_price(
-                &gov,
-                Symbol::new(s).unwrap(),
-                Price::parse(pr).unwrap(),
-                now.seconds,
-                now,
-            )
-            .unwrap();
-        }
-    }
+    let (mut p, gov, mut now) = deployment(Preset::Mars);
     let usdc = Symbol::new("USDC").unwrap();
     let btc = Symbol::new("BTC").unwrap();
-    p.mint(
-        &gov,
-        &MintRequest::collateral(usdc, amt("1000000000", 6), Amount::ZERO, Amount::ZERO),
-        now,
-    )
-    .unwrap();
     let usdc_req = MintRequest::collateral(usdc, amt("1000", 6), Amount::ZERO, Amount::ZERO);
-    let btc_req = MintRequest::collateral(btc, amt("0.001", 8), Amount::ZERO, Amount::ZERO);
+    let btc_req = MintRequest::collateral(btc, amt("0.0001", 8), Amount::ZERO, Amount::ZERO);
     let redeem_req = RedeemRequest::new(amt("10", 18), None);
     for _ in 0..n {
         match workload.as_str() {
