@@ -95,6 +95,12 @@ impl fmt::Display for Tier {
 pub enum PriceSource {
     /// Authorised feeders push prices with observation timestamps.
     Feed,
+    /// The token's price in a Mars Swap pool, in units of the pool's other token, times that
+    /// token's own price (spot from reserves, TWAP from the pool's cumulative price).
+    Pool {
+        /// The pool.
+        pool: u32,
+    },
 }
 
 /// A whitelisted asset's configuration. `None` overrides fall back to the tier defaults.

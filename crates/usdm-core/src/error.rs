@@ -281,6 +281,56 @@ pub enum Error {
         present: bool,
     },
 
+    // ---- Mars Swap ---------------------------------------------------------------------
+    /// No pool with that id.
+    #[error("no pool with id {pool}; pools: {known}")]
+    UnknownPool {
+        /// The id asked for.
+        pool: u32,
+        /// Existing pools, `id: A/B`.
+        known: String,
+    },
+    /// A pool for this pair exists already, or the pair is not a pair.
+    #[error("cannot create pool {pair}: {reason}")]
+    BadPool {
+        /// The pair asked for.
+        pair: String,
+        /// Why not.
+        reason: &'static str,
+    },
+    /// The token is not one of the pool's two.
+    #[error("{symbol} is not in pool {pool} ({tokens})")]
+    NotInPool {
+        /// The token.
+        symbol: Symbol,
+        /// The pool.
+        pool: u32,
+        /// Its tokens.
+        tokens: String,
+    },
+    /// The pool has no liquidity.
+    #[error("the pool has no liquidity yet")]
+    EmptyPool,
+    /// Burning more liquidity shares than held.
+    #[error("pool {pool}: {requested} shares requested but {held} held")]
+    InsufficientShares {
+        /// The pool.
+        pool: u32,
+        /// Shares asked for.
+        requested: Box<Quantity>,
+        /// Shares held.
+        held: Box<Quantity>,
+    },
+    /// A price source that is not usable: a pool that does not hold the token, a chain of
+    /// pools too long (or circular), or a feed post for a pool-priced token.
+    #[error("price source of {symbol}: {reason}")]
+    BadPriceSource {
+        /// The token.
+        symbol: Symbol,
+        /// What is wrong.
+        reason: &'static str,
+    },
+
     // ---- invariants --------------------------------------------------------------------
     /// A global invariant does not hold: a bug, never a user error.
     #[error("invariant violated: {0}")]

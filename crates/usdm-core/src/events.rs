@@ -1,7 +1,7 @@
 //! Typed events: every state change reports what happened, so adapters can turn it into chain
 //! attributes, the simulator into metrics, and auditors into a trail.
 
-use crate::asset::{AssetUpdate, Tier};
+use crate::asset::{AssetUpdate, PriceSource, Tier};
 use crate::governance::PauseTarget;
 use crate::ids::{Account, Symbol};
 use crate::params::{ParamChange, PolicyKind};
@@ -99,6 +99,68 @@ pub enum Event {
         collateral_paid: Amount,
         /// XMS minted to the owner.
         xms_minted: Amount,
+    },
+    /// Governance created a Mars Swap pool.
+    PoolCreated {
+        /// Its id.
+        pool: u32,
+        /// Its tokens.
+        tokens: [Symbol; 2],
+    },
+    /// A token's price source changed.
+    PriceSourceSet {
+        /// The token.
+        symbol: Symbol,
+        /// The new source.
+        source: PriceSource,
+    },
+    /// A trader swapped in a pool.
+    Swapped {
+        /// Who.
+        trader: Account,
+        /// The pool.
+        pool: u32,
+        /// Token sold.
+        token_in: Symbol,
+        /// Amount sold.
+        amount_in: Amount,
+        /// Token bought.
+        token_out: Symbol,
+        /// Amount bought.
+        amount_out: Amount,
+        /// Whole fee (in the token sold).
+        fee: Amount,
+        /// The protocol's part of it.
+        protocol_fee: Amount,
+    },
+    /// Liquidity was added to a pool.
+    LiquidityAdded {
+        /// Who.
+        provider: Account,
+        /// The pool.
+        pool: u32,
+        /// Amounts deposited, in pool token order.
+        amounts: [Amount; 2],
+        /// Shares minted.
+        shares: Amount,
+    },
+    /// Liquidity was removed from a pool.
+    LiquidityRemoved {
+        /// Who.
+        provider: Account,
+        /// The pool.
+        pool: u32,
+        /// Amounts paid, in pool token order.
+        amounts: [Amount; 2],
+        /// Shares burned.
+        shares: Amount,
+    },
+    /// A pool's protocol fees went to the protocol.
+    PoolFeesSwept {
+        /// The pool.
+        pool: u32,
+        /// Amounts, in pool token order.
+        amounts: [Amount; 2],
     },
     /// The Frax controller ran.
     RatioRefreshed(Refresh),

@@ -1,7 +1,7 @@
 //! Governance (SPEC 11): one governance identity with a two-step transfer, feeder identities
 //! that may only post prices, validated parameter changes, whitelisting, and pauses.
 
-use crate::asset::{AssetConfig, AssetUpdate};
+use crate::asset::{AssetConfig, AssetUpdate, PriceSource};
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::ids::{Account, Symbol};
@@ -137,6 +137,18 @@ pub enum GovAction {
         /// The change.
         change: ParamChange,
     },
+    /// Create a Mars Swap pool for two tokens (USDm, XMS or whitelisted assets).
+    CreatePool {
+        /// The pair.
+        tokens: [Symbol; 2],
+    },
+    /// Set where a token's price comes from (a feed, or a pool holding it).
+    SetPriceSource {
+        /// The token.
+        symbol: Symbol,
+        /// The source.
+        source: PriceSource,
+    },
     /// Set the Frax global collateral ratio directly (Frax policy only; within [min_cr, 1]).
     SetCollateralRatio {
         /// The new ratio.
@@ -165,6 +177,8 @@ impl GovAction {
             GovAction::UpdateAsset { .. } => "update an asset",
             GovAction::SetParam { .. } => "change a parameter",
             GovAction::SetCollateralRatio { .. } => "set the collateral ratio",
+            GovAction::CreatePool { .. } => "create a pool",
+            GovAction::SetPriceSource { .. } => "set a price source",
             GovAction::Pause { .. } => "pause",
             GovAction::Unpause { .. } => "unpause",
         }
@@ -230,6 +244,22 @@ impl Protocol {
                 let (next, previous) = self.params.with_change(&change)?;
                 self.params = next;
                 Event::ParamChanged { change, previous }
+            }
+            GovAction::CreatePool { tokens } => {
+                let decimals = self.check_new_pool(tokens)?;
+                let pool = self.push_pool(tokens, decimals);
+                Event::PoolCreated { pool, tokens }
+            }
+            GovAction::SetPriceSource { symbol, source } => {
+                let index = self.prices.require_index(symbol)?;
+                self.check_price_source(symbol, source)?;
+                self.prices.at_mut(index).source = source;
+                if let Some(i) = self.registry.find(symbol) {
+                    let mut config = self.registry.get(i).clone();
+                    config.price_source = source;
+                    self.registry.replace(i, config);
+                }
+                Event::PriceSourceSet { symbol, source }
             }
             GovAction::SetCollateralRatio { cr } => {
                 let RatioPolicy::Frax {

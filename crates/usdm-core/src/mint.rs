@@ -18,7 +18,6 @@ use crate::ids::{Account, Symbol, XMS};
 use crate::math::Rounding;
 use crate::protocol::{Protocol, Receipt, Step};
 use crate::time::BlockTime;
-use crate::treasury::share_cap;
 use crate::units::{Amount, Price, Quantity, Ratio, Usd};
 
 /// What the caller offers.
@@ -302,44 +301,12 @@ impl Protocol {
                 max: Box::new(Quantity::xms(self.circulating_xms())),
             });
         }
-        if let Some((index, symbol)) = plan.asset {
-            self.check_share_cap(index, symbol, q.collateral_in, now)?;
+        if let Some((index, _)) = plan.asset {
+            self.check_share_cap(index, q.collateral_in, now)?;
         }
         step.mintage
             .check_mint(self.circulating_usdm(), Usd::from_usdm(q.usdm_out))?;
         Ok((step, plan))
-    }
-
-    /// Refuses a deposit that would lift the asset above its maximum share of treasury value,
-    /// naming the largest deposit that would be accepted.
-    fn check_share_cap(
-        &self,
-        index: usize,
-        symbol: Symbol,
-        amount: Amount,
-        now: BlockTime,
-    ) -> Result<()> {
-        let config = self.registry.get(index);
-        let share = self.params.max_share(config);
-        if share.is_one() {
-            return Ok(());
-        }
-        let (total, held, spot) = self.share_position(index, now)?;
-        let deposit = spot.value_of(amount, config.decimals, Rounding::Up)?;
-        if share_cap::accepts(held, total, deposit, share) {
-            return Ok(());
-        }
-        let max_value = share_cap::max_deposit_value(held, total, share).unwrap_or(Usd::ZERO);
-        Err(Error::ShareCapExceeded {
-            symbol,
-            max_share: share,
-            requested: Box::new(Quantity::new(amount, config.decimals, symbol)),
-            max_deposit: Box::new(Quantity::new(
-                share_cap::max_deposit_amount(max_value, spot, config.decimals),
-                config.decimals,
-                symbol,
-            )),
-        })
     }
 
     /// The fee for operations that name no asset: XMS's own fee if it is whitelisted, else

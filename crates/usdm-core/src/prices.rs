@@ -8,6 +8,7 @@
 //! Checkpoints are recorded at most every `window / 16` seconds, so the averaged span is the
 //! window plus at most a sixteenth of it; with sparser updates it is exact to the second.
 
+use crate::asset::PriceSource;
 use crate::error::{Error, Result};
 use crate::ids::Symbol;
 use crate::units::Price;
@@ -62,6 +63,8 @@ impl PriceQuote {
 pub struct Feed {
     /// The token.
     pub symbol: Symbol,
+    /// Where the token's price comes from: this feed's posts, or a pool.
+    pub source: PriceSource,
     /// The latest price, once one has been posted.
     pub price: Option<Price>,
     /// When the feeder observed the latest price (for staleness).
@@ -80,6 +83,7 @@ impl Feed {
     pub fn new(symbol: Symbol) -> Self {
         Feed {
             symbol,
+            source: PriceSource::Feed,
             price: None,
             observed_at: 0,
             posted_at: 0,

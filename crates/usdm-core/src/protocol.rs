@@ -6,20 +6,20 @@
 //! (pure), then mutate and `finish`. A refused operation returns before the first mutation, so
 //! the state is exactly as it was.
 
-use crate::asset::{AssetConfig, AssetIndex, AssetRegistry};
+use crate::asset::{AssetConfig, AssetRegistry};
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::governance::{Governance, PauseTarget};
 use crate::ids::{Account, Symbol, USDM, XMS};
-use crate::math::Rounding;
 use crate::params::{Params, PolicyKind, Preset};
-use crate::prices::{Feed, PriceBook, PriceQuote};
+use crate::prices::{PriceBook, PriceQuote};
 use crate::ratio::{RatioPolicy, Refresh};
 use crate::redeem::Redemptions;
-use crate::supply_cap::{CapStatus, McapSample, Mintage};
+use crate::supply_cap::{CapStatus, Mintage};
+use crate::swap::Pool;
 use crate::time::BlockTime;
-use crate::treasury::{share_cap, Treasury, Valuation};
-use crate::units::{Amount, Multiple, Price, Usd};
+use crate::treasury::Treasury;
+use crate::units::{Amount, Usd};
 
 /// Everything needed to start a deployment.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -83,8 +83,6 @@ pub struct Supply {
     pub usdm_minted: Amount,
     /// Lifetime USDm burned.
     pub usdm_burned: Amount,
-    /// USDm owned by the protocol (excluded from circulating USDm).
-    pub protocol_owned_usdm: Amount,
     /// Total XMS.
     pub xms: Amount,
     /// XMS at genesis.
@@ -126,6 +124,7 @@ pub struct Protocol {
     pub(crate) policy: RatioPolicy,
     pub(crate) governance: Governance,
     pub(crate) redemptions: Redemptions,
+    pub(crate) pools: Vec<Pool>,
     pub(crate) supply: Supply,
     pub(crate) last_time: BlockTime,
 }
@@ -144,6 +143,7 @@ impl Protocol {
             policy: RatioPolicy::new(g.policy),
             governance: Governance::new(g.governor.clone()),
             redemptions: Redemptions::default(),
+            pools: Vec::new(),
             supply: Supply {
                 xms: g.xms_supply,
                 xms_genesis: g.xms_supply,
@@ -216,94 +216,12 @@ impl Protocol {
         step.events
     }
 
-    /// The XMS market cap as things stand (before the current operation changes anything).
-    pub(crate) fn mcap_sample(&self) -> McapSample {
-        let feed = self.prices.at(PriceBook::XMS);
-        let mcap = feed.price.map(|price| {
-            price
-                .value_of(self.circulating_xms(), 18, Rounding::Down)
-                .unwrap_or(Usd::new(u128::MAX))
-        });
-        McapSample {
-            mcap,
-            fresh_until: feed.observed_at.saturating_add(self.params.max_price_age),
-        }
-    }
-
     #[inline]
     pub(crate) fn assert_sanity(&self, _operation: &'static str) {
         #[cfg(feature = "sanity")]
         if let Err(e) = self.check_invariants() {
             panic!("sanity: {e} after {_operation}");
         }
-    }
-
-    /// Spot and TWAP of `symbol`, failing on a missing or stale price.
-    pub(crate) fn price_quote(&self, symbol: Symbol, now: BlockTime) -> Result<PriceQuote> {
-        self.quote_feed(self.prices.require(symbol)?, now)
-    }
-
-    /// Spot and TWAP of the whitelisted asset at `index`.
-    #[inline]
-    pub(crate) fn asset_quote(&self, index: AssetIndex, now: BlockTime) -> Result<PriceQuote> {
-        self.quote_feed(self.asset_feed(index), now)
-    }
-
-    /// Spot and TWAP of XMS.
-    #[inline]
-    pub(crate) fn xms_quote(&self, now: BlockTime) -> Result<PriceQuote> {
-        self.quote_feed(self.prices.at(PriceBook::XMS), now)
-    }
-
-    /// The feed of the whitelisted asset at `index`.
-    #[inline]
-    pub(crate) fn asset_feed(&self, index: AssetIndex) -> &Feed {
-        self.prices.at(self.asset_feeds[index])
-    }
-
-    #[inline]
-    fn quote_feed(&self, feed: &Feed, now: BlockTime) -> Result<PriceQuote> {
-        feed.quote(
-            now.seconds,
-            self.params.max_price_age,
-            self.params.twap_window,
-        )
-    }
-
-    // ---- prices ------------------------------------------------------------------------
-
-    /// A feeder posts `price` for `symbol`, observed at `observed_at` (not after `now`).
-    pub fn post_price(
-        &mut self,
-        caller: &Account,
-        symbol: Symbol,
-        price: Price,
-        observed_at: u64,
-        now: BlockTime,
-    ) -> Result<Receipt<()>> {
-        if !self.governance.feeders.contains(caller) {
-            return Err(Error::Unauthorized {
-                caller: caller.clone(),
-                action: "post prices",
-                required: "an authorised feeder",
-            });
-        }
-        let mut step = self.begin(now)?;
-        let index = self.prices.require_index(symbol)?;
-        self.prices.at(index).check_post(observed_at, now.seconds)?;
-        let window = self.params.twap_window;
-        self.prices
-            .at_mut(index)
-            .apply_post(price, observed_at, now.seconds, window);
-        step.events.push(Event::PricePosted {
-            symbol,
-            price,
-            observed_at,
-        });
-        Ok(Receipt {
-            value: (),
-            events: self.finish(step, "post_price"),
-        })
     }
 
     /// Rolls epochs up to `now` without doing anything else (a keeper's poke; also what the
@@ -378,6 +296,11 @@ impl Protocol {
         &self.supply
     }
 
+    /// Mars Swap pools, by id.
+    pub fn pools(&self) -> &[Pool] {
+        &self.pools
+    }
+
     /// Pending redemptions.
     pub fn redemptions(&self) -> &Redemptions {
         &self.redemptions
@@ -400,11 +323,7 @@ impl Protocol {
 
     /// USDm in circulation: total supply minus protocol-owned USDm.
     pub fn circulating_usdm(&self) -> Usd {
-        Usd::from_usdm(
-            self.supply
-                .usdm
-                .saturating_sub(self.supply.protocol_owned_usdm),
-        )
+        Usd::from_usdm(self.supply.usdm.saturating_sub(self.protocol_owned_usdm()))
     }
 
     /// XMS in circulation: total supply minus what the treasury holds.
@@ -424,49 +343,5 @@ impl Protocol {
             self.params.epoch_seconds,
             self.circulating_usdm(),
         ))
-    }
-
-    /// Treasury value at fresh spot prices, by tier and asset.
-    pub fn valuation(&self, now: BlockTime) -> Result<Valuation> {
-        self.treasury.valuation(
-            &self.registry,
-            |i| self.asset_feed(i),
-            now.seconds,
-            self.params.max_price_age,
-        )
-    }
-
-    /// Treasury value divided by circulating USDm (`None` with no USDm in circulation).
-    pub fn backing_ratio(&self, now: BlockTime) -> Result<Option<Multiple>> {
-        let value = self.valuation(now)?.total;
-        Ok(Multiple::of(value, self.circulating_usdm()))
-    }
-
-    /// Treasury value, the value held of the asset at `index`, and its spot price: what the
-    /// share cap is computed from.
-    pub(crate) fn share_position(&self, index: usize, now: BlockTime) -> Result<(Usd, Usd, Price)> {
-        let max_age = self.params.max_price_age;
-        let feeds = |i| self.asset_feed(i);
-        let (total, held) =
-            self.treasury
-                .total_and_held(index, &self.registry, feeds, now.seconds, max_age)?;
-        let spot = self.asset_feed(index).fresh_spot(now.seconds, max_age)?;
-        Ok((total, held, spot))
-    }
-
-    /// The largest deposit of `symbol` the share cap accepts now; `None` means unlimited.
-    pub fn max_deposit(&self, symbol: Symbol, now: BlockTime) -> Result<Option<Amount>> {
-        let (index, config) = self.registry.require(symbol)?;
-        let share = self.params.max_share(config);
-        if share.is_one() {
-            return Ok(None);
-        }
-        let (total, held, price) = self.share_position(index, now)?;
-        let max_value = share_cap::max_deposit_value(held, total, share).unwrap_or(Usd::ZERO);
-        Ok(Some(share_cap::max_deposit_amount(
-            max_value,
-            price,
-            config.decimals,
-        )))
     }
 }

@@ -1,25 +1,28 @@
-//! The treasury: what it holds of each whitelisted asset, what it owes to pending redemptions,
-//! its value and composition by tier, and the per-asset share cap of SPEC 2.
+//! The treasury (SPEC 2 and 9): what it holds of each whitelisted asset, idle, in yield
+//! strategies and in Mars Swap liquidity; what it owes to pending redemptions; its value and
+//! composition by tier; the backing ratio; and the per-asset share cap.
 
-use crate::asset::{AssetRegistry, Tier};
+use crate::asset::{AssetIndex, Tier};
 use crate::error::{Error, Result};
 use crate::fees::FeeTotals;
-use crate::ids::Symbol;
+use crate::ids::{Symbol, USDM};
 use crate::math::Rounding;
-use crate::prices::Feed;
-use crate::units::{Amount, Price, Ratio, Usd, WAD};
+use crate::protocol::Protocol;
+use crate::swap::treasury_account;
+use crate::time::BlockTime;
+use crate::units::{Amount, Multiple, Price, Quantity, Ratio, Usd, WAD};
 use ethnum::U256;
 
-/// The treasury's position in one asset.
+/// The treasury's tokens of one asset held in the protocol's own account.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Holding {
-    /// Tokens backing the protocol (counted in treasury value, available to redemptions).
+    /// Idle tokens backing the protocol (available to redemptions and treasury operations).
     pub balance: Amount,
     /// Tokens owed to pending redemptions, held until collected (not counted in value).
     pub escrow: Amount,
-    /// Lifetime tokens received.
+    /// Lifetime tokens received into the protocol's account.
     pub received: Amount,
-    /// Lifetime tokens paid out.
+    /// Lifetime tokens paid out of it.
     pub paid: Amount,
     /// Fees accrued on operations in this asset.
     pub fees: FeeTotals,
@@ -35,12 +38,45 @@ impl Holding {
     }
 }
 
-/// What the treasury holds, asset by asset, in registry order.
+/// Tokens placed with a named yield strategy.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Strategy {
+    /// The strategy's name.
+    pub name: String,
+    /// The asset placed.
+    pub asset: Symbol,
+    /// Tokens allocated and not yet recalled (cost basis).
+    pub allocated: Amount,
+    /// The strategy's last reported balance (allocation plus yield, or minus losses): what
+    /// counts in treasury value.
+    pub reported: Amount,
+}
+
+/// What the treasury holds, asset by asset, in registry order, and its strategies.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Treasury {
     holdings: Vec<Holding>,
+    /// Yield strategies, by (name, asset).
+    pub strategies: Vec<Strategy>,
     /// Fees on operations that name no asset (algorithmic mints, XMS-only redemptions).
     pub unattributed_fees: FeeTotals,
+}
+
+/// One asset's place in the treasury.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Position {
+    /// The asset.
+    pub symbol: Symbol,
+    /// Its tier.
+    pub tier: Tier,
+    /// Idle tokens.
+    pub idle: Amount,
+    /// Tokens in yield strategies (as last reported).
+    pub in_strategies: Amount,
+    /// The treasury's claim on pool reserves plus unswept pool fees.
+    pub in_pools: Amount,
+    /// Value of all three at the spot price.
+    pub value: Usd,
 }
 
 /// Treasury value at spot prices, in total and by tier and asset.
@@ -50,8 +86,8 @@ pub struct Valuation {
     pub total: Usd,
     /// Value per tier, tier 1 first.
     pub by_tier: [Usd; 5],
-    /// Value per asset, in registry order.
-    pub by_asset: Vec<(Symbol, Usd)>,
+    /// Every asset's position, in registry order.
+    pub positions: Vec<Position>,
 }
 
 impl Valuation {
@@ -68,6 +104,13 @@ impl Valuation {
         }
         out
     }
+}
+
+/// Value by tier in a fixed order, for reports.
+pub fn tier_rows(valuation: &Valuation) -> impl Iterator<Item = (Tier, Usd)> + '_ {
+    Tier::ALL
+        .into_iter()
+        .map(|t| (t, valuation.by_tier[t.index()]))
 }
 
 impl Treasury {
@@ -101,62 +144,192 @@ impl Treasury {
         t
     }
 
-    /// Values every non-empty holding at its fresh spot price (rounded down: the treasury is
-    /// credited conservatively). Fails closed, naming the feed, if a needed price is missing
-    /// or stale.
-    pub fn valuation<'a>(
-        &self,
-        registry: &AssetRegistry,
-        feed_of: impl Fn(usize) -> &'a Feed,
-        now: u64,
-        max_age: u64,
-    ) -> Result<Valuation> {
+    /// The strategy position `(name, asset)`, if any.
+    pub fn strategy(&self, name: &str, asset: Symbol) -> Option<&Strategy> {
+        self.strategies
+            .iter()
+            .find(|s| s.name == name && s.asset == asset)
+    }
+
+    /// Tokens of `asset` in all strategies, as last reported.
+    pub fn in_strategies(&self, asset: Symbol) -> Amount {
+        let sum = self
+            .strategies
+            .iter()
+            .filter(|s| s.asset == asset)
+            .map(|s| s.reported.raw())
+            .sum::<u128>();
+        Amount::new(sum)
+    }
+}
+
+impl Protocol {
+    /// The treasury's claim on pool reserves of `symbol`, plus unswept protocol fees in it.
+    pub(crate) fn in_pools(&self, symbol: Symbol) -> Amount {
+        let me = treasury_account();
+        let mut total: u128 = 0;
+        for pool in &self.pools {
+            let Ok(side) = pool.side(symbol) else {
+                continue;
+            };
+            let claim = pool.claim(pool.shares_of(&me))[side];
+            total = total
+                .saturating_add(claim.raw())
+                .saturating_add(pool.protocol_fees[side].raw());
+        }
+        Amount::new(total)
+    }
+
+    /// Everything the treasury holds of the asset at `index`: idle, in strategies, in pools.
+    fn position_amounts(&self, index: AssetIndex) -> (Amount, Amount, Amount) {
+        let symbol = self.registry.get(index).symbol;
+        let idle = self.treasury.holding(index).balance;
+        let strategies = if self.treasury.strategies.is_empty() {
+            Amount::ZERO
+        } else {
+            self.treasury.in_strategies(symbol)
+        };
+        let pools = if self.pools.is_empty() {
+            Amount::ZERO
+        } else {
+            self.in_pools(symbol)
+        };
+        (idle, strategies, pools)
+    }
+
+    fn position_value(&self, index: AssetIndex, now: u64) -> Result<(Position, Usd)> {
+        let config = self.registry.get(index);
+        let (idle, in_strategies, in_pools) = self.position_amounts(index);
+        let amount = idle
+            .checked_add(in_strategies, "treasury position")?
+            .checked_add(in_pools, "treasury position")?;
+        let value = if amount.is_zero() {
+            Usd::ZERO
+        } else {
+            self.asset_spot(index, now)?
+                .value_of(amount, config.decimals, Rounding::Down)?
+        };
+        let position = Position {
+            symbol: config.symbol,
+            tier: config.tier,
+            idle,
+            in_strategies,
+            in_pools,
+            value,
+        };
+        Ok((position, value))
+    }
+
+    /// Treasury value at fresh spot prices (rounded down), by tier and asset: idle balances,
+    /// strategy balances and the treasury's share of pools. Fails closed, naming the feed, if a
+    /// needed price is missing or stale. USDm in pools is not counted: protocol-owned USDm is
+    /// excluded from circulating USDm instead.
+    pub fn valuation(&self, now: BlockTime) -> Result<Valuation> {
         let mut total = Usd::ZERO;
         let mut by_tier = [Usd::ZERO; 5];
-        let mut by_asset = Vec::with_capacity(self.holdings.len());
-        for (i, (config, holding)) in registry.iter().zip(&self.holdings).enumerate() {
-            let value = if holding.balance.is_zero() {
-                Usd::ZERO
-            } else {
-                let price = feed_of(i).fresh_spot(now, max_age)?;
-                price.value_of(holding.balance, config.decimals, Rounding::Down)?
-            };
+        let mut positions = Vec::with_capacity(self.registry.len());
+        for index in 0..self.registry.len() {
+            let (position, value) = self.position_value(index, now.seconds)?;
             total = total.checked_add(value, "treasury value")?;
-            let tier = &mut by_tier[config.tier.index()];
+            let tier = &mut by_tier[position.tier.index()];
             *tier = tier.checked_add(value, "tier value")?;
-            by_asset.push((config.symbol, value));
+            positions.push(position);
         }
         Ok(Valuation {
             total,
             by_tier,
-            by_asset,
+            positions,
         })
     }
 
-    /// Total value and the value of the holding at `index`, at fresh spot prices, without
-    /// building the per-tier report: the share-cap check's hot path.
-    pub fn total_and_held<'a>(
-        &self,
-        index: usize,
-        registry: &AssetRegistry,
-        feed_of: impl Fn(usize) -> &'a Feed,
-        now: u64,
-        max_age: u64,
-    ) -> Result<(Usd, Usd)> {
+    /// Treasury value and the value held of the asset at `index`, without building the report:
+    /// the share-cap check's hot path.
+    fn total_and_held(&self, index: AssetIndex, now: u64) -> Result<(Usd, Usd)> {
         let mut total = Usd::ZERO;
         let mut held = Usd::ZERO;
-        for (i, (config, holding)) in registry.iter().zip(&self.holdings).enumerate() {
-            if holding.balance.is_zero() {
-                continue;
-            }
-            let price = feed_of(i).fresh_spot(now, max_age)?;
-            let value = price.value_of(holding.balance, config.decimals, Rounding::Down)?;
+        for i in 0..self.registry.len() {
+            let (_, value) = self.position_value(i, now)?;
             total = total.checked_add(value, "treasury value")?;
             if i == index {
                 held = value;
             }
         }
         Ok((total, held))
+    }
+
+    /// Treasury value, the value held of the asset at `index`, and its spot price: what the
+    /// share cap is computed from.
+    pub(crate) fn share_position(
+        &self,
+        index: AssetIndex,
+        now: BlockTime,
+    ) -> Result<(Usd, Usd, Price)> {
+        let (total, held) = self.total_and_held(index, now.seconds)?;
+        let spot = self.asset_spot(index, now.seconds)?;
+        Ok((total, held, spot))
+    }
+
+    /// The largest deposit of `symbol` the share cap accepts now; `None` means unlimited.
+    pub fn max_deposit(&self, symbol: Symbol, now: BlockTime) -> Result<Option<Amount>> {
+        let (index, config) = self.registry.require(symbol)?;
+        let share = self.params.max_share(config);
+        if share.is_one() {
+            return Ok(None);
+        }
+        let (total, held, price) = self.share_position(index, now)?;
+        let max_value = share_cap::max_deposit_value(held, total, share).unwrap_or(Usd::ZERO);
+        Ok(Some(share_cap::max_deposit_amount(
+            max_value,
+            price,
+            config.decimals,
+        )))
+    }
+
+    /// Refuses a deposit of `amount` of the asset at `index` that would lift it above its
+    /// maximum share of treasury value, naming the largest deposit that would be accepted.
+    pub(crate) fn check_share_cap(
+        &self,
+        index: AssetIndex,
+        amount: Amount,
+        now: BlockTime,
+    ) -> Result<()> {
+        let config = self.registry.get(index);
+        let share = self.params.max_share(config);
+        if share.is_one() {
+            return Ok(());
+        }
+        let (total, held, spot) = self.share_position(index, now)?;
+        let deposit = spot.value_of(amount, config.decimals, Rounding::Up)?;
+        if share_cap::accepts(held, total, deposit, share) {
+            return Ok(());
+        }
+        let max_value = share_cap::max_deposit_value(held, total, share).unwrap_or(Usd::ZERO);
+        let symbol = config.symbol;
+        Err(Error::ShareCapExceeded {
+            symbol,
+            max_share: share,
+            requested: Box::new(Quantity::new(amount, config.decimals, symbol)),
+            max_deposit: Box::new(Quantity::new(
+                share_cap::max_deposit_amount(max_value, spot, config.decimals),
+                config.decimals,
+                symbol,
+            )),
+        })
+    }
+
+    /// USDm the protocol owns: the treasury's claim on USDm in pools plus unswept pool fees in
+    /// USDm. It is excluded from circulating USDm (SPEC 6).
+    pub fn protocol_owned_usdm(&self) -> Amount {
+        if self.pools.is_empty() {
+            return Amount::ZERO;
+        }
+        self.in_pools(USDM)
+    }
+
+    /// Treasury value divided by circulating USDm (`None` with no USDm in circulation).
+    pub fn backing_ratio(&self, now: BlockTime) -> Result<Option<Multiple>> {
+        let value = self.valuation(now)?.total;
+        Ok(Multiple::of(value, self.circulating_usdm()))
     }
 }
 
@@ -202,14 +375,7 @@ pub mod share_cap {
     }
 }
 
-/// Value by tier in a fixed order, for reports.
-pub fn tier_rows(valuation: &Valuation) -> impl Iterator<Item = (Tier, Usd)> + '_ {
-    Tier::ALL
-        .into_iter()
-        .map(|t| (t, valuation.by_tier[t.index()]))
-}
-
-/// Refuses to pay out more than the treasury holds of an asset (escrowed tokens excluded).
+/// Refuses to pay out more than the treasury holds idle of an asset.
 pub(crate) fn require_available(
     holding: &Holding,
     requested: Amount,
@@ -218,12 +384,8 @@ pub(crate) fn require_available(
 ) -> Result<()> {
     if requested > holding.balance {
         return Err(Error::InsufficientTreasury {
-            requested: Box::new(crate::units::Quantity::new(requested, decimals, symbol)),
-            available: Box::new(crate::units::Quantity::new(
-                holding.balance,
-                decimals,
-                symbol,
-            )),
+            requested: Box::new(Quantity::new(requested, decimals, symbol)),
+            available: Box::new(Quantity::new(holding.balance, decimals, symbol)),
         });
     }
     Ok(())
@@ -256,12 +418,10 @@ mod tests {
     fn full_share_is_unlimited_and_over_share_is_zero() {
         assert_eq!(max_deposit_value(usd(5), usd(10), Ratio::ONE), None);
         assert!(accepts(usd(5), usd(10), usd(1_000_000), Ratio::ONE));
-        // Already above its share: nothing more.
         assert_eq!(
             max_deposit_value(usd(60), usd(100), Ratio::bps(5_000)),
             Some(Usd::ZERO)
         );
-        // Empty treasury: a capped asset cannot be the first deposit.
         assert_eq!(
             max_deposit_value(Usd::ZERO, Usd::ZERO, Ratio::bps(5_000)),
             Some(Usd::ZERO)
