@@ -159,7 +159,7 @@ impl World {
     /// Advances exactly to the next epoch boundary.
     fn advance_to_next_epoch(&mut self) -> CliResult<Vec<EpochRollView>> {
         let m = self.p.mintage();
-        let next = m.epoch_start + self.p.params().epoch_seconds;
+        let next = m.epoch_start + m.length;
         let blocks = next
             .saturating_sub(self.now.seconds)
             .div_ceil(BLOCK_SECONDS)

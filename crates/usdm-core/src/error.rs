@@ -15,6 +15,9 @@ use crate::units::{Quantity, Ratio, Usd};
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
     // ---- input -------------------------------------------------------------------------
+    /// A subtraction would go below zero; nothing was changed.
+    #[error("{0} would go below zero")]
+    Underflow(&'static str),
     /// A number could not be parsed.
     #[error("bad number: {0}")]
     BadNumber(#[from] DecimalError),
@@ -221,6 +224,14 @@ pub enum Error {
         requested: Box<Quantity>,
         /// What the treasury holds, not counting collateral owed to pending redemptions.
         available: Box<Quantity>,
+    },
+    /// More tokens burned than exist in circulation.
+    #[error("{requested} is more than the {supply} in circulation")]
+    ExceedsSupply {
+        /// What the operation would burn.
+        requested: Box<Quantity>,
+        /// What circulates.
+        supply: Box<Quantity>,
     },
     /// No pending redemption with that id.
     #[error("no pending redemption with id {id}")]

@@ -242,6 +242,19 @@ impl Protocol {
             }
             GovAction::SetParam { change } => {
                 let (next, previous) = self.params.with_change(&change)?;
+                // A raised floor lifts a Frax ratio that now sits below it, at once.
+                if let RatioPolicy::Frax { cr, last_refresh } = self.policy {
+                    if cr < next.frax.min_cr {
+                        self.policy = RatioPolicy::Frax {
+                            cr: next.frax.min_cr,
+                            last_refresh,
+                        };
+                        step.events.push(Event::CollateralRatioSet {
+                            old: cr,
+                            new: next.frax.min_cr,
+                        });
+                    }
+                }
                 self.params = next;
                 Event::ParamChanged { change, previous }
             }

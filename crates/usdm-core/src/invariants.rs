@@ -22,8 +22,22 @@ impl Protocol {
     /// - for each asset, custody (balance + escrow) = received - paid: the recorded balances
     ///   equal the tokens the protocol holds;
     /// - pending redemptions are fully funded: escrow per asset = collateral owed;
-    /// - the Frax ratio lies within [min_cr, 1].
+    /// - the Frax ratio lies within [min_cr, 1];
+    /// - the bookkeeping is consistent: parameters within bounds, one holding and one feed per
+    ///   whitelisted asset, pending redemptions ordered by id, epoch times in order, and every
+    ///   pool's shares adding up.
     pub fn check_invariants(&self) -> Result<()> {
+        self.params
+            .validate()
+            .map_err(|e| violated(format!("parameters: {e}")))?;
+        let n = self.registry.len();
+        if self.treasury.holdings().len() != n || self.asset_feeds.len() != n {
+            return Err(violated(format!(
+                "{n} assets but {} holdings and {} feed links",
+                self.treasury.holdings().len(),
+                self.asset_feeds.len()
+            )));
+        }
         let s = &self.supply;
         if add(s.usdm, s.usdm_burned) != Some(s.usdm_minted.raw()) {
             return Err(violated(format!(
@@ -88,15 +102,60 @@ impl Protocol {
                     owed[i].raw()
                 )));
             }
-            if config.symbol == XMS && h.balance > s.xms {
-                return Err(violated("treasury holds more XMS than exists".into()));
+            if config.symbol == XMS && h.custody().is_none_or(|c| c > s.xms) {
+                return Err(violated("the protocol holds more XMS than exists".into()));
             }
         }
         if let RatioPolicy::Frax { cr, .. } = self.policy {
-            if cr < self.params.frax.min_cr && !cr.is_one() {
+            if cr < self.params.frax.min_cr {
                 return Err(violated(format!(
                     "Frax ratio {cr} below min_cr {}",
                     self.params.frax.min_cr
+                )));
+            }
+        }
+        self.check_bookkeeping()
+    }
+
+    fn check_bookkeeping(&self) -> Result<()> {
+        let mut last = None;
+        for r in self.redemptions.iter() {
+            if last.is_some_and(|l| r.id <= l) || r.id >= self.redemptions.next_id() {
+                return Err(violated(format!(
+                    "pending redemption {} out of order",
+                    r.id
+                )));
+            }
+            last = Some(r.id);
+        }
+        let m = &self.mintage;
+        let epoch_end = m.epoch_start.saturating_add(m.length);
+        if m.accrued_until < m.epoch_start || m.accrued_until >= epoch_end.max(m.epoch_start + 1) {
+            return Err(violated(format!(
+                "epoch {} accrued to t={} outside [{}, {})",
+                m.epoch, m.accrued_until, m.epoch_start, epoch_end
+            )));
+        }
+        if m.covered > m.accrued_until - m.epoch_start {
+            return Err(violated("epoch covers more time than has passed".into()));
+        }
+        for pool in &self.pools {
+            let held: u128 = pool.shares.values().map(|a| a.raw()).sum();
+            let locked = if pool.total_shares.is_zero() {
+                0
+            } else {
+                crate::swap::MINIMUM_LIQUIDITY
+            };
+            if held + locked != pool.total_shares.raw() {
+                return Err(violated(format!(
+                    "pool {}: shares held {held} + locked {locked} != total",
+                    pool.id
+                )));
+            }
+            if pool.total_shares.is_zero() && pool.reserves.iter().any(|r| !r.is_zero()) {
+                return Err(violated(format!(
+                    "pool {} has reserves but no shares",
+                    pool.id
                 )));
             }
         }

@@ -296,9 +296,9 @@ impl Protocol {
             });
         }
         if !q.xms_in.is_zero() && q.xms_in > self.circulating_xms() {
-            return Err(Error::XmsLimitExceeded {
-                required: Box::new(Quantity::xms(q.xms_in)),
-                max: Box::new(Quantity::xms(self.circulating_xms())),
+            return Err(Error::ExceedsSupply {
+                requested: Box::new(Quantity::xms(q.xms_in)),
+                supply: Box::new(Quantity::xms(self.circulating_xms())),
             });
         }
         if let Some((index, _)) = plan.asset {

@@ -81,7 +81,7 @@ impl Default for Params {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ParamChange {
-    /// Epoch length in seconds.
+    /// Epoch length in seconds (from the next epoch on; the running epoch keeps its length).
     EpochSeconds(u64),
     /// XMS support ratio.
     XmsSupportRatio(SupportRatio),

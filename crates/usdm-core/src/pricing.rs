@@ -13,7 +13,7 @@ use crate::prices::{Feed, PriceBook, PriceQuote};
 use crate::protocol::{Protocol, Receipt};
 use crate::supply_cap::McapSample;
 use crate::time::BlockTime;
-use crate::units::{Price, Usd, WAD};
+use crate::units::{Price, WAD};
 
 /// The longest chain of pool-priced tokens a price may follow.
 pub const MAX_PRICE_CHAIN: u8 = 3;
@@ -122,12 +122,12 @@ impl Protocol {
     /// The XMS market cap as things stand (before the current operation changes anything).
     pub(crate) fn mcap_sample(&self) -> McapSample {
         match self.last_spot(PriceBook::XMS, 0) {
+            // A market cap too large to represent fails closed (no average), rather than
+            // saturating into a practically unlimited supply cap.
             Some((price, fresh_until)) => McapSample {
-                mcap: Some(
-                    price
-                        .value_of(self.circulating_xms(), 18, Rounding::Down)
-                        .unwrap_or(Usd::new(u128::MAX)),
-                ),
+                mcap: price
+                    .value_of(self.circulating_xms(), 18, Rounding::Down)
+                    .ok(),
                 fresh_until,
             },
             None => McapSample {

@@ -133,13 +133,14 @@ impl Protocol {
     /// Starts a deployment. Refuses invalid parameters and duplicate or invalid assets.
     pub fn genesis(g: Genesis) -> Result<Receipt<Protocol>> {
         g.params.validate()?;
+        let epoch_seconds = g.params.epoch_seconds;
         let mut p = Protocol {
             params: g.params,
             registry: AssetRegistry::default(),
             treasury: Treasury::default(),
             prices: PriceBook::default(),
             asset_feeds: Vec::new(),
-            mintage: Mintage::genesis(g.start.seconds),
+            mintage: Mintage::genesis(g.start.seconds, epoch_seconds),
             policy: RatioPolicy::new(g.policy),
             governance: Governance::new(g.governor.clone()),
             redemptions: Redemptions::default(),
@@ -326,22 +327,20 @@ impl Protocol {
         Usd::from_usdm(self.supply.usdm.saturating_sub(self.protocol_owned_usdm()))
     }
 
-    /// XMS in circulation: total supply minus what the treasury holds.
+    /// XMS in circulation: total supply minus what the protocol holds (the treasury's idle
+    /// XMS and XMS escrowed for pending redemptions).
     pub fn circulating_xms(&self) -> Amount {
         let held = self
             .registry
             .find(XMS)
-            .map_or(Amount::ZERO, |i| self.treasury.holding(i).balance);
+            .and_then(|i| self.treasury.holding(i).custody())
+            .unwrap_or(Amount::ZERO);
         self.supply.xms.saturating_sub(held)
     }
 
     /// The supply cap, circulating USDm and headroom at `now` (epochs rolled as they would be).
     pub fn cap_status(&self, now: BlockTime) -> Result<CapStatus> {
         let step = self.begin(now)?;
-        Ok(step.mintage.status(
-            now.seconds,
-            self.params.epoch_seconds,
-            self.circulating_usdm(),
-        ))
+        Ok(step.mintage.status(now.seconds, self.circulating_usdm()))
     }
 }

@@ -162,6 +162,11 @@ impl Redemptions {
         self.pending.iter().filter(move |r| &r.owner == owner)
     }
 
+    /// The id the next redemption will get.
+    pub fn next_id(&self) -> u64 {
+        self.next_id
+    }
+
     /// Number pending.
     pub fn len(&self) -> usize {
         self.pending.len()
@@ -291,6 +296,9 @@ impl Protocol {
             None if cr.is_zero() => None,
             None => return Err(Error::AssetRequired { cr }),
         };
+        // At ratio 0 nothing is paid in the named asset, so it neither sets the fee nor is
+        // credited with it: the payout is XMS and so is the fee schedule.
+        let asset = asset.filter(|_| !cr.is_zero());
         let fee = match asset {
             Some((_, config)) => self.params.fees.redeem_fee(config),
             None => match self.registry.find(XMS) {
@@ -326,9 +334,9 @@ impl Protocol {
             });
         }
         if q.usdm_in > self.supply.usdm {
-            return Err(Error::InsufficientTreasury {
+            return Err(Error::ExceedsSupply {
                 requested: Box::new(Quantity::usdm(q.usdm_in)),
-                available: Box::new(Quantity::usdm(self.supply.usdm)),
+                supply: Box::new(Quantity::usdm(self.supply.usdm)),
             });
         }
         if let Some((i, config)) = asset {

@@ -30,6 +30,8 @@ pub struct Mintage {
     pub epoch: u64,
     /// Start time of the current epoch.
     pub epoch_start: u64,
+    /// Length of the current epoch in seconds, fixed when it started.
+    pub length: u64,
     /// Time up to which the market cap has been integrated.
     pub accrued_until: u64,
     /// Σ market cap × seconds over the fresh part of the current epoch.
@@ -75,11 +77,12 @@ pub struct CapStatus {
 }
 
 impl Mintage {
-    /// The state at genesis: epoch 0 starts now and has no cap.
-    pub fn genesis(now: u64) -> Self {
+    /// The state at genesis: epoch 0 starts now, lasts `length` seconds and has no cap.
+    pub fn genesis(now: u64, length: u64) -> Self {
         Mintage {
             epoch: 0,
             epoch_start: now,
+            length,
             accrued_until: now,
             integral: Wide::ZERO,
             covered: 0,
@@ -111,13 +114,15 @@ impl Mintage {
     /// This state advanced to `now`, the market cap having been `sample` since the last accrual;
     /// `self` is not touched. Returns the roll if one or more epoch boundaries were crossed.
     ///
-    /// `sample` is evaluated only if time has passed since the last accrual, so operations
-    /// within one block do not recompute the market cap.
+    /// The current epoch ends after the length it started with; `next_length` (the current
+    /// `epoch_seconds` parameter) applies to the epochs after it, so a governance change never
+    /// cuts an epoch short. `sample` is evaluated only if time has passed since the last
+    /// accrual, so operations within one block do not recompute the market cap.
     pub fn advanced(
         &self,
         now: u64,
         sample: impl FnOnce() -> McapSample,
-        epoch_seconds: u64,
+        next_length: u64,
         support: SupportRatio,
     ) -> Result<(Mintage, Option<EpochRoll>)> {
         let mut m = *self;
@@ -125,7 +130,7 @@ impl Mintage {
             return Ok((m, None));
         }
         let sample = sample();
-        let end = m.epoch_start.saturating_add(epoch_seconds);
+        let end = m.epoch_start.saturating_add(m.length.max(1));
         if now < end {
             m.accrue(now, sample)?;
             return Ok((m, None));
@@ -136,18 +141,20 @@ impl Mintage {
         } else {
             m.integral.div_floor(u128::from(m.covered)).map(Usd::new)
         };
-        let passed = (now - m.epoch_start) / epoch_seconds;
-        if passed >= 2 {
+        let length = next_length.max(1);
+        let extra = (now - end) / length;
+        if extra >= 1 {
             // The last complete epoch saw no operation: its market cap was `sample` throughout,
             // counted where its price was fresh.
-            let last_start = m.epoch_start + (passed - 1) * epoch_seconds;
+            let last_start = end + (extra - 1) * length;
             average = match sample.mcap {
                 Some(mcap) if sample.fresh_until > last_start => Some(mcap),
                 _ => None,
             };
         }
-        m.epoch += passed;
-        m.epoch_start += passed * epoch_seconds;
+        m.epoch += 1 + extra;
+        m.epoch_start = end + extra * length;
+        m.length = length;
         m.accrued_until = m.epoch_start;
         m.integral = Wide::ZERO;
         m.covered = 0;
@@ -157,7 +164,7 @@ impl Mintage {
         let roll = EpochRoll {
             epoch: m.epoch,
             started_at: m.epoch_start,
-            skipped: passed - 1,
+            skipped: extra,
             average_mcap: m.average_mcap,
             supply_cap: m.cap,
         };
@@ -165,12 +172,12 @@ impl Mintage {
     }
 
     /// The cap status given circulating USDm, at a time this state has been advanced to.
-    pub fn status(&self, now: u64, epoch_seconds: u64, circulating: Usd) -> CapStatus {
+    pub fn status(&self, now: u64, circulating: Usd) -> CapStatus {
         CapStatus {
             epoch: self.epoch,
             seconds_to_next_epoch: self
                 .epoch_start
-                .saturating_add(epoch_seconds)
+                .saturating_add(self.length)
                 .saturating_sub(now),
             average_mcap: self.average_mcap,
             supply_cap: self.cap,
@@ -239,7 +246,7 @@ mod tests {
 
     #[test]
     fn first_epoch_fails_closed_then_the_average_sets_the_cap() {
-        let m = Mintage::genesis(0);
+        let m = Mintage::genesis(0, E);
         assert!(matches!(
             m.check_mint(Usd::ZERO, Usd::dollars(1)),
             Err(Error::NoSupplyCap { epoch: 0, .. })
@@ -271,21 +278,35 @@ mod tests {
 
     #[test]
     fn empty_epochs_are_skipped_in_constant_time_and_carry_the_last_value() {
-        let m = Mintage::genesis(0);
+        let m = Mintage::genesis(0, E);
         let (m, roll) = m
             .advanced(1_000_000 * E + 5, || sample(250_000_000), E, sr())
             .unwrap();
         let roll = roll.unwrap();
         assert_eq!(roll.epoch, 1_000_000);
         assert_eq!(roll.skipped, 999_999);
+        assert_eq!(m.epoch_start, 1_000_000 * E);
         assert_eq!(m.cap, Some(Usd::dollars(100_000_000)));
         assert_eq!(m.accrued_until, 1_000_000 * E + 5);
         assert_eq!(m.covered, 5);
     }
 
     #[test]
+    fn a_new_epoch_length_applies_from_the_next_epoch() {
+        let m = Mintage::genesis(0, E);
+        // Governance shortens epochs to 60 s at t=150: epoch 0 still ends at 180.
+        let (m, roll) = m.advanced(150, || sample(250), 60, sr()).unwrap();
+        assert!(roll.is_none());
+        let (m, roll) = m.advanced(181, || sample(250), 60, sr()).unwrap();
+        assert_eq!(roll.unwrap().started_at, 180);
+        assert_eq!(m.length, 60);
+        let (_, roll) = m.advanced(240, || sample(250), 60, sr()).unwrap();
+        assert_eq!(roll.unwrap().started_at, 240);
+    }
+
+    #[test]
     fn stale_time_does_not_count() {
-        let m = Mintage::genesis(0);
+        let m = Mintage::genesis(0, E);
         // Price fresh only until t=60: average over the 60 fresh seconds only.
         let s = McapSample {
             mcap: Some(Usd::dollars(250)),
@@ -304,7 +325,7 @@ mod tests {
 
     #[test]
     fn no_price_means_no_cap() {
-        let m = Mintage::genesis(0);
+        let m = Mintage::genesis(0, E);
         let none = McapSample {
             mcap: None,
             fresh_until: 0,

@@ -198,6 +198,15 @@ impl Protocol {
     }
 
     fn position_value(&self, index: AssetIndex, now: u64) -> Result<(Position, Usd)> {
+        self.position_value_rounded(index, now, Rounding::Down)
+    }
+
+    fn position_value_rounded(
+        &self,
+        index: AssetIndex,
+        now: u64,
+        rounding: Rounding,
+    ) -> Result<(Position, Usd)> {
         let config = self.registry.get(index);
         let (idle, in_strategies, in_pools) = self.position_amounts(index);
         let amount = idle
@@ -207,7 +216,7 @@ impl Protocol {
             Usd::ZERO
         } else {
             self.asset_spot(index, now)?
-                .value_of(amount, config.decimals, Rounding::Down)?
+                .value_of(amount, config.decimals, rounding)?
         };
         let position = Position {
             symbol: config.symbol,
@@ -246,14 +255,13 @@ impl Protocol {
     /// the share-cap check's hot path.
     fn total_and_held(&self, index: AssetIndex, now: u64) -> Result<(Usd, Usd)> {
         let mut total = Usd::ZERO;
-        let mut held = Usd::ZERO;
         for i in 0..self.registry.len() {
             let (_, value) = self.position_value(i, now)?;
             total = total.checked_add(value, "treasury value")?;
-            if i == index {
-                held = value;
-            }
         }
+        // The held value rounds up (against the depositor) and the total down, so rounding
+        // never lets a deposit past the cap.
+        let (_, held) = self.position_value_rounded(index, now, Rounding::Up)?;
         Ok((total, held))
     }
 

@@ -78,7 +78,7 @@ impl Amount {
         self.0
             .checked_sub(other.0)
             .map(Amount)
-            .ok_or_else(|| Error::Overflow(what))
+            .ok_or_else(|| Error::Underflow(what))
     }
     /// `self - other`, floored at zero.
     pub fn saturating_sub(self, other: Amount) -> Self {
@@ -142,7 +142,7 @@ impl Usd {
         self.0
             .checked_sub(other.0)
             .map(Usd)
-            .ok_or_else(|| Error::Overflow(what))
+            .ok_or_else(|| Error::Underflow(what))
     }
     /// `self - other`, floored at zero.
     pub fn saturating_sub(self, other: Usd) -> Self {
