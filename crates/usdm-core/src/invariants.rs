@@ -185,7 +185,8 @@ mod tests {
     fn each_corruption_is_detected() {
         let fresh = protocol();
         fresh.check_invariants().unwrap();
-        let corruptions: Vec<(&str, Box<dyn Fn(&mut Protocol)>)> = vec![
+        type Corruption = Box<dyn Fn(&mut Protocol)>;
+        let corruptions: Vec<(&str, Corruption)> = vec![
             ("USDm supply", Box::new(|p| p.supply.usdm = Amount::new(1))),
             ("XMS supply", Box::new(|p| p.supply.xms = Amount::new(999))),
             (
