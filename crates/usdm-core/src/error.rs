@@ -6,7 +6,7 @@
 use crate::ids::{Account, Symbol};
 use crate::math::DecimalError;
 use crate::time::BlockTime;
-use crate::units::{Quantity, Ratio, Usd};
+use crate::units::{Price, Quantity, Ratio, Usd};
 
 /// Why the protocol refused an operation or an input.
 ///
@@ -340,6 +340,85 @@ pub enum Error {
         symbol: Symbol,
         /// What is wrong.
         reason: &'static str,
+    },
+
+    // ---- treasury operations -----------------------------------------------------------
+    /// Treasury operations are paused.
+    #[error("treasury operations are paused by governance")]
+    TreasuryOpsPaused,
+    /// The pool's price is too far from the oracle's to add protocol liquidity at.
+    #[error(
+        "pool price {pool_price} is more than {max_deviation} away from the oracle price {oracle}; \
+         protocol liquidity is added only near the oracle price"
+    )]
+    PoolPriceOffOracle {
+        /// The asset's price in the pool, in USDm.
+        pool_price: Price,
+        /// The asset's oracle price.
+        oracle: Price,
+        /// The accepted deviation.
+        max_deviation: Ratio,
+    },
+    /// No strategy position with that name and asset.
+    #[error("no strategy '{name}' holds {asset}")]
+    UnknownStrategy {
+        /// The strategy.
+        name: String,
+        /// The asset.
+        asset: Symbol,
+    },
+
+    // ---- Frax extras --------------------------------------------------------------------
+    /// Recollateralization or buyback is paused.
+    #[error("{0} is paused by governance")]
+    FraxOpPaused(&'static str),
+    /// Collateral already covers the ratio: nothing to recollateralize.
+    #[error("no recollateralization needed: collateral value {collateral} already covers the target {target}")]
+    NoShortfall {
+        /// Treasury collateral value.
+        collateral: Usd,
+        /// Ratio x circulating USDm.
+        target: Usd,
+    },
+    /// Collateral does not exceed the ratio: nothing to buy back.
+    #[error("no excess collateral to buy back: collateral value {collateral} is within the target {target}")]
+    NoExcess {
+        /// Treasury collateral value.
+        collateral: Usd,
+        /// Ratio x circulating USDm.
+        target: Usd,
+    },
+    /// The recollateralization or buyback is larger than the shortfall or excess allows.
+    #[error("{operation} of {requested} exceeds what is open; at most {max} is accepted now")]
+    FraxOpTooLarge {
+        /// Which operation.
+        operation: &'static str,
+        /// What was offered.
+        requested: Box<Quantity>,
+        /// The largest accepted now.
+        max: Box<Quantity>,
+    },
+
+    // ---- circuit breakers -----------------------------------------------------------------
+    /// A circuit breaker refused the redemption.
+    #[error(
+        "{breaker} circuit breaker: {requested} requested, {available} available now (limit {capacity} per epoch); {}",
+        match retry_in {
+            Some(s) => format!("enough capacity returns in {s} s"),
+            None => "it exceeds a whole epoch's limit: split it".to_string(),
+        }
+    )]
+    CircuitBreaker {
+        /// Which breaker.
+        breaker: &'static str,
+        /// What the redemption needs.
+        requested: Box<Quantity>,
+        /// What is available now.
+        available: Box<Quantity>,
+        /// The per-epoch capacity.
+        capacity: Box<Quantity>,
+        /// Seconds until enough capacity has unlocked, if it ever will.
+        retry_in: Option<u64>,
     },
 
     // ---- invariants --------------------------------------------------------------------

@@ -2,6 +2,7 @@
 //! attributes, the simulator into metrics, and auditors into a trail.
 
 use crate::asset::{AssetUpdate, PriceSource, Tier};
+use crate::frax_extras::FraxTrade;
 use crate::governance::PauseTarget;
 use crate::ids::{Account, Symbol};
 use crate::params::{ParamChange, PolicyKind};
@@ -161,6 +162,101 @@ pub enum Event {
         pool: u32,
         /// Amounts, in pool token order.
         amounts: [Amount; 2],
+    },
+    /// The treasury added protocol-owned liquidity.
+    TreasuryLiquidityProvided {
+        /// The pool.
+        pool: u32,
+        /// The treasury asset paired.
+        asset: Symbol,
+        /// How much of it.
+        asset_amount: Amount,
+        /// USDm minted into the pool (protocol-owned).
+        usdm_minted: Amount,
+        /// Shares received.
+        shares: Amount,
+    },
+    /// The treasury withdrew protocol-owned liquidity.
+    TreasuryLiquidityWithdrawn {
+        /// The pool.
+        pool: u32,
+        /// The treasury asset.
+        asset: Symbol,
+        /// How much came back.
+        asset_amount: Amount,
+        /// USDm burned.
+        usdm_burned: Amount,
+        /// Shares burned.
+        shares: Amount,
+    },
+    /// Tokens went to a yield strategy.
+    StrategyAllocated {
+        /// Strategy.
+        strategy: String,
+        /// Asset.
+        asset: Symbol,
+        /// Amount.
+        amount: Amount,
+    },
+    /// Tokens came back from a yield strategy.
+    StrategyRecalled {
+        /// Strategy.
+        strategy: String,
+        /// Asset.
+        asset: Symbol,
+        /// Amount.
+        amount: Amount,
+    },
+    /// A strategy's balance was reported.
+    StrategyReported {
+        /// Strategy.
+        strategy: String,
+        /// Asset.
+        asset: Symbol,
+        /// Balance before.
+        previous: Amount,
+        /// Balance now.
+        reported: Amount,
+        /// Cost basis.
+        allocated: Amount,
+    },
+    /// A grant was paid.
+    GrantPaid {
+        /// Asset.
+        asset: Symbol,
+        /// Amount.
+        amount: Amount,
+        /// Recipient.
+        recipient: Account,
+        /// Why.
+        memo: String,
+    },
+    /// Governance acted with treasury tokens on another protocol.
+    ExternalGovernanceRecorded {
+        /// The contract or protocol.
+        target: String,
+        /// What was done.
+        action: String,
+        /// Treasury tokens whose weight was used.
+        tokens: Vec<(Symbol, Amount)>,
+    },
+    /// Collateral was added below the target, for XMS plus bonus.
+    Recollateralized {
+        /// Who.
+        caller: Account,
+        /// Collateral asset.
+        asset: Symbol,
+        /// Amounts.
+        trade: FraxTrade,
+    },
+    /// Excess collateral was bought with XMS (burned).
+    BoughtBack {
+        /// Who.
+        caller: Account,
+        /// Collateral asset.
+        asset: Symbol,
+        /// Amounts.
+        trade: FraxTrade,
     },
     /// The Frax controller ran.
     RatioRefreshed(Refresh),

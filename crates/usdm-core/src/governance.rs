@@ -29,6 +29,10 @@ pub enum PauseTarget {
     Refresh,
     /// Governance's treasury operations.
     TreasuryOps,
+    /// Frax recollateralization.
+    Recollateralize,
+    /// Frax buyback.
+    Buyback,
 }
 
 impl fmt::Display for PauseTarget {
@@ -39,6 +43,8 @@ impl fmt::Display for PauseTarget {
             PauseTarget::Redeem => f.write_str("redeem"),
             PauseTarget::Refresh => f.write_str("ratio refresh"),
             PauseTarget::TreasuryOps => f.write_str("treasury operations"),
+            PauseTarget::Recollateralize => f.write_str("recollateralization"),
+            PauseTarget::Buyback => f.write_str("buyback"),
         }
     }
 }

@@ -49,9 +49,11 @@
 #![allow(clippy::unnecessary_lazy_evaluations)]
 
 pub mod asset;
+pub mod breakers;
 pub mod error;
 pub mod events;
 pub mod fees;
+pub mod frax_extras;
 pub mod governance;
 pub mod ids;
 pub mod invariants;
@@ -67,6 +69,7 @@ pub mod supply_cap;
 pub mod swap;
 pub mod time;
 pub mod treasury;
+pub mod treasury_ops;
 pub mod units;
 
 pub use error::{Error, Result};
@@ -77,8 +80,10 @@ pub use time::BlockTime;
 /// The names most users need.
 pub mod prelude {
     pub use crate::asset::{example_assets, AssetConfig, AssetUpdate, PriceSource, Tier};
+    pub use crate::breakers::BreakerParams;
     pub use crate::error::{Error, Result};
     pub use crate::events::Event;
+    pub use crate::frax_extras::{CollateralStatus, FraxTrade};
     pub use crate::governance::{GovAction, PauseTarget};
     pub use crate::ids::{Account, Symbol, USDM, XMS};
     pub use crate::math::Rounding;
@@ -88,6 +93,9 @@ pub mod prelude {
     pub use crate::protocol::{Genesis, Protocol, Receipt, Supply};
     pub use crate::redeem::{PendingRedemption, RedeemQuote, RedeemRequest};
     pub use crate::supply_cap::CapStatus;
+    pub use crate::swap::{treasury_account, AddQuote, Pool, PoolId, SwapQuote, SwapRequest};
     pub use crate::time::BlockTime;
+    pub use crate::treasury::{Position, Valuation};
+    pub use crate::treasury_ops::TreasuryOp;
     pub use crate::units::{Amount, Multiple, Price, Quantity, Ratio, SupportRatio, Usd};
 }

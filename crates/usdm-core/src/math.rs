@@ -255,6 +255,17 @@ impl<'de> serde::Deserialize<'de> for Wide {
     }
 }
 
+/// Serde for `u128` fields as decimal strings (JSON numbers lose precision above 2^53).
+pub(crate) mod u128_string {
+    pub(crate) fn serialize<S: serde::Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&v.to_string())
+    }
+    pub(crate) fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
+        let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,8 @@ pub struct FraxParams {
     pub refresh_cooldown: u64,
     /// Lowest ratio the controller may reach (default 0: fully algorithmic allowed, as in Frax v1).
     pub min_cr: Ratio,
+    /// Extra XMS value paid to recollateralizers (default 0.75%).
+    pub bonus_rate: Ratio,
 }
 
 impl Default for FraxParams {
@@ -30,6 +32,7 @@ impl Default for FraxParams {
             price_band: Ratio::bps(50),
             refresh_cooldown: 3_600,
             min_cr: Ratio::ZERO,
+            bonus_rate: Ratio::bps(75),
         }
     }
 }
@@ -54,6 +57,8 @@ pub struct Params {
     pub fees: FeeSchedule,
     /// Frax controller parameters (used only under the Frax policy).
     pub frax: FraxParams,
+    /// Circuit breakers on redemptions (off unless set).
+    pub breakers: crate::breakers::BreakerParams,
 }
 
 impl Default for Params {
@@ -73,6 +78,7 @@ impl Default for Params {
             ],
             fees: FeeSchedule::default(),
             frax: FraxParams::default(),
+            breakers: crate::breakers::BreakerParams::default(),
         }
     }
 }
@@ -120,6 +126,12 @@ pub enum ParamChange {
     RefreshCooldown(u64),
     /// Frax controller floor.
     MinCr(Ratio),
+    /// Frax recollateralization bonus.
+    BonusRate(Ratio),
+    /// Redemption outflow breaker: share of circulating USDm per epoch (`None` turns it off).
+    BreakerRedemptionOutflow(Option<Ratio>),
+    /// XMS-minted breaker: share of XMS supply per epoch (`None` turns it off).
+    BreakerXmsMinted(Option<Ratio>),
 }
 
 impl fmt::Display for ParamChange {
@@ -137,6 +149,15 @@ impl fmt::Display for ParamChange {
             ParamChange::PriceBand(v) => write!(f, "price_band = {v}"),
             ParamChange::RefreshCooldown(v) => write!(f, "refresh_cooldown = {v}s"),
             ParamChange::MinCr(v) => write!(f, "min_cr = {v}"),
+            ParamChange::BonusRate(v) => write!(f, "bonus_rate = {v}"),
+            ParamChange::BreakerRedemptionOutflow(v) => match v {
+                Some(r) => write!(f, "redemption outflow breaker = {r} per epoch"),
+                None => write!(f, "redemption outflow breaker off"),
+            },
+            ParamChange::BreakerXmsMinted(v) => match v {
+                Some(r) => write!(f, "XMS minted breaker = {r} per epoch"),
+                None => write!(f, "XMS minted breaker off"),
+            },
         }
     }
 }
@@ -221,6 +242,22 @@ impl Params {
             604_800,
             "60 to 604,800 seconds",
         )?;
+        ratio_at_most("bonus_rate", f.bonus_rate, Ratio::bps(1_000), "0% to 10%")?;
+        for (name, limit) in [
+            (
+                "redemption outflow breaker",
+                self.breakers.redemption_outflow,
+            ),
+            ("XMS minted breaker", self.breakers.xms_minted),
+        ] {
+            if limit.is_some_and(|r| r.is_zero()) {
+                return Err(Error::InvalidParameter {
+                    name,
+                    value: "0%".into(),
+                    accepted: "above 0% per epoch, or off",
+                });
+            }
+        }
         Ok(())
     }
 
@@ -268,6 +305,15 @@ impl Params {
             ParamChange::MinCr(v) => {
                 ParamChange::MinCr(std::mem::replace(&mut next.frax.min_cr, v))
             }
+            ParamChange::BonusRate(v) => {
+                ParamChange::BonusRate(std::mem::replace(&mut next.frax.bonus_rate, v))
+            }
+            ParamChange::BreakerRedemptionOutflow(v) => ParamChange::BreakerRedemptionOutflow(
+                std::mem::replace(&mut next.breakers.redemption_outflow, v),
+            ),
+            ParamChange::BreakerXmsMinted(v) => {
+                ParamChange::BreakerXmsMinted(std::mem::replace(&mut next.breakers.xms_minted, v))
+            }
         };
         next.validate()?;
         Ok((next, previous))
@@ -298,18 +344,21 @@ pub enum PolicyKind {
 pub enum Preset {
     /// The faithful Mars design (default).
     Mars,
+    /// Mars with circuit breakers on redemption outflow and XMS minted per epoch.
+    MarsGuarded,
     /// Frax-style fractional minting with the refresh controller.
     Frax,
 }
 
 impl Preset {
     /// Every preset, default first.
-    pub const ALL: [Preset; 2] = [Preset::Mars, Preset::Frax];
+    pub const ALL: [Preset; 3] = [Preset::Mars, Preset::MarsGuarded, Preset::Frax];
 
     /// The preset's name on the command line and in files.
     pub const fn name(self) -> &'static str {
         match self {
             Preset::Mars => "mars",
+            Preset::MarsGuarded => "mars-guarded",
             Preset::Frax => "frax",
         }
     }
@@ -317,14 +366,20 @@ impl Preset {
     /// The preset's ratio policy.
     pub const fn policy(self) -> PolicyKind {
         match self {
-            Preset::Mars => PolicyKind::Mars,
+            Preset::Mars | Preset::MarsGuarded => PolicyKind::Mars,
             Preset::Frax => PolicyKind::Frax,
         }
     }
 
     /// The preset's parameters.
     pub fn params(self) -> Params {
-        Params::default()
+        match self {
+            Preset::MarsGuarded => Params {
+                breakers: crate::breakers::BreakerParams::guarded(),
+                ..Params::default()
+            },
+            Preset::Mars | Preset::Frax => Params::default(),
+        }
     }
 }
 
@@ -343,7 +398,7 @@ impl FromStr for Preset {
             .ok_or_else(|| Error::InvalidParameter {
                 name: "preset",
                 value: s.to_string(),
-                accepted: "mars, frax",
+                accepted: "mars, mars-guarded, frax",
             })
     }
 }

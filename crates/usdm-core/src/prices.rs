@@ -25,7 +25,7 @@ pub struct Checkpoint {
     /// Block time in seconds.
     pub at: u64,
     /// Cumulative price × seconds at that time (wrapping).
-    #[serde(with = "u128_string")]
+    #[serde(with = "crate::math::u128_string")]
     pub cumulative: u128,
 }
 
@@ -72,7 +72,7 @@ pub struct Feed {
     /// Block time of the latest post (the cumulative is exact up to here).
     pub posted_at: u64,
     /// Σ price × seconds up to `posted_at` (wrapping).
-    #[serde(with = "u128_string")]
+    #[serde(with = "crate::math::u128_string")]
     pub cumulative: u128,
     /// Recent checkpoints, oldest first.
     pub history: VecDeque<Checkpoint>,
@@ -270,16 +270,6 @@ impl PriceBook {
     fn symbols_list(&self) -> String {
         let v: Vec<&str> = self.feeds.iter().map(|f| f.symbol.as_str()).collect();
         v.join(", ")
-    }
-}
-
-mod u128_string {
-    pub fn serialize<S: serde::Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&v.to_string())
-    }
-    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
-        let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
     }
 }
 

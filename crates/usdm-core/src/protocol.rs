@@ -7,6 +7,7 @@
 //! the state is exactly as it was.
 
 use crate::asset::{AssetConfig, AssetRegistry};
+use crate::breakers::Breakers;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::governance::{Governance, PauseTarget};
@@ -125,6 +126,8 @@ pub struct Protocol {
     pub(crate) governance: Governance,
     pub(crate) redemptions: Redemptions,
     pub(crate) pools: Vec<Pool>,
+    pub(crate) breakers: Breakers,
+
     pub(crate) supply: Supply,
     pub(crate) last_time: BlockTime,
 }
@@ -145,6 +148,8 @@ impl Protocol {
             governance: Governance::new(g.governor.clone()),
             redemptions: Redemptions::default(),
             pools: Vec::new(),
+            breakers: Breakers::default(),
+
             supply: Supply {
                 xms: g.xms_supply,
                 xms_genesis: g.xms_supply,
@@ -295,6 +300,11 @@ impl Protocol {
     /// Token supplies and flows.
     pub fn supply(&self) -> &Supply {
         &self.supply
+    }
+
+    /// Circuit-breaker state (used capacity), meaningful when breakers are on.
+    pub fn breakers(&self) -> &Breakers {
+        &self.breakers
     }
 
     /// Mars Swap pools, by id.

@@ -112,6 +112,14 @@ pub fn redeem_math(
     })
 }
 
+/// A validated redemption, ready to apply.
+struct RedeemPlan {
+    step: crate::protocol::Step,
+    index: Option<usize>,
+    quote: RedeemQuote,
+    breakers: crate::breakers::Breakers,
+}
+
 /// A redemption waiting for its delay.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PendingRedemption {
@@ -198,7 +206,12 @@ impl Protocol {
         request: &RedeemRequest,
         now: BlockTime,
     ) -> Result<Receipt<PendingRedemption>> {
-        let (mut step, index, q) = self.plan_redeem(request, now)?;
+        let RedeemPlan {
+            mut step,
+            index,
+            quote: q,
+            breakers,
+        } = self.plan_redeem(request, now)?;
         let usdm = self.supply.usdm.checked_sub(q.usdm_in, "USDm supply")?;
         let usdm_burned = self
             .supply
@@ -247,6 +260,7 @@ impl Protocol {
         }
         self.treasury.unattributed_fees.redeem = unattributed;
         self.redemptions.next_id = next_id;
+        self.breakers = breakers;
         self.redemptions.pending.push_back(pending.clone());
         step.events.push(Event::RedemptionRequested {
             id,
@@ -267,14 +281,10 @@ impl Protocol {
 
     /// What [`Protocol::redeem`] would do now, with every check it makes, without doing it.
     pub fn quote_redeem(&self, request: &RedeemRequest, now: BlockTime) -> Result<RedeemQuote> {
-        self.plan_redeem(request, now).map(|(_, _, q)| q)
+        self.plan_redeem(request, now).map(|plan| plan.quote)
     }
 
-    fn plan_redeem(
-        &self,
-        request: &RedeemRequest,
-        now: BlockTime,
-    ) -> Result<(crate::protocol::Step, Option<usize>, RedeemQuote)> {
+    fn plan_redeem(&self, request: &RedeemRequest, now: BlockTime) -> Result<RedeemPlan> {
         if self.governance.pauses.is_paused(PauseTarget::Redeem) {
             return Err(Error::RedeemPaused);
         }
@@ -349,7 +359,25 @@ impl Protocol {
         }
         // The named asset's holding pays the collateral and is credited the fee (even at ratio
         // 0, when it pays nothing).
-        Ok((step, asset.map(|(i, _)| i), q))
+        let breakers = if self.params.breakers.any() {
+            self.breakers.after_redemption(
+                &self.params.breakers,
+                q.usdm_in,
+                q.xms_out,
+                self.circulating_usdm(),
+                self.supply.xms,
+                now.seconds,
+                self.params.epoch_seconds,
+            )?
+        } else {
+            self.breakers
+        };
+        Ok(RedeemPlan {
+            step,
+            index: asset.map(|(i, _)| i),
+            quote: q,
+            breakers,
+        })
     }
 
     /// Pays out redemption `id` to its owner once its delay has passed. Anyone may trigger it
