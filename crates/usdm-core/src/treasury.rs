@@ -325,13 +325,25 @@ impl Protocol {
         })
     }
 
-    /// USDm the protocol owns: the treasury's claim on USDm in pools plus unswept pool fees in
-    /// USDm. It is excluded from circulating USDm (SPEC 6).
+    /// USDm the protocol owns or that can never move: the treasury's claim on USDm in pools,
+    /// the claim of each pool's permanently locked minimum, and unswept pool fees in USDm.
+    /// It is excluded from circulating USDm (SPEC 6).
     pub fn protocol_owned_usdm(&self) -> Amount {
-        if self.pools.is_empty() {
-            return Amount::ZERO;
+        let me = treasury_account();
+        let mut total: u128 = 0;
+        for pool in &self.pools {
+            let Ok(side) = pool.side(USDM) else { continue };
+            let locked = if pool.total_shares.is_zero() {
+                0
+            } else {
+                crate::swap::MINIMUM_LIQUIDITY
+            };
+            let shares = Amount::new(pool.shares_of(&me).raw().saturating_add(locked));
+            total = total
+                .saturating_add(pool.claim(shares)[side].raw())
+                .saturating_add(pool.protocol_fees[side].raw());
         }
-        self.in_pools(USDM)
+        Amount::new(total)
     }
 
     /// Treasury value divided by circulating USDm (`None` with no USDm in circulation).

@@ -297,6 +297,303 @@ impl Suite {
         self.collect(pending.id).unwrap()
     }
 
+    /// The wallet that holds a pool's tokens.
+    pub fn pool_account(pool: PoolId) -> Account {
+        Account::new(format!("pool:{pool}"))
+    }
+
+    /// The wallet that holds a strategy's tokens.
+    pub fn strategy_account(name: &str) -> Account {
+        Account::new(format!("strategy:{name}"))
+    }
+
+    /// Governance creates a pool; returns its id.
+    pub fn create_pool(&mut self, a: &str, b: &str) -> PoolId {
+        self.govern(GovAction::CreatePool {
+            tokens: [sym(a), sym(b)],
+        });
+        self.p.pools().len() as PoolId - 1
+    }
+
+    fn pool_tokens(&self, pool: PoolId) -> ([Symbol; 2], [u8; 2]) {
+        let p = self.p.pool(pool).unwrap();
+        (p.tokens, p.decimals)
+    }
+
+    /// `who` adds liquidity of at most `amounts` (whole tokens, pool order).
+    pub fn add_liquidity(
+        &mut self,
+        who: &str,
+        pool: PoolId,
+        amounts: [&str; 2],
+    ) -> Result<AddQuote> {
+        let (_, decimals) = self.pool_tokens(pool);
+        let max = [amt(amounts[0], decimals[0]), amt(amounts[1], decimals[1])];
+        self.add_liquidity_raw(who, pool, max)
+    }
+
+    pub fn add_liquidity_raw(
+        &mut self,
+        who: &str,
+        pool: PoolId,
+        max: [Amount; 2],
+    ) -> Result<AddQuote> {
+        let (tokens, _) = self.pool_tokens(pool);
+        let who = Account::new(who);
+        let before = self.p.clone();
+        let r = match self
+            .p
+            .add_liquidity(&who, pool, max, Amount::ZERO, self.now)
+        {
+            Ok(r) => r,
+            Err(e) => {
+                assert_eq!(self.p, before, "a refused add changed the state: {e}");
+                return Err(e);
+            }
+        };
+        for side in 0..2 {
+            self.debit(&who, tokens[side], r.value.amounts[side]);
+            self.credit(
+                &Self::pool_account(pool),
+                tokens[side],
+                r.value.amounts[side],
+            );
+        }
+        self.events.extend(r.events);
+        self.check();
+        Ok(r.value)
+    }
+
+    /// `who` burns `shares` of `pool`.
+    pub fn remove_liquidity(
+        &mut self,
+        who: &str,
+        pool: PoolId,
+        shares: Amount,
+    ) -> Result<[Amount; 2]> {
+        let (tokens, _) = self.pool_tokens(pool);
+        let who = Account::new(who);
+        let before = self.p.clone();
+        let r = match self
+            .p
+            .remove_liquidity(&who, pool, shares, [Amount::ZERO; 2], self.now)
+        {
+            Ok(r) => r,
+            Err(e) => {
+                assert_eq!(self.p, before, "a refused remove changed the state: {e}");
+                return Err(e);
+            }
+        };
+        for side in 0..2 {
+            self.debit(&Self::pool_account(pool), tokens[side], r.value[side]);
+            self.credit(&who, tokens[side], r.value[side]);
+        }
+        self.events.extend(r.events);
+        self.check();
+        Ok(r.value)
+    }
+
+    /// `who` sells `amount` whole tokens of `token_in` into `pool`.
+    pub fn swap(
+        &mut self,
+        who: &str,
+        pool: PoolId,
+        token_in: &str,
+        amount: &str,
+    ) -> Result<SwapQuote> {
+        let d = self.decimals(sym(token_in));
+        self.swap_raw(who, pool, sym(token_in), amt(amount, d))
+    }
+
+    pub fn swap_raw(
+        &mut self,
+        who: &str,
+        pool: PoolId,
+        token_in: Symbol,
+        amount_in: Amount,
+    ) -> Result<SwapQuote> {
+        let (tokens, _) = self.pool_tokens(pool);
+        let who = Account::new(who);
+        let req = SwapRequest {
+            pool,
+            token_in,
+            amount_in,
+            min_out: Amount::ZERO,
+        };
+        let before = self.p.clone();
+        let r = match self.p.swap(&who, &req, self.now) {
+            Ok(r) => r,
+            Err(e) => {
+                assert_eq!(self.p, before, "a refused swap changed the state: {e}");
+                return Err(e);
+            }
+        };
+        let q = r.value;
+        self.debit(&who, tokens[q.side_in], q.amount_in);
+        self.credit(&Self::pool_account(pool), tokens[q.side_in], q.amount_in);
+        self.debit(
+            &Self::pool_account(pool),
+            tokens[1 - q.side_in],
+            q.amount_out,
+        );
+        self.credit(&who, tokens[1 - q.side_in], q.amount_out);
+        self.events.extend(r.events);
+        self.check();
+        Ok(q)
+    }
+
+    /// Sweeps a pool's protocol fees: treasury assets to the protocol, USDm and stray XMS burned.
+    pub fn sweep(&mut self, pool: PoolId) -> [Amount; 2] {
+        let (tokens, _) = self.pool_tokens(pool);
+        let r = self.p.sweep_pool_fees(pool, self.now).unwrap();
+        for side in 0..2 {
+            let fee = r.value[side];
+            self.debit(&Self::pool_account(pool), tokens[side], fee);
+            if self.p.assets().find(tokens[side]).is_some() {
+                self.credit(&self.protocol_account.clone(), tokens[side], fee);
+            }
+        }
+        self.events.extend(r.events);
+        self.check();
+        r.value
+    }
+
+    /// Runs a treasury operation as governance and moves the tokens it says it moved.
+    pub fn treasury_op(&mut self, op: TreasuryOp) -> Result<()> {
+        let before = self.p.clone();
+        let r = match self.p.treasury_op(&self.gov.clone(), op.clone(), self.now) {
+            Ok(r) => r,
+            Err(e) => {
+                assert_eq!(
+                    self.p, before,
+                    "a refused treasury operation changed the state: {e}"
+                );
+                return Err(e);
+            }
+        };
+        let protocol = self.protocol_account.clone();
+        for e in &r.events {
+            match e {
+                Event::TreasuryLiquidityProvided {
+                    pool,
+                    asset,
+                    asset_amount,
+                    usdm_minted,
+                    ..
+                } => {
+                    self.debit(&protocol, *asset, *asset_amount);
+                    self.credit(&Self::pool_account(*pool), *asset, *asset_amount);
+                    self.credit(&Self::pool_account(*pool), USDM, *usdm_minted);
+                }
+                Event::TreasuryLiquidityWithdrawn {
+                    pool,
+                    asset,
+                    asset_amount,
+                    usdm_burned,
+                    ..
+                } => {
+                    self.debit(&Self::pool_account(*pool), *asset, *asset_amount);
+                    self.credit(&protocol, *asset, *asset_amount);
+                    self.debit(&Self::pool_account(*pool), USDM, *usdm_burned);
+                }
+                Event::StrategyAllocated {
+                    strategy,
+                    asset,
+                    amount,
+                } => {
+                    self.debit(&protocol, *asset, *amount);
+                    self.credit(&Self::strategy_account(strategy), *asset, *amount);
+                }
+                Event::StrategyRecalled {
+                    strategy,
+                    asset,
+                    amount,
+                } => {
+                    self.debit(&Self::strategy_account(strategy), *asset, *amount);
+                    self.credit(&protocol, *asset, *amount);
+                }
+                Event::StrategyReported {
+                    strategy,
+                    asset,
+                    previous,
+                    reported,
+                    ..
+                } => {
+                    // The strategy earned (or lost) the difference outside the protocol.
+                    let acct = Self::strategy_account(strategy);
+                    if reported > previous {
+                        self.credit(&acct, *asset, reported.saturating_sub(*previous));
+                    } else {
+                        self.debit(&acct, *asset, previous.saturating_sub(*reported));
+                    }
+                }
+                Event::GrantPaid {
+                    asset,
+                    amount,
+                    recipient,
+                    ..
+                } => {
+                    self.debit(&protocol, *asset, *amount);
+                    self.credit(recipient, *asset, *amount);
+                }
+                _ => {}
+            }
+        }
+        self.events.extend(r.events);
+        self.check();
+        Ok(())
+    }
+
+    /// `who` recollateralizes with `amount` whole tokens of `asset`.
+    pub fn recollateralize(&mut self, who: &str, asset: &str, amount: &str) -> Result<FraxTrade> {
+        let a = sym(asset);
+        let amount = amt(amount, self.decimals(a));
+        let acct = Account::new(who);
+        let before = self.p.clone();
+        let r = match self
+            .p
+            .recollateralize(&acct, a, amount, Amount::ZERO, self.now)
+        {
+            Ok(r) => r,
+            Err(e) => {
+                assert_eq!(
+                    self.p, before,
+                    "a refused recollateralization changed the state: {e}"
+                );
+                return Err(e);
+            }
+        };
+        self.debit(&acct, a, r.value.collateral);
+        self.credit(&self.protocol_account.clone(), a, r.value.collateral);
+        self.credit(&acct, XMS, r.value.xms);
+        self.events.extend(r.events);
+        self.check();
+        Ok(r.value)
+    }
+
+    /// `who` buys back collateral `asset` with `xms` whole XMS.
+    pub fn buyback(&mut self, who: &str, asset: &str, xms: &str) -> Result<FraxTrade> {
+        let a = sym(asset);
+        let acct = Account::new(who);
+        let before = self.p.clone();
+        let r = match self
+            .p
+            .buyback(&acct, a, amt(xms, 18), Amount::ZERO, self.now)
+        {
+            Ok(r) => r,
+            Err(e) => {
+                assert_eq!(self.p, before, "a refused buyback changed the state: {e}");
+                return Err(e);
+            }
+        };
+        self.debit(&acct, XMS, r.value.xms);
+        self.debit(&self.protocol_account.clone(), a, r.value.collateral);
+        self.credit(&acct, a, r.value.collateral);
+        self.events.extend(r.events);
+        self.check();
+        Ok(r.value)
+    }
+
     /// The protocol's invariants plus conservation between the protocol's records and the
     /// tokens that moved in the wallets.
     pub fn check(&self) {
@@ -318,6 +615,27 @@ impl Suite {
             self.p.supply().xms.raw(),
             "XMS in wallets != XMS supply"
         );
+        for pool in self.p.pools() {
+            for side in 0..2 {
+                let held = self.balance(&Self::pool_account(pool.id), pool.tokens[side]);
+                let recorded = pool.reserves[side].raw() + pool.protocol_fees[side].raw();
+                assert_eq!(
+                    held.raw(),
+                    recorded,
+                    "pool {} {}: tokens held != reserves + fees",
+                    pool.id,
+                    pool.tokens[side]
+                );
+            }
+        }
+        for s in &self.p.treasury().strategies {
+            assert_eq!(
+                self.balance(&Self::strategy_account(&s.name), s.asset),
+                s.reported,
+                "strategy {}: tokens held != reported",
+                s.name
+            );
+        }
         for (config, h) in self.p.assets().iter().zip(self.p.treasury().holdings()) {
             assert_eq!(
                 self.balance(&self.protocol_account, config.symbol),
