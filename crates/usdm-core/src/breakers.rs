@@ -113,10 +113,8 @@ impl Breakers {
     pub fn after_redemption(
         &self,
         params: &BreakerParams,
-        usdm_in: Amount,
-        xms_out: Amount,
-        circulating_usdm: Usd,
-        xms_supply: Amount,
+        (usdm_in, xms_out): (Amount, Amount),
+        (circulating_usdm, xms_supply): (Usd, Amount),
         now: u64,
         period: u64,
     ) -> Result<Breakers> {
@@ -201,16 +199,14 @@ mod tests {
         let next = b
             .after_redemption(
                 &p,
-                Amount::new(10 * WAD),
-                Amount::new(WAD),
-                circ,
-                supply,
+                (Amount::new(10 * WAD), Amount::new(WAD)),
+                (circ, supply),
                 0,
                 180,
             )
             .unwrap();
         let err = next
-            .after_redemption(&p, Amount::new(WAD), Amount::ZERO, circ, supply, 0, 180)
+            .after_redemption(&p, (Amount::new(WAD), Amount::ZERO), (circ, supply), 0, 180)
             .unwrap_err();
         assert!(
             matches!(
@@ -228,10 +224,8 @@ mod tests {
         let err = b
             .after_redemption(
                 &p,
-                Amount::new(WAD),
-                Amount::new(2 * WAD),
-                circ,
-                supply,
+                (Amount::new(WAD), Amount::new(2 * WAD)),
+                (circ, supply),
                 0,
                 180,
             )

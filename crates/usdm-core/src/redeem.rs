@@ -362,10 +362,8 @@ impl Protocol {
         let breakers = if self.params.breakers.any() {
             self.breakers.after_redemption(
                 &self.params.breakers,
-                q.usdm_in,
-                q.xms_out,
-                self.circulating_usdm(),
-                self.supply.xms,
+                (q.usdm_in, q.xms_out),
+                (self.circulating_usdm(), self.supply.xms),
                 now.seconds,
                 self.params.epoch_seconds,
             )?

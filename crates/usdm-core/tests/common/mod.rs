@@ -1,7 +1,7 @@
 //! Test suite helper: a protocol plus the token wallets that live outside it, with one method
 //! per user action, so each test reads as a story and every step can be checked for token
 //! conservation (the protocol's records against the tokens actually moved).
-#![allow(dead_code)]
+#![allow(dead_code, clippy::needless_range_loop)]
 
 use std::collections::BTreeMap;
 use usdm_core::prelude::*;
