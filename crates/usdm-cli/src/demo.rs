@@ -10,6 +10,7 @@ use usdm_core::prelude::*;
 use usdm_core::redeem::redeem_math;
 use usdm_core::supply_cap::cap_for;
 use usdm_core::treasury::tier_rows;
+use usdm_core::units::Multiple;
 
 const BLOCK_SECONDS: u64 = 3;
 const START: BlockTime = BlockTime::new(1, 1_700_000_000);
@@ -181,6 +182,43 @@ impl World {
             .map(|r| r.value)
     }
 
+    fn govern(&mut self, action: GovAction) -> CliResult<()> {
+        self.p.govern(&self.gov, action, self.now)?;
+        Ok(())
+    }
+
+    fn treasury_op(&mut self, op: TreasuryOp) -> Result<Vec<Event>> {
+        self.p
+            .treasury_op(&self.gov, op, self.now)
+            .map(|r| r.events)
+    }
+
+    fn swap(
+        &mut self,
+        who: &str,
+        pool: PoolId,
+        token: Symbol,
+        amount: &str,
+    ) -> CliResult<SwapQuote> {
+        let d = if token == USDM || token == XMS {
+            18
+        } else {
+            self.decimals(token)
+        };
+        let req = SwapRequest {
+            pool,
+            token_in: token,
+            amount_in: whole(amount, d),
+            min_out: Amount::ZERO,
+        };
+        Ok(self.p.swap(&Account::new(who), &req, self.now)?.value)
+    }
+
+    /// Stops the feeder posting `symbol` (its price now comes from a pool).
+    fn unfeed(&mut self, symbol: Symbol) {
+        self.feeds.retain(|(s, _)| *s != symbol);
+    }
+
     fn decimals(&self, s: Symbol) -> u8 {
         self.p
             .assets()
@@ -252,7 +290,9 @@ pub fn run(json_out: bool) -> CliResult<()> {
     xms_collateral(&mut n, &mut w)?;
     redemption(&mut n, &mut w)?;
     treasury(&mut n, &w)?;
+    liquidity(&mut n, &mut w)?;
     frax(&mut n)?;
+    breakers(&mut n)?;
     let ok = worked_examples(&mut n)?;
     n.section("What you just saw");
     n.say(
@@ -593,81 +633,285 @@ fn treasury(n: &mut Narrator, w: &World) -> CliResult<()> {
     Ok(())
 }
 
+fn liquidity(n: &mut Narrator, w: &mut World) -> CliResult<()> {
+    n.section("Mars Swap and protocol-owned liquidity");
+    n.say(
+        "Governance opens a USDm/USDC pool and the treasury provides liquidity: 5,000,000 USDC\n\
+         paired with 5,000,000 newly minted USDm of equal oracle value. That USDm is\n\
+         protocol-owned: it does not count as circulating, so it uses none of the supply cap.",
+    );
+    w.govern(GovAction::CreatePool {
+        tokens: [USDM, sym("USDC")],
+    })?;
+    let pool: PoolId = 0;
+    let circulating = w.p.circulating_usdm();
+    w.treasury_op(TreasuryOp::ProvideLiquidity {
+        pool,
+        asset_amount: whole("5000000", 6),
+    })?;
+    let mut t = Table::new(["measure", "before", "after"]);
+    let p = w.p.pool(pool)?.clone();
+    t.row([
+        "pool reserves".to_string(),
+        "empty".into(),
+        format!(
+            "{} USDm / {} USDC",
+            human(p.reserves[0], 18, 0),
+            human(p.reserves[1], 6, 0)
+        ),
+    ]);
+    t.row([
+        "protocol-owned USDm".to_string(),
+        "0".into(),
+        human_usdm(w.p.protocol_owned_usdm()),
+    ]);
+    t.row([
+        "circulating USDm".to_string(),
+        human_usd(circulating, 2),
+        human_usd(w.p.circulating_usdm(), 2),
+    ]);
+    n.table(&t);
+    let before = w.p.pool(pool)?.spot_price(0).unwrap_or(Price::ONE_DOLLAR);
+    let q = w.swap("bob", pool, USDM, "400000")?;
+    let after = w.p.pool(pool)?.spot_price(0).unwrap_or(Price::ONE_DOLLAR);
+    n.say("bob sells 400,000 USDm into the pool, pushing its pool price below the peg:");
+    let mut t = Table::new(["swap", "USDm in", "USDC out", "fee", "USDm pool price"]);
+    t.row([
+        "bob".to_string(),
+        human(q.amount_in, 18, 0),
+        human(q.amount_out, 6, 2),
+        format!("{} USDm", human(q.fee, 18, 2)),
+        format!(
+            "{} -> {}",
+            usdm_core::math::format_decimal_places(before.raw(), 18, 4),
+            usdm_core::math::format_decimal_places(after.raw(), 18, 4)
+        ),
+    ]);
+    n.table(&t);
+    match w.treasury_op(TreasuryOp::ProvideLiquidity {
+        pool,
+        asset_amount: whole("100000", 6),
+    }) {
+        Err(e) => n.refused(
+            "the treasury adds more liquidity while the pool is off its oracle price",
+            &e,
+        ),
+        Ok(_) => {
+            return Err(CliError(
+                "liquidity at an off-oracle price should be refused".into(),
+            ))
+        }
+    }
+    let fees = w.p.sweep_pool_fees(pool, w.now)?.value;
+    n.ok(&format!(
+        "pool fees swept: {} USDm burned (the protocol's 0.05% of the swap)",
+        human(fees[0], 18, 4)
+    ));
+    Ok(())
+}
+
 fn frax(n: &mut Narrator) -> CliResult<()> {
-    n.section("The Frax preset: one ratio, moved by the market");
+    n.section("Frax: the ratio follows the pool; recollateralization");
     n.say(
         "Preset `frax`: one global collateral ratio for mint and redeem, starting at 100%.\n\
-         Anyone may call `refresh` once an hour: USDm above $1.005 lowers the ratio by 0.25%,\n\
-         below $0.995 raises it.",
+         USDm is priced by its own USDm/USDC pool (seeded with protocol-owned liquidity).\n\
+         Anyone may call `refresh` once an hour: a USDm TWAP above $1.005 lowers the ratio by\n\
+         0.25%, below $0.995 raises it.",
     );
     let mut w = World::new(Preset::Frax)?;
-    for (s, p) in [("USDC", "1"), ("XMS", "2.5"), ("USDm", "1.012")] {
+    for (s, p) in [("USDC", "1"), ("XMS", "2.5"), ("USDm", "1")] {
         w.post(s, p)?;
     }
     w.advance_to_next_epoch()?;
-    let mut t = Table::new(["time", "USDm TWAP", "ratio before", "ratio after", "move"]);
-    let refresh = |w: &mut World, t: &mut Table, n: &mut Narrator| -> CliResult<()> {
+    w.mint("alice", "USDC", "2000000")?;
+    w.govern(GovAction::CreatePool {
+        tokens: [USDM, sym("USDC")],
+    })?;
+    let pool: PoolId = 0;
+    w.treasury_op(TreasuryOp::ProvideLiquidity {
+        pool,
+        asset_amount: whole("1000000", 6),
+    })?;
+    w.govern(GovAction::SetPriceSource {
+        symbol: USDM,
+        source: PriceSource::Pool { pool },
+    })?;
+    w.unfeed(USDM);
+    let vault = "lending-vault";
+    let allocation = whole("500000", 6);
+    w.treasury_op(TreasuryOp::Allocate {
+        strategy: vault.into(),
+        asset: sym("USDC"),
+        amount: allocation,
+    })?;
+    let mut t = Table::new(["time", "event", "USDm TWAP", "ratio before", "ratio after"]);
+    let refresh = |w: &mut World, t: &mut Table, n: &mut Narrator, what: &str| -> CliResult<()> {
         match w.p.refresh_ratio(w.now) {
             Ok(r) => {
                 let r = r.value;
+                let elapsed = w.now.seconds - START.seconds;
                 t.row([
-                    format!(
-                        "+{}h{:02}m",
-                        (w.now.seconds - START.seconds) / 3600,
-                        (w.now.seconds - START.seconds) % 3600 / 60
-                    ),
+                    format!("+{}h{:02}m", elapsed / 3600, elapsed % 3600 / 60),
+                    what.to_string(),
                     format!(
                         "${}",
                         usdm_core::math::format_decimal_places(r.usdm_price.raw(), 18, 4)
                     ),
                     r.old.to_percent(),
                     r.new.to_percent(),
-                    format!("{:?}", r.direction).to_lowercase(),
                 ]);
             }
             Err(e) => n.refused("refresh again at once", &e),
         }
         Ok(())
     };
-    refresh(&mut w, &mut t, n)?;
-    refresh(&mut w, &mut t, n)?;
-    for _ in 0..3 {
-        w.advance(1_200)?;
-        refresh(&mut w, &mut t, n)?;
-    }
-    w.post("USDm", "0.992")?;
+    w.swap("whale", pool, sym("USDC"), "15000")?;
     w.advance(1_200)?;
-    refresh(&mut w, &mut t, n)?;
-    n.say("USDm trades at $1.012 for three hours, then slips to $0.992:");
-    n.table(&t);
+    refresh(&mut w, &mut t, n, "whale bought USDm: premium")?;
+    refresh(&mut w, &mut t, n, "")?;
+    w.advance(1_200)?;
+    refresh(&mut w, &mut t, n, "premium persists")?;
     w.advance_to_next_epoch()?;
     let cr = w.p.policy().mint_ratio();
-    let q = w.mint("alice", "USDC", "1000")?;
-    let mut t = Table::new(["ratio", "USDC in", "XMS burned", "fee", "USDm out"]);
-    t.row([
+    let q = w.mint("bob", "USDC", "1000")?;
+    w.swap("alice", pool, USDM, "45000")?;
+    w.advance(1_200)?;
+    refresh(&mut w, &mut t, n, "alice dumped USDm: discount")?;
+    w.advance(1_200)?;
+    refresh(&mut w, &mut t, n, "discount persists")?;
+    n.table(&t);
+    let mut m = Table::new(["mint", "ratio", "USDC in", "XMS burned", "USDm out"]);
+    m.row([
+        "bob".to_string(),
         cr.to_percent(),
-        human(q.collateral_in, 6, 6),
+        human(q.collateral_in, 6, 2),
         human(q.xms_in, 18, 6),
-        human_usd(q.fee, 4),
         human_usdm(q.usdm_out),
     ]);
+    n.say(&format!("Between the two, bob minted at {cr}: collateral for {cr} of the value, burned XMS for the rest:"));
+    n.table(&m);
+    // The lending vault the treasury placed 500,000 USDC with reports a 10% loss.
+    let loss = Amount::new(allocation.raw() / 10);
+    w.treasury_op(TreasuryOp::Report {
+        strategy: vault.into(),
+        asset: sym("USDC"),
+        balance: allocation.saturating_sub(loss),
+    })?;
+    let status = w.p.collateral_status(w.now)?;
+    let shortfall = status.shortfall();
     n.say(&format!(
-        "A fractional mint at {cr}: collateral for {cr} of the value, burned XMS for the rest:"
+        "Then the lending vault holding 500,000 treasury USDC reports a 10% loss. Collateral\n\
+         ({}) falls below ratio x circulating USDm ({}): a shortfall of {}.\n\
+         Anyone may fill it, receiving XMS worth it plus a {} bonus:",
+        human_usd(status.collateral, 2),
+        human_usd(status.target, 2),
+        human_usd(shortfall, 2),
+        w.p.params().frax.bonus_rate
     ));
-    n.table(&t);
-    let r = w.p.redeem(
-        &Account::new("alice"),
-        &RedeemRequest::new(whole("500", 18), Some(sym("USDC"))),
+    let offer = Price::ONE_DOLLAR.amount_for(shortfall, 6, Rounding::Down)?;
+    let too_much = Amount::new(offer.raw() * 2);
+    if let Err(e) = w.p.clone().recollateralize(
+        &Account::new("carol"),
+        sym("USDC"),
+        too_much,
+        Amount::ZERO,
         w.now,
-    )?;
-    w.advance(2)?;
-    let c = w.p.collect(r.value.id, w.now)?.value;
-    n.ok(&format!(
-        "alice redeems 500 USDm at {cr}: {} USDC and {} XMS after the delay",
-        human(c.collateral, 6, 6),
-        human(c.xms, 18, 6)
-    ));
+    ) {
+        n.refused("carol offers twice the shortfall", &e);
+    }
+    let trade =
+        w.p.recollateralize(
+            &Account::new("carol"),
+            sym("USDC"),
+            offer,
+            Amount::ZERO,
+            w.now,
+        )?
+        .value;
+    let mut r = Table::new([
+        "recollateralize",
+        "USDC in",
+        "value",
+        "XMS out (with bonus)",
+        "shortfall left",
+    ]);
+    r.row([
+        "carol".to_string(),
+        human(trade.collateral, 6, 2),
+        human_usd(trade.value, 2),
+        human(trade.xms, 18, 4),
+        human_usd(w.p.collateral_status(w.now)?.shortfall(), 2),
+    ]);
+    n.table(&r);
     w.p.check_invariants()?;
+    Ok(())
+}
+
+fn breakers(n: &mut Narrator) -> CliResult<()> {
+    n.section("Circuit breakers: a run on redemptions");
+    n.say(
+        "Holders of 10,000,000 USDm rush for the exit: every block for one epoch (60 blocks),\n\
+         another holder tries to redeem 50,000 USDm. Under `mars` every redemption goes\n\
+         through. Under `mars-guarded` redemption outflow (1% of circulating USDm per epoch)\n\
+         and XMS minted (0.1% of XMS supply per epoch) unlock linearly, so the run is slowed,\n\
+         not stopped, and each refusal says when capacity returns:",
+    );
+    let mut t = Table::new([
+        "preset",
+        "attempts",
+        "refused",
+        "USDm redeemed",
+        "XMS minted",
+        "XMS supply",
+    ]);
+    let (attempts, size) = (60, "50000");
+    let mut first_refusal = None;
+    for preset in [Preset::Mars, Preset::MarsGuarded] {
+        let mut w = World::new(preset)?;
+        w.post("USDC", "1")?;
+        w.post("XMS", "2.5")?;
+        w.advance_to_next_epoch()?;
+        w.mint("holders", "USDC", "10100000")?;
+        let supply0 = w.p.supply().xms;
+        let (mut redeemed, mut refused, mut ids) = (Amount::ZERO, 0, Vec::new());
+        for i in 0..attempts {
+            let who = Account::new(format!("holder{i}"));
+            match w
+                .p
+                .redeem(&who, &RedeemRequest::new(whole(size, 18), None), w.now)
+            {
+                Ok(r) => {
+                    redeemed = redeemed.checked_add(whole(size, 18), "redeemed")?;
+                    ids.push(r.value.id);
+                }
+                Err(e @ Error::CircuitBreaker { .. }) => {
+                    refused += 1;
+                    first_refusal.get_or_insert(e);
+                }
+                Err(e) => return Err(e.into()),
+            }
+            w.advance(1)?;
+        }
+        w.advance(2)?;
+        for id in ids {
+            w.p.collect(id, w.now)?;
+        }
+        let minted = w.p.supply().xms.saturating_sub(supply0);
+        let growth =
+            Multiple::of(Usd::from_usdm(minted), Usd::from_usdm(supply0)).unwrap_or_default();
+        t.row([
+            preset.name().to_string(),
+            attempts.to_string(),
+            refused.to_string(),
+            human(redeemed, 18, 0),
+            human(minted, 18, 0),
+            format!("+{growth}"),
+        ]);
+    }
+    n.table(&t);
+    if let Some(e) = first_refusal {
+        n.refused("the first guarded redemption over the limit", &e);
+    }
     Ok(())
 }
 

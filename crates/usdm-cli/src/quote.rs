@@ -10,6 +10,7 @@ use usdm_core::mint::{algorithmic_mint, collateral_mint, MintQuote};
 use usdm_core::prelude::*;
 use usdm_core::redeem::redeem_math;
 use usdm_core::supply_cap::cap_for;
+use usdm_core::swap::Pool;
 
 /// What to quote.
 #[derive(Subcommand, Debug)]
@@ -20,6 +21,30 @@ pub enum QuoteCmd {
     Redeem(RedeemArgs),
     /// The USDm supply cap and what may still be minted, from an average XMS market cap.
     SupplyCap(SupplyCapArgs),
+    /// What a Mars Swap pool gives for selling a token, from the pool's reserves.
+    Swap(SwapArgs),
+}
+
+/// `usdm quote swap`.
+#[derive(Args, Debug)]
+pub struct SwapArgs {
+    /// A reserve of the pool, SYMBOL=AMOUNT in whole tokens; give both (e.g. --reserve
+    /// USDm=1000000 --reserve USDC=1000000).
+    #[arg(
+        long = "reserve",
+        value_name = "SYMBOL=AMOUNT",
+        allow_hyphen_values = true
+    )]
+    pub reserves: Vec<String>,
+    /// The token sold.
+    #[arg(long)]
+    pub sell: String,
+    /// Amount sold, in whole tokens.
+    #[arg(long, allow_hyphen_values = true)]
+    pub amount: String,
+    /// Refuse if less than this (whole tokens of the token bought) would come out.
+    #[arg(long, allow_hyphen_values = true)]
+    pub min_out: Option<String>,
 }
 
 /// `usdm quote mint`.
@@ -104,6 +129,7 @@ pub fn run(cmd: &QuoteCmd, json_out: bool) -> CliResult<()> {
         QuoteCmd::Mint(a) => quote_mint(a)?,
         QuoteCmd::Redeem(a) => quote_redeem(a)?,
         QuoteCmd::SupplyCap(a) => quote_supply_cap(a)?,
+        QuoteCmd::Swap(a) => quote_swap(a)?,
     };
     if json_out {
         println!("{}", serde_json::to_string_pretty(&out.json)?);
@@ -366,5 +392,134 @@ fn quote_supply_cap(a: &SupplyCapArgs) -> CliResult<Output> {
         line("+ protocol-owned", usdm(owned));
         line("= total USDm that may exist", usdm(max_total));
     }
+    Ok(Output { json, text })
+}
+
+/// Decimals of a token a pool may hold: the example assets and USDm.
+fn token_decimals(symbol: &str) -> CliResult<(Symbol, u8)> {
+    if symbol == USDM.as_str() {
+        return Ok((USDM, 18));
+    }
+    let a = asset(symbol)?;
+    Ok((a.symbol, a.decimals))
+}
+
+fn quote_swap(a: &SwapArgs) -> CliResult<Output> {
+    if a.reserves.len() != 2 {
+        return Err(CliError(format!(
+            "give the pool's two reserves with --reserve SYMBOL=AMOUNT (got {})",
+            a.reserves.len()
+        )));
+    }
+    let mut tokens = Vec::new();
+    for r in &a.reserves {
+        let (sym, amount) = r.split_once('=').ok_or_else(|| {
+            CliError(format!(
+                "--reserve '{r}': expected SYMBOL=AMOUNT, e.g. USDC=1000000"
+            ))
+        })?;
+        let (symbol, decimals) = token_decimals(sym.trim())?;
+        let amount = parse_amount("--reserve", amount, decimals, symbol)?;
+        tokens.push((symbol, decimals, amount));
+    }
+    if tokens[0].0 == tokens[1].0 {
+        return Err(CliError(
+            "--reserve: the pool's two tokens must differ".into(),
+        ));
+    }
+    let mut pool = Pool::new(0, [tokens[0].0, tokens[1].0], [tokens[0].1, tokens[1].1]);
+    pool.reserves = [tokens[0].2, tokens[1].2];
+    let sell = Symbol::new(&a.sell).map_err(CliError::from)?;
+    let side_in = pool.side(sell)?;
+    let side_out = 1 - side_in;
+    let amount_in = parse_amount("--amount", &a.amount, pool.decimals[side_in], sell)?;
+    let q = pool.quote_swap(sell, amount_in)?;
+    let (buy, d_in, d_out) = (
+        pool.tokens[side_out],
+        pool.decimals[side_in],
+        pool.decimals[side_out],
+    );
+    if let Some(min) = &a.min_out {
+        let min =
+            Amount::parse(min, d_out).map_err(|e| CliError(format!("--min-out '{min}': {e}")))?;
+        if q.amount_out < min {
+            return Err(Error::SlippageExceeded {
+                out: Box::new(Quantity::new(q.amount_out, d_out, buy)),
+                min: Box::new(Quantity::new(min, d_out, buy)),
+            }
+            .into());
+        }
+    }
+    let before = pool.spot_price(side_in);
+    let mut after_pool = pool.clone();
+    after_pool.reserves = q.reserves_after;
+    let after = after_pool.spot_price(side_in);
+    // The execution price is the price of a "pool" holding exactly what was swapped.
+    let mut exec_pool = pool.clone();
+    exec_pool.reserves[side_in] = q.amount_in;
+    exec_pool.reserves[side_out] = q.amount_out;
+    let exec = exec_pool.spot_price(side_in);
+    let impact = match (before, exec) {
+        (Some(b), Some(e)) if e < b => Ratio::new(
+            usdm_core::math::mul_div(
+                b.raw() - e.raw(),
+                usdm_core::units::WAD,
+                b.raw(),
+                Rounding::Up,
+            )
+            .unwrap_or(0),
+        )
+        .unwrap_or(Ratio::ONE),
+        _ => Ratio::ZERO,
+    };
+    let lp_fee = q.fee.saturating_sub(q.protocol_fee);
+    let price = |p: Option<Price>| p.map_or("none".to_string(), |p| p.to_decimal());
+    let json = json!({
+        "pool": pool.name(),
+        "sell": sell.to_string(),
+        "amount_in": q.amount_in.to_decimal(d_in),
+        "buy": buy.to_string(),
+        "amount_out": q.amount_out.to_decimal(d_out),
+        "fee": q.fee.to_decimal(d_in),
+        "lp_fee": lp_fee.to_decimal(d_in),
+        "protocol_fee": q.protocol_fee.to_decimal(d_in),
+        "price_before": price(before),
+        "execution_price": price(exec),
+        "price_after": price(after),
+        "price_impact": impact.to_decimal(),
+    });
+    let mut text = format!(
+        "Swap in a {} pool ({} {} / {} {})\n",
+        pool.name(),
+        group_thousands(&tokens[0].2.to_decimal(tokens[0].1)),
+        tokens[0].0,
+        group_thousands(&tokens[1].2.to_decimal(tokens[1].1)),
+        tokens[1].0
+    );
+    let mut line = |label: &str, value: String| text += &format!("  {label:<18}{value}\n");
+    line("sell", format!("{} {sell}", q.amount_in.to_decimal(d_in)));
+    line(
+        "receive",
+        format!("{} {buy}", q.amount_out.to_decimal(d_out)),
+    );
+    line(
+        "fee (0.30%)",
+        format!(
+            "{} {sell}: {} to liquidity, {} to the protocol",
+            q.fee.to_decimal(d_in),
+            lp_fee.to_decimal(d_in),
+            q.protocol_fee.to_decimal(d_in)
+        ),
+    );
+    line(
+        "price before",
+        format!("{} {buy} per {sell}", price(before)),
+    );
+    line(
+        "execution price",
+        format!("{} {buy} per {sell}", price(exec)),
+    );
+    line("price after", format!("{} {buy} per {sell}", price(after)));
+    line("price impact", impact.to_percent());
     Ok(Output { json, text })
 }

@@ -142,6 +142,28 @@ fn quote_supply_cap_gives_worked_example_g() {
 }
 
 #[test]
+fn quote_swap_uses_the_constant_product_with_fees() {
+    let v = json(&[
+        "quote",
+        "swap",
+        "--reserve",
+        "USDm=1000000",
+        "--reserve",
+        "USDC=1000000",
+        "--sell",
+        "USDC",
+        "--amount",
+        "10000",
+    ]);
+    // 1e24 * 9.97e9 / (1e12 + 9.97e9), computed independently with exact integers.
+    assert_eq!(v["amount_out"], "9871.580343970612988504");
+    assert_eq!(v["fee"], "30");
+    assert_eq!(v["lp_fee"], "25");
+    assert_eq!(v["protocol_fee"], "5");
+    assert_eq!(v["price_before"], "1");
+}
+
+#[test]
 fn bad_input_exits_non_zero_with_one_line_naming_the_problem() {
     let m = [
         "quote",
@@ -312,6 +334,66 @@ fn bad_input_exits_non_zero_with_one_line_naming_the_problem() {
         ),
         (vec!["quote", "mint", "--collateral", "USDC"], "--cr"),
         (vec!["frobnicate"], "unrecognized subcommand"),
+        (
+            vec![
+                "quote",
+                "swap",
+                "--reserve",
+                "USDm=100",
+                "--sell",
+                "USDm",
+                "--amount",
+                "1",
+            ],
+            "two reserves",
+        ),
+        (
+            vec![
+                "quote",
+                "swap",
+                "--reserve",
+                "USDm=100",
+                "--reserve",
+                "USDC=100",
+                "--sell",
+                "BTC",
+                "--amount",
+                "1",
+            ],
+            "not in pool",
+        ),
+        (
+            vec![
+                "quote",
+                "swap",
+                "--reserve",
+                "USDm=100",
+                "--reserve",
+                "USDC=0",
+                "--sell",
+                "USDm",
+                "--amount",
+                "1",
+            ],
+            "greater than zero",
+        ),
+        (
+            vec![
+                "quote",
+                "swap",
+                "--reserve",
+                "USDm=100",
+                "--reserve",
+                "USDC=100",
+                "--sell",
+                "USDm",
+                "--amount",
+                "1",
+                "--min-out",
+                "5",
+            ],
+            "below the minimum",
+        ),
     ];
     for (args, needle) in cases {
         let out = usdm(&args);
@@ -358,6 +440,12 @@ fn demo_runs_and_shows_every_part() {
         "minting is paused",
         "cooling down",
         "99.75%",
+        "protocol-owned USDm",
+        "more than 1% away from the oracle price",
+        "shortfall",
+        "recollateralize",
+        "redemption outflow circuit breaker",
+        "capacity returns in",
         "SPEC worked examples",
     ] {
         assert!(text.contains(needle), "demo output lacks '{needle}'");
