@@ -8,7 +8,7 @@ use std::hint::black_box;
 use usdm_core::prelude::*;
 
 mod fixture;
-use fixture::{amt, deployment};
+use fixture::{amt, deployment, deployment_with_pools};
 
 fn bench_mint(c: &mut Criterion) {
     let mut g = c.benchmark_group("mint");
@@ -107,5 +107,63 @@ fn bench_epoch_roll(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_mint, bench_redeem, bench_epoch_roll);
+fn bench_swap(c: &mut Criterion) {
+    let mut g = c.benchmark_group("swap");
+    g.throughput(Throughput::Elements(1));
+    let (mut p, trader, now, pool) = deployment_with_pools(Preset::Mars);
+    let usdc = Symbol::new("USDC").unwrap();
+    // Alternate directions so the pool stays balanced however many iterations run.
+    let sell_usdc = SwapRequest {
+        pool,
+        token_in: usdc,
+        amount_in: amt("1000", 6),
+        min_out: Amount::ZERO,
+    };
+    let sell_usdm = SwapRequest {
+        pool,
+        token_in: USDM,
+        amount_in: amt("1000", 18),
+        min_out: Amount::ZERO,
+    };
+    let mut flip = false;
+    g.bench_function("usdm_usdc_exact_in", |b| {
+        b.iter(|| {
+            flip = !flip;
+            let req = if flip { &sell_usdc } else { &sell_usdm };
+            black_box(p.swap(&trader, black_box(req), now).unwrap());
+        })
+    });
+    let (p, _, now, pool) = deployment_with_pools(Preset::Mars);
+    g.bench_function("quote_only", |b| {
+        b.iter(|| black_box(p.quote_swap(black_box(&sell_usdc)).unwrap()))
+    });
+    let _ = pool;
+    g.finish();
+}
+
+fn bench_treasury(c: &mut Criterion) {
+    let mut g = c.benchmark_group("treasury");
+    g.throughput(Throughput::Elements(1));
+    let (p, _, now) = deployment(Preset::Mars);
+    g.bench_function("valuation_idle_only", |b| {
+        b.iter(|| black_box(p.valuation(black_box(now)).unwrap()))
+    });
+    let (p, _, now, _) = deployment_with_pools(Preset::Mars);
+    g.bench_function("valuation_with_pool_and_strategy", |b| {
+        b.iter(|| black_box(p.valuation(black_box(now)).unwrap()))
+    });
+    g.bench_function("backing_ratio", |b| {
+        b.iter(|| black_box(p.backing_ratio(black_box(now)).unwrap()))
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_mint,
+    bench_redeem,
+    bench_epoch_roll,
+    bench_swap,
+    bench_treasury
+);
 criterion_main!(benches);

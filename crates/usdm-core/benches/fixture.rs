@@ -47,3 +47,35 @@ pub fn deployment(preset: Preset) -> (Protocol, Account, BlockTime) {
     }
     (p, gov, now)
 }
+
+/// The deployment plus a USDm/USDC pool seeded with 10M of protocol-owned liquidity, a
+/// trader's USDm/USDC balance, and 50M USDC in a yield strategy: valuation then walks idle
+/// balances, pool claims and strategies.
+pub fn deployment_with_pools(preset: Preset) -> (Protocol, Account, BlockTime, PoolId) {
+    let (mut p, gov, now) = deployment(preset);
+    p.govern(
+        &gov,
+        GovAction::CreatePool {
+            tokens: [USDM, Symbol::new("USDC").unwrap()],
+        },
+        now,
+    )
+    .unwrap();
+    let usdc = Symbol::new("USDC").unwrap();
+    p.treasury_op(
+        &gov,
+        TreasuryOp::ProvideLiquidity {
+            pool: 0,
+            asset_amount: amt("10000000", 6),
+        },
+        now,
+    )
+    .unwrap();
+    let strategy = TreasuryOp::Allocate {
+        strategy: "vault".into(),
+        asset: usdc,
+        amount: amt("50000000", 6),
+    };
+    p.treasury_op(&gov, strategy, now).unwrap();
+    (p, gov, now, 0)
+}

@@ -30,8 +30,11 @@ pub type PoolId = u32;
 
 /// The account that holds the treasury's liquidity shares.
 pub fn treasury_account() -> Account {
-    Account::new("treasury")
+    TREASURY.clone()
 }
+
+static TREASURY: std::sync::LazyLock<Account> =
+    std::sync::LazyLock::new(|| Account::new("treasury"));
 
 /// A constant-product pool.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -166,6 +166,9 @@ impl Treasury {
 impl Protocol {
     /// The treasury's claim on pool reserves of `symbol`, plus unswept protocol fees in it.
     pub(crate) fn in_pools(&self, symbol: Symbol) -> Amount {
+        if self.pools.is_empty() {
+            return Amount::ZERO;
+        }
         let me = treasury_account();
         let mut total: u128 = 0;
         for pool in &self.pools {
@@ -178,6 +181,18 @@ impl Protocol {
                 .saturating_add(pool.protocol_fees[side].raw());
         }
         Amount::new(total)
+    }
+
+    /// Everything the treasury holds of the asset at `index`, in one amount.
+    #[inline]
+    fn position_total(&self, index: AssetIndex) -> Result<Amount> {
+        let idle = self.treasury.holding(index).balance;
+        if self.treasury.strategies.is_empty() && self.pools.is_empty() {
+            return Ok(idle);
+        }
+        let (idle, strategies, pools) = self.position_amounts(index);
+        idle.checked_add(strategies, "treasury position")?
+            .checked_add(pools, "treasury position")
     }
 
     /// Everything the treasury holds of the asset at `index`: idle, in strategies, in pools.
@@ -255,13 +270,24 @@ impl Protocol {
     /// the share-cap check's hot path.
     fn total_and_held(&self, index: AssetIndex, now: u64) -> Result<(Usd, Usd)> {
         let mut total = Usd::ZERO;
+        let mut held = Usd::ZERO;
         for i in 0..self.registry.len() {
-            let (_, value) = self.position_value(i, now)?;
-            total = total.checked_add(value, "treasury value")?;
+            let amount = self.position_total(i)?;
+            if amount.is_zero() {
+                continue;
+            }
+            let decimals = self.registry.get(i).decimals;
+            let spot = self.asset_spot(i, now)?;
+            total = total.checked_add(
+                spot.value_of(amount, decimals, Rounding::Down)?,
+                "treasury value",
+            )?;
+            if i == index {
+                // The held value rounds up (against the depositor) and the total down, so
+                // rounding never lets a deposit past the cap.
+                held = spot.value_of(amount, decimals, Rounding::Up)?;
+            }
         }
-        // The held value rounds up (against the depositor) and the total down, so rounding
-        // never lets a deposit past the cap.
-        let (_, held) = self.position_value_rounded(index, now, Rounding::Up)?;
         Ok((total, held))
     }
 
@@ -329,6 +355,9 @@ impl Protocol {
     /// the claim of each pool's permanently locked minimum, and unswept pool fees in USDm.
     /// It is excluded from circulating USDm (SPEC 6).
     pub fn protocol_owned_usdm(&self) -> Amount {
+        if self.pools.is_empty() {
+            return Amount::ZERO;
+        }
         let me = treasury_account();
         let mut total: u128 = 0;
         for pool in &self.pools {
