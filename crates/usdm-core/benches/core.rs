@@ -133,11 +133,10 @@ fn bench_swap(c: &mut Criterion) {
             black_box(p.swap(&trader, black_box(req), now).unwrap());
         })
     });
-    let (p, _, now, pool) = deployment_with_pools(Preset::Mars);
+    let (p, _, _, _) = deployment_with_pools(Preset::Mars);
     g.bench_function("quote_only", |b| {
         b.iter(|| black_box(p.quote_swap(black_box(&sell_usdc)).unwrap()))
     });
-    let _ = pool;
     g.finish();
 }
 
