@@ -11,13 +11,15 @@
 //! |---|---|
 //! | 1 arithmetic | [`math`], [`units`] |
 //! | 2 assets and tiers | [`asset`], [`treasury`] |
-//! | 3 prices | [`prices`] |
+//! | 3 prices | [`prices`], [`pricing`] |
 //! | 4 minting | [`mint`] |
 //! | 5 redeeming | [`redeem`] |
 //! | 6 mintage control | [`supply_cap`] |
-//! | 7 ratio policy | [`ratio`], [`params`] (presets) |
+//! | 7 ratio policy | [`ratio`], [`params`] (presets), [`frax_extras`] |
 //! | 8 fees | [`fees`] |
-//! | 11 governance, invariants | [`governance`], [`invariants`] |
+//! | 9 treasury operations | [`treasury_ops`], [`treasury`] |
+//! | 10 Mars Swap | [`swap`] |
+//! | 11 governance, breakers, invariants | [`governance`], [`breakers`], [`invariants`] |
 //!
 //! ```
 //! use usdm_core::prelude::*;
