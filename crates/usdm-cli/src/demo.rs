@@ -613,7 +613,7 @@ fn treasury(n: &mut Narrator, w: &World) -> CliResult<()> {
     t.row(["treasury value".to_string(), human_usd(v.total, 2)]);
     t.row([
         "circulating USDm".to_string(),
-        human_usd(w.p.circulating_usdm(), 2),
+        human_usd(w.p.circulating_usdm(w.now).unwrap(), 2),
     ]);
     t.row([
         "backing ratio".to_string(),
@@ -644,7 +644,7 @@ fn liquidity(n: &mut Narrator, w: &mut World) -> CliResult<()> {
         tokens: [USDM, sym("USDC")],
     })?;
     let pool: PoolId = 0;
-    let circulating = w.p.circulating_usdm();
+    let circulating = w.p.circulating_usdm(w.now).unwrap();
     w.treasury_op(TreasuryOp::ProvideLiquidity {
         pool,
         asset_amount: whole("5000000", 6),
@@ -663,12 +663,12 @@ fn liquidity(n: &mut Narrator, w: &mut World) -> CliResult<()> {
     t.row([
         "protocol-owned USDm".to_string(),
         "0".into(),
-        human_usdm(w.p.protocol_owned_usdm()),
+        human_usdm(w.p.protocol_owned_usdm(w.now).unwrap()),
     ]);
     t.row([
         "circulating USDm".to_string(),
         human_usd(circulating, 2),
-        human_usd(w.p.circulating_usdm(), 2),
+        human_usd(w.p.circulating_usdm(w.now).unwrap(), 2),
     ]);
     n.table(&t);
     let before = w.p.pool(pool)?.spot_price(0).unwrap_or(Price::ONE_DOLLAR);

@@ -87,7 +87,9 @@ impl RateLimit {
         let retry_in = if amount > capacity || capacity == 0 {
             None
         } else {
-            let excess = amount - available;
+            // What must unlock: everything above the capacity, counting capacity already in
+            // use beyond a capacity that has shrunk since (supply falls during a run).
+            let excess = level + amount - capacity;
             mul_div(excess, u128::from(period.max(1)), capacity, Rounding::Up)
                 .and_then(|s| u64::try_from(s).ok())
         };
@@ -127,22 +129,33 @@ impl Breakers {
                 .take(usdm_in.raw(), now, capacity, period)
                 .map_err(|s| tripped("redemption outflow", usdm_in, s, capacity, Quantity::usdm))?;
         }
+        Ok(Breakers {
+            xms: next
+                .after_xms_minted(params, xms_out, xms_supply, now, period)?
+                .xms,
+            ..next
+        })
+    }
+
+    /// The breakers after `xms` XMS is newly minted at `now` (by a redemption or a
+    /// recollateralization), given the XMS supply before it.
+    pub fn after_xms_minted(
+        &self,
+        params: &BreakerParams,
+        xms: Amount,
+        xms_supply: Amount,
+        now: u64,
+        period: u64,
+    ) -> Result<Breakers> {
+        let mut next = *self;
         if let Some(limit) = params.xms_minted {
-            if !xms_out.is_zero() {
+            if !xms.is_zero() {
                 let capacity =
                     mul_div(xms_supply.raw(), limit.raw(), WAD, Rounding::Down).unwrap_or(0);
                 next.xms = self
                     .xms
-                    .take(xms_out.raw(), now, capacity, period)
-                    .map_err(|s| {
-                        tripped(
-                            "XMS minted by redemptions",
-                            xms_out,
-                            s,
-                            capacity,
-                            Quantity::xms,
-                        )
-                    })?;
+                    .take(xms.raw(), now, capacity, period)
+                    .map_err(|s| tripped("XMS minted", xms, s, capacity, Quantity::xms))?;
             }
         }
         Ok(next)
@@ -180,6 +193,17 @@ mod tests {
         // 10 more units unlock in 18 s.
         assert_eq!(s.retry_in, Some(18));
         assert!(r.take(60, 108, 100, 180).is_ok());
+    }
+
+    #[test]
+    fn retry_in_counts_capacity_used_beyond_a_shrunken_capacity() {
+        // Used 100 of a capacity that has since shrunk to 99: a request of 50 must wait until
+        // the level has fallen to 49, i.e. 51 units unlocked at 99 per 180 s.
+        let r = RateLimit { used: 100, at: 0 };
+        let s = r.take(50, 0, 99, 180).unwrap_err();
+        let wait = s.retry_in.unwrap();
+        assert!(r.take(50, wait, 99, 180).is_ok(), "ready after {wait} s");
+        assert!(r.take(50, wait - 1, 99, 180).is_err(), "not ready before");
     }
 
     #[test]
@@ -234,7 +258,7 @@ mod tests {
             matches!(
                 err,
                 Error::CircuitBreaker {
-                    breaker: "XMS minted by redemptions",
+                    breaker: "XMS minted",
                     retry_in: None,
                     ..
                 }

@@ -322,6 +322,18 @@ pub enum Error {
     /// The pool has no liquidity.
     #[error("the pool has no liquidity yet")]
     EmptyPool,
+    /// A pool price whose history does not yet cover the TWAP window is not trusted.
+    #[error("price of {symbol} from pool {pool}: its history covers {covered}s of the {window}s TWAP window; it is used once the window is covered")]
+    PoolTooYoung {
+        /// The token.
+        symbol: Symbol,
+        /// The pool.
+        pool: u32,
+        /// Seconds of history.
+        covered: u64,
+        /// The window.
+        window: u64,
+    },
     /// Burning more liquidity shares than held.
     #[error("pool {pool}: {requested} shares requested but {held} held")]
     InsufficientShares {

@@ -17,7 +17,7 @@ use crate::math::Rounding;
 use crate::params::PolicyKind;
 use crate::protocol::{Protocol, Receipt};
 use crate::time::BlockTime;
-use crate::treasury::require_available;
+use crate::treasury::{require_available, PriceMode};
 use crate::units::{Amount, Quantity, Usd};
 
 /// The outcome of a recollateralization or a buyback.
@@ -52,9 +52,21 @@ impl CollateralStatus {
 }
 
 impl Protocol {
-    /// Treasury collateral value (without XMS) and the target `cr x circulating USDm`.
+    /// Treasury collateral value (without XMS) at spot, and the target
+    /// `cr x circulating USDm`.
     pub fn collateral_status(&self, now: BlockTime) -> Result<CollateralStatus> {
-        let valuation = self.valuation(now)?;
+        self.collateral_status_in(now, PriceMode::Spot)
+    }
+
+    /// Collateral value priced in `mode`: recollateralization values collateral high (the
+    /// shortfall it may fill is never overstated), buyback low (the excess it may take is never
+    /// overstated). Pool claims count at fair reserves, so swaps cannot fake either.
+    pub fn collateral_status_in(
+        &self,
+        now: BlockTime,
+        mode: PriceMode,
+    ) -> Result<CollateralStatus> {
+        let valuation = self.valuation_in(now, mode)?;
         let xms = valuation
             .positions
             .iter()
@@ -63,7 +75,7 @@ impl Protocol {
             .next();
         let collateral = valuation.total.saturating_sub(xms.unwrap_or(Usd::ZERO));
         let target = self
-            .circulating_usdm()
+            .circulating_usdm(now)?
             .mul_ratio(self.policy.mint_ratio(), Rounding::Down);
         Ok(CollateralStatus { collateral, target })
     }
@@ -100,7 +112,7 @@ impl Protocol {
             });
         }
         let decimals = config.decimals;
-        let status = self.collateral_status(now)?;
+        let status = self.collateral_status_in(now, PriceMode::High)?;
         let shortfall = status.shortfall();
         if shortfall.is_zero() {
             return Err(Error::NoShortfall {
@@ -137,6 +149,14 @@ impl Protocol {
             });
         }
         self.check_share_cap(index, amount, now)?;
+        // XMS minted here counts against the same per-epoch breaker as redemptions.
+        let breakers = self.breakers.after_xms_minted(
+            &self.params.breakers,
+            xms,
+            self.supply.xms,
+            now.seconds,
+            self.params.epoch_seconds,
+        )?;
         let mut h = *self.treasury.holding(index);
         h.balance = h.balance.checked_add(amount, "treasury balance")?;
         h.received = h.received.checked_add(amount, "treasury inflow")?;
@@ -145,6 +165,7 @@ impl Protocol {
         supply.xms_minted = supply.xms_minted.checked_add(xms, "XMS minted")?;
         *self.treasury.holding_mut(index) = h;
         self.supply = supply;
+        self.breakers = breakers;
         let trade = FraxTrade {
             collateral: amount,
             value,
@@ -187,7 +208,7 @@ impl Protocol {
                 supply: Box::new(Quantity::xms(self.circulating_xms())),
             });
         }
-        let status = self.collateral_status(now)?;
+        let status = self.collateral_status_in(now, PriceMode::Low)?;
         let excess = status.excess();
         if excess.is_zero() {
             return Err(Error::NoExcess {

@@ -47,7 +47,10 @@ impl Protocol {
                 s.usdm_burned.raw()
             )));
         }
-        if self.protocol_owned_usdm() > s.usdm {
+        if self
+            .protocol_owned_usdm(self.last_time)
+            .is_ok_and(|owned| owned > s.usdm)
+        {
             return Err(violated("protocol-owned USDm exceeds USDm supply".into()));
         }
         let xms_in = add(s.xms_genesis, s.xms_minted);
@@ -140,23 +143,59 @@ impl Protocol {
             return Err(violated("epoch covers more time than has passed".into()));
         }
         for pool in &self.pools {
-            let held: u128 = pool.shares.values().map(|a| a.raw()).sum();
+            let held = pool
+                .shares
+                .values()
+                .try_fold(0u128, |acc, a| acc.checked_add(a.raw()))
+                .ok_or_else(|| violated(format!("pool {}: shares overflow", pool.id)))?;
             let locked = if pool.total_shares.is_zero() {
                 0
             } else {
                 crate::swap::MINIMUM_LIQUIDITY
             };
-            if held + locked != pool.total_shares.raw() {
+            if held.checked_add(locked) != Some(pool.total_shares.raw()) {
                 return Err(violated(format!(
                     "pool {}: shares held {held} + locked {locked} != total",
                     pool.id
                 )));
             }
-            if pool.total_shares.is_zero() && pool.reserves.iter().any(|r| !r.is_zero()) {
+            // An empty pool has no reserves; a funded one has both (the locked minimum keeps
+            // them above zero for ever).
+            let consistent = if pool.total_shares.is_zero() {
+                pool.reserves.iter().all(|r| r.is_zero())
+            } else {
+                pool.reserves.iter().all(|r| !r.is_zero())
+            };
+            if !consistent {
                 return Err(violated(format!(
-                    "pool {} has reserves but no shares",
+                    "pool {}: shares and reserves disagree on whether it is funded",
                     pool.id
                 )));
+            }
+            for side in 0..2 {
+                let inside = pool.reserves[side]
+                    .raw()
+                    .checked_add(pool.protocol_fees[side].raw());
+                let flows = pool.received[side].raw().checked_sub(pool.paid[side].raw());
+                if inside.is_none() || inside != flows {
+                    return Err(violated(format!(
+                        "pool {} {}: reserves + fees != received - paid",
+                        pool.id, pool.tokens[side]
+                    )));
+                }
+                let supply = if pool.tokens[side] == crate::ids::USDM {
+                    Some(self.supply.usdm)
+                } else if pool.tokens[side] == XMS {
+                    Some(self.supply.xms)
+                } else {
+                    None
+                };
+                if supply.is_some_and(|s| inside.is_some_and(|i| i > s.raw())) {
+                    return Err(violated(format!(
+                        "pool {} holds more {} than exists",
+                        pool.id, pool.tokens[side]
+                    )));
+                }
             }
         }
         Ok(())
@@ -199,6 +238,25 @@ mod tests {
                     let h = p.treasury.holding_mut(0);
                     h.escrow = Amount::new(5);
                     h.received = Amount::new(5);
+                }),
+            ),
+            (
+                "pool flows",
+                Box::new(|p| {
+                    let mut pool =
+                        crate::swap::Pool::new(0, [crate::ids::USDM, crate::ids::XMS], [18, 18]);
+                    pool.reserves = [Amount::new(5), Amount::new(5)];
+                    pool.total_shares = Amount::new(crate::swap::MINIMUM_LIQUIDITY);
+                    p.pools.push(pool);
+                }),
+            ),
+            (
+                "pool shares",
+                Box::new(|p| {
+                    let mut pool =
+                        crate::swap::Pool::new(0, [crate::ids::USDM, crate::ids::XMS], [18, 18]);
+                    pool.total_shares = Amount::new(7);
+                    p.pools.push(pool);
                 }),
             ),
             (

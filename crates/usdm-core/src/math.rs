@@ -212,6 +212,22 @@ pub fn group_thousands(s: &str) -> String {
     out
 }
 
+/// Integer square root (floor) of a 256-bit number.
+pub fn isqrt(n: U256) -> U256 {
+    if n < U256::from(2u8) {
+        return n;
+    }
+    let bits = 256 - n.leading_zeros();
+    let mut x = U256::ONE << bits.div_ceil(2);
+    loop {
+        let y = (x + n / x) >> 1;
+        if y >= x {
+            return x;
+        }
+        x = y;
+    }
+}
+
 /// A 256-bit unsigned integer that serializes as a decimal string, for accumulators (such as
 /// the market-cap integral) that may legitimately exceed 128 bits between epoch rolls.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -305,7 +305,7 @@ impl Protocol {
             self.check_share_cap(index, q.collateral_in, now)?;
         }
         step.mintage
-            .check_mint(self.circulating_usdm(), Usd::from_usdm(q.usdm_out))?;
+            .check_mint(self.circulating_usdm(now)?, Usd::from_usdm(q.usdm_out))?;
         Ok((step, plan))
     }
 

@@ -25,6 +25,29 @@ fn chain(a: Price, b: Price) -> Price {
 }
 
 impl Protocol {
+    /// Refuses a pool price whose history does not cover the TWAP window: a young pool (or one
+    /// seeded a moment ago at any ratio) must not become an oracle.
+    fn require_pool_history(
+        &self,
+        symbol: Symbol,
+        pool: usize,
+        side: usize,
+        now: u64,
+    ) -> Result<()> {
+        let window = self.params.twap_window;
+        let first = self.pools[pool].prices[side].history.front().map(|c| c.at);
+        let covered = first.map_or(0, |t| now.saturating_sub(t));
+        if first.is_none() || covered < window {
+            return Err(Error::PoolTooYoung {
+                symbol,
+                pool: pool as u32,
+                covered,
+                window,
+            });
+        }
+        Ok(())
+    }
+
     /// The pool and side a pool-priced feed reads, and the feed index of the other token.
     fn pool_leg(&self, feed: &Feed, pool: u32) -> Result<(usize, usize, usize)> {
         let bad = |reason| Error::BadPriceSource {
@@ -60,6 +83,7 @@ impl Protocol {
                     });
                 }
                 let (pool, side, counter) = self.pool_leg(feed, pool)?;
+                self.require_pool_history(feed.symbol, pool, side, now)?;
                 let pq = self.pools[pool]
                     .price_quote(side, now, self.params.twap_window)
                     .ok_or_else(|| Error::MissingPrice {
@@ -112,9 +136,15 @@ impl Protocol {
                     return None;
                 }
                 let (pool, side, counter) = self.pool_leg(feed, pool).ok()?;
-                let spot = self.pools[pool].spot_price(side)?;
+                // The lower of spot and TWAP at the last accrual, so a pump of the pool does
+                // not lift the market cap (and the next supply cap) at once.
+                let at = self.mintage.accrued_until;
+                let window = self.params.twap_window;
+                self.require_pool_history(feed.symbol, pool, side, at)
+                    .ok()?;
+                let price = self.pools[pool].price_quote(side, at, window)?.receive();
                 let (counter_spot, fresh_until) = self.last_spot(counter, depth + 1)?;
-                Some((chain(spot, counter_spot), fresh_until))
+                Some((chain(price, counter_spot), fresh_until))
             }
         }
     }

@@ -11,7 +11,7 @@ use crate::breakers::Breakers;
 use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::governance::{Governance, PauseTarget};
-use crate::ids::{Account, Symbol, USDM, XMS};
+use crate::ids::{Account, Symbol, USDM};
 use crate::params::{Params, PolicyKind, Preset};
 use crate::prices::{PriceBook, PriceQuote};
 use crate::ratio::{RatioPolicy, Refresh};
@@ -20,7 +20,7 @@ use crate::supply_cap::{CapStatus, Mintage};
 use crate::swap::Pool;
 use crate::time::BlockTime;
 use crate::treasury::Treasury;
-use crate::units::{Amount, Usd};
+use crate::units::Amount;
 
 /// Everything needed to start a deployment.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -332,25 +332,11 @@ impl Protocol {
         self.price_quote(symbol, now)
     }
 
-    /// USDm in circulation: total supply minus protocol-owned USDm.
-    pub fn circulating_usdm(&self) -> Usd {
-        Usd::from_usdm(self.supply.usdm.saturating_sub(self.protocol_owned_usdm()))
-    }
-
-    /// XMS in circulation: total supply minus what the protocol holds (the treasury's idle
-    /// XMS and XMS escrowed for pending redemptions).
-    pub fn circulating_xms(&self) -> Amount {
-        let held = self
-            .registry
-            .find(XMS)
-            .and_then(|i| self.treasury.holding(i).custody())
-            .unwrap_or(Amount::ZERO);
-        self.supply.xms.saturating_sub(held)
-    }
-
     /// The supply cap, circulating USDm and headroom at `now` (epochs rolled as they would be).
     pub fn cap_status(&self, now: BlockTime) -> Result<CapStatus> {
         let step = self.begin(now)?;
-        Ok(step.mintage.status(now.seconds, self.circulating_usdm()))
+        Ok(step
+            .mintage
+            .status(now.seconds, self.circulating_usdm(now)?))
     }
 }

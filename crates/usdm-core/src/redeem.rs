@@ -363,7 +363,13 @@ impl Protocol {
             self.breakers.after_redemption(
                 &self.params.breakers,
                 (q.usdm_in, q.xms_out),
-                (self.circulating_usdm(), self.supply.xms),
+                (
+                    // A pool that cannot be priced must not block redemptions: fall back to
+                    // the whole supply as the breaker's base.
+                    self.circulating_usdm(now)
+                        .unwrap_or(Usd::from_usdm(self.supply.usdm)),
+                    self.supply.xms,
+                ),
                 now.seconds,
                 self.params.epoch_seconds,
             )?

@@ -55,6 +55,11 @@ pub struct Pool {
     pub shares: BTreeMap<Account, Amount>,
     /// Cumulative price of each token in units of the other (for TWAPs).
     pub prices: [Feed; 2],
+    /// Lifetime tokens received, per side (so `reserves + protocol_fees = received - paid`
+    /// can be checked).
+    pub received: [Amount; 2],
+    /// Lifetime tokens paid out, per side.
+    pub paid: [Amount; 2],
 }
 
 /// The outcome of a swap, computed before anything changes.
@@ -119,22 +124,6 @@ pub fn swap_math(
     ))
 }
 
-/// Integer square root (floor) of a 256-bit number.
-fn isqrt(n: U256) -> U256 {
-    if n < U256::from(2u8) {
-        return n;
-    }
-    let bits = 256 - n.leading_zeros();
-    let mut x = U256::ONE << bits.div_ceil(2);
-    loop {
-        let y = (x + n / x) >> 1;
-        if y >= x {
-            return x;
-        }
-        x = y;
-    }
-}
-
 /// The price of one whole `token 0` in `token 1` units, 18 decimals, from reserves (at least
 /// one wei, saturating at the top).
 fn reserve_price(r0: Amount, r1: Amount, d0: u8, d1: u8) -> Option<Price> {
@@ -167,6 +156,8 @@ impl Pool {
             total_shares: Amount::ZERO,
             shares: BTreeMap::new(),
             prices: [Feed::new(tokens[0]), Feed::new(tokens[1])],
+            received: [Amount::ZERO; 2],
+            paid: [Amount::ZERO; 2],
         }
     }
 
@@ -251,7 +242,7 @@ impl Pool {
             });
         }
         if self.total_shares.is_zero() {
-            let root = isqrt(U256::from(max[0].raw()) * U256::from(max[1].raw()));
+            let root = crate::math::isqrt(U256::from(max[0].raw()) * U256::from(max[1].raw()));
             let root = u128::try_from(root).map_err(|_| Error::Overflow("liquidity shares"))?;
             if root <= MINIMUM_LIQUIDITY {
                 return Err(Error::OutputTooSmall {
@@ -339,8 +330,22 @@ impl Pool {
         Ok(())
     }
 
+    /// Takes the accrued protocol fees out of the pool (to be sent to the protocol).
+    pub fn take_protocol_fees(&mut self) -> Result<[Amount; 2]> {
+        let fees = self.protocol_fees;
+        let paid = [
+            self.paid[0].checked_add(fees[0], "pool outflow")?,
+            self.paid[1].checked_add(fees[1], "pool outflow")?,
+        ];
+        self.paid = paid;
+        self.protocol_fees = [Amount::ZERO; 2];
+        Ok(fees)
+    }
+
     /// Records new reserves in the cumulative prices (the old prices accrue up to `now`).
-    pub(crate) fn sync_prices(&mut self, now: u64, window: u64) {
+    /// The `apply_*` methods are public for adapters that hold a pool on its own, outside a
+    /// [`crate::protocol::Protocol`] (the chain's pair contract); quote first, then apply.
+    pub fn sync_prices(&mut self, now: u64, window: u64) {
         for side in 0..2 {
             if let Some(p) = self.spot_price(side) {
                 self.prices[side].apply_post(p, now, now, window);
@@ -349,9 +354,13 @@ impl Pool {
     }
 
     /// Applies a swap quoted with [`Pool::quote_swap`] at `now`.
-    pub(crate) fn apply_swap(&mut self, q: &SwapQuote, now: u64, window: u64) -> Result<()> {
+    pub fn apply_swap(&mut self, q: &SwapQuote, now: u64, window: u64) -> Result<()> {
         let fees =
             self.protocol_fees[q.side_in].checked_add(q.protocol_fee, "pool protocol fees")?;
+        let received = self.received[q.side_in].checked_add(q.amount_in, "pool inflow")?;
+        let paid = self.paid[1 - q.side_in].checked_add(q.amount_out, "pool outflow")?;
+        self.received[q.side_in] = received;
+        self.paid[1 - q.side_in] = paid;
         self.protocol_fees[q.side_in] = fees;
         self.reserves = q.reserves_after;
         self.sync_prices(now, window);
@@ -359,13 +368,7 @@ impl Pool {
     }
 
     /// Applies a deposit quoted with [`Pool::quote_add`] for `who` at `now`.
-    pub(crate) fn apply_add(
-        &mut self,
-        who: &Account,
-        q: &AddQuote,
-        now: u64,
-        window: u64,
-    ) -> Result<()> {
+    pub fn apply_add(&mut self, who: &Account, q: &AddQuote, now: u64, window: u64) -> Result<()> {
         let r0 = self.reserves[0].checked_add(q.amounts[0], "pool reserve")?;
         let r1 = self.reserves[1].checked_add(q.amounts[1], "pool reserve")?;
         let total = self
@@ -373,6 +376,11 @@ impl Pool {
             .checked_add(q.shares, "pool shares")?
             .checked_add(q.locked, "pool shares")?;
         let held = self.shares_of(who).checked_add(q.shares, "pool shares")?;
+        let received = [
+            self.received[0].checked_add(q.amounts[0], "pool inflow")?,
+            self.received[1].checked_add(q.amounts[1], "pool inflow")?,
+        ];
+        self.received = received;
         self.reserves = [r0, r1];
         self.total_shares = total;
         self.shares.insert(who.clone(), held);
@@ -381,7 +389,7 @@ impl Pool {
     }
 
     /// Applies a withdrawal of `shares` paying `amounts` to `who` at `now` (both checked).
-    pub(crate) fn apply_remove(
+    pub fn apply_remove(
         &mut self,
         who: &Account,
         shares: Amount,
@@ -393,6 +401,11 @@ impl Pool {
         let r1 = self.reserves[1].checked_sub(amounts[1], "pool reserve")?;
         let held = self.shares_of(who).checked_sub(shares, "pool shares")?;
         let total = self.total_shares.checked_sub(shares, "pool shares")?;
+        let paid = [
+            self.paid[0].checked_add(amounts[0], "pool outflow")?,
+            self.paid[1].checked_add(amounts[1], "pool outflow")?,
+        ];
+        self.paid = paid;
         self.reserves = [r0, r1];
         self.total_shares = total;
         if held.is_zero() {
@@ -480,14 +493,14 @@ mod tests {
     #[test]
     fn isqrt_is_exact() {
         for n in [0u128, 1, 2, 3, 4, 15, 16, 17, 1 << 100, u128::MAX] {
-            let r = isqrt(U256::from(n));
+            let r = crate::math::isqrt(U256::from(n));
             assert!(
                 r * r <= U256::from(n) && (r + 1) * (r + 1) > U256::from(n),
                 "{n}"
             );
         }
         let big = U256::MAX;
-        let r = isqrt(big);
+        let r = crate::math::isqrt(big);
         assert!(r * r <= big);
     }
 }
@@ -572,6 +585,24 @@ impl crate::protocol::Protocol {
         let id = self.pools.len() as PoolId;
         self.pools.push(Pool::new(id, tokens, decimals));
         id
+    }
+
+    /// Replaces pool `id` with `state`, for adapters whose pools live elsewhere (a chain's pair
+    /// contract): the protocol then prices and values the pool exactly as one of its own.
+    /// `state` must be the same pair; the caller maps the treasury's liquidity holder to
+    /// [`treasury_account`]. Call [`Protocol::poke`] first so that time up to now is accrued
+    /// at the previously known price.
+    pub fn sync_pool(&mut self, id: PoolId, mut state: Pool) -> Result<()> {
+        let current = self.pool(id)?;
+        if state.tokens != current.tokens || state.decimals != current.decimals {
+            return Err(Error::BadPool {
+                pair: state.name(),
+                reason: "the synced state is not the registered pair",
+            });
+        }
+        state.id = id;
+        self.pools[id as usize] = state;
+        Ok(())
     }
 
     /// What [`Protocol::swap`] would do now.
@@ -694,8 +725,8 @@ impl crate::protocol::Protocol {
         now: crate::time::BlockTime,
     ) -> Result<crate::protocol::Receipt<[Amount; 2]>> {
         let mut step = self.begin(now)?;
-        let p = self.pool(pool)?;
-        let fees = p.protocol_fees;
+        let mut p = self.pool(pool)?.clone();
+        let fees = p.take_protocol_fees()?;
         let tokens = p.tokens;
         // Compute every new value first.
         let mut supply = self.supply;
@@ -722,7 +753,7 @@ impl crate::protocol::Protocol {
         for (i, h) in holdings {
             *self.treasury.holding_mut(i) = h;
         }
-        self.pools[pool as usize].protocol_fees = [Amount::ZERO; 2];
+        self.pools[pool as usize] = p;
         step.events.push(crate::events::Event::PoolFeesSwept {
             pool,
             amounts: fees,

@@ -5,10 +5,10 @@
 use crate::asset::{AssetIndex, Tier};
 use crate::error::{Error, Result};
 use crate::fees::FeeTotals;
-use crate::ids::{Symbol, USDM};
+use crate::ids::{Symbol, USDM, XMS};
 use crate::math::Rounding;
 use crate::protocol::Protocol;
-use crate::swap::treasury_account;
+use crate::swap::{treasury_account, Pool};
 use crate::time::BlockTime;
 use crate::units::{Amount, Multiple, Price, Quantity, Ratio, Usd, WAD};
 use ethnum::U256;
@@ -152,85 +152,158 @@ impl Treasury {
     }
 
     /// Tokens of `asset` in all strategies, as last reported.
-    pub fn in_strategies(&self, asset: Symbol) -> Amount {
-        let sum = self
-            .strategies
+    pub fn in_strategies(&self, asset: Symbol) -> Result<Amount> {
+        self.strategies
             .iter()
             .filter(|s| s.asset == asset)
-            .map(|s| s.reported.raw())
-            .sum::<u128>();
-        Amount::new(sum)
+            .try_fold(Amount::ZERO, |acc, s| {
+                acc.checked_add(s.reported, "strategy balances")
+            })
     }
 }
 
+/// Which price a valuation uses: spot for reports and the share cap (SPEC 2, "current
+/// prices"); the lower of spot and TWAP where a higher value would favour the caller; the
+/// higher where a lower value would.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PriceMode {
+    /// The latest price.
+    Spot,
+    /// min(spot, TWAP).
+    Low,
+    /// max(spot, TWAP).
+    High,
+}
+
 impl Protocol {
-    /// The treasury's claim on pool reserves of `symbol`, plus unswept protocol fees in it.
-    pub(crate) fn in_pools(&self, symbol: Symbol) -> Amount {
-        if self.pools.is_empty() {
-            return Amount::ZERO;
+    /// The price of the whitelisted asset at `index` in `mode`.
+    fn asset_price(&self, index: AssetIndex, now: u64, mode: PriceMode) -> Result<Price> {
+        match mode {
+            PriceMode::Spot => self.asset_spot(index, now),
+            PriceMode::Low => Ok(self.asset_quote(index, BlockTime::new(0, now))?.receive()),
+            PriceMode::High => Ok(self.asset_quote(index, BlockTime::new(0, now))?.payout()),
         }
+    }
+
+    /// The USD price of a pool token in `mode`: USDm is the protocol's unit ($1); XMS and
+    /// assets follow their price sources.
+    fn token_price(&self, symbol: Symbol, now: u64, mode: PriceMode) -> Result<Price> {
+        if symbol == USDM {
+            return Ok(Price::ONE_DOLLAR);
+        }
+        match self.registry.find(symbol) {
+            Some(i) => self.asset_price(i, now, mode),
+            None => {
+                let q = self.price_quote(symbol, BlockTime::new(0, now))?;
+                Ok(match mode {
+                    PriceMode::Spot => q.spot,
+                    PriceMode::Low => q.receive(),
+                    PriceMode::High => q.payout(),
+                })
+            }
+        }
+    }
+
+    /// A pool's reserves at the oracle prices in `mode`: the reserves `(r0*, r1*)` with the
+    /// same `k = r0 * r1` whose ratio matches the oracle price. Swaps cannot move them, so
+    /// nothing valued from them can be manipulated through the pool (only `k`, which grows
+    /// with fees, moves them).
+    pub fn fair_reserves(&self, pool: &Pool, now: u64, mode: PriceMode) -> Result<[Amount; 2]> {
+        if pool.total_shares.is_zero() {
+            return Ok([Amount::ZERO; 2]);
+        }
+        let p0 = U256::from(self.token_price(pool.tokens[0], now, mode)?.raw());
+        let p1 = U256::from(self.token_price(pool.tokens[1], now, mode)?.raw());
+        let s0 = U256::from(
+            crate::math::pow10(pool.decimals[0]).ok_or_else(|| Error::Overflow("pool decimals"))?,
+        );
+        let s1 = U256::from(
+            crate::math::pow10(pool.decimals[1]).ok_or_else(|| Error::Overflow("pool decimals"))?,
+        );
+        let k = U256::from(pool.reserves[0].raw())
+            .checked_mul(U256::from(pool.reserves[1].raw()))
+            .ok_or_else(|| Error::Overflow("pool invariant"))?;
+        // r0* = sqrt(k * p1 * s0 / (p0 * s1)), r1* = k / r0*, both rounded down.
+        let overflow = || Error::Overflow("fair pool reserves");
+        let num = k
+            .checked_mul(p1)
+            .and_then(|v| v.checked_mul(s0))
+            .ok_or_else(overflow)?;
+        let den = p0.checked_mul(s1).ok_or_else(overflow)?;
+        let r0 = crate::math::isqrt(num / den);
+        if r0 == U256::ZERO {
+            return Ok([Amount::ZERO; 2]);
+        }
+        let r1 = k / r0;
+        let fit = |v: U256| u128::try_from(v).map(Amount::new).map_err(|_| overflow());
+        Ok([fit(r0)?, fit(r1)?])
+    }
+
+    /// The treasury's claim on pool reserves of `symbol` at fair reserves, plus unswept
+    /// protocol fees in it.
+    fn pool_claims(&self, symbol: Symbol, now: u64, mode: PriceMode) -> Result<Amount> {
         let me = treasury_account();
-        let mut total: u128 = 0;
+        let mut total = Amount::ZERO;
         for pool in &self.pools {
             let Ok(side) = pool.side(symbol) else {
                 continue;
             };
-            let claim = pool.claim(pool.shares_of(&me))[side];
-            total = total
-                .saturating_add(claim.raw())
-                .saturating_add(pool.protocol_fees[side].raw());
+            let shares = pool.shares_of(&me);
+            if !shares.is_zero() {
+                let fair = self.fair_reserves(pool, now, mode)?;
+                let claim = crate::math::mul_div(
+                    shares.raw(),
+                    fair[side].raw(),
+                    pool.total_shares.raw(),
+                    Rounding::Down,
+                )
+                .ok_or_else(|| Error::Overflow("pool claim"))?;
+                total = total.checked_add(Amount::new(claim), "pool claims")?;
+            }
+            total = total.checked_add(pool.protocol_fees[side], "pool claims")?;
         }
-        Amount::new(total)
-    }
-
-    /// Everything the treasury holds of the asset at `index`, in one amount.
-    #[inline]
-    fn position_total(&self, index: AssetIndex) -> Result<Amount> {
-        let idle = self.treasury.holding(index).balance;
-        if self.treasury.strategies.is_empty() && self.pools.is_empty() {
-            return Ok(idle);
-        }
-        let (idle, strategies, pools) = self.position_amounts(index);
-        idle.checked_add(strategies, "treasury position")?
-            .checked_add(pools, "treasury position")
+        Ok(total)
     }
 
     /// Everything the treasury holds of the asset at `index`: idle, in strategies, in pools.
-    fn position_amounts(&self, index: AssetIndex) -> (Amount, Amount, Amount) {
+    fn position_amounts(
+        &self,
+        index: AssetIndex,
+        now: u64,
+        mode: PriceMode,
+    ) -> Result<(Amount, Amount, Amount)> {
         let symbol = self.registry.get(index).symbol;
         let idle = self.treasury.holding(index).balance;
         let strategies = if self.treasury.strategies.is_empty() {
             Amount::ZERO
         } else {
-            self.treasury.in_strategies(symbol)
+            self.treasury.in_strategies(symbol)?
         };
         let pools = if self.pools.is_empty() {
             Amount::ZERO
         } else {
-            self.in_pools(symbol)
+            self.pool_claims(symbol, now, mode)?
         };
-        (idle, strategies, pools)
+        Ok((idle, strategies, pools))
     }
 
-    fn position_value(&self, index: AssetIndex, now: u64) -> Result<(Position, Usd)> {
-        self.position_value_rounded(index, now, Rounding::Down)
-    }
-
-    fn position_value_rounded(
+    /// One asset's position and its value in `mode`, rounded as asked.
+    fn position_value(
         &self,
         index: AssetIndex,
         now: u64,
+        mode: PriceMode,
         rounding: Rounding,
     ) -> Result<(Position, Usd)> {
         let config = self.registry.get(index);
-        let (idle, in_strategies, in_pools) = self.position_amounts(index);
+        let (idle, in_strategies, in_pools) = self.position_amounts(index, now, mode)?;
         let amount = idle
             .checked_add(in_strategies, "treasury position")?
             .checked_add(in_pools, "treasury position")?;
         let value = if amount.is_zero() {
             Usd::ZERO
         } else {
-            self.asset_spot(index, now)?
+            self.asset_price(index, now, mode)?
                 .value_of(amount, config.decimals, rounding)?
         };
         let position = Position {
@@ -244,16 +317,16 @@ impl Protocol {
         Ok((position, value))
     }
 
-    /// Treasury value at fresh spot prices (rounded down), by tier and asset: idle balances,
-    /// strategy balances and the treasury's share of pools. Fails closed, naming the feed, if a
-    /// needed price is missing or stale. USDm in pools is not counted: protocol-owned USDm is
-    /// excluded from circulating USDm instead.
-    pub fn valuation(&self, now: BlockTime) -> Result<Valuation> {
+    /// Treasury value (rounded down), by tier and asset, in `mode`: idle balances, strategy
+    /// balances and the treasury's claims on pools at fair reserves. USDm in pools is not
+    /// counted: protocol-owned USDm is excluded from circulating USDm instead.
+    pub fn valuation_in(&self, now: BlockTime, mode: PriceMode) -> Result<Valuation> {
         let mut total = Usd::ZERO;
         let mut by_tier = [Usd::ZERO; 5];
         let mut positions = Vec::with_capacity(self.registry.len());
         for index in 0..self.registry.len() {
-            let (position, value) = self.position_value(index, now.seconds)?;
+            let (position, value) =
+                self.position_value(index, now.seconds, mode, Rounding::Down)?;
             total = total.checked_add(value, "treasury value")?;
             let tier = &mut by_tier[position.tier.index()];
             *tier = tier.checked_add(value, "tier value")?;
@@ -266,13 +339,27 @@ impl Protocol {
         })
     }
 
+    /// Treasury value at fresh spot prices, by tier and asset (see [`Protocol::valuation_in`]).
+    /// Fails closed, naming the feed, if a needed price is missing or stale.
+    pub fn valuation(&self, now: BlockTime) -> Result<Valuation> {
+        self.valuation_in(now, PriceMode::Spot)
+    }
+
     /// Treasury value and the value held of the asset at `index`, without building the report:
-    /// the share-cap check's hot path.
+    /// the share-cap check's hot path. The held value rounds up (against the depositor), the
+    /// total down, so rounding never lets a deposit past the cap.
     fn total_and_held(&self, index: AssetIndex, now: u64) -> Result<(Usd, Usd)> {
         let mut total = Usd::ZERO;
         let mut held = Usd::ZERO;
+        let simple = self.treasury.strategies.is_empty() && self.pools.is_empty();
         for i in 0..self.registry.len() {
-            let amount = self.position_total(i)?;
+            let amount = if simple {
+                self.treasury.holding(i).balance
+            } else {
+                let (idle, strategies, pools) = self.position_amounts(i, now, PriceMode::Spot)?;
+                idle.checked_add(strategies, "treasury position")?
+                    .checked_add(pools, "treasury position")?
+            };
             if amount.is_zero() {
                 continue;
             }
@@ -283,8 +370,6 @@ impl Protocol {
                 "treasury value",
             )?;
             if i == index {
-                // The held value rounds up (against the depositor) and the total down, so
-                // rounding never lets a deposit past the cap.
                 held = spot.value_of(amount, decimals, Rounding::Up)?;
             }
         }
@@ -351,34 +436,60 @@ impl Protocol {
         })
     }
 
-    /// USDm the protocol owns or that can never move: the treasury's claim on USDm in pools,
-    /// the claim of each pool's permanently locked minimum, and unswept pool fees in USDm.
-    /// It is excluded from circulating USDm (SPEC 6).
-    pub fn protocol_owned_usdm(&self) -> Amount {
+    /// USDm the protocol owns (SPEC 6): the treasury's claim on USDm in pools, at fair
+    /// reserves priced low (so a higher claim, which would leave more room to mint, is never
+    /// assumed), plus unswept pool fees in USDm. Excluded from circulating USDm.
+    pub fn protocol_owned_usdm(&self, now: BlockTime) -> Result<Amount> {
         if self.pools.is_empty() {
-            return Amount::ZERO;
+            return Ok(Amount::ZERO);
         }
-        let me = treasury_account();
-        let mut total: u128 = 0;
-        for pool in &self.pools {
-            let Ok(side) = pool.side(USDM) else { continue };
-            let locked = if pool.total_shares.is_zero() {
-                0
-            } else {
-                crate::swap::MINIMUM_LIQUIDITY
-            };
-            let shares = Amount::new(pool.shares_of(&me).raw().saturating_add(locked));
-            total = total
-                .saturating_add(pool.claim(shares)[side].raw())
-                .saturating_add(pool.protocol_fees[side].raw());
+        self.pool_claims(USDM, now.seconds, PriceMode::Low)
+    }
+
+    /// USDm in circulation: total supply minus protocol-owned USDm. Fails closed if a pool
+    /// holding treasury liquidity cannot be priced.
+    pub fn circulating_usdm(&self, now: BlockTime) -> Result<Usd> {
+        Ok(Usd::from_usdm(
+            self.supply
+                .usdm
+                .saturating_sub(self.protocol_owned_usdm(now)?),
+        ))
+    }
+
+    /// XMS in circulation: total supply minus what the protocol holds (idle and escrowed
+    /// treasury XMS, XMS in strategies, the treasury's claims on XMS in pools and unswept XMS
+    /// fees; pool claims at live reserves, since this must not fail).
+    pub fn circulating_xms(&self) -> Amount {
+        let mut held = self
+            .registry
+            .find(XMS)
+            .and_then(|i| self.treasury.holding(i).custody())
+            .unwrap_or(Amount::ZERO)
+            .raw();
+        if !self.treasury.strategies.is_empty() {
+            held = held.saturating_add(
+                self.treasury
+                    .in_strategies(XMS)
+                    .map_or(u128::MAX, |a| a.raw()),
+            );
         }
-        Amount::new(total)
+        if !self.pools.is_empty() {
+            let me = treasury_account();
+            for pool in &self.pools {
+                let Ok(side) = pool.side(XMS) else { continue };
+                let claim = pool.claim(pool.shares_of(&me))[side];
+                held = held
+                    .saturating_add(claim.raw())
+                    .saturating_add(pool.protocol_fees[side].raw());
+            }
+        }
+        self.supply.xms.saturating_sub(Amount::new(held))
     }
 
     /// Treasury value divided by circulating USDm (`None` with no USDm in circulation).
     pub fn backing_ratio(&self, now: BlockTime) -> Result<Option<Multiple>> {
         let value = self.valuation(now)?.total;
-        Ok(Multiple::of(value, self.circulating_usdm()))
+        Ok(Multiple::of(value, self.circulating_usdm(now)?))
     }
 }
 

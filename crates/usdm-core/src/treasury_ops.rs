@@ -211,10 +211,10 @@ impl Protocol {
             config.symbol,
             config.decimals,
         )?;
-        if config.price_source == (PriceSource::Pool { pool }) {
+        if config.price_source != PriceSource::Feed {
             return Err(Error::BadPriceSource {
                 symbol: config.symbol,
-                reason: "protocol liquidity needs an oracle price independent of the pool",
+                reason: "protocol liquidity needs a feed price, independent of any pool",
             });
         }
         let oracle = self.asset_spot(index, now.seconds)?;

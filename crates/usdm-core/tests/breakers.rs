@@ -30,7 +30,7 @@ fn the_xms_breaker_limits_a_run_and_says_when_capacity_returns() {
     else {
         panic!("{err}")
     };
-    assert_eq!(*breaker, "XMS minted by redemptions");
+    assert_eq!(*breaker, "XMS minted");
     let wait = retry_in.expect("within one epoch's capacity");
     assert!(wait > 0 && wait <= 180, "{wait}");
     assert!(err.to_string().contains("returns in"), "{err}");

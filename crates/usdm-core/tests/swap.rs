@@ -178,6 +178,23 @@ fn xms_can_be_priced_by_its_pool() {
         symbol: XMS,
         source: PriceSource::Pool { pool },
     });
+    s.prices.remove(&XMS);
+    // A pool seeded a moment ago is not an oracle yet.
+    let err = s.p.price(XMS, s.now).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::PoolTooYoung {
+                covered: 0,
+                window: 600,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    for _ in 0..4 {
+        s.roll_epoch();
+    }
     // XMS = 2 USDm per XMS x USDm's $1 feed.
     let q = s.p.price(XMS, s.now).unwrap();
     assert_eq!(q.spot, price("2"));
@@ -187,7 +204,6 @@ fn xms_can_be_priced_by_its_pool() {
             .post_price(&s.feeder.clone(), XMS, price("3"), s.now.seconds, s.now)
             .unwrap_err();
     assert!(matches!(err, Error::BadPriceSource { .. }), "{err}");
-    s.prices.remove(&XMS);
     // The supply cap follows the pool price.
     s.roll_epoch();
     s.roll_epoch();
@@ -216,8 +232,8 @@ fn pumping_the_pool_does_not_cheapen_xms_burned_in_a_mint() {
         source: PriceSource::Pool { pool },
     });
     s.prices.remove(&XMS);
-    for _ in 0..4 {
-        s.roll_epoch(); // the TWAP settles at $2 while feeds stay fresh
+    for _ in 0..5 {
+        s.roll_epoch(); // the pool's history covers the window; feeds stay fresh
     }
     // The attacker buys XMS, pumping its spot price, then mints burning XMS.
     s.give("attacker", "USDC", "1000000");

@@ -19,7 +19,7 @@ fn treasury() -> (Suite, PoolId) {
 #[test]
 fn protocol_liquidity_mints_protocol_owned_usdm_that_does_not_circulate() {
     let (mut s, pool) = treasury();
-    let circulating = s.p.circulating_usdm();
+    let circulating = s.p.circulating_usdm(s.now).unwrap();
     let value = s.p.valuation(s.now).unwrap().total;
     s.treasury_op(TreasuryOp::ProvideLiquidity {
         pool,
@@ -28,14 +28,15 @@ fn protocol_liquidity_mints_protocol_owned_usdm_that_does_not_circulate() {
     .unwrap();
     let p = s.p.pool(pool).unwrap();
     assert_eq!(p.reserves, [usdm("1000000"), amt("1000000", 6)]);
+    // The treasury holds all shares but the 1,000 locked forever (10^-15 of the pool).
     assert_eq!(
-        s.p.protocol_owned_usdm(),
-        usdm("1000000"),
-        "the treasury's claim plus the locked minimum"
+        s.p.protocol_owned_usdm(s.now).unwrap(),
+        usdm("999999.999999999")
     );
+    // Only the locked sliver, which the treasury does not own, counts as circulating.
     assert_eq!(
-        s.p.circulating_usdm(),
-        circulating,
+        s.p.circulating_usdm(s.now).unwrap(),
+        Usd::new(circulating.raw() + usdm("0.000000001").raw()),
         "POL does not circulate"
     );
     assert_eq!(s.p.supply().usdm, usdm("11000000"));
@@ -81,13 +82,9 @@ fn liquidity_is_added_only_near_the_oracle_price_and_withdrawal_burns_usdm() {
         s.p.supply().usdm,
         Amount::new(supply.raw() - burned.unwrap().raw())
     );
-    // What stays protocol-owned: unswept USDm fees and the locked minimum's sliver.
+    // What stays protocol-owned: the unswept USDm fees.
     let fees = s.p.pool(pool).unwrap().protocol_fees[0];
-    let locked = s.p.protocol_owned_usdm().raw() - fees.raw();
-    assert!(
-        locked > 0 && locked < 10u128.pow(10),
-        "locked claim {locked}"
-    );
+    assert_eq!(s.p.protocol_owned_usdm(s.now).unwrap(), fees);
     let err = s
         .treasury_op(TreasuryOp::WithdrawLiquidity {
             pool,

@@ -1,0 +1,14 @@
+//! Writes the pair's JSON schemas to `schema/` (run from the contract's directory:
+//! `cargo run -p mars-swap-pair --bin schema`).
+
+use cosmwasm_schema::write_api;
+use usdm_interface::pair::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
+
+fn main() {
+    write_api! {
+        instantiate: InstantiateMsg,
+        execute: ExecuteMsg,
+        query: QueryMsg,
+        migrate: MigrateMsg,
+    }
+}

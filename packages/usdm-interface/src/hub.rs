@@ -1,0 +1,531 @@
+//! The hub contract's messages.
+
+use crate::asset::AssetInfo;
+use cosmwasm_schema::{cw_serde, QueryResponses};
+use cosmwasm_std::{Binary, Decimal, Uint128};
+use cw20::Cw20ReceiveMsg;
+
+/// A whitelisted asset: its protocol symbol and settings, and where it lives on chain.
+#[cw_serde]
+pub struct AssetMsg {
+    /// Protocol symbol (1-16 letters, digits, `.`, `_`, `-`).
+    pub symbol: String,
+    /// Decimals of its base unit.
+    pub decimals: u8,
+    /// Volatility tier, 1 (stablecoins) to 5 (XMS).
+    pub tier: u8,
+    /// The native denom or cw20 contract.
+    pub info: AssetInfo,
+    /// Override of the tier's maximum share of treasury value.
+    pub max_share: Option<Decimal>,
+    /// Override of the tier's mint fee.
+    pub mint_fee: Option<Decimal>,
+    /// Override of the tier's redeem fee.
+    pub redeem_fee: Option<Decimal>,
+}
+
+/// Instantiates the hub. Then instantiate the USDm and XMS cw20 tokens with this hub as
+/// minter (XMS with `xms_supply` in initial balances) and call `RegisterTokens`.
+#[cw_serde]
+pub struct InstantiateMsg {
+    /// Governance address.
+    pub governor: String,
+    /// Addresses allowed to post prices.
+    pub feeders: Vec<String>,
+    /// `mars` (default design), `mars-guarded` (with circuit breakers) or `frax`.
+    pub preset: String,
+    /// Assets whitelisted at launch.
+    pub assets: Vec<AssetMsg>,
+    /// XMS in circulation at launch: the XMS token's initial supply.
+    pub xms_supply: Uint128,
+}
+
+/// Contract migration (no state changes in this version).
+#[cw_serde]
+pub struct MigrateMsg {}
+
+/// Hub actions.
+#[cw_serde]
+pub enum ExecuteMsg {
+    /// One time, governance only: the USDm and XMS cw20 tokens whose minter is this hub.
+    RegisterTokens {
+        /// The USDm token.
+        usdm: String,
+        /// The XMS token.
+        xms: String,
+    },
+    /// Mint USDm with native collateral sent as funds (exactly one coin of the asset's denom).
+    /// Below ratio 1 the XMS to burn is taken with `BurnFrom`: approve the hub first.
+    Mint {
+        /// Collateral symbol.
+        asset: String,
+        /// Most XMS to burn.
+        max_xms_in: Uint128,
+        /// Least USDm accepted.
+        min_usdm_out: Uint128,
+    },
+    /// cw20 hook: mint with cw20 collateral, redeem USDm, recollateralize, buy back, or return
+    /// tokens from a strategy (see [`ReceiveMsg`]).
+    Receive(Cw20ReceiveMsg),
+    /// Pay out a pending redemption to its owner once its delay has passed (anyone may call).
+    Collect {
+        /// Redemption id.
+        id: u64,
+    },
+    /// Feeders only: post a price.
+    PostPrice {
+        /// Token symbol (an asset, `XMS` or `USDm`).
+        symbol: String,
+        /// USD per whole token.
+        price: Decimal,
+        /// When the feeder observed it (unix seconds, not after the block time).
+        observed_at: u64,
+    },
+    /// Run the Frax ratio controller (anyone, once per cooldown).
+    RefreshRatio {},
+    /// Roll epochs up to now.
+    Poke {},
+    /// Frax: add native collateral (funds) while below target, for XMS plus a bonus.
+    Recollateralize {
+        /// Collateral symbol.
+        asset: String,
+        /// Least XMS accepted.
+        min_xms_out: Uint128,
+    },
+    /// Move a pair's accrued protocol fees into the treasury (anyone may call).
+    SweepPoolFees {
+        /// Pool id.
+        pool: u32,
+    },
+    /// A strategy returns native tokens (funds) to the treasury; the sender is the strategy.
+    ReturnFromStrategy {},
+    /// Governance actions.
+    Govern(GovMsg),
+    /// The proposed governor accepts.
+    AcceptGovernor {},
+    /// Governance's treasury operations.
+    Treasury(TreasuryMsg),
+}
+
+/// What a cw20 `Send` to the hub asks for. The token sent is identified by the sending
+/// contract, which must be the one recorded for the asset.
+#[cw_serde]
+pub enum ReceiveMsg {
+    /// Mint with this cw20 collateral (or XMS as tier-5 collateral).
+    Mint {
+        /// Most XMS to burn (taken with `BurnFrom` below ratio 1).
+        max_xms_in: Uint128,
+        /// Least USDm accepted.
+        min_usdm_out: Uint128,
+    },
+    /// Redeem the USDm sent.
+    Redeem {
+        /// Collateral to receive (required above ratio 0).
+        asset: Option<String>,
+        /// Least collateral accepted.
+        min_collateral_out: Uint128,
+        /// Least XMS accepted.
+        min_xms_out: Uint128,
+    },
+    /// Frax: add this cw20 collateral while below target.
+    Recollateralize {
+        /// Least XMS accepted.
+        min_xms_out: Uint128,
+    },
+    /// Frax: buy excess collateral with the XMS sent (burned).
+    Buyback {
+        /// Collateral symbol to receive.
+        asset: String,
+        /// Least collateral accepted.
+        min_collateral_out: Uint128,
+    },
+    /// A strategy returns these cw20 tokens to the treasury.
+    ReturnFromStrategy {},
+}
+
+/// A per-asset override: a value, or back to the tier default.
+#[cw_serde]
+pub enum Override {
+    /// Use this value.
+    Set {
+        /// The value.
+        value: Decimal,
+    },
+    /// Use the tier's default.
+    TierDefault {},
+}
+
+/// Something that can be paused.
+#[cw_serde]
+pub enum PauseMsg {
+    /// All minting.
+    Mint {},
+    /// Minting with one asset.
+    MintAsset {
+        /// The asset.
+        symbol: String,
+    },
+    /// Redemption requests.
+    Redeem {},
+    /// The Frax controller.
+    Refresh {},
+    /// Treasury operations.
+    TreasuryOps {},
+    /// Frax recollateralization.
+    Recollateralize {},
+    /// Frax buyback.
+    Buyback {},
+}
+
+/// A parameter change (see the core's `ParamChange` for bounds).
+#[cw_serde]
+pub enum ParamMsg {
+    /// Epoch length in seconds (from the next epoch).
+    EpochSeconds { value: u64 },
+    /// XMS support ratio (2.5 = 250%).
+    XmsSupportRatio { value: Decimal },
+    /// Maximum price age in seconds.
+    MaxPriceAge { value: u64 },
+    /// TWAP window in seconds.
+    TwapWindow { value: u64 },
+    /// Redemption delay in blocks.
+    RedemptionDelay { value: u64 },
+    /// A tier's maximum share.
+    TierMaxShare { tier: u8, value: Decimal },
+    /// A tier's mint fee.
+    TierMintFee { tier: u8, value: Decimal },
+    /// A tier's redeem fee.
+    TierRedeemFee { tier: u8, value: Decimal },
+    /// Frax step.
+    CrStep { value: Decimal },
+    /// Frax dead band.
+    PriceBand { value: Decimal },
+    /// Frax cooldown in seconds.
+    RefreshCooldown { value: u64 },
+    /// Frax floor.
+    MinCr { value: Decimal },
+    /// Frax recollateralization bonus.
+    BonusRate { value: Decimal },
+    /// Redemption outflow breaker per epoch (share of circulating USDm; none = off).
+    BreakerRedemptionOutflow { value: Option<Decimal> },
+    /// XMS-minted breaker per epoch (share of XMS supply; none = off).
+    BreakerXmsMinted { value: Option<Decimal> },
+}
+
+/// Governance actions.
+#[cw_serde]
+pub enum GovMsg {
+    /// Propose a successor (two-step: they accept).
+    ProposeGovernor { candidate: String },
+    /// Withdraw a proposal.
+    CancelGovernorProposal {},
+    /// Authorise a feeder.
+    AddFeeder { feeder: String },
+    /// Remove a feeder.
+    RemoveFeeder { feeder: String },
+    /// Whitelist an asset.
+    WhitelistAsset { asset: AssetMsg },
+    /// Change an asset's overrides and flags.
+    UpdateAsset {
+        /// The asset.
+        symbol: String,
+        /// New max-share override.
+        max_share: Option<Override>,
+        /// New mint-fee override.
+        mint_fee: Option<Override>,
+        /// New redeem-fee override.
+        redeem_fee: Option<Override>,
+        /// Whether it may be deposited to mint.
+        mint_enabled: Option<bool>,
+        /// Whether redemptions may pay it out.
+        redeem_enabled: Option<bool>,
+    },
+    /// Change a parameter.
+    SetParam { param: ParamMsg },
+    /// Frax: set the collateral ratio directly.
+    SetCollateralRatio { cr: Decimal },
+    /// Register a Mars Swap pair contract (its tokens must be USDm, XMS or whitelisted assets).
+    RegisterPair { pair: String },
+    /// Price a token from a registered pool (`pool`) or from feed posts (`None`).
+    SetPriceSource { symbol: String, pool: Option<u32> },
+    /// Pause something.
+    Pause { target: PauseMsg },
+    /// Unpause something.
+    Unpause { target: PauseMsg },
+}
+
+/// A token amount named by symbol.
+#[cw_serde]
+pub struct TokenAmount {
+    /// Symbol.
+    pub symbol: String,
+    /// Base units.
+    pub amount: Uint128,
+}
+
+/// Governance's treasury operations.
+#[cw_serde]
+pub enum TreasuryMsg {
+    /// Pair up to `asset_amount` of the pool's treasury asset with newly minted USDm of equal
+    /// oracle value in a registered USDm pair (only near the oracle price).
+    ProvideLiquidity { pool: u32, asset_amount: Uint128 },
+    /// Burn treasury shares of a pair: the asset returns, the USDm is burned.
+    WithdrawLiquidity { pool: u32, shares: Uint128 },
+    /// Send idle tokens to a strategy (the strategy's address is its name).
+    Allocate {
+        strategy: String,
+        asset: String,
+        amount: Uint128,
+    },
+    /// Record a strategy's current balance.
+    Report {
+        strategy: String,
+        asset: String,
+        balance: Uint128,
+    },
+    /// Pay a grant.
+    Grant {
+        asset: String,
+        amount: Uint128,
+        recipient: String,
+        memo: String,
+    },
+    /// Execute a governance-approved message on another contract, acting with the weight of
+    /// treasury-held tokens, and record it.
+    ExternalGovernance {
+        /// The contract.
+        contract: String,
+        /// The message to execute.
+        msg: Binary,
+        /// What it does, for the record.
+        description: String,
+        /// Treasury tokens whose weight is used.
+        tokens: Vec<TokenAmount>,
+    },
+}
+
+/// Hub queries.
+#[cw_serde]
+#[derive(QueryResponses)]
+pub enum QueryMsg {
+    /// Tokens, pairs, assets, governance, policy and parameters.
+    #[returns(ConfigResponse)]
+    Config {},
+    /// Spot and TWAP of a token now.
+    #[returns(PriceResponse)]
+    Price { symbol: String },
+    /// Treasury value by tier and asset, backing ratio, fees.
+    #[returns(TreasuryResponse)]
+    Treasury {},
+    /// The supply cap, circulating USDm and headroom now.
+    #[returns(SupplyCapResponse)]
+    SupplyCap {},
+    /// The largest deposit of an asset the share cap accepts now (none: unlimited).
+    #[returns(MaxDepositResponse)]
+    MaxDeposit { asset: String },
+    /// What a mint of `amount` of `asset` would give now, with every check.
+    #[returns(MintQuoteResponse)]
+    QuoteMint { asset: String, amount: Uint128 },
+    /// What redeeming `usdm` would give now, with every check.
+    #[returns(RedeemQuoteResponse)]
+    QuoteRedeem {
+        usdm: Uint128,
+        asset: Option<String>,
+    },
+    /// Pending redemptions, all or one owner's.
+    #[returns(PendingResponse)]
+    PendingRedemptions { owner: Option<String> },
+    /// Supplies and protocol-owned USDm.
+    #[returns(SuppliesResponse)]
+    Supplies {},
+    /// The whole protocol state as the core's JSON (for auditors and differential tests).
+    #[returns(Binary)]
+    State {},
+}
+
+/// A registered pair.
+#[cw_serde]
+pub struct PairInfo {
+    /// Pool id in the protocol.
+    pub pool: u32,
+    /// Pair contract.
+    pub address: String,
+    /// Its tokens.
+    pub tokens: [String; 2],
+}
+
+/// An asset's on-chain identity.
+#[cw_serde]
+pub struct AssetEntry {
+    /// Symbol.
+    pub symbol: String,
+    /// Tier.
+    pub tier: u8,
+    /// Decimals.
+    pub decimals: u8,
+    /// Where it lives.
+    pub info: AssetInfo,
+}
+
+/// Response to `Config`.
+#[cw_serde]
+pub struct ConfigResponse {
+    /// USDm token, once registered.
+    pub usdm_token: Option<String>,
+    /// XMS token, once registered.
+    pub xms_token: Option<String>,
+    /// Governance address.
+    pub governor: String,
+    /// Proposed successor.
+    pub pending_governor: Option<String>,
+    /// Feeders.
+    pub feeders: Vec<String>,
+    /// `mars` or `frax` policy.
+    pub policy: String,
+    /// Current mint and redeem ratios.
+    pub mint_ratio: Decimal,
+    /// Redeem ratio.
+    pub redeem_ratio: Decimal,
+    /// Whitelisted assets.
+    pub assets: Vec<AssetEntry>,
+    /// Registered pairs.
+    pub pairs: Vec<PairInfo>,
+    /// Paused targets, as text.
+    pub paused: Vec<String>,
+    /// All parameters as the core's JSON.
+    pub params: Binary,
+}
+
+/// Response to `Price`.
+#[cw_serde]
+pub struct PriceResponse {
+    /// Latest price.
+    pub spot: Decimal,
+    /// Time-weighted average.
+    pub twap: Decimal,
+}
+
+/// One asset's place in the treasury.
+#[cw_serde]
+pub struct PositionResponse {
+    /// Symbol.
+    pub symbol: String,
+    /// Tier.
+    pub tier: u8,
+    /// Idle tokens.
+    pub idle: Uint128,
+    /// In strategies.
+    pub in_strategies: Uint128,
+    /// In pools.
+    pub in_pools: Uint128,
+    /// Owed to pending redemptions.
+    pub escrow: Uint128,
+    /// Value in USD.
+    pub value: Decimal,
+}
+
+/// Response to `Treasury`.
+#[cw_serde]
+pub struct TreasuryResponse {
+    /// Total value in USD.
+    pub total_value: Decimal,
+    /// Value per tier, tier 1 first.
+    pub by_tier: Vec<Decimal>,
+    /// Positions.
+    pub positions: Vec<PositionResponse>,
+    /// Treasury value / circulating USDm (none with no USDm in circulation).
+    pub backing_ratio: Option<Decimal>,
+    /// Mint fees kept (USD).
+    pub mint_fees: Decimal,
+    /// Redeem fees kept (USD).
+    pub redeem_fees: Decimal,
+}
+
+/// Response to `SupplyCap`.
+#[cw_serde]
+pub struct SupplyCapResponse {
+    /// Current epoch.
+    pub epoch: u64,
+    /// Seconds to the next epoch.
+    pub seconds_to_next_epoch: u64,
+    /// Previous epoch's average XMS market cap (USD).
+    pub average_xms_mcap: Option<Decimal>,
+    /// This epoch's cap (USDm).
+    pub supply_cap: Option<Uint128>,
+    /// Circulating USDm.
+    pub circulating_usdm: Uint128,
+    /// What may still be minted this epoch.
+    pub headroom: Uint128,
+}
+
+/// Response to `MaxDeposit`.
+#[cw_serde]
+pub struct MaxDepositResponse {
+    /// Largest deposit accepted now; none means unlimited.
+    pub max_deposit: Option<Uint128>,
+}
+
+/// Response to `QuoteMint`.
+#[cw_serde]
+pub struct MintQuoteResponse {
+    /// Ratio used.
+    pub cr: Decimal,
+    /// XMS to burn.
+    pub xms_in: Uint128,
+    /// USDm out.
+    pub usdm_out: Uint128,
+    /// Fee kept (USD).
+    pub fee: Decimal,
+}
+
+/// Response to `QuoteRedeem`.
+#[cw_serde]
+pub struct RedeemQuoteResponse {
+    /// Ratio used.
+    pub cr: Decimal,
+    /// Collateral out.
+    pub collateral_out: Uint128,
+    /// XMS out.
+    pub xms_out: Uint128,
+    /// Fee kept (USD).
+    pub fee: Decimal,
+}
+
+/// A pending redemption.
+#[cw_serde]
+pub struct PendingRedemption {
+    /// Id.
+    pub id: u64,
+    /// Owner.
+    pub owner: String,
+    /// Collateral asset.
+    pub asset: Option<String>,
+    /// Collateral owed.
+    pub collateral: Uint128,
+    /// XMS owed.
+    pub xms: Uint128,
+    /// First collectable block height.
+    pub ready_at: u64,
+}
+
+/// Response to `PendingRedemptions`.
+#[cw_serde]
+pub struct PendingResponse {
+    /// Pending redemptions, oldest first.
+    pub redemptions: Vec<PendingRedemption>,
+}
+
+/// Response to `Supplies`.
+#[cw_serde]
+pub struct SuppliesResponse {
+    /// Total USDm.
+    pub usdm: Uint128,
+    /// Circulating USDm.
+    pub circulating_usdm: Uint128,
+    /// Protocol-owned USDm.
+    pub protocol_owned_usdm: Uint128,
+    /// Total XMS.
+    pub xms: Uint128,
+    /// Circulating XMS.
+    pub circulating_xms: Uint128,
+}
