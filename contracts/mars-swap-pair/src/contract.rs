@@ -351,6 +351,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
             protocol_fees: pool.protocol_fees.map(uint),
         }),
         QueryMsg::State {} => to_json_binary(&pool),
+        QueryMsg::Tokens {} => to_json_binary(&CONFIG.load(deps.storage)?.tokens),
         QueryMsg::Shares { address } => {
             to_json_binary(&uint(pool.shares_of(&Account::new(address))))
         }

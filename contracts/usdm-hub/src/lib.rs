@@ -1,1 +1,13 @@
+//! The USDm hub: a thin CosmWasm adapter over usdm-core. It stores the core's protocol state,
+//! authenticates callers and funds, calls the core, and turns the core's results and events
+//! into token messages, responses and attributes. No protocol formula is written here.
 
+pub mod context;
+pub mod contract;
+pub mod convert;
+pub mod error;
+pub mod execute;
+pub mod query;
+pub mod state;
+
+pub use error::ContractError;

@@ -314,3 +314,66 @@ pub enum Event {
         governor: Account,
     },
 }
+
+impl Event {
+    /// The event's name, as in its serialized `event` tag (`"minted"`, `"epoch_rolled"`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Genesis { .. } => "genesis",
+            Event::AssetWhitelisted { .. } => "asset_whitelisted",
+            Event::AssetUpdated { .. } => "asset_updated",
+            Event::PricePosted { .. } => "price_posted",
+            Event::EpochRolled(..) => "epoch_rolled",
+            Event::Minted { .. } => "minted",
+            Event::RedemptionRequested { .. } => "redemption_requested",
+            Event::RedemptionCollected { .. } => "redemption_collected",
+            Event::PoolCreated { .. } => "pool_created",
+            Event::PriceSourceSet { .. } => "price_source_set",
+            Event::Swapped { .. } => "swapped",
+            Event::LiquidityAdded { .. } => "liquidity_added",
+            Event::LiquidityRemoved { .. } => "liquidity_removed",
+            Event::PoolFeesSwept { .. } => "pool_fees_swept",
+            Event::TreasuryLiquidityProvided { .. } => "treasury_liquidity_provided",
+            Event::TreasuryLiquidityWithdrawn { .. } => "treasury_liquidity_withdrawn",
+            Event::StrategyAllocated { .. } => "strategy_allocated",
+            Event::StrategyRecalled { .. } => "strategy_recalled",
+            Event::StrategyReported { .. } => "strategy_reported",
+            Event::GrantPaid { .. } => "grant_paid",
+            Event::ExternalGovernanceRecorded { .. } => "external_governance_recorded",
+            Event::Recollateralized { .. } => "recollateralized",
+            Event::BoughtBack { .. } => "bought_back",
+            Event::RatioRefreshed(..) => "ratio_refreshed",
+            Event::CollateralRatioSet { .. } => "collateral_ratio_set",
+            Event::ParamChanged { .. } => "param_changed",
+            Event::Paused { .. } => "paused",
+            Event::Unpaused { .. } => "unpaused",
+            Event::FeederAdded { .. } => "feeder_added",
+            Event::FeederRemoved { .. } => "feeder_removed",
+            Event::GovernorProposed { .. } => "governor_proposed",
+            Event::GovernorProposalCancelled { .. } => "governor_proposal_cancelled",
+            Event::GovernorAccepted { .. } => "governor_accepted",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_matches_the_serialized_tag() {
+        let e = Event::FeederAdded {
+            feeder: Account::new("f"),
+        };
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["event"], e.kind());
+        let roll = Event::EpochRolled(EpochRoll {
+            epoch: 1,
+            started_at: 0,
+            skipped: 0,
+            average_mcap: None,
+            supply_cap: None,
+        });
+        assert_eq!(serde_json::to_value(&roll).unwrap()["event"], roll.kind());
+    }
+}

@@ -77,6 +77,9 @@ pub enum QueryMsg {
     /// Tokens, reserves, shares and fees.
     #[returns(PoolResponse)]
     Pool {},
+    /// The two tokens with their on-chain identity.
+    #[returns([PairToken; 2])]
+    Tokens {},
     /// The pool as the core's JSON (what the hub mirrors to price and value it).
     #[returns(Binary)]
     State {},

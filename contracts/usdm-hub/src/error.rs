@@ -1,0 +1,83 @@
+//! The hub's errors.
+
+use cosmwasm_std::StdError;
+use cw_utils::PaymentError;
+
+/// Why the hub refused a message. Protocol refusals carry the core's message, which names
+/// what was wrong and what would be accepted.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ContractError {
+    /// A CosmWasm standard error.
+    #[error(transparent)]
+    Std(#[from] StdError),
+    /// The protocol core refused.
+    #[error(transparent)]
+    Core(#[from] usdm_core::Error),
+    /// Funds were wrong (none, several coins, ...).
+    #[error(transparent)]
+    Payment(#[from] PaymentError),
+    /// Only governance may do this.
+    #[error("{sender} may not {action}: only governance may")]
+    Unauthorized {
+        /// Who tried.
+        sender: String,
+        /// What.
+        action: &'static str,
+    },
+    /// USDm and XMS are not registered yet.
+    #[error("the USDm and XMS tokens are not registered yet (governance: RegisterTokens)")]
+    TokensNotRegistered,
+    /// Tokens can be registered once.
+    #[error("the USDm and XMS tokens are already registered")]
+    TokensAlreadyRegistered,
+    /// A token that does not fit the protocol (wrong minter, wrong supply, ...).
+    #[error("token setup: {0}")]
+    BadToken(String),
+    /// A cw20 hook from a contract that is not a whitelisted token.
+    #[error("cw20 contract {sender} is not a whitelisted token; accepted: {accepted}")]
+    UntrustedToken {
+        /// The calling contract.
+        sender: String,
+        /// The cw20 contracts trusted.
+        accepted: String,
+    },
+    /// Funds of a denom other than the asset's.
+    #[error("{asset} is the native denom {expected}, but {got} was sent")]
+    WrongDenom {
+        /// The asset.
+        asset: String,
+        /// Its denom.
+        expected: String,
+        /// What came.
+        got: String,
+    },
+    /// A native operation for a cw20 asset, or the reverse.
+    #[error("{asset} is {kind}: {how}")]
+    WrongAssetKind {
+        /// The asset.
+        asset: String,
+        /// What it is.
+        kind: &'static str,
+        /// How to send it instead.
+        how: &'static str,
+    },
+    /// A cw20 hook message this token cannot carry.
+    #[error("{token} cannot be sent with {message}")]
+    WrongHook {
+        /// The token.
+        token: &'static str,
+        /// The message.
+        message: &'static str,
+    },
+    /// A pair that does not fit the protocol.
+    #[error("pair {pair}: {reason}")]
+    BadPair {
+        /// The pair.
+        pair: String,
+        /// Why.
+        reason: String,
+    },
+    /// Only a registered pair may do this.
+    #[error("no registered pair with pool id {0}")]
+    UnknownPair(u32),
+}

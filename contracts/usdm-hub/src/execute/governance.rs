@@ -1,0 +1,179 @@
+//! Governance actions: the core checks the caller and validates every change; the hub adds the
+//! on-chain side (asset identities, pair contracts).
+
+use crate::context::{finish, load, tokens};
+use crate::convert::{asset_config, override_change, param, pause, ratio, symbol};
+use crate::error::ContractError;
+use crate::state::{ASSETS, PAIRS};
+use cosmwasm_std::{DepsMut, Env, MessageInfo, Order, Response};
+use usdm_core::asset::{AssetUpdate, PriceSource};
+use usdm_core::governance::GovAction;
+use usdm_core::ids::{Account, USDM, XMS};
+use usdm_interface::hub::{AssetMsg, GovMsg};
+use usdm_interface::pair::{PairToken, QueryMsg as PairQuery};
+use usdm_interface::AssetInfo;
+
+/// Validates an asset's on-chain identity and checks no other asset uses it.
+pub fn check_asset_info(deps: &DepsMut, msg: &AssetMsg) -> Result<AssetInfo, ContractError> {
+    let info = match &msg.info {
+        AssetInfo::Native { denom } if denom.trim().is_empty() => {
+            return Err(ContractError::BadToken(format!(
+                "{}: empty denom",
+                msg.symbol
+            )))
+        }
+        AssetInfo::Native { denom } => AssetInfo::Native {
+            denom: denom.clone(),
+        },
+        AssetInfo::Cw20 { contract } => AssetInfo::Cw20 {
+            contract: deps.api.addr_validate(contract)?.to_string(),
+        },
+    };
+    for entry in ASSETS.range(deps.storage, None, None, Order::Ascending) {
+        let (other, existing) = entry?;
+        if existing == info {
+            return Err(ContractError::BadToken(format!(
+                "{} is already whitelisted as {other}",
+                msg.symbol
+            )));
+        }
+    }
+    Ok(info)
+}
+
+/// Runs a governance message from `info.sender`.
+pub fn govern(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: GovMsg,
+) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
+    let mut ctx = load(deps.as_ref(), &env)?;
+    let caller = Account::new(info.sender.as_str());
+    let mut new_asset = None;
+    let mut new_pair = None;
+    let action = match msg {
+        GovMsg::ProposeGovernor { candidate } => GovAction::ProposeGovernor {
+            candidate: Account::new(deps.api.addr_validate(&candidate)?.as_str()),
+        },
+        GovMsg::CancelGovernorProposal {} => GovAction::CancelGovernorProposal,
+        GovMsg::AddFeeder { feeder } => GovAction::AddFeeder {
+            feeder: Account::new(deps.api.addr_validate(&feeder)?.as_str()),
+        },
+        GovMsg::RemoveFeeder { feeder } => GovAction::RemoveFeeder {
+            feeder: Account::new(feeder),
+        },
+        GovMsg::WhitelistAsset { asset } => {
+            let config = asset_config(&asset)?;
+            let on_chain = if config.symbol == XMS {
+                // XMS as tier-5 collateral lives at the XMS token (set at registration).
+                match tokens(deps.as_ref()) {
+                    Ok((_, xms)) => AssetInfo::Cw20 {
+                        contract: xms.to_string(),
+                    },
+                    Err(_) => asset.info.clone(),
+                }
+            } else {
+                check_asset_info(&deps, &asset)?
+            };
+            new_asset = Some((config.symbol, on_chain));
+            GovAction::WhitelistAsset { config }
+        }
+        GovMsg::UpdateAsset {
+            symbol: s,
+            max_share,
+            mint_fee,
+            redeem_fee,
+            mint_enabled,
+            redeem_enabled,
+        } => GovAction::UpdateAsset {
+            symbol: symbol(&s)?,
+            update: AssetUpdate {
+                max_share: override_change(max_share)?,
+                mint_fee: override_change(mint_fee)?,
+                redeem_fee: override_change(redeem_fee)?,
+                mint_enabled,
+                redeem_enabled,
+            },
+        },
+        GovMsg::SetParam { param: p } => GovAction::SetParam { change: param(p)? },
+        GovMsg::SetCollateralRatio { cr } => GovAction::SetCollateralRatio { cr: ratio(cr)? },
+        GovMsg::RegisterPair { pair } => {
+            let pair = deps.api.addr_validate(&pair)?;
+            let pair_tokens: [PairToken; 2] = deps
+                .querier
+                .query_wasm_smart(&pair, &PairQuery::Tokens {})?;
+            let (usdm, xms) = tokens(deps.as_ref())?;
+            let mut symbols = [USDM; 2];
+            for (i, t) in pair_tokens.iter().enumerate() {
+                let s = symbol(&t.symbol)?;
+                let expected = if s == USDM {
+                    AssetInfo::Cw20 {
+                        contract: usdm.to_string(),
+                    }
+                } else if s == XMS {
+                    AssetInfo::Cw20 {
+                        contract: xms.to_string(),
+                    }
+                } else {
+                    ASSETS.may_load(deps.storage, s.as_str())?.ok_or_else(|| {
+                        ContractError::BadPair {
+                            pair: pair.to_string(),
+                            reason: format!("{s} is not a whitelisted asset"),
+                        }
+                    })?
+                };
+                if t.info != expected {
+                    return Err(ContractError::BadPair {
+                        pair: pair.to_string(),
+                        reason: format!(
+                            "its {s} is {:?}, but the protocol's {s} is {expected:?}",
+                            t.info
+                        ),
+                    });
+                }
+                symbols[i] = s;
+            }
+            new_pair = Some(pair);
+            GovAction::CreatePool { tokens: symbols }
+        }
+        GovMsg::SetPriceSource { symbol: s, pool } => GovAction::SetPriceSource {
+            symbol: symbol(&s)?,
+            source: pool.map_or(PriceSource::Feed, |pool| PriceSource::Pool { pool }),
+        },
+        GovMsg::Pause { target } => GovAction::Pause {
+            target: pause(target)?,
+        },
+        GovMsg::Unpause { target } => GovAction::Unpause {
+            target: pause(target)?,
+        },
+    };
+    let receipt = ctx.protocol.govern(&caller, action, ctx.now)?;
+    ctx.events.extend(receipt.events);
+    if let Some((s, on_chain)) = new_asset {
+        ASSETS.save(deps.storage, s.as_str(), &on_chain)?;
+    }
+    if let Some(pair) = new_pair {
+        let id = ctx.protocol.pools().len() as u32 - 1;
+        let mut pairs = PAIRS.may_load(deps.storage)?.unwrap_or_default();
+        pairs.push((id, pair));
+        PAIRS.save(deps.storage, &pairs)?;
+    }
+    finish(deps, ctx, "govern", vec![])
+}
+
+/// The proposed governor accepts.
+pub fn accept_governor(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
+    let mut ctx = load(deps.as_ref(), &env)?;
+    let receipt = ctx
+        .protocol
+        .accept_governor(&Account::new(info.sender.as_str()), ctx.now)?;
+    ctx.events.extend(receipt.events);
+    finish(deps, ctx, "accept_governor", vec![])
+}

@@ -1,0 +1,63 @@
+//! Minting: collateral in (native funds or a cw20 Send), XMS burned with `BurnFrom` below
+//! ratio 1, USDm minted to the caller.
+
+use crate::context::{burn_from, finish, load, mint, tokens};
+use crate::convert::{amount, symbol, uint};
+use crate::error::ContractError;
+use crate::execute::native_payment;
+use cosmwasm_std::{Addr, DepsMut, Env, MessageInfo, Response, Uint128};
+use usdm_core::ids::{Account, Symbol};
+use usdm_core::mint::MintRequest;
+
+/// Mint with native collateral sent as funds.
+pub fn mint_native(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    asset: String,
+    max_xms_in: Uint128,
+    min_usdm_out: Uint128,
+) -> Result<Response, ContractError> {
+    let asset = symbol(&asset)?;
+    let coin = native_payment(deps.as_ref(), &info, asset)?;
+    mint_with(
+        deps,
+        env,
+        &info.sender,
+        asset,
+        coin.amount,
+        max_xms_in,
+        min_usdm_out,
+    )
+}
+
+/// Mint with `collateral` of `asset` already received by the hub (funds or a cw20 Send).
+pub fn mint_with(
+    deps: DepsMut,
+    env: Env,
+    minter: &Addr,
+    asset: Symbol,
+    collateral: Uint128,
+    max_xms_in: Uint128,
+    min_usdm_out: Uint128,
+) -> Result<Response, ContractError> {
+    let (usdm, xms) = tokens(deps.as_ref())?;
+    let mut ctx = load(deps.as_ref(), &env)?;
+    let request = MintRequest::collateral(
+        asset,
+        amount(collateral),
+        amount(max_xms_in),
+        amount(min_usdm_out),
+    );
+    let receipt = ctx
+        .protocol
+        .mint(&Account::new(minter.as_str()), &request, ctx.now)?;
+    ctx.events.extend(receipt.events);
+    let q = receipt.value;
+    let mut msgs = Vec::new();
+    if !q.xms_in.is_zero() {
+        msgs.push(burn_from(&xms, minter.as_str(), uint(q.xms_in))?);
+    }
+    msgs.push(mint(&usdm, minter.as_str(), uint(q.usdm_out))?);
+    finish(deps, ctx, "mint", msgs)
+}

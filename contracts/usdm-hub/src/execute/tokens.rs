@@ -1,0 +1,84 @@
+//! Registering the USDm and XMS tokens, once, after they were instantiated with the hub as
+//! minter.
+
+use crate::context::{load, require_governor};
+use crate::error::ContractError;
+use crate::state::{Tokens, ASSETS, TOKENS};
+use cosmwasm_std::{DepsMut, Env, MessageInfo, Response};
+use cw20::{Cw20QueryMsg, MinterResponse, TokenInfoResponse};
+use usdm_core::ids::XMS;
+use usdm_interface::AssetInfo;
+
+/// Governance records the tokens after checking that the hub mints both and that XMS's supply
+/// is the protocol's.
+pub fn register_tokens(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    usdm: String,
+    xms: String,
+) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
+    let ctx = load(deps.as_ref(), &env)?;
+    require_governor(&ctx.protocol, &info.sender, "register tokens")?;
+    if TOKENS.load(deps.storage)?.usdm.is_some() {
+        return Err(ContractError::TokensAlreadyRegistered);
+    }
+    let usdm = deps.api.addr_validate(&usdm)?;
+    let xms = deps.api.addr_validate(&xms)?;
+    for (name, token) in [("USDm", &usdm), ("XMS", &xms)] {
+        let minter: Option<MinterResponse> = deps
+            .querier
+            .query_wasm_smart(token, &Cw20QueryMsg::Minter {})?;
+        if minter.map(|m| m.minter) != Some(env.contract.address.to_string()) {
+            return Err(ContractError::BadToken(format!(
+                "{name} token {token} must have this hub as its minter"
+            )));
+        }
+    }
+    let usdm_info: TokenInfoResponse = deps
+        .querier
+        .query_wasm_smart(&usdm, &Cw20QueryMsg::TokenInfo {})?;
+    let xms_info: TokenInfoResponse = deps
+        .querier
+        .query_wasm_smart(&xms, &Cw20QueryMsg::TokenInfo {})?;
+    if usdm_info.decimals != 18 || xms_info.decimals != 18 {
+        return Err(ContractError::BadToken(
+            "USDm and XMS must have 18 decimals".into(),
+        ));
+    }
+    if !usdm_info.total_supply.is_zero() {
+        return Err(ContractError::BadToken(format!(
+            "USDm must start with no supply, not {}",
+            usdm_info.total_supply
+        )));
+    }
+    let expected = ctx.protocol.supply().xms.raw();
+    if xms_info.total_supply.u128() != expected {
+        return Err(ContractError::BadToken(format!(
+            "XMS supply is {} but the protocol was instantiated with {expected}",
+            xms_info.total_supply
+        )));
+    }
+    TOKENS.save(
+        deps.storage,
+        &Tokens {
+            usdm: Some(usdm.clone()),
+            xms: Some(xms.clone()),
+        },
+    )?;
+    // XMS as tier-5 collateral lives at the XMS token.
+    if ASSETS.has(deps.storage, XMS.as_str()) {
+        ASSETS.save(
+            deps.storage,
+            XMS.as_str(),
+            &AssetInfo::Cw20 {
+                contract: xms.to_string(),
+            },
+        )?;
+    }
+    Ok(Response::new()
+        .add_attribute("action", "register_tokens")
+        .add_attribute("usdm", usdm)
+        .add_attribute("xms", xms))
+}

@@ -1,0 +1,284 @@
+//! Treasury operations: the core decides the amounts; the hub moves tokens to and from pairs,
+//! strategies, grant recipients and other contracts.
+
+use crate::context::{approve, asset_info, burn, finish, load, mint, require_governor, tokens};
+use crate::convert::{amount, symbol, uint};
+use crate::error::ContractError;
+use crate::execute::native_payment;
+use crate::state::PAIRS;
+use cosmwasm_std::{
+    to_json_binary, Addr, Coin, CosmosMsg, DepsMut, Env, MessageInfo, Response, Uint128, WasmMsg,
+};
+use usdm_core::events::Event;
+use usdm_core::ids::{Account, Symbol, USDM, XMS};
+use usdm_core::treasury_ops::TreasuryOp;
+use usdm_interface::hub::TreasuryMsg;
+use usdm_interface::pair::ExecuteMsg as PairMsg;
+use usdm_interface::AssetInfo;
+
+fn pair_address(deps: &DepsMut, pool: u32) -> Result<Addr, ContractError> {
+    PAIRS
+        .may_load(deps.storage)?
+        .unwrap_or_default()
+        .into_iter()
+        .find(|(id, _)| *id == pool)
+        .map(|(_, a)| a)
+        .ok_or(ContractError::UnknownPair(pool))
+}
+
+/// The on-chain identity of a pool token: USDm, XMS or a whitelisted asset.
+fn token_info(deps: &DepsMut, s: Symbol) -> Result<AssetInfo, ContractError> {
+    let (usdm, xms) = tokens(deps.as_ref())?;
+    Ok(if s == USDM {
+        AssetInfo::Cw20 {
+            contract: usdm.to_string(),
+        }
+    } else if s == XMS {
+        AssetInfo::Cw20 {
+            contract: xms.to_string(),
+        }
+    } else {
+        asset_info(deps.as_ref(), s)?
+    })
+}
+
+/// Runs a treasury operation for governance.
+pub fn treasury_op(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: TreasuryMsg,
+) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
+    let (usdm, _) = tokens(deps.as_ref())?;
+    let mut ctx = load(deps.as_ref(), &env)?;
+    require_governor(&ctx.protocol, &info.sender, "run treasury operations")?;
+    let governor = Account::new(info.sender.as_str());
+    let hub = env.contract.address.to_string();
+    let mut external = None;
+    let op = match msg {
+        TreasuryMsg::ProvideLiquidity { pool, asset_amount } => TreasuryOp::ProvideLiquidity {
+            pool,
+            asset_amount: amount(asset_amount),
+        },
+        TreasuryMsg::WithdrawLiquidity { pool, shares } => TreasuryOp::WithdrawLiquidity {
+            pool,
+            shares: amount(shares),
+        },
+        TreasuryMsg::Allocate {
+            strategy,
+            asset,
+            amount: a,
+        } => TreasuryOp::Allocate {
+            strategy: deps.api.addr_validate(&strategy)?.to_string(),
+            asset: symbol(&asset)?,
+            amount: amount(a),
+        },
+        TreasuryMsg::Report {
+            strategy,
+            asset,
+            balance,
+        } => TreasuryOp::Report {
+            strategy,
+            asset: symbol(&asset)?,
+            balance: amount(balance),
+        },
+        TreasuryMsg::Grant {
+            asset,
+            amount: a,
+            recipient,
+            memo,
+        } => TreasuryOp::Grant {
+            asset: symbol(&asset)?,
+            amount: amount(a),
+            recipient: Account::new(deps.api.addr_validate(&recipient)?.as_str()),
+            memo,
+        },
+        TreasuryMsg::ExternalGovernance {
+            contract,
+            msg,
+            description,
+            tokens: used,
+        } => {
+            let contract = deps.api.addr_validate(&contract)?;
+            external = Some(WasmMsg::Execute {
+                contract_addr: contract.to_string(),
+                msg,
+                funds: vec![],
+            });
+            TreasuryOp::ExternalGovernance {
+                target: contract.to_string(),
+                action: description,
+                tokens: used
+                    .iter()
+                    .map(|t| Ok((symbol(&t.symbol)?, amount(t.amount))))
+                    .collect::<Result<_, ContractError>>()?,
+            }
+        }
+    };
+    let receipt = ctx.protocol.treasury_op(&governor, op, ctx.now)?;
+    let mut msgs: Vec<CosmosMsg> = Vec::new();
+    for event in &receipt.events {
+        match event {
+            Event::TreasuryLiquidityProvided {
+                pool,
+                asset,
+                asset_amount,
+                usdm_minted,
+                shares,
+            } => {
+                let pair = pair_address(&deps, *pool)?;
+                let p = ctx.protocol.pool(*pool)?;
+                let asset_side = p.side(*asset)?;
+                let mut max = [Uint128::zero(); 2];
+                max[asset_side] = uint(*asset_amount);
+                max[1 - asset_side] = uint(*usdm_minted);
+                msgs.push(mint(&usdm, &hub, uint(*usdm_minted))?);
+                msgs.push(approve(&usdm, pair.as_str(), uint(*usdm_minted))?);
+                let mut funds = vec![];
+                match token_info(&deps, *asset)? {
+                    AssetInfo::Native { denom } => funds.push(Coin {
+                        denom,
+                        amount: uint(*asset_amount),
+                    }),
+                    AssetInfo::Cw20 { contract } => msgs.push(approve(
+                        &Addr::unchecked(contract),
+                        pair.as_str(),
+                        uint(*asset_amount),
+                    )?),
+                }
+                msgs.push(
+                    WasmMsg::Execute {
+                        contract_addr: pair.to_string(),
+                        msg: to_json_binary(&PairMsg::ProvideLiquidity {
+                            max,
+                            min_shares: uint(*shares),
+                        })?,
+                        funds,
+                    }
+                    .into(),
+                );
+            }
+            Event::TreasuryLiquidityWithdrawn {
+                pool,
+                asset,
+                asset_amount,
+                usdm_burned,
+                shares,
+            } => {
+                let pair = pair_address(&deps, *pool)?;
+                let asset_side = ctx.protocol.pool(*pool)?.side(*asset)?;
+                let mut min = [Uint128::zero(); 2];
+                min[asset_side] = uint(*asset_amount);
+                min[1 - asset_side] = uint(*usdm_burned);
+                msgs.push(
+                    WasmMsg::Execute {
+                        contract_addr: pair.to_string(),
+                        msg: to_json_binary(&PairMsg::WithdrawLiquidity {
+                            shares: uint(*shares),
+                            min,
+                        })?,
+                        funds: vec![],
+                    }
+                    .into(),
+                );
+                msgs.push(burn(&usdm, uint(*usdm_burned))?);
+            }
+            Event::StrategyAllocated {
+                strategy,
+                asset,
+                amount: a,
+            } => {
+                msgs.push(token_info(&deps, *asset)?.transfer(strategy, uint(*a))?);
+            }
+            Event::GrantPaid {
+                asset,
+                amount: a,
+                recipient,
+                ..
+            } => {
+                msgs.push(token_info(&deps, *asset)?.transfer(recipient.as_str(), uint(*a))?);
+            }
+            _ => {}
+        }
+    }
+    if let Some(m) = external {
+        msgs.push(m.into());
+    }
+    ctx.events.extend(receipt.events);
+    finish(deps, ctx, "treasury", msgs)
+}
+
+/// Moves a pair's protocol fees into the treasury: the hub sweeps them and burns the USDm part.
+pub fn sweep_pool_fees(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    pool: u32,
+) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
+    let (usdm, xms) = tokens(deps.as_ref())?;
+    let pair = pair_address(&deps, pool)?;
+    let mut ctx = load(deps.as_ref(), &env)?;
+    let tokens_of_pool = ctx.protocol.pool(pool)?.tokens;
+    let receipt = ctx.protocol.sweep_pool_fees(pool, ctx.now)?;
+    ctx.events.extend(receipt.events);
+    let mut msgs: Vec<CosmosMsg> = vec![WasmMsg::Execute {
+        contract_addr: pair.to_string(),
+        msg: to_json_binary(&PairMsg::SweepFees {})?,
+        funds: vec![],
+    }
+    .into()];
+    for (token, fee) in tokens_of_pool.into_iter().zip(receipt.value) {
+        if fee.is_zero() {
+            continue;
+        }
+        if token == USDM {
+            msgs.push(burn(&usdm, uint(fee))?);
+        } else if token == XMS && ctx.protocol.assets().find(XMS).is_none() {
+            msgs.push(burn(&xms, uint(fee))?);
+        }
+    }
+    finish(deps, ctx, "sweep_pool_fees", msgs)
+}
+
+/// A strategy returns native tokens (funds) to the treasury.
+pub fn return_native(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+) -> Result<Response, ContractError> {
+    let coin = cw_utils::one_coin(&info)?;
+    let asset = crate::state::ASSETS
+        .range(deps.storage, None, None, cosmwasm_std::Order::Ascending)
+        .filter_map(Result::ok)
+        .find(|(_, a)| a.denom() == Some(coin.denom.as_str()))
+        .map(|(s, _)| s)
+        .ok_or_else(|| {
+            ContractError::BadToken(format!("{} is not a whitelisted denom", coin.denom))
+        })?;
+    let asset = symbol(&asset)?;
+    native_payment(deps.as_ref(), &info, asset)?;
+    return_from_strategy(deps, env, &info.sender, asset, coin.amount)
+}
+
+/// Tokens a strategy returned: recorded as a recall of that strategy's position.
+pub fn return_from_strategy(
+    deps: DepsMut,
+    env: Env,
+    strategy: &Addr,
+    asset: Symbol,
+    returned: Uint128,
+) -> Result<Response, ContractError> {
+    let mut ctx = load(deps.as_ref(), &env)?;
+    // The strategy is authenticated by its address; the recall runs with governance's authority.
+    let governor = ctx.protocol.governance().governor.clone();
+    let op = TreasuryOp::Recall {
+        strategy: strategy.to_string(),
+        asset,
+        amount: amount(returned),
+    };
+    let receipt = ctx.protocol.treasury_op(&governor, op, ctx.now)?;
+    ctx.events.extend(receipt.events);
+    finish(deps, ctx, "return_from_strategy", vec![])
+}
