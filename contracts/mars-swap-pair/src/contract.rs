@@ -350,7 +350,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
             total_shares: uint(pool.total_shares),
             protocol_fees: pool.protocol_fees.map(uint),
         }),
-        QueryMsg::State {} => to_json_binary(&pool),
+        QueryMsg::State {} => to_json_binary(&to_json_binary(&pool)?),
         QueryMsg::Tokens {} => to_json_binary(&CONFIG.load(deps.storage)?.tokens),
         QueryMsg::Shares { address } => {
             to_json_binary(&uint(pool.shares_of(&Account::new(address))))

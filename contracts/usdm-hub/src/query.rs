@@ -161,7 +161,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
                 circulating_xms: uint(p.circulating_xms()),
             })?
         }
-        QueryMsg::State {} => to_json_binary(p)?,
+        QueryMsg::State {} => to_json_binary(&to_json_binary(p)?)?,
     })
 }
 

@@ -1,7 +1,7 @@
 //! Governance actions: the core checks the caller and validates every change; the hub adds the
 //! on-chain side (asset identities, pair contracts).
 
-use crate::context::{finish, load, tokens};
+use crate::context::{finish, load, require_governor, tokens};
 use crate::convert::{asset_config, override_change, param, pause, ratio, symbol};
 use crate::error::ContractError;
 use crate::state::{ASSETS, PAIRS};
@@ -50,6 +50,9 @@ pub fn govern(
 ) -> Result<Response, ContractError> {
     cw_utils::nonpayable(&info)?;
     let mut ctx = load(deps.as_ref(), &env)?;
+    // Refuse others before any on-chain work (querying a pair, validating an asset); the core
+    // checks again.
+    require_governor(&ctx.protocol, &info.sender, "govern")?;
     let caller = Account::new(info.sender.as_str());
     let mut new_asset = None;
     let mut new_pair = None;

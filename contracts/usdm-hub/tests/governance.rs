@@ -1,0 +1,199 @@
+//! Every governance-only message is refused for other senders, with nothing changed; the
+//! governor transfer takes two steps; migration keeps the state.
+
+mod common;
+use common::*;
+use cosmwasm_std::{Binary, Uint128};
+use usdm_interface::hub::{
+    AssetMsg, ExecuteMsg, GovMsg, MigrateMsg, Override, ParamMsg, PauseMsg, QueryMsg, TokenAmount,
+    TreasuryMsg,
+};
+use usdm_interface::AssetInfo;
+
+fn gov_messages(s: &Suite) -> Vec<ExecuteMsg> {
+    let someone = s.addr("someone").to_string();
+    let govs = vec![
+        GovMsg::ProposeGovernor {
+            candidate: someone.clone(),
+        },
+        GovMsg::CancelGovernorProposal {},
+        GovMsg::AddFeeder {
+            feeder: someone.clone(),
+        },
+        GovMsg::RemoveFeeder {
+            feeder: s.feeder.to_string(),
+        },
+        GovMsg::WhitelistAsset {
+            asset: AssetMsg {
+                symbol: "AAVE".into(),
+                decimals: 18,
+                tier: 4,
+                info: AssetInfo::Native {
+                    denom: "aaave".into(),
+                },
+                max_share: None,
+                mint_fee: None,
+                redeem_fee: None,
+            },
+        },
+        GovMsg::UpdateAsset {
+            symbol: "USDC".into(),
+            max_share: Some(Override::Set { value: dec("0.5") }),
+            mint_fee: None,
+            redeem_fee: None,
+            mint_enabled: None,
+            redeem_enabled: None,
+        },
+        GovMsg::SetParam {
+            param: ParamMsg::EpochSeconds { value: 60 },
+        },
+        GovMsg::SetCollateralRatio { cr: dec("0.9") },
+        GovMsg::RegisterPair {
+            pair: someone.clone(),
+        },
+        GovMsg::SetPriceSource {
+            symbol: "XMS".into(),
+            pool: None,
+        },
+        GovMsg::Pause {
+            target: PauseMsg::Mint {},
+        },
+        GovMsg::Unpause {
+            target: PauseMsg::Mint {},
+        },
+    ];
+    let treasury = vec![
+        TreasuryMsg::ProvideLiquidity {
+            pool: 0,
+            asset_amount: Uint128::one(),
+        },
+        TreasuryMsg::WithdrawLiquidity {
+            pool: 0,
+            shares: Uint128::one(),
+        },
+        TreasuryMsg::Allocate {
+            strategy: someone.clone(),
+            asset: "USDC".into(),
+            amount: Uint128::one(),
+        },
+        TreasuryMsg::Report {
+            strategy: someone.clone(),
+            asset: "USDC".into(),
+            balance: Uint128::one(),
+        },
+        TreasuryMsg::Grant {
+            asset: "USDC".into(),
+            amount: Uint128::one(),
+            recipient: someone.clone(),
+            memo: "x".into(),
+        },
+        TreasuryMsg::ExternalGovernance {
+            contract: someone.clone(),
+            msg: Binary::from(b"{}".to_vec()),
+            description: "vote".into(),
+            tokens: vec![TokenAmount {
+                symbol: "USDC".into(),
+                amount: Uint128::one(),
+            }],
+        },
+    ];
+    let mut all: Vec<ExecuteMsg> = govs.into_iter().map(ExecuteMsg::Govern).collect();
+    all.extend(treasury.into_iter().map(ExecuteMsg::Treasury));
+    all.push(ExecuteMsg::RegisterTokens {
+        usdm: someone.clone(),
+        xms: someone,
+    });
+    all
+}
+
+#[test]
+fn governance_messages_are_refused_for_everyone_else() {
+    let mut s = Suite::new("frax");
+    s.open_market();
+    let mallory = s.addr("mallory");
+    let feeder = s.feeder.clone();
+    for msg in gov_messages(&s) {
+        for sender in [&mallory, &feeder] {
+            let before = s.snapshot();
+            let e = err(s.execute(sender, &msg, &[]).unwrap_err());
+            assert!(
+                e.contains("not allowed") || e.contains("only governance"),
+                "{msg:?}: {e}"
+            );
+            assert_eq!(s.snapshot(), before, "{msg:?} changed state");
+        }
+    }
+}
+
+#[test]
+fn feeders_alone_post_prices() {
+    let mut s = Suite::new("mars");
+    let mallory = s.addr("mallory");
+    let now = s.now();
+    let before = s.snapshot();
+    let e = err(s
+        .execute(
+            &mallory,
+            &ExecuteMsg::PostPrice {
+                symbol: "XMS".into(),
+                price: dec("100"),
+                observed_at: now,
+            },
+            &[],
+        )
+        .unwrap_err());
+    assert!(e.contains("authorised feeder"), "{e}");
+    assert_eq!(s.snapshot(), before);
+}
+
+#[test]
+fn the_governor_transfer_takes_two_steps() {
+    let mut s = Suite::new("mars");
+    let dao = s.addr("dao");
+    s.govern(GovMsg::ProposeGovernor {
+        candidate: dao.to_string(),
+    })
+    .unwrap();
+    let c: usdm_interface::hub::ConfigResponse = s.query(&QueryMsg::Config {});
+    assert_eq!(c.governor, s.gov.to_string(), "not until accepted");
+    let mallory = s.addr("mallory");
+    assert!(err(s
+        .execute(&mallory, &ExecuteMsg::AcceptGovernor {}, &[])
+        .unwrap_err())
+    .contains("proposed governor"));
+    s.execute(&dao, &ExecuteMsg::AcceptGovernor {}, &[])
+        .unwrap();
+    let c: usdm_interface::hub::ConfigResponse = s.query(&QueryMsg::Config {});
+    assert_eq!(c.governor, dao.to_string());
+    assert!(err(s
+        .govern(GovMsg::Pause {
+            target: PauseMsg::Mint {}
+        })
+        .unwrap_err())
+    .contains("only governance"));
+}
+
+#[test]
+fn tokens_register_once_and_must_be_minted_by_the_hub() {
+    let mut s = Suite::new("mars");
+    let gov = s.gov.clone();
+    let (usdm, xms) = (s.usdm.to_string(), s.xms.to_string());
+    let e = err(s
+        .execute(&gov, &ExecuteMsg::RegisterTokens { usdm, xms }, &[])
+        .unwrap_err());
+    assert!(e.contains("already registered"), "{e}");
+}
+
+#[test]
+fn migration_keeps_the_state() {
+    let mut s = Suite::new("mars");
+    s.open_market();
+    let before = s.state();
+    let new_code = s.app.store_code(hub_contract());
+    let (gov, hub) = (s.gov.clone(), s.hub.clone());
+    cw_multi_test::Executor::migrate_contract(&mut s.app, gov, hub, &MigrateMsg {}, new_code)
+        .unwrap();
+    assert_eq!(s.state(), before);
+    let version = cw2::query_contract_info(&s.app.wrap(), s.hub.to_string()).unwrap();
+    assert_eq!(version.contract, "crates.io:usdm-hub");
+}
