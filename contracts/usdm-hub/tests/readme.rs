@@ -1,0 +1,36 @@
+//! Every JSON example in the README's deployment section is a valid message, so the README
+//! cannot drift from the interface.
+
+use usdm_interface::hub::{ExecuteMsg, InstantiateMsg, QueryMsg, ReceiveMsg};
+
+fn blocks(kind: &str) -> Vec<String> {
+    let readme = include_str!("../../../README.md");
+    let fence = format!("```json {kind}\n");
+    readme
+        .split(fence.as_str())
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn readme_examples_are_valid_messages() {
+    let mut count = 0;
+    for b in blocks("instantiate") {
+        cosmwasm_std::from_json::<InstantiateMsg>(b.as_bytes()).unwrap_or_else(|e| panic!("{e}: {b}"));
+        count += 1;
+    }
+    for b in blocks("execute") {
+        cosmwasm_std::from_json::<ExecuteMsg>(b.as_bytes()).unwrap_or_else(|e| panic!("{e}: {b}"));
+        count += 1;
+    }
+    for b in blocks("receive") {
+        cosmwasm_std::from_json::<ReceiveMsg>(b.as_bytes()).unwrap_or_else(|e| panic!("{e}: {b}"));
+        count += 1;
+    }
+    for b in blocks("query") {
+        cosmwasm_std::from_json::<QueryMsg>(b.as_bytes()).unwrap_or_else(|e| panic!("{e}: {b}"));
+        count += 1;
+    }
+    assert!(count >= 15, "only {count} examples found");
+}
