@@ -17,7 +17,8 @@ fn blocks(kind: &str) -> Vec<String> {
 fn readme_examples_are_valid_messages() {
     let mut count = 0;
     for b in blocks("instantiate") {
-        cosmwasm_std::from_json::<InstantiateMsg>(b.as_bytes()).unwrap_or_else(|e| panic!("{e}: {b}"));
+        cosmwasm_std::from_json::<InstantiateMsg>(b.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}: {b}"));
         count += 1;
     }
     for b in blocks("execute") {
