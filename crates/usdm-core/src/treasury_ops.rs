@@ -20,8 +20,8 @@ use crate::units::{Amount, Ratio, WAD};
 
 /// The furthest a pool's price may be from the oracle's for the treasury to add liquidity: 1%.
 pub const MAX_POOL_DEVIATION: Ratio = Ratio::bps(100);
-/// Longest strategy name.
-pub const MAX_NAME_LEN: usize = 64;
+/// Longest strategy name (long enough for a 32-byte bech32 contract address).
+pub const MAX_NAME_LEN: usize = 128;
 /// Longest grant memo or external-governance description.
 pub const MAX_MEMO_LEN: usize = 512;
 
