@@ -1,0 +1,973 @@
+//! Scenario files: TOML describing the protocol's starting state, the market, the agents and
+//! scheduled events. Every error names the file, the line and the field.
+//!
+//! See `scenarios/README.md` for the format; `scenarios/*.toml` are built in.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use toml::Spanned;
+use usdm_core::params::{ParamChange, Preset};
+use usdm_core::units::{Ratio, SupportRatio};
+
+/// A scenario file error: where and what.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{file}:{line}: {field}: {message}")]
+pub struct ScenarioError {
+    /// File name (or `<builtin:NAME>`).
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// The field at fault (`-` when the parser could not tell).
+    pub field: String,
+    /// What is wrong and what would be accepted.
+    pub message: String,
+}
+
+/// A duration: `"3d"`, `"12h"`, `"30m"`, `"90s"`, `"20b"` (blocks) or an integer of seconds.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(untagged)]
+enum DurationSpec {
+    Text(String),
+    Seconds(u64),
+}
+
+type Dur = Spanned<DurationSpec>;
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    name: String,
+    #[serde(default)]
+    description: String,
+    duration: Dur,
+    block_seconds: Option<Spanned<u64>>,
+    sample_every: Option<Dur>,
+    #[serde(default)]
+    protocol: ProtocolSpec,
+    #[serde(default)]
+    market: MarketSpec,
+    #[serde(default)]
+    prices: BTreeMap<String, Spanned<PriceSpec>>,
+    #[serde(default)]
+    agents: AgentsSpec,
+    #[serde(default)]
+    events: Vec<Spanned<EventSpec>>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProtocolSpec {
+    preset: Option<Spanned<String>>,
+    usdm_supply: Option<Spanned<f64>>,
+    xms_supply: Option<Spanned<f64>>,
+    xms_price: Option<Spanned<f64>>,
+    collateral: Option<Spanned<BTreeMap<String, f64>>>,
+    #[serde(default)]
+    params: BTreeMap<String, Spanned<toml::Value>>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MarketSpec {
+    usdm_pool_depth: Option<Spanned<f64>>,
+    xms_pool_depth: Option<Spanned<f64>>,
+    xms_market_depth: Option<Spanned<f64>>,
+    xms_resilience: Option<Dur>,
+    dilution_elasticity: Option<Spanned<f64>>,
+    feed_interval: Option<Dur>,
+    retail_volatility: Option<Spanned<f64>>,
+    xms_volatility: Option<Spanned<f64>>,
+    xms_script: Option<Spanned<Vec<(DurationSpec, f64)>>>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PriceSpec {
+    price: f64,
+    #[serde(default)]
+    volatility: f64,
+    #[serde(default)]
+    drift: f64,
+    #[serde(default)]
+    jump_rate: f64,
+    #[serde(default)]
+    jump_mean: f64,
+    #[serde(default)]
+    jump_std: f64,
+    #[serde(default)]
+    script: Vec<(DurationSpec, f64)>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgentsSpec {
+    arbitrageurs: Option<Spanned<ArbSpec>>,
+    holders: Option<Spanned<HoldersSpec>>,
+    xms_holders: Option<Spanned<XmsHoldersSpec>>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ArbSpec {
+    capital: Option<f64>,
+    threshold: Option<f64>,
+    max_trade: Option<f64>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HoldersSpec {
+    share: Option<f64>,
+    cohorts: Option<u32>,
+    threshold_min: Option<f64>,
+    threshold_max: Option<f64>,
+    exit_rate: Option<f64>,
+    contagion: Option<f64>,
+    redeem_share: Option<f64>,
+    memory: Option<DurationSpec>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct XmsHoldersSpec {
+    threshold: Option<f64>,
+    window: Option<DurationSpec>,
+    sell_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventSpec {
+    at: DurationSpec,
+    whale_exit: Option<WhaleSpec>,
+    confidence_shock: Option<ShockSpec>,
+    governance: Option<GovSpec>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhaleSpec {
+    usdm: f64,
+    over: DurationSpec,
+    #[serde(default)]
+    redeem_share: f64,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ShockSpec {
+    threshold_scale: f64,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GovSpec {
+    set: Option<String>,
+    value: Option<toml::Value>,
+    pause: Option<String>,
+    unpause: Option<String>,
+}
+
+/// An exogenous price process: geometric Brownian motion with optional jumps, times a scripted
+/// multiplicative path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PriceProcess {
+    /// Starting price in USD.
+    pub price: f64,
+    /// Annualized volatility.
+    pub volatility: f64,
+    /// Annualized drift.
+    pub drift: f64,
+    /// Jumps per day.
+    pub jump_rate: f64,
+    /// Mean log jump.
+    pub jump_mean: f64,
+    /// Std of the log jump.
+    pub jump_std: f64,
+    /// `(block, multiplier)` points, interpolated log-linearly; empty means 1.
+    pub script: Vec<(u64, f64)>,
+}
+
+/// The arbitrageurs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Arbitrageurs {
+    /// USD capital.
+    pub capital: f64,
+    /// Minimum edge after fees before they trade.
+    pub threshold: f64,
+    /// Largest trade per block, as a share of USDm supply.
+    pub max_trade: f64,
+}
+
+/// The USDm holders who may run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Holders {
+    /// Share of the USDm supply they hold.
+    pub share: f64,
+    /// Number of cohorts (each with its own size and threshold).
+    pub cohorts: u32,
+    /// Lowest depeg that triggers a cohort.
+    pub threshold_min: f64,
+    /// Highest.
+    pub threshold_max: f64,
+    /// Share of a triggered cohort's USDm leaving per block.
+    pub exit_rate: f64,
+    /// Weight of recent exits (as a share of the holders' starting USDm) in the trigger.
+    pub contagion: f64,
+    /// Share of exits redeemed directly (the rest is sold into the USDm pool).
+    pub redeem_share: f64,
+    /// How long recent exits are remembered, in blocks.
+    pub memory: u64,
+}
+
+/// XMS holders who sell into falling prices.
+#[derive(Clone, Debug, PartialEq)]
+pub struct XmsHolders {
+    /// Price drop over the window that makes them sell.
+    pub threshold: f64,
+    /// The window in blocks.
+    pub window: u64,
+    /// Share of their XMS sold per block while triggered.
+    pub sell_rate: f64,
+}
+
+/// Something scheduled.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EventKind {
+    /// A large holder sells `usdm` over `blocks` blocks (a share redeemed directly).
+    WhaleExit {
+        /// USDm sold.
+        usdm: f64,
+        /// Over this many blocks.
+        blocks: u64,
+        /// Share redeemed instead of sold.
+        redeem_share: f64,
+    },
+    /// Every cohort's threshold is multiplied by `threshold_scale` (below 1: more fearful).
+    ConfidenceShock {
+        /// The factor.
+        threshold_scale: f64,
+    },
+    /// Governance changes a parameter.
+    SetParam(ParamChange),
+    /// Governance sets the Frax ratio.
+    SetCollateralRatio(Ratio),
+    /// Governance pauses (`true`) or unpauses something.
+    Pause(usdm_core::governance::PauseTarget, bool),
+}
+
+/// A validated scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    /// Name.
+    pub name: String,
+    /// What it shows.
+    pub description: String,
+    /// Length in blocks.
+    pub blocks: u64,
+    /// Seconds per block.
+    pub block_seconds: u64,
+    /// Metrics are sampled every this many blocks.
+    pub sample_every: u64,
+    /// The preset named in the file (`--preset` overrides).
+    pub preset: Preset,
+    /// USDm minted at the start.
+    pub usdm_supply: f64,
+    /// XMS supply at the start.
+    pub xms_supply: f64,
+    /// XMS price at the start.
+    pub xms_price: f64,
+    /// Collateral mix of the starting treasury, by symbol (shares summing to 1).
+    pub collateral: Vec<(String, f64)>,
+    /// Parameter changes applied at genesis.
+    pub params: Vec<ParamChange>,
+    /// Each side of the USDm/USDC pool, as a share of USDm supply.
+    pub usdm_pool_depth: f64,
+    /// The USDm side of the XMS/USDm pool, as a share of XMS market cap.
+    pub xms_pool_depth: f64,
+    /// External XMS market depth, as a share of XMS supply.
+    pub xms_market_depth: f64,
+    /// Half-life of XMS market impact, in blocks.
+    pub xms_resilience: u64,
+    /// Share of supply dilution the XMS price reflects at once.
+    pub dilution_elasticity: f64,
+    /// Blocks between feed posts.
+    pub feed_interval: u64,
+    /// Std of retail USDm flow per minute, as a share of the USDm pool's depth.
+    pub retail_volatility: f64,
+    /// Exogenous processes: BTC, ETH and the XMS market's exogenous component.
+    pub prices: BTreeMap<String, PriceProcess>,
+    /// Arbitrageurs.
+    pub arbitrageurs: Arbitrageurs,
+    /// Runners.
+    pub holders: Holders,
+    /// Momentum XMS sellers.
+    pub xms_holders: XmsHolders,
+    /// `(block, event)`, in time order.
+    pub events: Vec<(u64, EventKind)>,
+}
+
+/// The scenarios shipped in `scenarios/`, by name.
+pub const BUILTIN: [(&str, &str); 5] = [
+    ("calm", include_str!("../../../scenarios/calm.toml")),
+    (
+        "btc-crash",
+        include_str!("../../../scenarios/btc-crash.toml"),
+    ),
+    (
+        "xms-crash",
+        include_str!("../../../scenarios/xms-crash.toml"),
+    ),
+    ("bank-run", include_str!("../../../scenarios/bank-run.toml")),
+    (
+        "terra-2022",
+        include_str!("../../../scenarios/terra-2022.toml"),
+    ),
+];
+
+/// The default scenario of `usdm simulate` with no arguments.
+pub const DEFAULT_SCENARIO: &str = "bank-run";
+
+struct Ctx<'a> {
+    file: &'a str,
+    text: &'a str,
+    block_seconds: u64,
+}
+
+impl Ctx<'_> {
+    fn line(&self, offset: usize) -> usize {
+        self.text[..offset.min(self.text.len())]
+            .bytes()
+            .filter(|b| *b == b'\n')
+            .count()
+            + 1
+    }
+    fn err(
+        &self,
+        span: std::ops::Range<usize>,
+        field: &str,
+        message: impl fmt::Display,
+    ) -> ScenarioError {
+        ScenarioError {
+            file: self.file.to_string(),
+            line: self.line(span.start),
+            field: field.to_string(),
+            message: message.to_string(),
+        }
+    }
+    fn blocks_of(
+        &self,
+        d: &DurationSpec,
+        span: std::ops::Range<usize>,
+        field: &str,
+    ) -> Result<u64, ScenarioError> {
+        let bad = || {
+            self.err(span.clone(), field, "expected a duration like \"3d\", \"12h\", \"30m\", \"90s\", \"20b\" (blocks) or seconds")
+        };
+        let seconds = match d {
+            DurationSpec::Seconds(s) => *s,
+            DurationSpec::Text(t) => {
+                let t = t.trim();
+                let (num, unit) =
+                    t.split_at(t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len()));
+                let n: f64 = num.trim().parse().map_err(|_| bad())?;
+                if !n.is_finite() || n < 0.0 {
+                    return Err(bad());
+                }
+                match unit {
+                    "b" => return Ok(n.round() as u64),
+                    "s" | "" => n,
+                    "m" => n * 60.0,
+                    "h" => n * 3600.0,
+                    "d" => n * 86_400.0,
+                    _ => return Err(bad()),
+                }
+                .round() as u64
+            }
+        };
+        Ok(seconds.div_ceil(self.block_seconds))
+    }
+    fn dur(&self, d: &Dur, field: &str) -> Result<u64, ScenarioError> {
+        self.blocks_of(d.get_ref(), d.span(), field)
+    }
+    fn positive(&self, v: &Spanned<f64>, field: &str) -> Result<f64, ScenarioError> {
+        let x = *v.get_ref();
+        if !(x.is_finite() && x > 0.0) {
+            return Err(self.err(v.span(), field, format!("{x} must be a positive number")));
+        }
+        Ok(x)
+    }
+    fn share(&self, v: &Spanned<f64>, field: &str) -> Result<f64, ScenarioError> {
+        let x = *v.get_ref();
+        if !(x.is_finite() && (0.0..=1.0).contains(&x)) {
+            return Err(self.err(v.span(), field, format!("{x} must lie between 0 and 1")));
+        }
+        Ok(x)
+    }
+}
+
+fn ratio_of(v: f64) -> Option<Ratio> {
+    if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+        return None;
+    }
+    Ratio::new((v * 1e18).round() as u128).ok()
+}
+
+impl Scenario {
+    /// A built-in scenario by name.
+    pub fn builtin(name: &str) -> Option<Result<Scenario, ScenarioError>> {
+        BUILTIN
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(n, text)| Scenario::parse(text, &format!("<builtin:{n}>")))
+    }
+
+    /// Loads a built-in scenario by name, or a file by path.
+    pub fn load(name_or_path: &str) -> Result<Scenario, ScenarioError> {
+        if let Some(s) = Scenario::builtin(name_or_path) {
+            return s;
+        }
+        let text = std::fs::read_to_string(name_or_path).map_err(|e| ScenarioError {
+            file: name_or_path.to_string(),
+            line: 0,
+            field: "-".into(),
+            message: format!(
+                "cannot read it ({e}); built-in scenarios: {}",
+                BUILTIN
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })?;
+        Scenario::parse(&text, name_or_path)
+    }
+
+    /// Parses and validates scenario text; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        let mut ctx = Ctx {
+            file,
+            text,
+            block_seconds: 3,
+        };
+        let f: File = toml::from_str(text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            let msg = e.message().trim().to_string();
+            let field = msg
+                .split('`')
+                .nth(1)
+                .filter(|_| msg.contains("field"))
+                .unwrap_or("-")
+                .to_string();
+            ctx.err(span, &field, msg)
+        })?;
+        if let Some(bs) = &f.block_seconds {
+            if !(1..=3600).contains(bs.get_ref()) {
+                return Err(ctx.err(bs.span(), "block_seconds", "must be 1 to 3600"));
+            }
+            ctx.block_seconds = *bs.get_ref();
+        }
+        let blocks = ctx.dur(&f.duration, "duration")?;
+        if blocks == 0 || blocks > 10_000_000 {
+            return Err(ctx.err(
+                f.duration.span(),
+                "duration",
+                "must be at least one block and at most 10,000,000",
+            ));
+        }
+        let sample_every = match &f.sample_every {
+            Some(d) => ctx.dur(d, "sample_every")?.max(1),
+            None => (300 / ctx.block_seconds).max(1),
+        };
+        let p = &f.protocol;
+        let preset = match &p.preset {
+            Some(s) => s
+                .get_ref()
+                .parse()
+                .map_err(|e| ctx.err(s.span(), "protocol.preset", e))?,
+            None => Preset::Mars,
+        };
+        let num =
+            |v: &Option<Spanned<f64>>, field: &str, default: f64| -> Result<f64, ScenarioError> {
+                v.as_ref().map_or(Ok(default), |v| ctx.positive(v, field))
+            };
+        let shr =
+            |v: &Option<Spanned<f64>>, field: &str, default: f64| -> Result<f64, ScenarioError> {
+                v.as_ref().map_or(Ok(default), |v| ctx.share(v, field))
+            };
+        let usdm_supply = num(&p.usdm_supply, "protocol.usdm_supply", 100_000_000.0)?;
+        let xms_supply = num(&p.xms_supply, "protocol.xms_supply", 100_000_000.0)?;
+        let xms_price = num(&p.xms_price, "protocol.xms_price", 2.5)?;
+        let collateral = match &p.collateral {
+            None => vec![("USDC".to_string(), 1.0)],
+            Some(c) => {
+                let known = ["USDC", "BTC", "ETH", "XMS"];
+                let mut v = Vec::new();
+                for (k, share) in c.get_ref() {
+                    if !known.contains(&k.as_str()) {
+                        return Err(ctx.err(
+                            c.span(),
+                            "protocol.collateral",
+                            format!("unknown asset {k}; accepted: USDC, BTC, ETH, XMS"),
+                        ));
+                    }
+                    if !(share.is_finite() && *share >= 0.0) {
+                        return Err(ctx.err(
+                            c.span(),
+                            "protocol.collateral",
+                            format!("{k} share {share} must be non-negative"),
+                        ));
+                    }
+                    v.push((k.clone(), *share));
+                }
+                let total: f64 = v.iter().map(|(_, s)| s).sum();
+                if (total - 1.0).abs() > 1e-6 {
+                    return Err(ctx.err(
+                        c.span(),
+                        "protocol.collateral",
+                        format!("shares sum to {total}, not 1"),
+                    ));
+                }
+                if !v.iter().any(|(k, s)| k == "USDC" && *s > 0.0) {
+                    return Err(ctx.err(
+                        c.span(),
+                        "protocol.collateral",
+                        "needs some USDC: a capped asset cannot be the first deposit",
+                    ));
+                }
+                // Stablecoins first: later tiers are capped by their share of what is there.
+                v.sort_by_key(|(k, _)| known.iter().position(|x| x == k));
+                v
+            }
+        };
+        let mut params = Vec::new();
+        for (key, value) in &p.params {
+            params.push(param_change(&ctx, key, value)?);
+        }
+        let m = &f.market;
+        let prices = {
+            let mut out = BTreeMap::new();
+            for (k, v) in &f.prices {
+                if !["BTC", "ETH"].contains(&k.as_str()) {
+                    return Err(ctx.err(v.span(), &format!("prices.{k}"), "exogenous prices exist for BTC and ETH (XMS: market.xms_volatility, market.xms_script)"));
+                }
+                out.insert(k.clone(), price_process(&ctx, v, &format!("prices.{k}"))?);
+            }
+            for (k, default) in [("BTC", 60_000.0), ("ETH", 3_000.0)] {
+                out.entry(k.to_string()).or_insert(PriceProcess {
+                    price: default,
+                    volatility: 0.0,
+                    drift: 0.0,
+                    jump_rate: 0.0,
+                    jump_mean: 0.0,
+                    jump_std: 0.0,
+                    script: vec![],
+                });
+            }
+            let xms_script = match &m.xms_script {
+                Some(s) => script(&ctx, s.get_ref(), s.span(), "market.xms_script")?,
+                None => vec![],
+            };
+            out.insert(
+                "XMS".into(),
+                PriceProcess {
+                    price: xms_price,
+                    volatility: match &m.xms_volatility {
+                        Some(v)
+                            if !(v.get_ref().is_finite() && (0.0..=10.0).contains(v.get_ref())) =>
+                        {
+                            return Err(ctx.err(
+                                v.span(),
+                                "market.xms_volatility",
+                                "an annualized volatility between 0 and 10",
+                            ));
+                        }
+                        Some(v) => *v.get_ref(),
+                        None => 0.0,
+                    },
+                    drift: 0.0,
+                    jump_rate: 0.0,
+                    jump_mean: 0.0,
+                    jump_std: 0.0,
+                    script: xms_script,
+                },
+            );
+            out
+        };
+        let a = &f.agents;
+        let arb = a.arbitrageurs.as_ref().map(|s| s.get_ref().clone());
+        let arbitrageurs = Arbitrageurs {
+            capital: arb
+                .as_ref()
+                .and_then(|a| a.capital)
+                .unwrap_or(usdm_supply * 0.1),
+            threshold: arb.as_ref().and_then(|a| a.threshold).unwrap_or(0.001),
+            max_trade: arb.as_ref().and_then(|a| a.max_trade).unwrap_or(0.01),
+        };
+        if let Some(s) = &a.arbitrageurs {
+            check_fields(
+                &ctx,
+                s.span(),
+                "agents.arbitrageurs",
+                &[
+                    ("capital", arbitrageurs.capital, false),
+                    ("threshold", arbitrageurs.threshold, true),
+                    ("max_trade", arbitrageurs.max_trade, true),
+                ],
+            )?;
+        }
+        let h = a.holders.as_ref().map(|s| s.get_ref().clone());
+        let holders = Holders {
+            share: h.as_ref().and_then(|h| h.share).unwrap_or(0.6),
+            cohorts: h
+                .as_ref()
+                .and_then(|h| h.cohorts)
+                .unwrap_or(40)
+                .clamp(1, 1_000),
+            threshold_min: h.as_ref().and_then(|h| h.threshold_min).unwrap_or(0.01),
+            threshold_max: h.as_ref().and_then(|h| h.threshold_max).unwrap_or(0.1),
+            exit_rate: h.as_ref().and_then(|h| h.exit_rate).unwrap_or(0.002),
+            contagion: h.as_ref().and_then(|h| h.contagion).unwrap_or(1.0),
+            redeem_share: h.as_ref().and_then(|h| h.redeem_share).unwrap_or(0.3),
+            memory: match h.as_ref().and_then(|h| h.memory.clone()) {
+                Some(d) => ctx.blocks_of(
+                    &d,
+                    a.holders.as_ref().map_or(0..0, |s| s.span()),
+                    "agents.holders.memory",
+                )?,
+                None => 3600 / ctx.block_seconds,
+            },
+        };
+        if let Some(s) = &a.holders {
+            check_fields(
+                &ctx,
+                s.span(),
+                "agents.holders",
+                &[
+                    ("share", holders.share, true),
+                    ("threshold_min", holders.threshold_min, true),
+                    ("threshold_max", holders.threshold_max, true),
+                    ("exit_rate", holders.exit_rate, true),
+                    ("contagion", holders.contagion, false),
+                    ("redeem_share", holders.redeem_share, true),
+                ],
+            )?;
+            if holders.threshold_min > holders.threshold_max {
+                return Err(ctx.err(
+                    s.span(),
+                    "agents.holders.threshold_min",
+                    "must not exceed threshold_max",
+                ));
+            }
+        }
+        let x = a.xms_holders.as_ref().map(|s| s.get_ref().clone());
+        let xms_holders = XmsHolders {
+            threshold: x.as_ref().and_then(|x| x.threshold).unwrap_or(0.2),
+            window: match x.as_ref().and_then(|x| x.window.clone()) {
+                Some(d) => ctx
+                    .blocks_of(
+                        &d,
+                        a.xms_holders.as_ref().map_or(0..0, |s| s.span()),
+                        "agents.xms_holders.window",
+                    )?
+                    .max(1),
+                None => 3600 / ctx.block_seconds,
+            },
+            sell_rate: x.as_ref().and_then(|x| x.sell_rate).unwrap_or(0.0002),
+        };
+        if let Some(s) = &a.xms_holders {
+            check_fields(
+                &ctx,
+                s.span(),
+                "agents.xms_holders",
+                &[
+                    ("threshold", xms_holders.threshold, true),
+                    ("sell_rate", xms_holders.sell_rate, true),
+                ],
+            )?;
+        }
+        let mut events = Vec::new();
+        for e in &f.events {
+            let at = ctx.blocks_of(&e.get_ref().at, e.span(), "events.at")?;
+            events.push((at, event_kind(&ctx, e)?));
+        }
+        events.sort_by_key(|(b, _)| *b);
+        Ok(Scenario {
+            name: f.name.clone(),
+            description: f.description.clone(),
+            blocks,
+            block_seconds: ctx.block_seconds,
+            sample_every,
+            preset,
+            usdm_supply,
+            xms_supply,
+            xms_price,
+            collateral,
+            params,
+            usdm_pool_depth: shr(&m.usdm_pool_depth, "market.usdm_pool_depth", 0.05)?,
+            xms_pool_depth: shr(&m.xms_pool_depth, "market.xms_pool_depth", 0.01)?,
+            xms_market_depth: shr(&m.xms_market_depth, "market.xms_market_depth", 0.02)?.max(1e-9),
+            xms_resilience: match &m.xms_resilience {
+                Some(d) => ctx.dur(d, "market.xms_resilience")?.max(1),
+                None => 6 * 3600 / ctx.block_seconds,
+            },
+            dilution_elasticity: shr(&m.dilution_elasticity, "market.dilution_elasticity", 0.5)?,
+            feed_interval: match &m.feed_interval {
+                Some(d) => ctx.dur(d, "market.feed_interval")?.max(1),
+                None => (60 / ctx.block_seconds).max(1),
+            },
+            retail_volatility: shr(&m.retail_volatility, "market.retail_volatility", 0.002)?,
+            prices,
+            arbitrageurs,
+            holders,
+            xms_holders,
+            events,
+        })
+    }
+}
+
+fn check_fields(
+    ctx: &Ctx,
+    span: std::ops::Range<usize>,
+    section: &str,
+    fields: &[(&str, f64, bool)],
+) -> Result<(), ScenarioError> {
+    for (name, v, is_share) in fields {
+        let ok = v.is_finite() && *v >= 0.0 && (!is_share || *v <= 1.0);
+        if !ok {
+            let accepted = if *is_share {
+                "a number between 0 and 1"
+            } else {
+                "a non-negative number"
+            };
+            return Err(ctx.err(
+                span.clone(),
+                &format!("{section}.{name}"),
+                format!("{v} must be {accepted}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn script(
+    ctx: &Ctx,
+    points: &[(DurationSpec, f64)],
+    span: std::ops::Range<usize>,
+    field: &str,
+) -> Result<Vec<(u64, f64)>, ScenarioError> {
+    let mut out = Vec::new();
+    for (d, m) in points {
+        let b = ctx.blocks_of(d, span.clone(), field)?;
+        if !(m.is_finite() && *m > 0.0) {
+            return Err(ctx.err(
+                span.clone(),
+                field,
+                format!("multiplier {m} must be positive"),
+            ));
+        }
+        if out.last().is_some_and(|(prev, _)| *prev > b) {
+            return Err(ctx.err(span.clone(), field, "points must be in time order"));
+        }
+        out.push((b, *m));
+    }
+    Ok(out)
+}
+
+fn price_process(
+    ctx: &Ctx,
+    v: &Spanned<PriceSpec>,
+    field: &str,
+) -> Result<PriceProcess, ScenarioError> {
+    let p = v.get_ref();
+    let span = v.span();
+    if !(p.price.is_finite() && p.price > 0.0) {
+        return Err(ctx.err(
+            span,
+            &format!("{field}.price"),
+            format!("{} must be positive", p.price),
+        ));
+    }
+    for (name, x) in [
+        ("volatility", p.volatility),
+        ("jump_rate", p.jump_rate),
+        ("jump_std", p.jump_std),
+    ] {
+        if !(x.is_finite() && x >= 0.0) {
+            return Err(ctx.err(
+                span.clone(),
+                &format!("{field}.{name}"),
+                format!("{x} must be non-negative"),
+            ));
+        }
+    }
+    Ok(PriceProcess {
+        price: p.price,
+        volatility: p.volatility,
+        drift: p.drift,
+        jump_rate: p.jump_rate,
+        jump_mean: p.jump_mean,
+        jump_std: p.jump_std,
+        script: script(ctx, &p.script, span, &format!("{field}.script"))?,
+    })
+}
+
+fn pause_target(
+    ctx: &Ctx,
+    span: std::ops::Range<usize>,
+    name: &str,
+) -> Result<usdm_core::governance::PauseTarget, ScenarioError> {
+    use usdm_core::governance::PauseTarget;
+    Ok(match name {
+        "mint" => PauseTarget::Mint,
+        "redeem" => PauseTarget::Redeem,
+        "refresh" => PauseTarget::Refresh,
+        "treasury_ops" => PauseTarget::TreasuryOps,
+        other => {
+            return Err(ctx.err(
+                span,
+                "events.governance",
+                format!("cannot pause {other}; accepted: mint, redeem, refresh, treasury_ops"),
+            ))
+        }
+    })
+}
+
+fn event_kind(ctx: &Ctx, e: &Spanned<EventSpec>) -> Result<EventKind, ScenarioError> {
+    let s = e.get_ref();
+    let span = e.span();
+    let count = [
+        s.whale_exit.is_some(),
+        s.confidence_shock.is_some(),
+        s.governance.is_some(),
+    ]
+    .iter()
+    .filter(|b| **b)
+    .count();
+    if count != 1 {
+        return Err(ctx.err(
+            span,
+            "events",
+            "each event needs exactly one of whale_exit, confidence_shock, governance",
+        ));
+    }
+    if let Some(w) = &s.whale_exit {
+        if !(w.usdm.is_finite() && w.usdm > 0.0) || !(0.0..=1.0).contains(&w.redeem_share) {
+            return Err(ctx.err(
+                span,
+                "events.whale_exit",
+                "usdm must be positive and redeem_share between 0 and 1",
+            ));
+        }
+        return Ok(EventKind::WhaleExit {
+            usdm: w.usdm,
+            blocks: ctx
+                .blocks_of(&w.over, span, "events.whale_exit.over")?
+                .max(1),
+            redeem_share: w.redeem_share,
+        });
+    }
+    if let Some(c) = &s.confidence_shock {
+        if !(c.threshold_scale.is_finite() && c.threshold_scale > 0.0) {
+            return Err(ctx.err(
+                span,
+                "events.confidence_shock.threshold_scale",
+                "must be positive",
+            ));
+        }
+        return Ok(EventKind::ConfidenceShock {
+            threshold_scale: c.threshold_scale,
+        });
+    }
+    let g = s.governance.as_ref().expect("counted");
+    if let Some(target) = &g.pause {
+        return Ok(EventKind::Pause(pause_target(ctx, span, target)?, true));
+    }
+    if let Some(target) = &g.unpause {
+        return Ok(EventKind::Pause(pause_target(ctx, span, target)?, false));
+    }
+    match (&g.set, &g.value) {
+        (Some(key), Some(value)) if key == "collateral_ratio" => {
+            let v = value
+                .as_float()
+                .or(value.as_integer().map(|i| i as f64))
+                .and_then(ratio_of);
+            v.map(EventKind::SetCollateralRatio).ok_or_else(|| {
+                ctx.err(
+                    span,
+                    "events.governance.value",
+                    "collateral_ratio must lie between 0 and 1",
+                )
+            })
+        }
+        (Some(key), Some(value)) => {
+            let spanned = Spanned::new(span, value.clone());
+            Ok(EventKind::SetParam(param_change(ctx, key, &spanned)?))
+        }
+        _ => Err(ctx.err(
+            span,
+            "events.governance",
+            "use set + value, pause or unpause",
+        )),
+    }
+}
+
+fn param_change(
+    ctx: &Ctx,
+    key: &str,
+    value: &Spanned<toml::Value>,
+) -> Result<ParamChange, ScenarioError> {
+    let span = value.span();
+    let field = format!("protocol.params.{key}");
+    let v = value.get_ref();
+    let number = || v.as_float().or(v.as_integer().map(|i| i as f64));
+    let off = v.as_str() == Some("off");
+    let bad = |accepted: &str| {
+        ctx.err(
+            span.clone(),
+            &field,
+            format!("{v} is not accepted; expected {accepted}"),
+        )
+    };
+    let ratio = || {
+        number()
+            .and_then(ratio_of)
+            .ok_or_else(|| bad("a fraction between 0 and 1"))
+    };
+    let dur = |name: &str| -> Result<u64, ScenarioError> {
+        let spec = match v {
+            toml::Value::String(s) => DurationSpec::Text(s.clone()),
+            toml::Value::Integer(i) if *i >= 0 => DurationSpec::Seconds(*i as u64),
+            _ => return Err(bad("a duration like \"10m\" or seconds")),
+        };
+        // Parameters are in seconds, not blocks.
+        Ok(ctx.blocks_of(&spec, span.clone(), name)? * ctx.block_seconds)
+    };
+    Ok(match key {
+        "xms_support_ratio" => ParamChange::XmsSupportRatio(
+            number()
+                .and_then(|x| if x.is_finite() && x > 0.0 { Some(x) } else { None })
+                .and_then(|x| SupportRatio::new((x * 1e18).round() as u128).ok())
+                .ok_or_else(|| bad("a multiple between 1 and 100 (2.5 = 250%)"))?,
+        ),
+        "epoch" => ParamChange::EpochSeconds(dur(&field)?),
+        "max_price_age" => ParamChange::MaxPriceAge(dur(&field)?),
+        "twap_window" => ParamChange::TwapWindow(dur(&field)?),
+        "redemption_delay" => ParamChange::RedemptionDelay(
+            v.as_integer().filter(|i| *i >= 0).map(|i| i as u64).ok_or_else(|| bad("a number of blocks"))?,
+        ),
+        "refresh_cooldown" => ParamChange::RefreshCooldown(dur(&field)?),
+        "min_cr" => ParamChange::MinCr(ratio()?),
+        "cr_step" => ParamChange::CrStep(ratio()?),
+        "price_band" => ParamChange::PriceBand(ratio()?),
+        "breaker_redemption_outflow" => ParamChange::BreakerRedemptionOutflow(if off { None } else { Some(ratio()?) }),
+        "breaker_xms_minted" => ParamChange::BreakerXmsMinted(if off { None } else { Some(ratio()?) }),
+        other => {
+            return Err(ctx.err(
+                span,
+                &format!("protocol.params.{other}"),
+                "unknown parameter; accepted: xms_support_ratio, epoch, max_price_age, twap_window, redemption_delay, refresh_cooldown, min_cr, cr_step, price_band, breaker_redemption_outflow, breaker_xms_minted",
+            ))
+        }
+    })
+}

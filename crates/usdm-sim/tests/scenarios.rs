@@ -1,0 +1,76 @@
+//! Scenario files: the built-ins parse, and errors name the file, the line and the field.
+
+use usdm_sim::scenario::{EventKind, Scenario, BUILTIN};
+
+#[test]
+fn every_builtin_scenario_parses() {
+    for (name, _) in BUILTIN {
+        let s = Scenario::builtin(name)
+            .unwrap()
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(s.name, name);
+        assert!(s.blocks > 0 && s.sample_every > 0);
+    }
+    let terra = Scenario::builtin("terra-2022").unwrap().unwrap();
+    assert_eq!(terra.blocks, 7 * 86_400 / 3);
+    assert!(terra
+        .events
+        .iter()
+        .any(|(_, e)| matches!(e, EventKind::WhaleExit { .. })));
+}
+
+fn error_of(text: &str) -> usdm_sim::scenario::ScenarioError {
+    Scenario::parse(text, "bad.toml").expect_err("should be refused")
+}
+
+#[test]
+fn errors_name_file_line_and_field() {
+    let e = error_of("name = \"x\"\nduration = \"1d\"\n\n[market]\nusdm_pool_depth = 2.0\n");
+    assert_eq!(
+        (e.file.as_str(), e.line, e.field.as_str()),
+        ("bad.toml", 5, "market.usdm_pool_depth"),
+        "{e}"
+    );
+    assert!(e.message.contains("between 0 and 1"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("bad.toml:5: market.usdm_pool_depth:"),
+        "{e}"
+    );
+
+    let e = error_of("name = \"x\"\nduration = \"1d\"\ndurations = 3\n");
+    assert_eq!(e.line, 3, "{e}");
+    assert_eq!(e.field, "durations", "{e}");
+
+    let e = error_of("name = \"x\"\nduration = \"three days\"\n");
+    assert_eq!((e.line, e.field.as_str()), (2, "duration"), "{e}");
+
+    let e = error_of("name = \"x\"\nduration = \"1d\"\n[protocol]\npreset = \"terra\"\n");
+    assert_eq!((e.line, e.field.as_str()), (4, "protocol.preset"), "{e}");
+    assert!(e.message.contains("mars, mars-guarded, frax"), "{e}");
+
+    let e =
+        error_of("name = \"x\"\nduration = \"1d\"\n[protocol.params]\nxms_support_ratio = 0.5\n");
+    assert_eq!(
+        (e.line, e.field.as_str()),
+        (4, "protocol.params.xms_support_ratio"),
+        "{e}"
+    );
+
+    let e = error_of(
+        "name = \"x\"\nduration = \"1d\"\n[protocol]\ncollateral = { USDC = 0.5, BTC = 0.2 }\n",
+    );
+    assert!(e.message.contains("sum to 0.7"), "{e}");
+
+    let e = error_of("name = \"x\"\nduration = \"1d\"\n\n[[events]]\nat = \"1h\"\n");
+    assert_eq!((e.line, e.field.as_str()), (4, "events"), "{e}");
+
+    let e = error_of("name = \"x\"\nduration = \"1d\"\n[prices.DOGE]\nprice = 1\n");
+    assert_eq!(e.field, "prices.DOGE", "{e}");
+}
+
+#[test]
+fn missing_files_list_the_builtins() {
+    let e = Scenario::load("/nonexistent/x.toml").unwrap_err();
+    assert!(e.message.contains("bank-run"), "{e}");
+}
