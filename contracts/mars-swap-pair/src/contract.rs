@@ -1,10 +1,10 @@
 //! Entry points: check the sender and the funds, call the core pool, move tokens.
 
 use crate::error::ContractError;
-use crate::state::{Config, CONFIG, POOL};
+use crate::state::{Config, CONFIG, POOL, SHARES};
 use cosmwasm_std::{
     from_json, to_json_binary, Addr, Binary, CosmosMsg, Decimal, Deps, DepsMut, Env, MessageInfo,
-    Response, StdResult, Uint128, WasmMsg,
+    Response, StdError, StdResult, Uint128, WasmMsg,
 };
 use cw20::{Cw20ExecuteMsg, Cw20ReceiveMsg};
 use usdm_core::ids::{Account, Symbol};
@@ -32,18 +32,28 @@ fn uint(a: Amount) -> Uint128 {
 pub fn instantiate(
     deps: DepsMut,
     _env: Env,
-    _info: MessageInfo,
+    info: MessageInfo,
     msg: InstantiateMsg,
 ) -> Result<Response, ContractError> {
+    cw_utils::nonpayable(&info)?;
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     let mut tokens = msg.tokens;
     let mut symbols = [Symbol::lit("X"); 2];
     for (i, t) in tokens.iter_mut().enumerate() {
         symbols[i] = Symbol::new(&t.symbol)?;
-        if let AssetInfo::Cw20 { contract } = &t.info {
-            t.info = AssetInfo::Cw20 {
-                contract: deps.api.addr_validate(contract)?.to_string(),
-            };
+        match &t.info {
+            AssetInfo::Cw20 { contract } => {
+                t.info = AssetInfo::Cw20 {
+                    contract: deps.api.addr_validate(contract)?.to_string(),
+                };
+            }
+            AssetInfo::Native { denom } if denom.trim().is_empty() => {
+                return Err(ContractError::WrongFunds(format!(
+                    "{}: empty denom",
+                    t.symbol
+                )));
+            }
+            AssetInfo::Native { .. } => {}
         }
     }
     if symbols[0] == symbols[1] || tokens[0].info == tokens[1].info {
@@ -224,8 +234,9 @@ fn provide(
         .into());
     }
     let provider = Account::new(info.sender.as_str());
+    with_holder(deps.storage, &mut pool, &info.sender)?;
     pool.apply_add(&provider, &q, env.block.time.seconds(), config.twap_window)?;
-    POOL.save(deps.storage, &pool)?;
+    store(deps.storage, pool, &info.sender)?;
     let mut msgs: Vec<CosmosMsg> = Vec::new();
     for (s, t) in config.tokens.iter().enumerate() {
         let used = uint(q.amounts[s]);
@@ -272,6 +283,7 @@ fn withdraw(
     let config = CONFIG.load(deps.storage)?;
     let mut pool = POOL.load(deps.storage)?;
     let provider = Account::new(info.sender.as_str());
+    with_holder(deps.storage, &mut pool, &info.sender)?;
     pool.require_shares(&provider, amount(shares))?;
     let out = pool.quote_remove(amount(shares))?;
     for s in 0..2 {
@@ -298,7 +310,7 @@ fn withdraw(
         env.block.time.seconds(),
         config.twap_window,
     )?;
-    POOL.save(deps.storage, &pool)?;
+    store(deps.storage, pool.clone(), &info.sender)?;
     let msgs = pay_all(&config.tokens, out, info.sender.as_str())?;
     Ok(Response::new()
         .add_messages(msgs)
@@ -322,6 +334,38 @@ fn sweep(deps: DepsMut, info: MessageInfo) -> Result<Response, ContractError> {
         .add_messages(msgs)
         .add_attribute("action", "sweep_fees")
         .add_attribute("amounts", format!("{},{}", fees[0].raw(), fees[1].raw())))
+}
+
+/// Puts `holder`'s shares into the pool's share map for an operation.
+fn with_holder(
+    storage: &dyn cosmwasm_std::Storage,
+    pool: &mut Pool,
+    holder: &Addr,
+) -> Result<(), ContractError> {
+    pool.shares.clear();
+    let held = SHARES.may_load(storage, holder)?.unwrap_or_default();
+    if !held.is_zero() {
+        pool.shares
+            .insert(Account::new(holder.as_str()), amount(held));
+    }
+    Ok(())
+}
+
+/// Saves `holder`'s shares back to [`SHARES`] and the pool with an empty share map.
+fn store(
+    storage: &mut dyn cosmwasm_std::Storage,
+    mut pool: Pool,
+    holder: &Addr,
+) -> Result<(), ContractError> {
+    let held = pool.shares_of(&Account::new(holder.as_str()));
+    if held.is_zero() {
+        SHARES.remove(storage, holder);
+    } else {
+        SHARES.save(storage, holder, &uint(held))?;
+    }
+    pool.shares.clear();
+    POOL.save(storage, &pool)?;
+    Ok(())
 }
 
 /// Messages paying `amounts` (pool token order) of `tokens` to `recipient`, skipping zeros.
@@ -350,10 +394,29 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
             total_shares: uint(pool.total_shares),
             protocol_fees: pool.protocol_fees.map(uint),
         }),
-        QueryMsg::State {} => to_json_binary(&to_json_binary(&pool)?),
+        QueryMsg::State { holder } => {
+            let mut pool = pool;
+            if let Some(holder) = holder {
+                let addr = deps.api.addr_validate(&holder)?;
+                let held = SHARES.may_load(deps.storage, &addr)?.unwrap_or_default();
+                if !held.is_zero() {
+                    pool.shares.insert(Account::new(holder), amount(held));
+                }
+            }
+            to_json_binary(&to_json_binary(&pool)?)
+        }
         QueryMsg::Tokens {} => to_json_binary(&CONFIG.load(deps.storage)?.tokens),
+        QueryMsg::Config {} => {
+            let c = CONFIG.load(deps.storage)?;
+            to_json_binary(&usdm_interface::pair::PairConfigResponse {
+                tokens: c.tokens,
+                fee_recipient: c.fee_recipient.to_string(),
+                twap_window: c.twap_window,
+            })
+        }
         QueryMsg::Shares { address } => {
-            to_json_binary(&uint(pool.shares_of(&Account::new(address))))
+            let addr = deps.api.addr_validate(&address)?;
+            to_json_binary(&SHARES.may_load(deps.storage, &addr)?.unwrap_or_default())
         }
         QueryMsg::Simulate { offer, amount: a } => {
             let symbol = Symbol::new(&offer).map_err(core_err)?;
@@ -389,6 +452,8 @@ pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, C
         ))
         .into());
     }
+    usdm_interface::check_upgrade(&previous.version, CONTRACT_VERSION)
+        .map_err(StdError::generic_err)?;
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")

@@ -1,7 +1,7 @@
 //! What the pair stores: its configuration and the core pool.
 
 use cosmwasm_std::Addr;
-use cw_storage_plus::Item;
+use cw_storage_plus::{Item, Map};
 use serde::{Deserialize, Serialize};
 use usdm_core::swap::Pool;
 use usdm_interface::pair::PairToken;
@@ -19,5 +19,9 @@ pub struct Config {
 
 /// The configuration.
 pub const CONFIG: Item<Config> = Item::new("config");
-/// The pool: reserves, shares, protocol fees and cumulative prices.
+/// The pool: reserves, total shares, protocol fees and cumulative prices. Its `shares` map is
+/// kept empty in storage: each provider's shares live in [`SHARES`], so no operation loads all
+/// providers at once.
 pub const POOL: Item<Pool> = Item::new("pool");
+/// Liquidity shares by provider.
+pub const SHARES: Map<&Addr, cosmwasm_std::Uint128> = Map::new("shares");

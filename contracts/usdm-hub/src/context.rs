@@ -40,9 +40,10 @@ pub fn load(deps: Deps, env: &Env) -> Result<Ctx, ContractError> {
         events.extend(protocol.poke(now)?.events);
         let hub = Account::new(env.contract.address.as_str());
         for (id, pair) in pairs {
-            let state: Binary = deps
-                .querier
-                .query_wasm_smart(&pair, &usdm_interface::pair::QueryMsg::State {})?;
+            let query = usdm_interface::pair::QueryMsg::State {
+                holder: Some(env.contract.address.to_string()),
+            };
+            let state: Binary = deps.querier.query_wasm_smart(&pair, &query)?;
             let mut pool: Pool = cosmwasm_std::from_json(&state)?;
             if let Some(shares) = pool.shares.remove(&hub) {
                 pool.shares.insert(treasury_account(), shares);

@@ -110,6 +110,8 @@ pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, C
             StdError::generic_err(format!("cannot migrate from {}", previous.contract)).into(),
         );
     }
+    usdm_interface::check_upgrade(&previous.version, CONTRACT_VERSION)
+        .map_err(StdError::generic_err)?;
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")

@@ -197,3 +197,111 @@ fn migration_keeps_the_state() {
     let version = cw2::query_contract_info(&s.app.wrap(), s.hub.to_string()).unwrap();
     assert_eq!(version.contract, "crates.io:usdm-hub");
 }
+
+#[test]
+fn pairs_are_checked_before_they_are_trusted() {
+    use usdm_interface::pair::{InstantiateMsg as PairInit, PairToken};
+    let mut s = Suite::new("mars");
+    s.open_market();
+    let code = s.app.store_code(pair_contract());
+    let tokens = |usdc_decimals: u8, s: &Suite| {
+        [
+            PairToken {
+                symbol: "USDm".into(),
+                decimals: 18,
+                info: AssetInfo::Cw20 {
+                    contract: s.usdm.to_string(),
+                },
+            },
+            PairToken {
+                symbol: "USDC".into(),
+                decimals: usdc_decimals,
+                info: AssetInfo::Native {
+                    denom: "uusdc".into(),
+                },
+            },
+        ]
+    };
+    let deploy = |s: &mut Suite,
+                  fee_recipient: String,
+                  decimals: u8,
+                  twap_window: u64,
+                  admin: Option<String>| {
+        let msg = PairInit {
+            tokens: tokens(decimals, s),
+            fee_recipient,
+            twap_window,
+        };
+        cw_multi_test::Executor::instantiate_contract(
+            &mut s.app,
+            code,
+            s.gov.clone(),
+            &msg,
+            &[],
+            "pair",
+            admin,
+        )
+        .unwrap()
+    };
+    let hub = s.hub.to_string();
+    let gov = s.gov.to_string();
+    for (pair, needle) in [
+        (deploy(&mut s, gov.clone(), 6, 600, None), "fee recipient"),
+        (deploy(&mut s, hub.clone(), 18, 600, None), "decimals"),
+        (deploy(&mut s, hub.clone(), 6, 60, None), "TWAP window"),
+        (
+            deploy(&mut s, hub.clone(), 6, 600, Some(gov.clone())),
+            "admin",
+        ),
+    ] {
+        let before = s.snapshot();
+        let e = err(s
+            .govern(GovMsg::RegisterPair {
+                pair: pair.to_string(),
+            })
+            .unwrap_err());
+        assert!(e.contains(needle), "{needle}: {e}");
+        assert_eq!(s.snapshot(), before);
+    }
+    let good = deploy(&mut s, hub, 6, 600, None);
+    s.govern(GovMsg::RegisterPair {
+        pair: good.to_string(),
+    })
+    .unwrap();
+    let e = err(s
+        .govern(GovMsg::RegisterPair {
+            pair: good.to_string(),
+        })
+        .unwrap_err());
+    assert!(e.contains("already registered"), "{e}");
+    s.govern(GovMsg::UnregisterPair { pool: 0 }).unwrap();
+    let e = err(s.govern(GovMsg::UnregisterPair { pool: 0 }).unwrap_err());
+    assert!(e.contains("no registered pair"), "{e}");
+}
+
+#[test]
+fn external_governance_cannot_touch_the_protocols_own_contracts() {
+    let mut s = Suite::new("mars");
+    s.open_market();
+    s.deploy_pair();
+    let targets = [
+        s.hub.clone(),
+        s.usdm.clone(),
+        s.xms.clone(),
+        s.dai.clone(),
+        s.pair.clone().unwrap(),
+    ];
+    for target in targets {
+        let before = s.snapshot();
+        let e = err(s
+            .treasury(TreasuryMsg::ExternalGovernance {
+                contract: target.to_string(),
+                msg: Binary::from(b"{}".to_vec()),
+                description: "drain".into(),
+                tokens: vec![],
+            })
+            .unwrap_err());
+        assert!(e.contains("external governance cannot target"), "{e}");
+        assert_eq!(s.snapshot(), before);
+    }
+}

@@ -1,5 +1,5 @@
 //! The committed JSON schemas are the messages' current schemas (regenerate with
-//! `cd contracts/usdm-hub && cargo run --bin schema`).
+//! `cd contracts/usdm-hub && cargo run --bin usdm-hub-schema`).
 
 use cosmwasm_schema::generate_api;
 use usdm_interface::hub::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
@@ -17,6 +17,6 @@ fn committed_schema_is_current() {
     let committed = include_str!("../schema/usdm-hub.json");
     assert!(
         current == committed,
-        "schema/usdm-hub.json is stale: run `cargo run --bin schema` in contracts/usdm-hub"
+        "schema/usdm-hub.json is stale: run `cargo run --bin usdm-hub-schema` in contracts/usdm-hub"
     );
 }

@@ -87,8 +87,26 @@ fn grants_strategies_and_external_governance() {
         .unwrap_err());
     assert!(e.contains("no strategy"), "{e}");
 
-    // External governance: the hub executes a governance-approved message on another contract
-    // (here, an allowance on DAI the treasury holds) and records it.
+    // External governance: the hub executes a governance-approved message on another protocol's
+    // contract (here, an allowance on another DAO's token) and records it.
+    let code = s.app.store_code(cw20_contract());
+    let other = cw_multi_test::Executor::instantiate_contract(
+        &mut s.app,
+        code,
+        s.gov.clone(),
+        &cw20_base::msg::InstantiateMsg {
+            name: "Other DAO".into(),
+            symbol: "ODAO".into(),
+            decimals: 6,
+            initial_balances: vec![],
+            mint: None,
+            marketing: None,
+        },
+        &[],
+        "odao",
+        None,
+    )
+    .unwrap();
     let delegate = s.addr("delegate");
     let msg = to_json_binary(&Cw20ExecuteMsg::IncreaseAllowance {
         spender: delegate.to_string(),
@@ -98,9 +116,9 @@ fn grants_strategies_and_external_governance() {
     .unwrap();
     let r = s
         .treasury(TreasuryMsg::ExternalGovernance {
-            contract: s.dai.to_string(),
+            contract: other.to_string(),
             msg,
-            description: "delegate DAI voting power".into(),
+            description: "delegate voting power in another DAO".into(),
             tokens: vec![TokenAmount {
                 symbol: "DAI".into(),
                 amount: units("1000", 18),
@@ -118,7 +136,7 @@ fn grants_strategies_and_external_governance() {
         .app
         .wrap()
         .query_wasm_smart(
-            &s.dai,
+            &other,
             &Cw20QueryMsg::Allowance {
                 owner: s.hub.to_string(),
                 spender: delegate.to_string(),

@@ -60,6 +60,10 @@ pub struct Pool {
     pub received: [Amount; 2],
     /// Lifetime tokens paid out, per side.
     pub paid: [Amount; 2],
+    /// True for a mirror of a pool held elsewhere (a chain's pair contract) whose `shares` map
+    /// lists only the holders the mirror needs, not every provider.
+    #[serde(default)]
+    pub mirror: bool,
 }
 
 /// The outcome of a swap, computed before anything changes.
@@ -158,6 +162,7 @@ impl Pool {
             prices: [Feed::new(tokens[0]), Feed::new(tokens[1])],
             received: [Amount::ZERO; 2],
             paid: [Amount::ZERO; 2],
+            mirror: false,
         }
     }
 
@@ -601,6 +606,7 @@ impl crate::protocol::Protocol {
             });
         }
         state.id = id;
+        state.mirror = true;
         self.pools[id as usize] = state;
         Ok(())
     }

@@ -852,7 +852,7 @@ fn event_kind(ctx: &Ctx, e: &Spanned<EventSpec>) -> Result<EventKind, ScenarioEr
         ));
     }
     if let Some(w) = &s.whale_exit {
-        if !(w.usdm.is_finite() && w.usdm > 0.0) || !(0.0..=1.0).contains(&w.redeem_share) {
+        if !(w.usdm.is_finite() && w.usdm > 0.0 && (0.0..=1.0).contains(&w.redeem_share)) {
             return Err(ctx.err(
                 span,
                 "events.whale_exit",

@@ -244,8 +244,14 @@ pub enum GovMsg {
     SetParam { param: ParamMsg },
     /// Frax: set the collateral ratio directly.
     SetCollateralRatio { cr: Decimal },
-    /// Register a Mars Swap pair contract (its tokens must be USDm, XMS or whitelisted assets).
+    /// Register a Mars Swap pair contract. The hub checks its tokens (USDm, XMS or whitelisted
+    /// assets, with the protocol's contracts, denoms and decimals), that the hub is its fee
+    /// recipient, that its TWAP window is the protocol's, and that it has no admin other than
+    /// the hub (so its code cannot be swapped later).
     RegisterPair { pair: String },
+    /// Stop mirroring a registered pair (an emergency exit if it misbehaves); its last known
+    /// state stays in the protocol.
+    UnregisterPair { pool: u32 },
     /// Price a token from a registered pool (`pool`) or from feed posts (`None`).
     SetPriceSource { symbol: String, pool: Option<u32> },
     /// Pause something.

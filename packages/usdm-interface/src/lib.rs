@@ -10,3 +10,29 @@ pub mod hub;
 pub mod pair;
 
 pub use asset::AssetInfo;
+
+/// Refuses a migration to an older version: `previous` and `current` are `major.minor.patch`.
+pub fn check_upgrade(previous: &str, current: &str) -> Result<(), String> {
+    fn parse(v: &str) -> Option<(u64, u64, u64)> {
+        let mut it = v.split(['.', '-', '+']).map(|p| p.parse::<u64>().ok());
+        Some((it.next()??, it.next()??, it.next()??))
+    }
+    match (parse(previous), parse(current)) {
+        (Some(p), Some(c)) if c >= p => Ok(()),
+        (Some(_), Some(_)) => Err(format!(
+            "cannot migrate from version {previous} down to {current}"
+        )),
+        _ => Err(format!("cannot compare versions {previous} and {current}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn upgrades_only() {
+        assert!(super::check_upgrade("0.1.0", "0.1.0").is_ok());
+        assert!(super::check_upgrade("0.1.0", "0.2.0").is_ok());
+        assert!(super::check_upgrade("0.2.0", "0.1.9").is_err());
+        assert!(super::check_upgrade("x", "0.1.0").is_err());
+    }
+}

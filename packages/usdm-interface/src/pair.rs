@@ -80,9 +80,13 @@ pub enum QueryMsg {
     /// The two tokens with their on-chain identity.
     #[returns([PairToken; 2])]
     Tokens {},
-    /// The pool as the core's JSON (what the hub mirrors to price and value it).
+    /// The pool as the core's JSON (what the hub mirrors to price and value it). Its share map
+    /// lists only `holder`, if given: providers are never all loaded at once.
     #[returns(Binary)]
-    State {},
+    State { holder: Option<String> },
+    /// Tokens, fee recipient and TWAP window: what the hub checks before trusting a pair.
+    #[returns(PairConfigResponse)]
+    Config {},
     /// Shares held by an address.
     #[returns(Uint128)]
     Shares { address: String },
@@ -92,6 +96,17 @@ pub enum QueryMsg {
     /// Spot and time-weighted price of `symbol` in units of the other token.
     #[returns(TwapResponse)]
     Twap { symbol: String, window: u64 },
+}
+
+/// Response to `Config`.
+#[cw_serde]
+pub struct PairConfigResponse {
+    /// The two tokens.
+    pub tokens: [PairToken; 2],
+    /// Who receives and may sweep protocol fees.
+    pub fee_recipient: String,
+    /// TWAP checkpoint window in seconds.
+    pub twap_window: u64,
 }
 
 /// Response to `Pool`.

@@ -1,5 +1,5 @@
 //! Writes the pair's JSON schemas to `schema/` (run from the contract's directory:
-//! `cargo run -p mars-swap-pair --bin schema`).
+//! `cargo run --bin mars-swap-pair-schema`).
 
 use cosmwasm_schema::write_api;
 use usdm_interface::pair::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};

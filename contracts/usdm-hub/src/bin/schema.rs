@@ -1,5 +1,5 @@
 //! Writes the hub's JSON schemas to `schema/` (run from the contract's directory:
-//! `cargo run -p usdm-hub --bin schema`).
+//! `cargo run --bin usdm-hub-schema`).
 
 use cosmwasm_schema::write_api;
 use usdm_interface::hub::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};

@@ -5,12 +5,12 @@ use crate::context::{finish, load, require_governor, tokens};
 use crate::convert::{asset_config, override_change, param, pause, ratio, symbol};
 use crate::error::ContractError;
 use crate::state::{ASSETS, PAIRS};
-use cosmwasm_std::{DepsMut, Env, MessageInfo, Order, Response};
+use cosmwasm_std::{Addr, DepsMut, Env, MessageInfo, Order, Response};
 use usdm_core::asset::{AssetUpdate, PriceSource};
 use usdm_core::governance::GovAction;
 use usdm_core::ids::{Account, USDM, XMS};
 use usdm_interface::hub::{AssetMsg, GovMsg};
-use usdm_interface::pair::{PairToken, QueryMsg as PairQuery};
+use usdm_interface::pair::{PairConfigResponse, QueryMsg as PairQuery};
 use usdm_interface::AssetInfo;
 
 /// Validates an asset's on-chain identity and checks no other asset uses it.
@@ -29,6 +29,20 @@ pub fn check_asset_info(deps: &DepsMut, msg: &AssetMsg) -> Result<AssetInfo, Con
             contract: deps.api.addr_validate(contract)?.to_string(),
         },
     };
+    let registered = crate::state::TOKENS
+        .may_load(deps.storage)?
+        .unwrap_or_default();
+    if let AssetInfo::Cw20 { contract } = &info {
+        if [&registered.usdm, &registered.xms]
+            .iter()
+            .any(|t| t.as_ref().is_some_and(|t| t.as_str() == contract))
+        {
+            return Err(ContractError::BadToken(format!(
+                "{}: the USDm and XMS tokens cannot be collateral under another name",
+                msg.symbol
+            )));
+        }
+    }
     for entry in ASSETS.range(deps.storage, None, None, Order::Ascending) {
         let (other, existing) = entry?;
         if existing == info {
@@ -104,42 +118,96 @@ pub fn govern(
         GovMsg::SetCollateralRatio { cr } => GovAction::SetCollateralRatio { cr: ratio(cr)? },
         GovMsg::RegisterPair { pair } => {
             let pair = deps.api.addr_validate(&pair)?;
-            let pair_tokens: [PairToken; 2] = deps
+            let bad = |reason: String| ContractError::BadPair {
+                pair: pair.to_string(),
+                reason,
+            };
+            let info = deps.querier.query_wasm_contract_info(&pair)?;
+            if info
+                .admin
+                .as_ref()
+                .is_some_and(|a| *a != env.contract.address)
+            {
+                return Err(bad(format!(
+                    "its admin {} could replace its code; instantiate it with no admin",
+                    info.admin.unwrap_or_else(|| Addr::unchecked(""))
+                )));
+            }
+            let config: PairConfigResponse = deps
                 .querier
-                .query_wasm_smart(&pair, &PairQuery::Tokens {})?;
+                .query_wasm_smart(&pair, &PairQuery::Config {})?;
+            if config.fee_recipient != env.contract.address.as_str() {
+                return Err(bad(format!(
+                    "its fee recipient is {}, not this hub",
+                    config.fee_recipient
+                )));
+            }
+            let window = ctx.protocol.params().twap_window;
+            if config.twap_window != window {
+                return Err(bad(format!(
+                    "its TWAP window is {}s, the protocol's is {window}s",
+                    config.twap_window
+                )));
+            }
             let (usdm, xms) = tokens(deps.as_ref())?;
             let mut symbols = [USDM; 2];
-            for (i, t) in pair_tokens.iter().enumerate() {
+            for (i, t) in config.tokens.iter().enumerate() {
                 let s = symbol(&t.symbol)?;
-                let expected = if s == USDM {
-                    AssetInfo::Cw20 {
-                        contract: usdm.to_string(),
-                    }
+                let (expected, decimals) = if s == USDM {
+                    (
+                        AssetInfo::Cw20 {
+                            contract: usdm.to_string(),
+                        },
+                        18,
+                    )
                 } else if s == XMS {
-                    AssetInfo::Cw20 {
-                        contract: xms.to_string(),
-                    }
+                    (
+                        AssetInfo::Cw20 {
+                            contract: xms.to_string(),
+                        },
+                        18,
+                    )
                 } else {
-                    ASSETS.may_load(deps.storage, s.as_str())?.ok_or_else(|| {
-                        ContractError::BadPair {
-                            pair: pair.to_string(),
-                            reason: format!("{s} is not a whitelisted asset"),
-                        }
-                    })?
+                    let on_chain = ASSETS
+                        .may_load(deps.storage, s.as_str())?
+                        .ok_or_else(|| bad(format!("{s} is not a whitelisted asset")))?;
+                    (on_chain, ctx.protocol.assets().require(s)?.1.decimals)
                 };
                 if t.info != expected {
-                    return Err(ContractError::BadPair {
-                        pair: pair.to_string(),
-                        reason: format!(
-                            "its {s} is {:?}, but the protocol's {s} is {expected:?}",
-                            t.info
-                        ),
-                    });
+                    return Err(bad(format!(
+                        "its {s} is {:?}, but the protocol's {s} is {expected:?}",
+                        t.info
+                    )));
+                }
+                if t.decimals != decimals {
+                    return Err(bad(format!(
+                        "its {s} has {} decimals, the protocol's {decimals}",
+                        t.decimals
+                    )));
                 }
                 symbols[i] = s;
             }
+            if PAIRS
+                .may_load(deps.storage)?
+                .unwrap_or_default()
+                .iter()
+                .any(|(_, a)| *a == pair)
+            {
+                return Err(bad("it is already registered".into()));
+            }
             new_pair = Some(pair);
             GovAction::CreatePool { tokens: symbols }
+        }
+        GovMsg::UnregisterPair { pool } => {
+            let mut pairs = PAIRS.may_load(deps.storage)?.unwrap_or_default();
+            let before = pairs.len();
+            pairs.retain(|(id, _)| *id != pool);
+            if pairs.len() == before {
+                return Err(ContractError::UnknownPair(pool));
+            }
+            PAIRS.save(deps.storage, &pairs)?;
+            return Ok(finish(deps, ctx, "govern", vec![])?
+                .add_attribute("unregistered_pool", pool.to_string()));
         }
         GovMsg::SetPriceSource { symbol: s, pool } => GovAction::SetPriceSource {
             symbol: symbol(&s)?,

@@ -26,6 +26,11 @@ pub fn register_tokens(
     }
     let usdm = deps.api.addr_validate(&usdm)?;
     let xms = deps.api.addr_validate(&xms)?;
+    if usdm == xms {
+        return Err(ContractError::BadToken(
+            "USDm and XMS must be two different tokens".into(),
+        ));
+    }
     for (name, token) in [("USDm", &usdm), ("XMS", &xms)] {
         let minter: Option<MinterResponse> = deps
             .querier

@@ -101,6 +101,7 @@ pub fn treasury_op(
             tokens: used,
         } => {
             let contract = deps.api.addr_validate(&contract)?;
+            forbid_protocol_target(&deps, &env, &contract)?;
             external = Some(WasmMsg::Execute {
                 contract_addr: contract.to_string(),
                 msg,
@@ -209,6 +210,40 @@ pub fn treasury_op(
     finish(deps, ctx, "treasury", msgs)
 }
 
+/// External governance acts on other protocols, never on the hub's own tokens, collateral or
+/// pairs: a message there could move treasury tokens outside the protocol's books.
+fn forbid_protocol_target(deps: &DepsMut, env: &Env, contract: &Addr) -> Result<(), ContractError> {
+    let forbidden = |what: &str| {
+        ContractError::BadToken(format!(
+            "external governance cannot target {what} ({contract})"
+        ))
+    };
+    if contract == env.contract.address {
+        return Err(forbidden("the hub itself"));
+    }
+    let (usdm, xms) = tokens(deps.as_ref())?;
+    if *contract == usdm || *contract == xms {
+        return Err(forbidden("a protocol token"));
+    }
+    for entry in
+        crate::state::ASSETS.range(deps.storage, None, None, cosmwasm_std::Order::Ascending)
+    {
+        let (symbol, info) = entry?;
+        if info.cw20() == Some(contract.as_str()) {
+            return Err(forbidden(&format!("the {symbol} collateral token")));
+        }
+    }
+    if PAIRS
+        .may_load(deps.storage)?
+        .unwrap_or_default()
+        .iter()
+        .any(|(_, a)| a == contract)
+    {
+        return Err(forbidden("a registered pair"));
+    }
+    Ok(())
+}
+
 /// Moves a pair's protocol fees into the treasury: the hub sweeps them and burns the USDm part.
 pub fn sweep_pool_fees(
     deps: DepsMut,
@@ -249,14 +284,18 @@ pub fn return_native(
     info: MessageInfo,
 ) -> Result<Response, ContractError> {
     let coin = cw_utils::one_coin(&info)?;
-    let asset = crate::state::ASSETS
-        .range(deps.storage, None, None, cosmwasm_std::Order::Ascending)
-        .filter_map(Result::ok)
-        .find(|(_, a)| a.denom() == Some(coin.denom.as_str()))
-        .map(|(s, _)| s)
-        .ok_or_else(|| {
-            ContractError::BadToken(format!("{} is not a whitelisted denom", coin.denom))
-        })?;
+    let mut asset = None;
+    for entry in
+        crate::state::ASSETS.range(deps.storage, None, None, cosmwasm_std::Order::Ascending)
+    {
+        let (s, info) = entry?;
+        if info.denom() == Some(coin.denom.as_str()) {
+            asset = Some(s);
+        }
+    }
+    let asset = asset.ok_or_else(|| {
+        ContractError::BadToken(format!("{} is not a whitelisted denom", coin.denom))
+    })?;
     let asset = symbol(&asset)?;
     native_payment(deps.as_ref(), &info, asset)?;
     return_from_strategy(deps, env, &info.sender, asset, coin.amount)
