@@ -1,4 +1,5 @@
-//! `usdm`: exact quotes from the protocol's own formulas and a narrated demo of the protocol.
+//! `usdm`: exact quotes from the protocol's own formulas, a narrated demo of the protocol and
+//! the stress-test simulator.
 //!
 //! Errors are one line naming the problem and exit non-zero (2 for malformed command lines,
 //! 1 for refused requests); there is no path to a panic or a backtrace.
@@ -6,12 +7,13 @@
 mod demo;
 mod format;
 mod quote;
+mod simulate;
 mod table;
 
 use clap::{error::ErrorKind, Parser, Subcommand};
 use std::process::ExitCode;
 
-/// The USDm stablecoin protocol: quotes and a demo.
+/// The USDm stablecoin protocol: quotes, a demo and the stress-test simulator.
 #[derive(Parser, Debug)]
 #[command(name = "usdm", version, about, long_about = None)]
 struct Cli {
@@ -29,6 +31,14 @@ enum Command {
     Quote(quote::QuoteCmd),
     /// A narrated walk through the protocol on built-in defaults.
     Demo,
+    /// Stress-test the protocol: Monte Carlo paths of a scenario, with an HTML report.
+    Simulate(simulate::SimulateArgs),
+    /// Compare presets and parameters across a scenario: a grid of Monte Carlo ensembles.
+    Sweep(simulate::SweepArgs),
+    /// Time the simulator (no report): blocks per second on this machine.
+    Bench(simulate::BenchArgs),
+    /// List the built-in scenarios.
+    Scenarios,
 }
 
 /// Renders a clap error as one line: the message and the offending argument, without usage.
@@ -81,6 +91,10 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Quote(q) => quote::run(q, cli.json),
         Command::Demo => demo::run(cli.json),
+        Command::Simulate(a) => simulate::simulate(a, cli.json),
+        Command::Sweep(a) => simulate::sweep(a, cli.json),
+        Command::Bench(a) => simulate::bench(a, cli.json),
+        Command::Scenarios => simulate::scenarios(cli.json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -166,16 +166,20 @@ impl Pool {
         }
     }
 
+    /// The side (0 or 1) of `symbol`, if the pool holds it (for scans over pools, where
+    /// building an error for every pool that does not would cost more than the scan).
+    #[inline]
+    pub fn position(&self, symbol: Symbol) -> Option<usize> {
+        self.tokens.iter().position(|t| *t == symbol)
+    }
+
     /// The side (0 or 1) of `symbol`, or an error naming the pool's tokens.
     pub fn side(&self, symbol: Symbol) -> Result<usize> {
-        self.tokens
-            .iter()
-            .position(|t| *t == symbol)
-            .ok_or_else(|| Error::NotInPool {
-                symbol,
-                pool: self.id,
-                tokens: format!("{}/{}", self.tokens[0], self.tokens[1]),
-            })
+        self.position(symbol).ok_or_else(|| Error::NotInPool {
+            symbol,
+            pool: self.id,
+            tokens: format!("{}/{}", self.tokens[0], self.tokens[1]),
+        })
     }
 
     /// The pool's name, `A/B`.

@@ -245,7 +245,7 @@ impl Protocol {
         let me = treasury_account();
         let mut total = Amount::ZERO;
         for pool in &self.pools {
-            let Ok(side) = pool.side(symbol) else {
+            let Some(side) = pool.position(symbol) else {
                 continue;
             };
             let shares = pool.shares_of(&me);
@@ -476,7 +476,9 @@ impl Protocol {
         if !self.pools.is_empty() {
             let me = treasury_account();
             for pool in &self.pools {
-                let Ok(side) = pool.side(XMS) else { continue };
+                let Some(side) = pool.position(XMS) else {
+                    continue;
+                };
                 let claim = pool.claim(pool.shares_of(&me))[side];
                 held = held
                     .saturating_add(claim.raw())

@@ -3,6 +3,13 @@
 //! Stress-tests the USDm protocol: the real `usdm-core` state machine driven block by block
 //! under market scenarios, with agents, Monte Carlo paths and parameter sweeps.
 
+pub mod agents;
+pub mod convert;
 pub mod market;
+pub mod metrics;
+pub mod montecarlo;
+pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod sweep;
+pub mod world;

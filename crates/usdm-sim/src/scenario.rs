@@ -74,6 +74,8 @@ struct MarketSpec {
     xms_market_depth: Option<Spanned<f64>>,
     xms_resilience: Option<Dur>,
     dilution_elasticity: Option<Spanned<f64>>,
+    impact_permanence: Option<Spanned<f64>>,
+    xms_floor_depth: Option<Spanned<f64>>,
     feed_interval: Option<Dur>,
     retail_volatility: Option<Spanned<f64>>,
     xms_volatility: Option<Spanned<f64>>,
@@ -130,6 +132,7 @@ struct HoldersSpec {
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct XmsHoldersSpec {
+    share: Option<f64>,
     threshold: Option<f64>,
     window: Option<DurationSpec>,
     sell_rate: Option<f64>,
@@ -138,10 +141,18 @@ struct XmsHoldersSpec {
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct EventSpec {
-    at: DurationSpec,
+    at: Option<DurationSpec>,
+    when: Option<WhenSpec>,
     whale_exit: Option<WhaleSpec>,
     confidence_shock: Option<ShockSpec>,
     governance: Option<GovSpec>,
+}
+
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhenSpec {
+    xms_price_below: Option<f64>,
+    usdm_price_below: Option<f64>,
 }
 
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -223,12 +234,34 @@ pub struct Holders {
 /// XMS holders who sell into falling prices.
 #[derive(Clone, Debug, PartialEq)]
 pub struct XmsHolders {
+    /// Share of the genesis XMS supply they hold (the rest floats on the external market).
+    pub share: f64,
     /// Price drop over the window that makes them sell.
     pub threshold: f64,
     /// The window in blocks.
     pub window: u64,
     /// Share of their XMS sold per block while triggered.
     pub sell_rate: f64,
+}
+
+/// A market condition that fires an event (once, at the first block it holds).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Condition {
+    /// XMS's external price below this many dollars.
+    XmsPriceBelow(f64),
+    /// USDm's pool price below this many dollars.
+    UsdmPriceBelow(f64),
+}
+
+/// An event: from block `at` on, once `when` holds (at once if there is no condition).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScheduledEvent {
+    /// Earliest block.
+    pub at: u64,
+    /// Condition, if any.
+    pub when: Option<Condition>,
+    /// What happens.
+    pub kind: EventKind,
 }
 
 /// Something scheduled.
@@ -291,6 +324,10 @@ pub struct Scenario {
     pub xms_resilience: u64,
     /// Share of supply dilution the XMS price reflects at once.
     pub dilution_elasticity: f64,
+    /// Share of XMS market impact that never decays.
+    pub impact_permanence: f64,
+    /// Dollar depth the XMS market keeps however low its price.
+    pub xms_floor_depth: f64,
     /// Blocks between feed posts.
     pub feed_interval: u64,
     /// Std of retail USDm flow per minute, as a share of the USDm pool's depth.
@@ -303,8 +340,8 @@ pub struct Scenario {
     pub holders: Holders,
     /// Momentum XMS sellers.
     pub xms_holders: XmsHolders,
-    /// `(block, event)`, in time order.
-    pub events: Vec<(u64, EventKind)>,
+    /// Events, in order of their earliest block.
+    pub events: Vec<ScheduledEvent>,
 }
 
 /// The scenarios shipped in `scenarios/`, by name.
@@ -624,10 +661,10 @@ impl Scenario {
                 .and_then(|h| h.cohorts)
                 .unwrap_or(40)
                 .clamp(1, 1_000),
-            threshold_min: h.as_ref().and_then(|h| h.threshold_min).unwrap_or(0.01),
-            threshold_max: h.as_ref().and_then(|h| h.threshold_max).unwrap_or(0.1),
-            exit_rate: h.as_ref().and_then(|h| h.exit_rate).unwrap_or(0.002),
-            contagion: h.as_ref().and_then(|h| h.contagion).unwrap_or(1.0),
+            threshold_min: h.as_ref().and_then(|h| h.threshold_min).unwrap_or(0.02),
+            threshold_max: h.as_ref().and_then(|h| h.threshold_max).unwrap_or(0.15),
+            exit_rate: h.as_ref().and_then(|h| h.exit_rate).unwrap_or(0.0005),
+            contagion: h.as_ref().and_then(|h| h.contagion).unwrap_or(0.5),
             redeem_share: h.as_ref().and_then(|h| h.redeem_share).unwrap_or(0.3),
             memory: match h.as_ref().and_then(|h| h.memory.clone()) {
                 Some(d) => ctx.blocks_of(
@@ -662,6 +699,7 @@ impl Scenario {
         }
         let x = a.xms_holders.as_ref().map(|s| s.get_ref().clone());
         let xms_holders = XmsHolders {
+            share: x.as_ref().and_then(|x| x.share).unwrap_or(0.3),
             threshold: x.as_ref().and_then(|x| x.threshold).unwrap_or(0.2),
             window: match x.as_ref().and_then(|x| x.window.clone()) {
                 Some(d) => ctx
@@ -681,6 +719,7 @@ impl Scenario {
                 s.span(),
                 "agents.xms_holders",
                 &[
+                    ("share", xms_holders.share, true),
                     ("threshold", xms_holders.threshold, true),
                     ("sell_rate", xms_holders.sell_rate, true),
                 ],
@@ -688,10 +727,37 @@ impl Scenario {
         }
         let mut events = Vec::new();
         for e in &f.events {
-            let at = ctx.blocks_of(&e.get_ref().at, e.span(), "events.at")?;
-            events.push((at, event_kind(&ctx, e)?));
+            let spec = e.get_ref();
+            let at = match &spec.at {
+                Some(d) => ctx.blocks_of(d, e.span(), "events.at")?,
+                None if spec.when.is_some() => 0,
+                None => {
+                    return Err(ctx.err(
+                        e.span(),
+                        "events.at",
+                        "each event needs `at` (a time), `when` (a market condition) or both",
+                    ))
+                }
+            };
+            let when = match &spec.when {
+                None => None,
+                Some(w) => Some(match (w.xms_price_below, w.usdm_price_below) {
+                    (Some(x), None) if x.is_finite() && x > 0.0 => Condition::XmsPriceBelow(x),
+                    (None, Some(x)) if x.is_finite() && x > 0.0 => Condition::UsdmPriceBelow(x),
+                    _ => return Err(ctx.err(
+                        e.span(),
+                        "events.when",
+                        "use exactly one of xms_price_below or usdm_price_below, a positive price",
+                    )),
+                }),
+            };
+            events.push(ScheduledEvent {
+                at,
+                when,
+                kind: event_kind(&ctx, e)?,
+            });
         }
-        events.sort_by_key(|(b, _)| *b);
+        events.sort_by_key(|e| e.at);
         Ok(Scenario {
             name: f.name.clone(),
             description: f.description.clone(),
@@ -706,12 +772,19 @@ impl Scenario {
             params,
             usdm_pool_depth: shr(&m.usdm_pool_depth, "market.usdm_pool_depth", 0.05)?,
             xms_pool_depth: shr(&m.xms_pool_depth, "market.xms_pool_depth", 0.01)?,
-            xms_market_depth: shr(&m.xms_market_depth, "market.xms_market_depth", 0.02)?.max(1e-9),
+            xms_market_depth: shr(&m.xms_market_depth, "market.xms_market_depth", 0.1)?.max(1e-9),
             xms_resilience: match &m.xms_resilience {
                 Some(d) => ctx.dur(d, "market.xms_resilience")?.max(1),
                 None => 6 * 3600 / ctx.block_seconds,
             },
-            dilution_elasticity: shr(&m.dilution_elasticity, "market.dilution_elasticity", 0.5)?,
+            dilution_elasticity: shr(&m.dilution_elasticity, "market.dilution_elasticity", 1.0)?,
+            impact_permanence: shr(&m.impact_permanence, "market.impact_permanence", 0.25)?,
+            xms_floor_depth: match &m.xms_floor_depth {
+                Some(v) if *v.get_ref() == 0.0 => 0.0,
+                Some(v) => ctx.positive(v, "market.xms_floor_depth")?,
+                // Speculators' standing bids: 5% of the starting market cap.
+                None => 0.05 * xms_supply * xms_price,
+            },
             feed_interval: match &m.feed_interval {
                 Some(d) => ctx.dur(d, "market.feed_interval")?.max(1),
                 None => (60 / ctx.block_seconds).max(1),
@@ -910,6 +983,26 @@ fn event_kind(ctx: &Ctx, e: &Spanned<EventSpec>) -> Result<EventKind, ScenarioEr
             "use set + value, pause or unpause",
         )),
     }
+}
+
+/// A parameter change given on the command line as `key` and `value` (same names and
+/// formats as a scenario's `[protocol.params]`); errors name `<command line>` as the file.
+pub fn param_from_text(
+    key: &str,
+    value: &str,
+    block_seconds: u64,
+) -> Result<ParamChange, ScenarioError> {
+    let text = format!("v = {value}");
+    let v = toml::from_str::<toml::Table>(&text)
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(value.to_string()));
+    let ctx = Ctx {
+        file: "<command line>",
+        text: "",
+        block_seconds: block_seconds.max(1),
+    };
+    param_change(&ctx, key, &Spanned::new(0..0, v))
 }
 
 fn param_change(

@@ -16,7 +16,7 @@ fn every_builtin_scenario_parses() {
     assert!(terra
         .events
         .iter()
-        .any(|(_, e)| matches!(e, EventKind::WhaleExit { .. })));
+        .any(|e| matches!(e.kind, EventKind::WhaleExit { .. })));
 }
 
 fn error_of(text: &str) -> usdm_sim::scenario::ScenarioError {

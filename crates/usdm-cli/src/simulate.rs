@@ -1,0 +1,367 @@
+//! `usdm simulate`, `usdm sweep`, `usdm bench` and `usdm scenarios`: the stress-test simulator
+//! on the command line. The work is in `usdm-sim`; this module parses flags, prints tables and
+//! says where the report is.
+
+use crate::format::{CliError, CliResult};
+use crate::table::Table;
+use clap::Args;
+use std::path::PathBuf;
+use std::sync::Arc;
+use usdm_core::params::Preset;
+use usdm_sim::montecarlo::{self, Ensemble, McConfig, Summary};
+use usdm_sim::report::{self, format_outcome, outcome_title};
+use usdm_sim::scenario::{Scenario, BUILTIN, DEFAULT_SCENARIO};
+use usdm_sim::sweep::{self, Axis};
+use usdm_sim::world::Setup;
+
+/// Flags shared by every simulation command.
+#[derive(Args, Debug, Clone)]
+pub struct RunFlags {
+    /// Seed of the random paths (same seed, same results, whatever the thread count).
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Check the protocol's invariants and token conservation after every block (slow).
+    #[arg(long)]
+    check_invariants: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// `usdm simulate`.
+#[derive(Args, Debug)]
+pub struct SimulateArgs {
+    /// A built-in scenario (see `usdm scenarios`) or a scenario file.
+    #[arg(default_value = DEFAULT_SCENARIO)]
+    scenario: String,
+    /// Preset to run (default: the scenario's own): mars, mars-guarded or frax.
+    #[arg(long)]
+    preset: Option<String>,
+    /// Number of Monte Carlo paths.
+    #[arg(long, default_value_t = 100)]
+    paths: u64,
+    /// Directory for the report, CSV and JSON files.
+    #[arg(long, default_value = "usdm-report")]
+    out: PathBuf,
+    #[command(flatten)]
+    run: RunFlags,
+}
+
+/// `usdm sweep`.
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    /// A built-in scenario or a scenario file.
+    #[arg(default_value = DEFAULT_SCENARIO)]
+    scenario: String,
+    /// Presets to compare, comma-separated.
+    #[arg(long, default_value = "mars,mars-guarded,frax")]
+    preset: String,
+    /// A parameter axis `key=v1,v2,...` (repeatable), e.g. `xms_support_ratio=1.5,2.5,4` or
+    /// `breaker_xms_minted=off,0.001,0.01`. Default: the support ratio at 150%, 250% and 400%.
+    #[arg(long = "set", value_name = "KEY=VALUES")]
+    set: Vec<String>,
+    /// Monte Carlo paths per point.
+    #[arg(long, default_value_t = 20)]
+    paths: u64,
+    /// Directory for the report, CSV and JSON files.
+    #[arg(long, default_value = "usdm-sweep")]
+    out: PathBuf,
+    #[command(flatten)]
+    run: RunFlags,
+}
+
+/// `usdm bench`.
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// A built-in scenario or a scenario file.
+    #[arg(default_value = "xms-crash")]
+    scenario: String,
+    /// Preset to run (default: the scenario's own).
+    #[arg(long)]
+    preset: Option<String>,
+    /// Number of paths.
+    #[arg(long, default_value_t = 1000)]
+    paths: u64,
+    #[command(flatten)]
+    run: RunFlags,
+}
+
+fn load(name: &str) -> CliResult<Arc<Scenario>> {
+    Scenario::load(name)
+        .map(Arc::new)
+        .map_err(|e| CliError(e.to_string()))
+}
+
+fn preset_of(s: &Scenario, flag: &Option<String>) -> CliResult<Preset> {
+    match flag {
+        None => Ok(s.preset),
+        Some(p) => p
+            .parse()
+            .map_err(|e| CliError(format!("--preset {p}: {e}"))),
+    }
+}
+
+fn config(paths: u64, run: &RunFlags, series: bool) -> CliResult<McConfig> {
+    if paths == 0 {
+        return Err(CliError("--paths must be at least 1".into()));
+    }
+    if run.threads == Some(0) {
+        return Err(CliError("--threads must be at least 1".into()));
+    }
+    Ok(McConfig {
+        paths,
+        seed: run.seed,
+        threads: run.threads,
+        progress: !run.quiet,
+        check_invariants: run.check_invariants,
+        series,
+    })
+}
+
+fn command_line() -> String {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    format!("usdm {}", args.join(" "))
+}
+
+fn summary_table(s: &Summary) -> Table {
+    let mut t = Table::new(["outcome", "median", "5th pct", "95th pct"]);
+    for st in &s.stats {
+        t.row([
+            outcome_title(st.name).to_string(),
+            format_outcome(st.name, st.percentiles[2]),
+            format_outcome(st.name, st.percentiles[0]),
+            format_outcome(st.name, st.percentiles[4]),
+        ]);
+    }
+    t.row([
+        "death spiral".to_string(),
+        format!("{:.1}% of paths", s.p_death_spiral * 100.0),
+        String::new(),
+        String::new(),
+    ]);
+    t
+}
+
+fn print_ensemble(e: &Ensemble) {
+    let s = &e.setup.scenario;
+    println!(
+        "{} under {}: {} paths x {} blocks ({:.1} days), seed {}",
+        s.name,
+        e.setup.preset,
+        e.config.paths,
+        s.blocks,
+        (s.blocks * s.block_seconds) as f64 / 86_400.0,
+        e.config.seed
+    );
+    println!("{}", summary_table(&e.summary));
+    let refused: Vec<String> = e
+        .refusals
+        .iter()
+        .filter(|r| r.1 > 0)
+        .map(|(k, n, _)| format!("{} {n}", k.label()))
+        .collect();
+    if !refused.is_empty() {
+        println!("  refusals over all paths: {}", refused.join(", "));
+    }
+    println!(
+        "  {:.2} s on {} threads: {:.2}M blocks/s",
+        e.elapsed.as_secs_f64(),
+        e.threads,
+        e.blocks_per_second() / 1e6
+    );
+}
+
+/// Runs `usdm simulate`.
+pub fn simulate(a: &SimulateArgs, json: bool) -> CliResult<()> {
+    let scenario = load(&a.scenario)?;
+    let preset = preset_of(&scenario, &a.preset)?;
+    let setup = Arc::new(Setup::new(scenario, preset, &[]).map_err(|e| CliError(e.to_string()))?);
+    let e = montecarlo::run(setup, &config(a.paths, &a.run, true)?)
+        .map_err(|e| CliError(e.to_string()))?;
+    let command = command_line();
+    let written = report::write_ensemble(&e, &a.out, &command).map_err(|err| {
+        CliError(format!(
+            "cannot write the report to {}: {err}",
+            a.out.display()
+        ))
+    })?;
+    if json {
+        let mut v = report::ensemble_json(&e, &command);
+        v["report"] = serde_json::json!(written.html.display().to_string());
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        print_ensemble(&e);
+        println!("  report: {}", written.html.display());
+        println!(
+            "  data:   {} (outcomes.csv, fan.csv, median_path.csv, worst_path.csv, summary.json)",
+            a.out.display()
+        );
+    }
+    Ok(())
+}
+
+/// Runs `usdm sweep`.
+pub fn sweep(a: &SweepArgs, json: bool) -> CliResult<()> {
+    let scenario = load(&a.scenario)?;
+    let mut axes = vec![Axis::presets(&a.preset).map_err(CliError)?];
+    let sets = if a.set.is_empty() {
+        vec!["xms_support_ratio=1.5,2.5,4".to_string()]
+    } else {
+        a.set.clone()
+    };
+    for spec in &sets {
+        axes.push(Axis::param(spec, scenario.block_seconds).map_err(|e| CliError(e.to_string()))?);
+    }
+    let sw = sweep::run(scenario, axes, &config(a.paths, &a.run, false)?)
+        .map_err(|e| CliError(e.to_string()))?;
+    let command = command_line();
+    let written = report::write_sweep(&sw, &a.out, &command).map_err(|err| {
+        CliError(format!(
+            "cannot write the report to {}: {err}",
+            a.out.display()
+        ))
+    })?;
+    if json {
+        let v = serde_json::json!({
+            "scenario": sw.scenario.name,
+            "report": written.html.display().to_string(),
+            "points": sw.points.iter().map(|p| serde_json::json!({"labels": p.labels, "summary": p.summary})).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    println!(
+        "sweep of {}: {} points x {} paths, seed {}",
+        sw.scenario.name,
+        sw.points.len(),
+        sw.config.paths,
+        sw.config.seed
+    );
+    let mut headers: Vec<String> = sw.axes.iter().map(|a| a.name.clone()).collect();
+    headers.extend(
+        [
+            "P(spiral)",
+            "max depeg p50",
+            "p95",
+            "h < $0.97",
+            "XMS dilution p50",
+            "final backing",
+        ]
+        .map(String::from),
+    );
+    let mut t = Table::new(headers);
+    for p in &sw.points {
+        let st = |n: &str| {
+            p.summary
+                .stat(n)
+                .map(|s| s.percentiles)
+                .unwrap_or([f64::NAN; 5])
+        };
+        let mut row = p.labels.clone();
+        row.push(format!("{:.0}%", p.summary.p_death_spiral * 100.0));
+        row.push(format_outcome("max_depeg", st("max_depeg")[2]));
+        row.push(format_outcome("max_depeg", st("max_depeg")[4]));
+        row.push(format_outcome("hours_below_097", st("hours_below_097")[2]));
+        row.push(format_outcome("xms_dilution", st("xms_dilution")[2]));
+        row.push(format_outcome("final_backing", st("final_backing")[2]));
+        t.row(row);
+    }
+    println!("{t}");
+    println!(
+        "  {:.1} s, {:.2}M blocks/s",
+        sw.elapsed.as_secs_f64(),
+        sw.blocks() as f64 / sw.elapsed.as_secs_f64().max(1e-9) / 1e6
+    );
+    println!("  report: {}", written.html.display());
+    Ok(())
+}
+
+/// The machine, for benchmark records.
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    format!("{cpu}, {cores} cores available")
+}
+
+/// Runs `usdm bench`: an ensemble with no report, timed.
+pub fn bench(a: &BenchArgs, json: bool) -> CliResult<()> {
+    let scenario = load(&a.scenario)?;
+    let preset = preset_of(&scenario, &a.preset)?;
+    let setup = Arc::new(Setup::new(scenario, preset, &[]).map_err(|e| CliError(e.to_string()))?);
+    let e = montecarlo::run(setup, &config(a.paths, &a.run, false)?)
+        .map_err(|e| CliError(e.to_string()))?;
+    let s = &e.setup.scenario;
+    let blocks = e.config.paths * s.blocks;
+    if json {
+        let v = serde_json::json!({
+            "scenario": s.name, "preset": e.setup.preset.to_string(), "paths": e.config.paths,
+            "blocks_per_path": s.blocks, "blocks": blocks, "seconds": e.elapsed.as_secs_f64(),
+            "blocks_per_second": e.blocks_per_second(), "threads": e.threads, "machine": machine(),
+            "p_death_spiral": e.summary.p_death_spiral,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!(
+            "{} under {}: {} paths x {} blocks = {} blocks in {:.2} s on {} threads",
+            s.name,
+            e.setup.preset,
+            e.config.paths,
+            s.blocks,
+            blocks,
+            e.elapsed.as_secs_f64(),
+            e.threads
+        );
+        println!(
+            "  {:.2}M blocks/s, {:.0} ns per block per thread",
+            e.blocks_per_second() / 1e6,
+            e.elapsed.as_secs_f64() * 1e9 * e.threads as f64 / blocks as f64
+        );
+        println!("  machine: {}", machine());
+    }
+    Ok(())
+}
+
+/// Lists the built-in scenarios.
+pub fn scenarios(json: bool) -> CliResult<()> {
+    let mut t = Table::new(["scenario", "length", "description"]);
+    let mut list = Vec::new();
+    for (name, _) in BUILTIN {
+        let s = Scenario::builtin(name)
+            .ok_or_else(|| CliError(format!("missing built-in {name}")))?
+            .map_err(|e| CliError(e.to_string()))?;
+        let days = (s.blocks * s.block_seconds) as f64 / 86_400.0;
+        t.row([
+            format!(
+                "{}{}",
+                s.name,
+                if s.name == DEFAULT_SCENARIO {
+                    " (default)"
+                } else {
+                    ""
+                }
+            ),
+            format!("{days:.0} d"),
+            s.description.clone(),
+        ]);
+        list.push(serde_json::json!({"name": s.name, "days": days, "description": s.description}));
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+    } else {
+        print!("{t}");
+        println!("  run one: usdm simulate NAME [--preset mars|mars-guarded|frax] [--paths N]");
+        println!("  or write your own: see scenarios/README.md");
+    }
+    Ok(())
+}

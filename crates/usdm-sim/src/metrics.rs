@@ -1,0 +1,371 @@
+//! What a path measures: cheap observations every block (the peg), samples every
+//! `sample_every` blocks (everything else) and the path's outcome.
+
+use crate::convert::{dollars, fraction, tokens, usd};
+use crate::scenario::Scenario;
+use crate::world::{World, XMS_POOL};
+use usdm_core::prelude::*;
+
+/// Why the protocol refused an agent, grouped for the report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusalKind {
+    /// A mint above the epoch's supply cap (the cap binding).
+    SupplyCap,
+    /// No supply cap yet (no average market cap).
+    NoSupplyCap,
+    /// A circuit breaker tripped.
+    CircuitBreaker,
+    /// The treasury lacked the asset asked for.
+    Treasury,
+    /// Paused by governance.
+    Paused,
+    /// A missing, stale or out-of-order price.
+    Price,
+    /// Anything else.
+    Other,
+}
+
+impl RefusalKind {
+    /// Every kind, in report order.
+    pub const ALL: [RefusalKind; 7] = [
+        RefusalKind::SupplyCap,
+        RefusalKind::NoSupplyCap,
+        RefusalKind::CircuitBreaker,
+        RefusalKind::Treasury,
+        RefusalKind::Paused,
+        RefusalKind::Price,
+        RefusalKind::Other,
+    ];
+
+    /// The kind of a protocol error.
+    pub fn of(e: &Error) -> RefusalKind {
+        match e {
+            Error::SupplyCapExceeded { .. } => RefusalKind::SupplyCap,
+            Error::NoSupplyCap { .. } => RefusalKind::NoSupplyCap,
+            Error::CircuitBreaker { .. } => RefusalKind::CircuitBreaker,
+            Error::InsufficientTreasury { .. } => RefusalKind::Treasury,
+            Error::MintPaused
+            | Error::AssetMintPaused { .. }
+            | Error::RedeemPaused
+            | Error::RefreshPaused
+            | Error::TreasuryOpsPaused => RefusalKind::Paused,
+            Error::MissingPrice { .. }
+            | Error::StalePrice { .. }
+            | Error::PriceOutOfOrder { .. }
+            | Error::PoolTooYoung { .. } => RefusalKind::Price,
+            _ => RefusalKind::Other,
+        }
+    }
+
+    /// A short label.
+    pub fn label(self) -> &'static str {
+        match self {
+            RefusalKind::SupplyCap => "supply cap",
+            RefusalKind::NoSupplyCap => "no supply cap",
+            RefusalKind::CircuitBreaker => "circuit breaker",
+            RefusalKind::Treasury => "treasury short",
+            RefusalKind::Paused => "paused",
+            RefusalKind::Price => "price",
+            RefusalKind::Other => "other",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Everything measured at one sample.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Snapshot {
+    /// Blocks since the start.
+    pub block: u64,
+    /// Hours since the start.
+    pub hours: f64,
+    /// USDm's price in its pool.
+    pub usdm_price: f64,
+    /// XMS's price on the external market.
+    pub xms_price: f64,
+    /// XMS's price in the XMS/USDm pool, in dollars.
+    pub xms_pool_price: f64,
+    /// The oracle's XMS price (what the protocol values XMS at).
+    pub xms_oracle: f64,
+    /// USDm supply.
+    pub usdm_supply: f64,
+    /// USDm in circulation (protocol-owned excluded).
+    pub circulating_usdm: f64,
+    /// This epoch's supply cap (NaN when there is none).
+    pub supply_cap: f64,
+    /// What may still be minted this epoch.
+    pub headroom: f64,
+    /// XMS supply.
+    pub xms_supply: f64,
+    /// XMS market cap (external price x supply).
+    pub xms_mcap: f64,
+    /// Treasury value.
+    pub treasury_value: f64,
+    /// Treasury value by tier, tier 1 first.
+    pub tiers: [f64; 5],
+    /// Treasury value over circulating USDm (NaN when undefined).
+    pub backing: f64,
+    /// Mint collateral ratio.
+    pub mint_cr: f64,
+    /// Redemption collateral ratio.
+    pub redeem_cr: f64,
+    /// USDm redeemed since the previous sample.
+    pub redeemed: f64,
+    /// XMS minted since the previous sample.
+    pub xms_minted: f64,
+    /// USDm minted since the previous sample.
+    pub usdm_minted: f64,
+    /// USDm holders left since the previous sample.
+    pub holders_left: f64,
+    /// The arbitrageur's cash in dollars.
+    pub arb_cash: f64,
+    /// The arbitrageur's USDm.
+    pub arb_usdm: f64,
+    /// Mints refused by the supply cap since the previous sample.
+    pub cap_refusals: u64,
+    /// Redemptions refused by a circuit breaker since the previous sample.
+    pub breaker_trips: u64,
+}
+
+impl Snapshot {
+    /// Measures `w` now (the interval flows are filled in by [`PathMetrics::sample`]).
+    pub fn take(w: &World) -> Snapshot {
+        let now = w.now;
+        let p = &w.p;
+        let cap = p.cap_status(now).ok();
+        let valuation = p.valuation(now).ok();
+        let circulating = cap.map_or(f64::NAN, |c| usd(c.circulating_usdm));
+        let treasury_value = valuation.as_ref().map_or(f64::NAN, |v| usd(v.total));
+        let mut tiers = [f64::NAN; 5];
+        if let Some(v) = &valuation {
+            for (t, value) in tiers.iter_mut().zip(v.by_tier) {
+                *t = usd(value);
+            }
+        }
+        let xms_pool = &p.pools()[XMS_POOL as usize];
+        let [xs, us] = w.sides[1];
+        let xms_pool_price = tokens(xms_pool.reserves[us], 18)
+            / tokens(xms_pool.reserves[xs], 18).max(1e-18)
+            * w.usdm_price();
+        let xms_supply = w.xms_supply();
+        Snapshot {
+            block: w.block,
+            hours: (w.block * w.scenario().block_seconds) as f64 / 3600.0,
+            usdm_price: w.usdm_price(),
+            xms_price: w.xms_price(),
+            xms_pool_price,
+            xms_oracle: p.price(XMS, now).map_or(f64::NAN, |q| dollars(q.spot)),
+            usdm_supply: w.usdm_supply(),
+            circulating_usdm: circulating,
+            supply_cap: cap.and_then(|c| c.supply_cap).map_or(f64::NAN, usd),
+            headroom: cap.map_or(f64::NAN, |c| usd(c.headroom)),
+            xms_supply,
+            xms_mcap: xms_supply * w.xms_price(),
+            treasury_value,
+            tiers,
+            backing: if circulating > 0.0 {
+                treasury_value / circulating
+            } else {
+                f64::NAN
+            },
+            mint_cr: fraction(p.policy().mint_ratio()),
+            redeem_cr: fraction(p.policy().redeem_ratio()),
+            arb_cash: w.wallets.arb_cash,
+            arb_usdm: tokens(w.wallets.arb_usdm, 18),
+            ..Snapshot::default()
+        }
+    }
+}
+
+/// The series kept for fan charts across paths, per sample.
+pub const FAN_METRICS: [&str; 6] = [
+    "usdm_price",
+    "xms_price",
+    "usdm_supply",
+    "xms_supply",
+    "backing",
+    "supply_cap",
+];
+
+/// One path's outcome.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Outcome {
+    /// The path.
+    pub path: u64,
+    /// Largest shortfall of USDm's pool price below $1 at any block (0.25 = $0.75).
+    pub max_depeg: f64,
+    /// Lowest USDm pool price.
+    pub min_usdm_price: f64,
+    /// Hours USDm spent below $0.97.
+    pub hours_below_097: f64,
+    /// XMS supply at the end over XMS supply at the start.
+    pub xms_dilution: f64,
+    /// Treasury value over circulating USDm at the end (NaN when undefined).
+    pub final_backing: f64,
+    /// USDm's pool price at the end.
+    pub final_usdm_price: f64,
+    /// XMS's external price at the end.
+    pub final_xms_price: f64,
+    /// USDm supply at the end over USDm supply at the start.
+    pub usdm_supply_ratio: f64,
+    /// USDm redeemed over the path.
+    pub usdm_redeemed: f64,
+    /// XMS minted by redemptions over the path.
+    pub xms_minted: f64,
+    /// Mints refused by the supply cap.
+    pub cap_refusals: u64,
+    /// Redemptions refused by a circuit breaker.
+    pub breaker_trips: u64,
+    /// XMS supply up 100-fold and USDm below $0.90 at the end.
+    pub death_spiral: bool,
+}
+
+/// Everything a path measured.
+#[derive(Clone, Debug, Default)]
+pub struct PathMetrics {
+    /// Full samples (when kept).
+    pub series: Vec<Snapshot>,
+    /// Compact samples for fan charts, one value per [`FAN_METRICS`] entry.
+    pub fan: Vec<[f32; 6]>,
+    /// Refusals by [`RefusalKind`].
+    pub refusals: [u64; 7],
+    /// The first refusal message of each kind.
+    pub first_refusal: [Option<String>; 7],
+    /// Scheduled events and governance actions, with their block.
+    pub notes: Vec<(u64, String)>,
+    /// The outcome (complete after the run).
+    pub outcome: Outcome,
+    keep_series: bool,
+    seconds_below: u64,
+    last_price: f64,
+    usdm0: f64,
+    interval: Snapshot,
+    totals: Snapshot,
+}
+
+impl PathMetrics {
+    /// Empty metrics for a path of `scenario`.
+    pub fn new(scenario: &Scenario, keep_series: bool) -> Self {
+        let samples = (scenario.blocks / scenario.sample_every + 2) as usize;
+        PathMetrics {
+            series: Vec::with_capacity(if keep_series { samples } else { 0 }),
+            fan: Vec::with_capacity(samples),
+            keep_series,
+            outcome: Outcome {
+                min_usdm_price: f64::INFINITY,
+                ..Outcome::default()
+            },
+            ..PathMetrics::default()
+        }
+    }
+
+    /// The peg at every block.
+    #[inline]
+    pub fn observe_block(&mut self, usdm_price: f64, block_seconds: u64) {
+        let o = &mut self.outcome;
+        o.max_depeg = o.max_depeg.max(1.0 - usdm_price);
+        o.min_usdm_price = o.min_usdm_price.min(usdm_price);
+        if usdm_price < 0.97 {
+            self.seconds_below += block_seconds;
+        }
+        self.last_price = usdm_price;
+    }
+
+    /// A redemption of `usdm`.
+    #[inline]
+    pub fn redeemed(&mut self, usdm: f64) {
+        self.interval.redeemed += usdm;
+    }
+
+    /// XMS minted at a collection.
+    #[inline]
+    pub fn xms_minted(&mut self, xms: f64) {
+        self.interval.xms_minted += xms;
+    }
+
+    /// USDm minted.
+    #[inline]
+    pub fn minted(&mut self, usdm: f64) {
+        self.interval.usdm_minted += usdm;
+    }
+
+    /// USDm holders sold or redeemed.
+    #[inline]
+    pub fn holders_left(&mut self, usdm: f64) {
+        self.interval.holders_left += usdm;
+    }
+
+    /// A refusal.
+    pub fn refusal(&mut self, kind: RefusalKind, e: &Error) {
+        let i = kind.index();
+        self.refusals[i] += 1;
+        match kind {
+            RefusalKind::SupplyCap => self.interval.cap_refusals += 1,
+            RefusalKind::CircuitBreaker => self.interval.breaker_trips += 1,
+            _ => {}
+        }
+        if self.first_refusal[i].is_none() {
+            self.first_refusal[i] = Some(e.to_string());
+        }
+    }
+
+    /// A scheduled event or governance action.
+    pub fn note(&mut self, block: u64, text: String) {
+        if self.notes.len() < 100 {
+            self.notes.push((block, text));
+        }
+    }
+
+    /// Records a sample, closing the interval.
+    pub fn sample(&mut self, block: u64, mut s: Snapshot) {
+        if self.fan.is_empty() {
+            self.usdm0 = s.usdm_supply;
+        }
+        let i = &self.interval;
+        s.redeemed = i.redeemed;
+        s.xms_minted = i.xms_minted;
+        s.usdm_minted = i.usdm_minted;
+        s.holders_left = i.holders_left;
+        s.cap_refusals = i.cap_refusals;
+        s.breaker_trips = i.breaker_trips;
+        let t = &mut self.totals;
+        t.redeemed += i.redeemed;
+        t.xms_minted += i.xms_minted;
+        t.cap_refusals += i.cap_refusals;
+        t.breaker_trips += i.breaker_trips;
+        self.interval = Snapshot::default();
+        s.block = block;
+        self.fan.push([
+            s.usdm_price as f32,
+            s.xms_price as f32,
+            s.usdm_supply as f32,
+            s.xms_supply as f32,
+            s.backing as f32,
+            s.supply_cap as f32,
+        ]);
+        self.outcome.final_backing = s.backing;
+        self.outcome.final_xms_price = s.xms_price;
+        if self.keep_series {
+            self.series.push(s);
+        }
+    }
+
+    /// Completes the outcome at the end of the path.
+    pub fn finish(&mut self, xms0: f64, xms_final: f64, usdm_final: f64) {
+        let t = &self.totals;
+        let o = &mut self.outcome;
+        o.hours_below_097 = self.seconds_below as f64 / 3600.0;
+        o.xms_dilution = xms_final / xms0.max(1e-18);
+        o.final_usdm_price = self.last_price;
+        o.usdm_supply_ratio = usdm_final / self.usdm0.max(1e-18);
+        o.usdm_redeemed = t.redeemed;
+        o.xms_minted = t.xms_minted;
+        o.cap_refusals = t.cap_refusals;
+        o.breaker_trips = t.breaker_trips;
+        o.death_spiral = o.xms_dilution >= 100.0 && o.final_usdm_price < 0.90;
+    }
+}

@@ -1,0 +1,354 @@
+//! Monte Carlo: many paths of one setup, in parallel, reproducibly.
+//!
+//! Path `i` draws from stream `i` of the seed, and results are gathered in path order, so the
+//! output depends on the seed alone, never on the thread count or scheduling. After the run the
+//! median and the worst path (by maximum depeg) are run again with full series for the report;
+//! being deterministic, the re-run must reproduce their outcomes exactly, which is checked.
+
+use crate::metrics::{Outcome, PathMetrics, RefusalKind, FAN_METRICS};
+use crate::world::{RunOptions, Setup, SimError, World};
+use rayon::prelude::*;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How to run an ensemble.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct McConfig {
+    /// Number of paths.
+    pub paths: u64,
+    /// The seed.
+    pub seed: u64,
+    /// Worker threads (`None`: one per core).
+    pub threads: Option<usize>,
+    /// Show a progress bar on standard error.
+    pub progress: bool,
+    /// Check invariants and token conservation after every block (slow).
+    pub check_invariants: bool,
+    /// Keep fan-chart series and re-run the median and worst paths in full.
+    pub series: bool,
+}
+
+impl Default for McConfig {
+    fn default() -> Self {
+        McConfig {
+            paths: 100,
+            seed: 42,
+            threads: None,
+            progress: false,
+            check_invariants: false,
+            series: true,
+        }
+    }
+}
+
+/// Percentiles reported everywhere: 5th, 25th, 50th, 75th and 95th.
+pub const PERCENTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
+
+/// The 5/25/50/75/95th percentiles of `values` (NaNs ignored; all NaN if none are left).
+pub fn percentiles(values: &mut Vec<f64>) -> [f64; 5] {
+    values.retain(|v| !v.is_nan());
+    if values.is_empty() {
+        return [f64::NAN; 5];
+    }
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    PERCENTILES.map(|q| {
+        // Linear interpolation between closest ranks.
+        let pos = q * (n - 1) as f64;
+        let lo = pos.floor() as usize;
+        let hi = pos.ceil() as usize;
+        values[lo] + (values[hi] - values[lo]) * (pos - lo as f64)
+    })
+}
+
+/// Percentile bands of one metric over time, across paths.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Fan {
+    /// The metric.
+    pub metric: &'static str,
+    /// Percentiles per sample, in [`PERCENTILES`] order.
+    pub bands: Vec<[f64; 5]>,
+}
+
+/// Summary statistics of one outcome across paths.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Stat {
+    /// The outcome's name.
+    pub name: &'static str,
+    /// Mean.
+    pub mean: f64,
+    /// 5th, 25th, 50th, 75th, 95th percentiles.
+    pub percentiles: [f64; 5],
+}
+
+/// An outcome's name and how to read it from an [`Outcome`].
+type OutcomeField = (&'static str, fn(&Outcome) -> f64);
+
+/// The outcomes summarised.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Summary {
+    /// Paths run.
+    pub paths: u64,
+    /// Share of paths ending in a death spiral.
+    pub p_death_spiral: f64,
+    /// Per-outcome statistics.
+    pub stats: Vec<Stat>,
+}
+
+impl Summary {
+    /// Summarises `outcomes`.
+    pub fn of(outcomes: &[Outcome]) -> Summary {
+        let n = outcomes.len().max(1) as f64;
+        let fields: [OutcomeField; 9] = [
+            ("max_depeg", |o| o.max_depeg),
+            ("min_usdm_price", |o| o.min_usdm_price),
+            ("hours_below_097", |o| o.hours_below_097),
+            ("xms_dilution", |o| o.xms_dilution),
+            ("final_backing", |o| o.final_backing),
+            ("final_usdm_price", |o| o.final_usdm_price),
+            ("final_xms_price", |o| o.final_xms_price),
+            ("usdm_redeemed", |o| o.usdm_redeemed),
+            ("xms_minted", |o| o.xms_minted),
+        ];
+        let stats = fields
+            .iter()
+            .map(|(name, f)| {
+                let mut v: Vec<f64> = outcomes.iter().map(f).collect();
+                let finite: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+                let mean = if finite.is_empty() {
+                    f64::NAN
+                } else {
+                    finite.iter().sum::<f64>() / finite.len() as f64
+                };
+                Stat {
+                    name,
+                    mean,
+                    percentiles: percentiles(&mut v),
+                }
+            })
+            .collect();
+        Summary {
+            paths: outcomes.len() as u64,
+            p_death_spiral: outcomes.iter().filter(|o| o.death_spiral).count() as f64 / n,
+            stats,
+        }
+    }
+
+    /// The statistic named `name`.
+    pub fn stat(&self, name: &str) -> Option<&Stat> {
+        self.stats.iter().find(|s| s.name == name)
+    }
+}
+
+/// An ensemble's results.
+#[derive(Debug)]
+pub struct Ensemble {
+    /// The setup every path started from.
+    pub setup: Arc<Setup>,
+    /// The configuration.
+    pub config: McConfig,
+    /// Every path's outcome, in path order.
+    pub outcomes: Vec<Outcome>,
+    /// The outcomes summarised.
+    pub summary: Summary,
+    /// Hours at each sample.
+    pub hours: Vec<f64>,
+    /// Fan charts, one per [`FAN_METRICS`] entry (empty without series).
+    pub fans: Vec<Fan>,
+    /// Refusals by kind, summed over paths.
+    pub refusals: Vec<(RefusalKind, u64, Option<String>)>,
+    /// The median path (by maximum depeg), in full.
+    pub median: Option<PathMetrics>,
+    /// The worst path (by maximum depeg), in full.
+    pub worst: Option<PathMetrics>,
+    /// Wall time of the ensemble (not counting the re-runs).
+    pub elapsed: Duration,
+    /// Threads used.
+    pub threads: usize,
+}
+
+impl Ensemble {
+    /// Blocks simulated per second of wall time.
+    pub fn blocks_per_second(&self) -> f64 {
+        (self.config.paths * self.setup.scenario.blocks) as f64
+            / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+fn progress_bar(total: u64, show: bool, what: &str) -> indicatif::ProgressBar {
+    if !show {
+        return indicatif::ProgressBar::hidden();
+    }
+    let pb = indicatif::ProgressBar::new(total);
+    pb.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:40}] {pos}/{len} paths, {elapsed} elapsed, about {eta} left",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    pb.set_message(what.to_string());
+    pb
+}
+
+/// Runs `f` on a pool of `threads` threads (or the global pool).
+pub(crate) fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> T {
+    match threads {
+        Some(n) => match rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build()
+        {
+            Ok(pool) => pool.install(f),
+            Err(_) => f(),
+        },
+        None => f(),
+    }
+}
+
+/// Runs paths `0..paths` of `setup`; outcomes (and fan series if asked) in path order.
+pub(crate) fn run_paths(
+    setup: &Arc<Setup>,
+    config: &McConfig,
+    pb: &indicatif::ProgressBar,
+) -> Result<Vec<PathMetrics>, SimError> {
+    let options = RunOptions {
+        check_invariants: config.check_invariants,
+        keep_series: false,
+    };
+    (0..config.paths)
+        .into_par_iter()
+        .map(|i| {
+            let mut m = World::new(setup.clone(), config.seed, i, options).run()?;
+            if !config.series {
+                m.fan = Vec::new();
+            }
+            pb.inc(1);
+            Ok(m)
+        })
+        .collect()
+}
+
+/// Runs an ensemble.
+pub fn run(setup: Arc<Setup>, config: &McConfig) -> Result<Ensemble, SimError> {
+    let threads = config.threads.unwrap_or_else(rayon::current_num_threads);
+    let pb = progress_bar(
+        config.paths,
+        config.progress,
+        &format!("{} / {}", setup.scenario.name, setup.preset),
+    );
+    let started = Instant::now();
+    let paths = with_threads(config.threads, || run_paths(&setup, config, &pb))?;
+    let elapsed = started.elapsed();
+    pb.finish_and_clear();
+
+    let outcomes: Vec<Outcome> = paths.iter().map(|m| m.outcome).collect();
+    let mut refusals: Vec<(RefusalKind, u64, Option<String>)> =
+        RefusalKind::ALL.iter().map(|k| (*k, 0, None)).collect();
+    for m in &paths {
+        for (i, r) in refusals.iter_mut().enumerate() {
+            r.1 += m.refusals[i];
+            if r.2.is_none() {
+                r.2 = m.first_refusal[i].clone();
+            }
+        }
+    }
+    let samples = paths.first().map_or(0, |m| m.fan.len());
+    let hours: Vec<f64> = (0..samples)
+        .map(|i| {
+            let s = &setup.scenario;
+            let block = (i as u64 * s.sample_every).min(s.blocks);
+            (block * s.block_seconds) as f64 / 3600.0
+        })
+        .collect();
+    let fans = if config.series && samples > 0 {
+        FAN_METRICS
+            .iter()
+            .enumerate()
+            .map(|(k, metric)| Fan {
+                metric,
+                bands: (0..samples)
+                    .map(|t| {
+                        let mut v: Vec<f64> = paths
+                            .iter()
+                            .filter_map(|m| m.fan.get(t).map(|x| f64::from(x[k])))
+                            .collect();
+                        percentiles(&mut v)
+                    })
+                    .collect(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    drop(paths);
+
+    let (median, worst) = if config.series && !outcomes.is_empty() {
+        let mut order: Vec<usize> = (0..outcomes.len()).collect();
+        order.sort_by(|a, b| {
+            outcomes[*a]
+                .max_depeg
+                .total_cmp(&outcomes[*b].max_depeg)
+                .then(
+                    outcomes[*a]
+                        .xms_dilution
+                        .total_cmp(&outcomes[*b].xms_dilution),
+                )
+                .then(a.cmp(b))
+        });
+        let rerun = |i: usize| -> Result<PathMetrics, SimError> {
+            let m = World::new(
+                setup.clone(),
+                config.seed,
+                i as u64,
+                RunOptions {
+                    check_invariants: config.check_invariants,
+                    keep_series: true,
+                },
+            )
+            .run()?;
+            let same = |a: f64, b: f64| a == b || (a.is_nan() && b.is_nan());
+            let (x, y) = (m.outcome, outcomes[i]);
+            if !(same(x.max_depeg, y.max_depeg) && same(x.xms_dilution, y.xms_dilution)) {
+                return Err(SimError::Invariant {
+                    path: i as u64,
+                    block: setup.scenario.blocks,
+                    message: "re-running the path gave a different outcome: the simulation is not deterministic".into(),
+                });
+            }
+            Ok(m)
+        };
+        (
+            Some(rerun(order[order.len() / 2])?),
+            Some(rerun(order[order.len() - 1])?),
+        )
+    } else {
+        (None, None)
+    };
+    Ok(Ensemble {
+        summary: Summary::of(&outcomes),
+        setup,
+        config: config.clone(),
+        outcomes,
+        hours,
+        fans,
+        refusals,
+        median,
+        worst,
+        elapsed,
+        threads,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_interpolate_and_skip_nans() {
+        let mut v: Vec<f64> = (0..=100).map(f64::from).collect();
+        v.push(f64::NAN);
+        assert_eq!(percentiles(&mut v), [5.0, 25.0, 50.0, 75.0, 95.0]);
+        assert!(percentiles(&mut vec![f64::NAN])[2].is_nan());
+        assert_eq!(percentiles(&mut vec![3.0])[0], 3.0);
+    }
+}

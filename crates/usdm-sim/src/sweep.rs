@@ -1,0 +1,217 @@
+//! Parameter sweeps: the cartesian product of axes (presets and parameter values), with a
+//! Monte Carlo ensemble at every point, all paths of all points sharing one seed.
+
+use crate::metrics::Outcome;
+use crate::montecarlo::{self, McConfig, Summary};
+use crate::scenario::{param_from_text, Scenario, ScenarioError};
+use crate::world::{Setup, SimError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use usdm_core::params::{ParamChange, Preset};
+
+/// One value along an axis.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AxisValue {
+    /// Run under this preset.
+    Preset(Preset),
+    /// Apply this parameter change after the scenario's own.
+    Param(ParamChange),
+}
+
+/// One dimension of a sweep.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Axis {
+    /// The name shown in reports (`preset` or the parameter's key).
+    pub name: String,
+    /// `(label, value)` in the order given.
+    pub values: Vec<(String, AxisValue)>,
+}
+
+impl Axis {
+    /// Presets from a comma-separated list (`mars,mars-guarded,frax`).
+    pub fn presets(list: &str) -> Result<Axis, String> {
+        let mut values = Vec::new();
+        for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let preset: Preset = name.parse().map_err(|e| format!("--preset {name}: {e}"))?;
+            values.push((name.to_string(), AxisValue::Preset(preset)));
+        }
+        if values.is_empty() {
+            return Err("--preset needs at least one preset".into());
+        }
+        Ok(Axis {
+            name: "preset".into(),
+            values,
+        })
+    }
+
+    /// A parameter axis from `key=v1,v2,...` (values as in a scenario's `[protocol.params]`).
+    pub fn param(spec: &str, block_seconds: u64) -> Result<Axis, ScenarioError> {
+        let bad = |message: String| ScenarioError {
+            file: "<command line>".into(),
+            line: 0,
+            field: spec.to_string(),
+            message,
+        };
+        let (key, list) = spec.split_once('=').ok_or_else(|| {
+            bad("expected key=value1,value2,... (e.g. xms_support_ratio=1.5,2.5,4)".into())
+        })?;
+        let mut values = Vec::new();
+        for v in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let change = param_from_text(key.trim(), v, block_seconds)?;
+            values.push((v.to_string(), AxisValue::Param(change)));
+        }
+        if values.is_empty() {
+            return Err(bad("no values given".into()));
+        }
+        Ok(Axis {
+            name: key.trim().to_string(),
+            values,
+        })
+    }
+}
+
+/// One point of a sweep and its ensemble.
+#[derive(Clone, Debug)]
+pub struct SweepPoint {
+    /// The value label on each axis, in axis order.
+    pub labels: Vec<String>,
+    /// The preset run.
+    pub preset: Preset,
+    /// The parameter changes applied.
+    pub overrides: Vec<ParamChange>,
+    /// Every path's outcome.
+    pub outcomes: Vec<Outcome>,
+    /// The outcomes summarised.
+    pub summary: Summary,
+}
+
+/// A finished sweep.
+#[derive(Clone, Debug)]
+pub struct Sweep {
+    /// The scenario.
+    pub scenario: Arc<Scenario>,
+    /// The axes.
+    pub axes: Vec<Axis>,
+    /// Every point, the first axis varying slowest.
+    pub points: Vec<SweepPoint>,
+    /// Paths per point, seed, threads.
+    pub config: McConfig,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl Sweep {
+    /// Total blocks simulated.
+    pub fn blocks(&self) -> u64 {
+        self.points.len() as u64 * self.config.paths * self.scenario.blocks
+    }
+}
+
+/// Every combination of the axes' values, the first axis varying slowest.
+pub fn combinations(axes: &[Axis]) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new()];
+    for axis in axes {
+        let mut next = Vec::with_capacity(out.len() * axis.values.len());
+        for prefix in &out {
+            for i in 0..axis.values.len() {
+                let mut c = prefix.clone();
+                c.push(i);
+                next.push(c);
+            }
+        }
+        out = next;
+    }
+    out
+}
+
+/// Runs `config.paths` paths at every point of the sweep.
+pub fn run(scenario: Arc<Scenario>, axes: Vec<Axis>, config: &McConfig) -> Result<Sweep, SimError> {
+    let combos = combinations(&axes);
+    let total = combos.len() as u64 * config.paths;
+    let pb = if config.progress {
+        let pb = indicatif::ProgressBar::new(total);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg} [{bar:40}] {pos}/{len} paths, {elapsed} elapsed, about {eta} left",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        pb
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let started = Instant::now();
+    let point_config = McConfig {
+        series: false,
+        progress: false,
+        ..config.clone()
+    };
+    let mut points = Vec::with_capacity(combos.len());
+    for combo in combos {
+        let mut preset = scenario.preset;
+        let mut overrides = Vec::new();
+        let mut labels = Vec::new();
+        for (axis, &i) in axes.iter().zip(&combo) {
+            let (label, value) = &axis.values[i];
+            labels.push(label.clone());
+            match value {
+                AxisValue::Preset(p) => preset = *p,
+                AxisValue::Param(c) => overrides.push(c.clone()),
+            }
+        }
+        pb.set_message(format!("{} / {}", scenario.name, labels.join(" / ")));
+        let setup = Arc::new(Setup::new(scenario.clone(), preset, &overrides)?);
+        let metrics = montecarlo::with_threads(config.threads, || {
+            montecarlo::run_paths(&setup, &point_config, &pb)
+        })?;
+        let outcomes: Vec<Outcome> = metrics.iter().map(|m| m.outcome).collect();
+        points.push(SweepPoint {
+            labels,
+            preset,
+            overrides,
+            summary: Summary::of(&outcomes),
+            outcomes,
+        });
+    }
+    pb.finish_and_clear();
+    Ok(Sweep {
+        scenario,
+        axes,
+        points,
+        config: config.clone(),
+        elapsed: started.elapsed(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn combinations_vary_the_last_axis_fastest() {
+        let axes = vec![
+            Axis::presets("mars,frax").unwrap(),
+            Axis::param("xms_support_ratio=1.5,2.5,4", 3).unwrap(),
+        ];
+        let c = combinations(&axes);
+        assert_eq!(c.len(), 6);
+        assert_eq!(c[0], vec![0, 0]);
+        assert_eq!(c[1], vec![0, 1]);
+        assert_eq!(c[5], vec![1, 2]);
+    }
+
+    #[test]
+    fn axes_parse_values_and_refuse_bad_ones() {
+        let a = Axis::param("breaker_xms_minted=off,0.001", 3).unwrap();
+        assert_eq!(a.values.len(), 2);
+        assert_eq!(
+            a.values[0].1,
+            AxisValue::Param(ParamChange::BreakerXmsMinted(None))
+        );
+        let e = Axis::param("xms_support_ratio=0.5", 3).unwrap_err();
+        assert!(e.message.contains("between 1 and 100"), "{e}");
+        assert!(Axis::param("nonsense", 3).is_err());
+        assert!(Axis::presets("mars,terra").unwrap_err().contains("terra"));
+    }
+}
