@@ -67,6 +67,10 @@ fn main() -> ExitCode {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown".into());
+        // A reader that stopped reading (`usdm ... | head`) is not an error.
+        if msg.contains("Broken pipe") {
+            std::process::exit(0);
+        }
         eprintln!("error: internal error (please report): {msg}");
     }));
     let cli = match Cli::try_parse() {

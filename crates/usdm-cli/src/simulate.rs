@@ -176,11 +176,11 @@ fn print_ensemble(e: &Ensemble) {
 
 /// Runs `usdm simulate`.
 pub fn simulate(a: &SimulateArgs, json: bool) -> CliResult<()> {
+    let config = config(a.paths, &a.run, true)?;
     let scenario = load(&a.scenario)?;
     let preset = preset_of(&scenario, &a.preset)?;
     let setup = Arc::new(Setup::new(scenario, preset, &[]).map_err(|e| CliError(e.to_string()))?);
-    let e = montecarlo::run(setup, &config(a.paths, &a.run, true)?)
-        .map_err(|e| CliError(e.to_string()))?;
+    let e = montecarlo::run(setup, &config).map_err(|e| CliError(e.to_string()))?;
     let command = command_line();
     let written = report::write_ensemble(&e, &a.out, &command).map_err(|err| {
         CliError(format!(
@@ -205,6 +205,7 @@ pub fn simulate(a: &SimulateArgs, json: bool) -> CliResult<()> {
 
 /// Runs `usdm sweep`.
 pub fn sweep(a: &SweepArgs, json: bool) -> CliResult<()> {
+    let config = config(a.paths, &a.run, false)?;
     let scenario = load(&a.scenario)?;
     let mut axes = vec![Axis::presets(&a.preset).map_err(CliError)?];
     let sets = if a.set.is_empty() {
@@ -215,8 +216,7 @@ pub fn sweep(a: &SweepArgs, json: bool) -> CliResult<()> {
     for spec in &sets {
         axes.push(Axis::param(spec, scenario.block_seconds).map_err(|e| CliError(e.to_string()))?);
     }
-    let sw = sweep::run(scenario, axes, &config(a.paths, &a.run, false)?)
-        .map_err(|e| CliError(e.to_string()))?;
+    let sw = sweep::run(scenario, axes, &config).map_err(|e| CliError(e.to_string()))?;
     let command = command_line();
     let written = report::write_sweep(&sw, &a.out, &command).map_err(|err| {
         CliError(format!(
@@ -296,11 +296,11 @@ fn machine() -> String {
 
 /// Runs `usdm bench`: an ensemble with no report, timed.
 pub fn bench(a: &BenchArgs, json: bool) -> CliResult<()> {
+    let config = config(a.paths, &a.run, false)?;
     let scenario = load(&a.scenario)?;
     let preset = preset_of(&scenario, &a.preset)?;
     let setup = Arc::new(Setup::new(scenario, preset, &[]).map_err(|e| CliError(e.to_string()))?);
-    let e = montecarlo::run(setup, &config(a.paths, &a.run, false)?)
-        .map_err(|e| CliError(e.to_string()))?;
+    let e = montecarlo::run(setup, &config).map_err(|e| CliError(e.to_string()))?;
     let s = &e.setup.scenario;
     let blocks = e.config.paths * s.blocks;
     if json {

@@ -467,3 +467,153 @@ fn demo_json_is_structured() {
         .iter()
         .all(|s| s["title"].is_string() && s["items"].is_array()));
 }
+
+/// A short scenario file for the simulator commands (two simulated hours).
+fn scenario_file(tag: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("usdm-cli-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("short.toml");
+    std::fs::write(
+        &file,
+        r#"
+name = "short"
+description = "Two hours with a whale."
+duration = "2h"
+[protocol]
+usdm_supply = 1_000_000
+[[events]]
+at = "30m"
+whale_exit = { usdm = 50_000, over = "10m", redeem_share = 0.5 }
+"#,
+    )
+    .unwrap();
+    (dir, file)
+}
+
+#[test]
+fn simulate_writes_a_report_and_says_where() {
+    let (dir, file) = scenario_file("simulate");
+    let out = dir.join("report");
+    let o = usdm(&[
+        "simulate",
+        file.to_str().unwrap(),
+        "--paths",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("short under mars: 3 paths"), "{stdout}");
+    assert!(stdout.contains("max depeg"), "{stdout}");
+    assert!(stdout.contains("report: "), "{stdout}");
+    assert!(out.join("report.html").exists());
+    assert!(out.join("outcomes.csv").exists());
+
+    let v = json(&[
+        "simulate",
+        file.to_str().unwrap(),
+        "--preset",
+        "frax",
+        "--paths",
+        "2",
+        "--seed",
+        "9",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(v["preset"], "frax");
+    assert_eq!(v["seed"], 9);
+    assert_eq!(v["summary"]["paths"], 2);
+    assert!(v["report"].as_str().unwrap().ends_with("report.html"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn simulator_commands_refuse_bad_input_in_one_line() {
+    let (dir, file) = scenario_file("bad");
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["simulate", "no-such-scenario"],
+            "built-in scenarios: calm",
+        ),
+        (
+            &["simulate", file.to_str().unwrap(), "--preset", "terra"],
+            "accepted: mars, mars-guarded, frax",
+        ),
+        (
+            &["simulate", file.to_str().unwrap(), "--paths", "0"],
+            "--paths must be at least 1",
+        ),
+        (
+            &[
+                "sweep",
+                file.to_str().unwrap(),
+                "--set",
+                "xms_support_ratio=0.5",
+            ],
+            "between 1 and 100",
+        ),
+    ];
+    for (args, needle) in cases {
+        let o = usdm(args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
+    }
+    std::fs::write(
+        &file,
+        "name = \"x\"\nduration = \"1d\"\n[market]\nusdm_pool_depth = 7\n",
+    )
+    .unwrap();
+    let o = usdm(&["simulate", file.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("short.toml:4: market.usdm_pool_depth"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn sweep_bench_and_scenarios_run() {
+    let (dir, file) = scenario_file("sweep");
+    let out = dir.join("sweep");
+    let o = usdm(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "--preset",
+        "mars,frax",
+        "--set",
+        "xms_support_ratio=2,4",
+        "--paths",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("4 points x 1 paths"), "{stdout}");
+    assert!(out.join("report.html").exists() && out.join("sweep.csv").exists());
+
+    let v = json(&["bench", file.to_str().unwrap(), "--paths", "2", "-q"]);
+    assert_eq!(v["paths"], 2);
+    assert!(v["blocks_per_second"].as_f64().unwrap() > 0.0);
+
+    let v = json(&["scenarios"]);
+    let names: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["calm", "btc-crash", "xms-crash", "bank-run", "terra-2022"]
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

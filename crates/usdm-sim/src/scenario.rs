@@ -316,7 +316,8 @@ pub struct Scenario {
     pub params: Vec<ParamChange>,
     /// Each side of the USDm/USDC pool, as a share of USDm supply.
     pub usdm_pool_depth: f64,
-    /// The USDm side of the XMS/USDm pool, as a share of XMS market cap.
+    /// The USDm side of the XMS/USDm pool, as a share of XMS market cap (at most a tenth of
+    /// the USDm supply).
     pub xms_pool_depth: f64,
     /// External XMS market depth, as a share of XMS supply.
     pub xms_market_depth: f64,

@@ -331,8 +331,11 @@ impl Setup {
         let supply = tokens(minted, 18);
         let usdm0 = amount(supply * s.usdm_pool_depth, 18);
         let xms_mcap = s.xms_supply * s.xms_price;
-        let usdm1 = amount(xms_mcap * s.xms_pool_depth, 18);
-        let xms1 = amount(xms_mcap * s.xms_pool_depth / s.xms_price, 18);
+        // The XMS pool's USDm side: a share of XMS's market cap, but never more than a tenth of
+        // the USDm there is (a small stablecoin cannot fund a deep pool for a large token).
+        let xms_pool_usd = (xms_mcap * s.xms_pool_depth).min(supply * 0.1);
+        let usdm1 = amount(xms_pool_usd, 18);
+        let xms1 = amount(xms_pool_usd / s.xms_price, 18);
         let whale_total: f64 = s
             .events
             .iter()

@@ -74,3 +74,32 @@ fn missing_files_list_the_builtins() {
     let e = Scenario::load("/nonexistent/x.toml").unwrap_err();
     assert!(e.message.contains("bank-run"), "{e}");
 }
+
+#[test]
+fn conditional_events_parse_and_bad_ones_are_refused() {
+    let s = Scenario::parse(
+        "name = \"x\"\nduration = \"1d\"\n[[events]]\nwhen = { xms_price_below = 0.5 }\ngovernance = { pause = \"redeem\" }\n",
+        "when.toml",
+    )
+    .unwrap();
+    assert_eq!(s.events.len(), 1);
+    assert_eq!(s.events[0].at, 0);
+    assert!(matches!(
+        s.events[0].when,
+        Some(usdm_sim::scenario::Condition::XmsPriceBelow(x)) if x == 0.5
+    ));
+    let e = error_of(
+        "name = \"x\"\nduration = \"1d\"\n\n[[events]]\nwhen = { xms_price_below = 0.5, usdm_price_below = 0.9 }\nconfidence_shock = { threshold_scale = 0.5 }\n",
+    );
+    assert_eq!((e.line, e.field.as_str()), (4, "events.when"), "{e}");
+    let e = error_of(
+        "name = \"x\"\nduration = \"1d\"\n\n[[events]]\nconfidence_shock = { threshold_scale = 0.5 }\n",
+    );
+    assert_eq!(e.field, "events.at", "{e}");
+    let e = error_of("name = \"x\"\nduration = \"1d\"\n[market]\nxms_floor_depth = -5\n");
+    assert_eq!(
+        (e.line, e.field.as_str()),
+        (4, "market.xms_floor_depth"),
+        "{e}"
+    );
+}

@@ -90,6 +90,8 @@ fn times(x: f64) -> String {
         "-".into()
     } else if x < 100.0 {
         format!("x{x:.2}")
+    } else if x < 10_000.0 {
+        format!("x{x:.0}")
     } else {
         format!("x{}", short(x))
     }

@@ -360,17 +360,24 @@ impl Chart {
                 b.color, b.opacity
             );
         }
+        let mut last_label: Option<f64> = None;
         for (y, label) in &self.rules {
             if !valid(*y) {
                 continue;
             }
             let yy = f.y(*y);
+            // Labels of close rules would overlap: put the later one under its line.
+            let label_y = match last_label {
+                Some(prev) if (prev - yy).abs() < 12.0 => yy + 11.0,
+                _ => yy - 3.0,
+            };
+            last_label = Some(yy);
             let _ = write!(
                 out,
                 r##"<line x1="{ML}" x2="{}" y1="{yy:.1}" y2="{yy:.1}" stroke="#777" stroke-dasharray="2 3"/><text x="{}" y="{:.1}" class="tick" text-anchor="end">{}</text>"##,
                 W - MR,
                 W - MR - 4.0,
-                yy - 3.0,
+                label_y,
                 esc(label)
             );
         }

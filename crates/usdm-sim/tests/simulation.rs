@@ -1,0 +1,260 @@
+//! The simulator end to end: determinism whatever the thread count, invariants after every
+//! block under every preset, the Terra-shaped scenario's verdict on breakers, sweeps and
+//! reports.
+
+use std::sync::Arc;
+use usdm_core::params::{ParamChange, Preset};
+use usdm_sim::metrics::Outcome;
+use usdm_sim::montecarlo::{self, McConfig};
+use usdm_sim::scenario::Scenario;
+use usdm_sim::sweep::{self, Axis};
+use usdm_sim::world::{RunOptions, Setup, World};
+
+/// A built-in scenario cut to its first `hours`.
+fn shortened(name: &str, hours: u64) -> Arc<Scenario> {
+    let mut s = Scenario::builtin(name).unwrap().unwrap();
+    s.blocks = hours * 3600 / s.block_seconds;
+    Arc::new(s)
+}
+
+/// A run that starts at once: a whale and a loss of confidence in the first half hour, XMS
+/// falling, thin markets. Every agent acts within two hours.
+const STRESS: &str = r#"
+name = "stress"
+duration = "2h"
+sample_every = "5m"
+[protocol]
+usdm_supply = 10_000_000
+xms_supply = 10_000_000
+xms_price = 2.5
+collateral = { USDC = 0.6, BTC = 0.2, ETH = 0.15, XMS = 0.05 }
+[market]
+xms_market_depth = 0.05
+xms_volatility = 1.5
+xms_script = [["10m", 1.0], ["2h", 0.5]]
+[prices.BTC]
+price = 60_000
+volatility = 0.8
+[prices.ETH]
+price = 3_000
+volatility = 0.9
+[agents.holders]
+share = 0.5
+cohorts = 12
+threshold_min = 0.002
+threshold_max = 0.03
+exit_rate = 0.002
+contagion = 2.0
+redeem_share = 0.5
+[agents.xms_holders]
+threshold = 0.05
+window = "15m"
+sell_rate = 0.001
+[[events]]
+at = "10m"
+whale_exit = { usdm = 500_000, over = "10m", redeem_share = 0.5 }
+[[events]]
+at = "15m"
+confidence_shock = { threshold_scale = 0.3 }
+[[events]]
+when = { usdm_price_below = 0.9 }
+governance = { set = "redemption_delay", value = 3 }
+"#;
+
+fn config(paths: u64, threads: usize) -> McConfig {
+    McConfig {
+        paths,
+        seed: 7,
+        threads: Some(threads),
+        progress: false,
+        check_invariants: false,
+        series: true,
+    }
+}
+
+fn same(a: &[Outcome], b: &[Outcome]) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b).all(|(x, y)| {
+            format!("{x:?}") == format!("{y:?}") // NaN-aware, bit-exact through Debug
+        })
+}
+
+#[test]
+fn same_seed_same_results_whatever_the_thread_count() {
+    let s = Arc::new(Scenario::parse(STRESS, "stress.toml").unwrap());
+    let setup = Arc::new(Setup::new(s, Preset::Mars, &[]).unwrap());
+    let one = montecarlo::run(setup.clone(), &config(6, 1)).unwrap();
+    let two = montecarlo::run(setup.clone(), &config(6, 2)).unwrap();
+    assert!(same(&one.outcomes, &two.outcomes));
+    assert_eq!(format!("{:?}", one.fans), format!("{:?}", two.fans));
+    assert_eq!(
+        one.median.as_ref().map(|m| m.series.len()),
+        two.median.as_ref().map(|m| m.series.len())
+    );
+    // A different seed gives different paths.
+    let other = montecarlo::run(
+        setup,
+        &McConfig {
+            seed: 8,
+            ..config(6, 2)
+        },
+    )
+    .unwrap();
+    assert!(!same(&one.outcomes, &other.outcomes));
+    // Paths differ from each other too.
+    assert_ne!(
+        format!("{:?}", one.outcomes[0].max_depeg),
+        format!("{:?}", one.outcomes[1].max_depeg)
+    );
+}
+
+#[test]
+fn invariants_and_token_conservation_hold_after_every_block() {
+    let stress = Arc::new(Scenario::parse(STRESS, "stress.toml").unwrap());
+    let cases = [
+        stress,
+        shortened("bank-run", 3),
+        shortened("btc-crash", 2),
+        shortened("calm", 1),
+    ];
+    for s in cases {
+        for preset in Preset::ALL {
+            let setup = Arc::new(Setup::new(s.clone(), preset, &[]).unwrap());
+            let options = RunOptions {
+                check_invariants: true,
+                keep_series: true,
+            };
+            let m = World::new(setup, 3, 0, options)
+                .run()
+                .unwrap_or_else(|e| panic!("{} under {preset}: {e}", s.name));
+            assert_eq!(m.series.len() as u64, s.blocks / s.sample_every + 1);
+            assert!(m.outcome.xms_dilution >= 1.0);
+        }
+    }
+}
+
+#[test]
+fn the_stress_run_exercises_every_agent_and_the_conditional_event() {
+    let s = Arc::new(Scenario::parse(STRESS, "stress.toml").unwrap());
+    let setup = Arc::new(Setup::new(s, Preset::Mars, &[]).unwrap());
+    let m = World::new(setup, 3, 0, RunOptions::default())
+        .run()
+        .unwrap();
+    let total = |f: fn(&usdm_sim::metrics::Snapshot) -> f64| m.series.iter().map(f).sum::<f64>();
+    assert!(total(|s| s.redeemed) > 0.0, "nobody redeemed");
+    assert!(total(|s| s.xms_minted) > 0.0, "no XMS minted");
+    assert!(total(|s| s.holders_left) > 0.0, "no holder ran");
+    assert!(m.outcome.max_depeg > 0.03, "{:?}", m.outcome);
+    assert!(
+        m.notes.iter().any(|(_, n)| n.contains("RedemptionDelay")),
+        "the conditional governance event never fired: {:?}",
+        m.notes
+    );
+}
+
+#[test]
+fn terra_unguarded_dilutes_xms_far_more_than_guarded() {
+    let s = Arc::new(Scenario::builtin("terra-2022").unwrap().unwrap());
+    let run = |preset| {
+        let setup = Arc::new(Setup::new(s.clone(), preset, &[]).unwrap());
+        World::new(
+            setup,
+            42,
+            0,
+            RunOptions {
+                check_invariants: false,
+                keep_series: false,
+            },
+        )
+        .run()
+        .unwrap()
+        .outcome
+    };
+    let mars = run(Preset::Mars);
+    let guarded = run(Preset::MarsGuarded);
+    // The shape of May 2022: supply up thousands of times, the share token near $0.0001, the
+    // stablecoin at cents.
+    assert!(mars.xms_dilution > 1_000.0, "{mars:?}");
+    assert!(mars.final_xms_price < 0.01, "{mars:?}");
+    assert!(mars.min_usdm_price < 0.2, "{mars:?}");
+    assert!(mars.death_spiral, "{mars:?}");
+    // The breakers hold dilution to a small multiple.
+    assert!(guarded.xms_dilution < 100.0, "{guarded:?}");
+    assert!(mars.xms_dilution > 50.0 * guarded.xms_dilution);
+    assert!(!guarded.death_spiral);
+}
+
+#[test]
+fn sweeps_cover_the_cartesian_product() {
+    let s = Arc::new(Scenario::parse(STRESS, "stress.toml").unwrap());
+    let axes = vec![
+        Axis::presets("mars,frax").unwrap(),
+        Axis::param("xms_support_ratio=1.5,4", s.block_seconds).unwrap(),
+    ];
+    let sw = sweep::run(s, axes, &config(2, 2)).unwrap();
+    assert_eq!(sw.points.len(), 4);
+    assert_eq!(sw.points[1].labels, vec!["mars", "4"]);
+    assert_eq!(sw.points[3].preset, Preset::Frax);
+    assert!(matches!(
+        sw.points[3].overrides[..],
+        [ParamChange::XmsSupportRatio(_)]
+    ));
+    for p in &sw.points {
+        assert_eq!(p.outcomes.len(), 2);
+        assert!(p.summary.stat("max_depeg").is_some());
+    }
+}
+
+#[test]
+fn reports_are_written_with_charts_and_data() {
+    let s = Arc::new(Scenario::parse(STRESS, "stress.toml").unwrap());
+    let setup = Arc::new(Setup::new(s.clone(), Preset::MarsGuarded, &[]).unwrap());
+    let e = montecarlo::run(setup, &config(3, 2)).unwrap();
+    let dir = std::env::temp_dir().join(format!("usdm-report-test-{}", std::process::id()));
+    let w = usdm_sim::report::write_ensemble(&e, &dir, "usdm simulate stress.toml").unwrap();
+    let html = std::fs::read_to_string(&w.html).unwrap();
+    assert!(html.contains("stress under <code>mars-guarded</code>"));
+    assert!(html.matches("<svg").count() >= 8, "too few charts");
+    assert!(!html.contains("NaN"));
+    let csv = std::fs::read_to_string(dir.join("outcomes.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 4);
+    let series = std::fs::read_to_string(dir.join("median_path.csv")).unwrap();
+    assert_eq!(
+        series.lines().count() as u64,
+        s.blocks / s.sample_every + 2,
+        "header and one row per sample"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(json["paths"], 3);
+    assert_eq!(json["preset"], "mars-guarded");
+
+    let sw = sweep::run(
+        s.clone(),
+        vec![
+            Axis::presets("mars,mars-guarded").unwrap(),
+            Axis::param("breaker_xms_minted=off,0.001", s.block_seconds).unwrap(),
+        ],
+        &config(1, 1),
+    )
+    .unwrap();
+    let w = usdm_sim::report::write_sweep(&sw, &dir, "usdm sweep stress.toml").unwrap();
+    let html = std::fs::read_to_string(&w.html).unwrap();
+    assert!(html.contains("P(death spiral)"));
+    assert!(html.matches("<svg").count() >= 4);
+    let csv = std::fs::read_to_string(dir.join("sweep.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 5);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn setup_refuses_what_cannot_be_built_and_says_why() {
+    let text = STRESS.replace("usdm_supply = 10_000_000", "usdm_supply = 30_000_000");
+    let s = Arc::new(Scenario::parse(&text, "big.toml").unwrap());
+    let e = Setup::new(s, Preset::Mars, &[]).unwrap_err().to_string();
+    assert!(e.contains("exceeds what the XMS market cap"), "{e}");
+    let text = STRESS.replace("share = 0.5\ncohorts", "share = 0.99\ncohorts");
+    let s = Arc::new(Scenario::parse(&text, "crowded.toml").unwrap());
+    let e = Setup::new(s, Preset::Mars, &[]).unwrap_err().to_string();
+    assert!(e.contains("agents.holders.share"), "{e}");
+}
