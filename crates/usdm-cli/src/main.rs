@@ -39,6 +39,8 @@ enum Command {
     Bench(simulate::BenchArgs),
     /// List the built-in scenarios.
     Scenarios,
+    /// Run the small reference model shared with the cadCAD benchmark (`bench/run.sh`).
+    Reference(simulate::ReferenceArgs),
 }
 
 /// Renders a clap error as one line: the message and the offending argument, without usage.
@@ -99,6 +101,7 @@ fn main() -> ExitCode {
         Command::Sweep(a) => simulate::sweep(a, cli.json),
         Command::Bench(a) => simulate::bench(a, cli.json),
         Command::Scenarios => simulate::scenarios(cli.json),
+        Command::Reference(a) => simulate::reference(a, cli.json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

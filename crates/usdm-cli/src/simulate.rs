@@ -73,6 +73,23 @@ pub struct SweepArgs {
     run: RunFlags,
 }
 
+/// `usdm reference`.
+#[derive(Args, Debug)]
+pub struct ReferenceArgs {
+    /// Independent runs.
+    #[arg(long, default_value_t = 300)]
+    runs: u64,
+    /// Steps per run.
+    #[arg(long, default_value_t = 1000)]
+    steps: u64,
+    /// Seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
 /// `usdm bench`.
 #[derive(Args, Debug)]
 pub struct BenchArgs {
@@ -364,4 +381,47 @@ pub fn scenarios(json: bool) -> CliResult<()> {
         println!("  or write your own: see scenarios/README.md");
     }
     Ok(())
+}
+
+/// Runs `usdm reference`: the small model shared with the cadCAD benchmark (`bench/`).
+pub fn reference(a: &ReferenceArgs, json: bool) -> CliResult<()> {
+    if a.runs == 0 || a.threads == Some(0) {
+        return Err(CliError("--runs and --threads must be at least 1".into()));
+    }
+    let params = usdm_sim::reference::RefParams::default();
+    let started = std::time::Instant::now();
+    let outcomes = montecarlo::with_threads(a.threads, || {
+        usdm_sim::reference::run(&params, a.runs, a.steps, a.seed)
+    });
+    let seconds = started.elapsed().as_secs_f64();
+    if json {
+        let v = serde_json::json!({
+            "runs": a.runs, "steps": a.steps, "seed": a.seed, "seconds": seconds,
+            "threads": a.threads.unwrap_or_else(rayon_threads), "params": params, "outcomes": outcomes,
+        });
+        println!("{}", serde_json::to_string(&v)?);
+    } else {
+        let mut d: Vec<f64> = outcomes.iter().map(|o| o.dilution).collect();
+        let q = montecarlo::percentiles(&mut d);
+        println!(
+            "reference model: {} runs x {} steps in {:.3} s ({:.0} ns per step per thread)",
+            a.runs,
+            a.steps,
+            seconds,
+            seconds * 1e9 * a.threads.unwrap_or_else(rayon_threads) as f64
+                / (a.runs * a.steps).max(1) as f64
+        );
+        println!(
+            "  XMS dilution: median {}, 5th pct {}, 95th pct {}",
+            format_outcome("xms_dilution", q[2]),
+            format_outcome("xms_dilution", q[0]),
+            format_outcome("xms_dilution", q[4])
+        );
+        println!("  compare with cadCAD: bench/run.sh");
+    }
+    Ok(())
+}
+
+fn rayon_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }

@@ -8,6 +8,7 @@ pub mod convert;
 pub mod market;
 pub mod metrics;
 pub mod montecarlo;
+pub mod reference;
 pub mod report;
 pub mod rng;
 pub mod scenario;

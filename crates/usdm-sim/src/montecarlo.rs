@@ -191,8 +191,8 @@ fn progress_bar(total: u64, show: bool, what: &str) -> indicatif::ProgressBar {
     pb
 }
 
-/// Runs `f` on a pool of `threads` threads (or the global pool).
-pub(crate) fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> T {
+/// Runs `f` on a pool of `threads` threads (or the global pool, one thread per core).
+pub fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> T {
     match threads {
         Some(n) => match rayon::ThreadPoolBuilder::new()
             .num_threads(n.max(1))
