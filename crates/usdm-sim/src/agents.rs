@@ -113,13 +113,16 @@ impl World {
         self.recent_exits += tokens(leaving, 18);
         self.metrics.holders_left(tokens(leaving, 18));
         // Redeem only while redemption pays at least what the pool does (with the XMS it
-        // brings sold into the market as it stands); otherwise everyone sells.
-        let wanted = Amount::new((leaving.raw() as f64 * redeem_share) as u128 + queued.raw());
-        let to_redeem = if self.redemption_beats_pool(wanted) {
+        // brings sold into the market as it stands); otherwise sell.
+        // Those already waiting behind a breaker stay in line; the newcomers judge for
+        // themselves.
+        let wanted = Amount::new((leaving.raw() as f64 * redeem_share) as u128);
+        let fresh = if self.redemption_beats_pool(wanted) {
             wanted
         } else {
             Amount::ZERO
         };
+        let to_redeem = Amount::new(fresh.raw() + queued.raw());
         let (redeemed, wait) = self.redeem_for(Owner::Holders, to_redeem);
         self.wallets.holders_queue = wait;
         let to_sell = Amount::new(leaving.raw() + queued.raw() - redeemed.raw() - wait.raw());
@@ -163,17 +166,19 @@ impl World {
         }
     }
 
-    /// True if redeeming `usdm` now brings at least what selling it in the pool would.
+    /// True if redeeming `usdm` now brings at least what selling it in the pool would, as a
+    /// holder judges it (the estimate, not a protocol quote: people do not simulate the
+    /// transaction; and while a breaker refuses, the redemption waits in line anyway).
     pub(crate) fn redemption_beats_pool(&mut self, usdm: Amount) -> bool {
         if usdm.is_zero() {
             return false;
         }
-        let pool = self.usdm_price() * (1.0 - self.costs.swap_fee);
-        match self.redemption_proceeds(usdm) {
-            Some(usd) => usd >= pool * tokens(usdm, 18),
-            // A refusal (a breaker) is handled by the redemption itself.
-            None => true,
+        if self.block < self.breaker_backoff_until {
+            return true;
         }
+        let amount = tokens(usdm, 18);
+        let pool = self.usdm_price() * (1.0 - self.costs.swap_fee);
+        self.redemption_value_estimate(amount) >= pool * amount
     }
 
     /// What redeeming `usdm` would bring in dollars, with XMS sold into the external market

@@ -993,7 +993,8 @@ impl World {
         token_in: Symbol,
         amount_in: Amount,
     ) -> Option<SwapQuote> {
-        if amount_in.is_zero() {
+        // Nobody trades less than a hundredth of a token.
+        if tokens(amount_in, decimals_of(token_in)) < 0.01 {
             return None;
         }
         let request = SwapRequest {
