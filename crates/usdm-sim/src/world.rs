@@ -857,7 +857,8 @@ impl World {
     /// is refused. Returns `(redeemed, refused by a breaker)`: the rest was refused for good
     /// (a pause, an empty treasury) and the caller sells it instead.
     pub(crate) fn redeem_for(&mut self, owner: Owner, usdm: Amount) -> (Amount, Amount) {
-        if usdm.is_zero() {
+        // Not worth a transaction below one USDm.
+        if usdm.raw() < 10u128.pow(18) {
             return (Amount::ZERO, Amount::ZERO);
         }
         if self.block < self.breaker_backoff_until {
