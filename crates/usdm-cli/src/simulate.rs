@@ -60,7 +60,7 @@ pub struct SweepArgs {
     #[arg(long, default_value = "mars,mars-guarded,frax")]
     preset: String,
     /// A parameter axis `key=v1,v2,...` (repeatable), e.g. `xms_support_ratio=1.5,2.5,4` or
-    /// `breaker_xms_minted=off,0.001,0.01`. Default: the support ratio at 150%, 250% and 400%.
+    /// `breaker_xms_minted=off,0.001,0.01`. Default: the support ratio at 150%, 250% and 500%.
     #[arg(long = "set", value_name = "KEY=VALUES")]
     set: Vec<String>,
     /// Monte Carlo paths per point.
@@ -226,7 +226,7 @@ pub fn sweep(a: &SweepArgs, json: bool) -> CliResult<()> {
     let scenario = load(&a.scenario)?;
     let mut axes = vec![Axis::presets(&a.preset).map_err(CliError)?];
     let sets = if a.set.is_empty() {
-        vec!["xms_support_ratio=1.5,2.5,4".to_string()]
+        vec!["xms_support_ratio=1.5,2.5,5".to_string()]
     } else {
         a.set.clone()
     };

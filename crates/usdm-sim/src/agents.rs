@@ -2,7 +2,7 @@
 //! method on [`World`] called once per block (retail once a minute); each acts through the real
 //! protocol and adapts to its refusals (a supply cap, a circuit breaker, an empty treasury).
 
-use crate::convert::{amount, tokens};
+use crate::convert::{amount, share_of, tokens};
 use crate::world::{Owner, World, USDC, USDM_POOL, XMS_POOL};
 use usdm_core::prelude::*;
 
@@ -48,8 +48,10 @@ impl World {
         if vol <= 0.0 {
             return;
         }
-        let target =
-            self.retail_target * RETAIL_REVERSION + self.rng.normal() * vol * self.retail_depth;
+        // Called once a minute, or once a block when blocks are longer than a minute.
+        let minutes = (self.scenario().block_seconds as f64 / 60.0).max(1.0);
+        let target = self.retail_target * RETAIL_REVERSION.powf(minutes)
+            + self.rng.normal() * vol * minutes.sqrt() * self.retail_depth;
         let trade = target - self.retail_target;
         self.retail_target = target;
         if trade > 0.0 {
@@ -116,7 +118,7 @@ impl World {
         // brings sold into the market as it stands); otherwise sell.
         // Those already waiting behind a breaker stay in line; the newcomers judge for
         // themselves.
-        let wanted = Amount::new((leaving.raw() as f64 * redeem_share) as u128);
+        let wanted = share_of(leaving, redeem_share);
         let fresh = if self.redemption_beats_pool(wanted) {
             wanted
         } else {
@@ -149,7 +151,7 @@ impl World {
         if then <= 0.0 || 1.0 - now / then <= threshold || self.wallets.seller_xms.is_zero() {
             return;
         }
-        let x = Amount::new((self.wallets.seller_xms.raw() as f64 * sell_rate) as u128);
+        let x = share_of(self.wallets.seller_xms, sell_rate);
         if x.is_zero() {
             return;
         }
@@ -176,9 +178,11 @@ impl World {
         if self.block < self.breaker_backoff_until {
             return true;
         }
-        let amount = tokens(usdm, 18);
-        let pool = self.usdm_price() * (1.0 - self.costs.swap_fee);
-        self.redemption_value_estimate(amount) >= pool * amount
+        // What the pool would pay for the whole amount, slippage included.
+        let pool = self.p.pools()[USDM_POOL as usize]
+            .quote_swap(USDM, usdm)
+            .map_or(0.0, |q| tokens(q.amount_out, 6));
+        self.redemption_value_estimate(tokens(usdm, 18)) >= pool
     }
 
     /// What redeeming `usdm` would bring in dollars, with XMS sold into the external market
@@ -300,7 +304,8 @@ impl World {
         let value = usdm / (1.0 - self.costs.mint_fee);
         let mut scale = 1.0;
         for _ in 0..2 {
-            let v = (value * scale).min(self.wallets.arb_cash / cr.max(1e-9) * 0.99);
+            // The whole value is paid in cash: collateral directly, the XMS part by buying XMS.
+            let v = (value * scale).min(self.wallets.arb_cash * 0.9);
             if v < 1.0 {
                 return;
             }
@@ -359,14 +364,30 @@ impl World {
         if short <= 0.0 {
             return;
         }
-        let supply = self.xms_supply();
         let cost = short * self.px[2] * 1.05;
-        let spend = cost.min(self.wallets.arb_cash * 0.5);
-        let got = amount(self.xms.buy(spend, self.block, supply), 18).min(self.wallets.outside_xms);
-        self.wallets.arb_cash -= spend;
-        self.wallets.outside_xms = Amount::new(self.wallets.outside_xms.raw() - got.raw());
+        let got = self.buy_xms_outside(cost.min(self.wallets.arb_cash * 0.5));
         self.wallets.arb_xms = Amount::new(self.wallets.arb_xms.raw() + got.raw());
+    }
+
+    /// The arbitrageur buys XMS for about `usd` of its cash on the external market (never more
+    /// than it has, and paying only for what the market's float can deliver).
+    fn buy_xms_outside(&mut self, usd: f64) -> Amount {
+        let usd = usd.min(self.wallets.arb_cash);
+        if usd.is_nan() || usd <= 0.0 {
+            return Amount::ZERO;
+        }
+        let supply = self.xms_supply();
+        let bought = amount(self.xms.buy(usd, self.block, supply), 18);
+        let got = bought.min(self.wallets.outside_xms);
+        let paid = if bought.is_zero() {
+            0.0
+        } else {
+            usd * (tokens(got, 18) / tokens(bought, 18))
+        };
+        self.wallets.arb_cash -= paid;
+        self.wallets.outside_xms = Amount::new(self.wallets.outside_xms.raw() - got.raw());
         self.px[2] = self.xms.price(self.block, supply);
+        got
     }
 
     fn arbitrage_down(&mut self, target: f64, limit: f64, threshold: f64) {
@@ -439,12 +460,7 @@ impl World {
             if usd < 1.0 {
                 return;
             }
-            let supply = self.xms_supply();
-            let got =
-                amount(self.xms.buy(usd, self.block, supply), 18).min(self.wallets.outside_xms);
-            self.wallets.arb_cash -= usd;
-            self.wallets.outside_xms = Amount::new(self.wallets.outside_xms.raw() - got.raw());
-            self.px[2] = self.xms.price(self.block, supply);
+            let got = self.buy_xms_outside(usd);
             match self.swap(XMS_POOL, XMS, got) {
                 Some(q) => {
                     self.wallets.arb_usdm =

@@ -46,6 +46,19 @@ pub fn tokens(a: Amount, decimals: u8) -> f64 {
     u128_f64(a.raw()) / pow10(decimals)
 }
 
+/// `share` of `a`, rounded down and never more than `a` (a float product of a large amount can
+/// round up past it; subtracting the result must not underflow).
+#[inline]
+pub fn share_of(a: Amount, share: f64) -> Amount {
+    if share.is_nan() || share <= 0.0 {
+        Amount::ZERO
+    } else if share >= 1.0 {
+        a
+    } else {
+        Amount::new(((u128_f64(a.raw()) * share) as u128).min(a.raw()))
+    }
+}
+
 /// A USD price as a protocol price (18 decimals), at least one base unit: the protocol refuses
 /// a zero price, and a market at 1e-18 dollars is dead anyway.
 #[inline]
@@ -108,6 +121,17 @@ mod tests {
             let exact = x as f64;
             assert!((u128_f64(x) - exact).abs() <= exact * 1e-15, "{x}");
         }
+    }
+
+    #[test]
+    fn shares_never_exceed_the_whole() {
+        // 2^77 + 1 rounds up when converted to f64.
+        let a = Amount::new((1u128 << 77) + 1);
+        assert_eq!(share_of(a, 1.0), a);
+        assert!(share_of(a, 0.999_999_999_999_999_9) <= a);
+        assert_eq!(share_of(a, 0.0), Amount::ZERO);
+        assert_eq!(share_of(a, f64::NAN), Amount::ZERO);
+        assert_eq!(share_of(Amount::new(1000), 0.5), Amount::new(500));
     }
 
     #[test]

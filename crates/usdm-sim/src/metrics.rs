@@ -85,6 +85,8 @@ pub struct Snapshot {
     pub hours: f64,
     /// USDm's price in its pool.
     pub usdm_price: f64,
+    /// USDm's lowest pool price since the previous sample (watched every block).
+    pub usdm_low: f64,
     /// XMS's price on the external market.
     pub xms_price: f64,
     /// XMS's price in the XMS/USDm pool, in dollars.
@@ -125,9 +127,9 @@ pub struct Snapshot {
     pub arb_cash: f64,
     /// The arbitrageur's USDm.
     pub arb_usdm: f64,
-    /// Mints refused by the supply cap since the previous sample.
+    /// Mint attempts refused by the supply cap since the previous sample.
     pub cap_refusals: u64,
-    /// Redemptions refused by a circuit breaker since the previous sample.
+    /// Redemption attempts refused by a circuit breaker since the previous sample.
     pub breaker_trips: u64,
 }
 
@@ -183,7 +185,7 @@ impl Snapshot {
 
 /// The series kept for fan charts across paths, per sample.
 pub const FAN_METRICS: [&str; 6] = [
-    "usdm_price",
+    "usdm_low",
     "xms_price",
     "usdm_supply",
     "xms_supply",
@@ -216,10 +218,14 @@ pub struct Outcome {
     pub usdm_redeemed: f64,
     /// XMS minted by redemptions over the path.
     pub xms_minted: f64,
-    /// Mints refused by the supply cap.
+    /// Mint attempts refused by the supply cap (agents retry, so this counts attempts).
     pub cap_refusals: u64,
-    /// Redemptions refused by a circuit breaker.
+    /// Redemption attempts refused by a circuit breaker (likewise).
     pub breaker_trips: u64,
+    /// Hours the supply cap was full (no headroom at the sample).
+    pub hours_cap_bound: f64,
+    /// Hours a circuit breaker was holding redemptions back.
+    pub hours_breaker_bound: f64,
     /// XMS supply up 100-fold and USDm below $0.90 at the end.
     pub death_spiral: bool,
 }
@@ -241,6 +247,10 @@ pub struct PathMetrics {
     pub outcome: Outcome,
     keep_series: bool,
     seconds_below: u64,
+    seconds_breaker: u64,
+    seconds_cap: u64,
+    interval_low: f64,
+    last_sample_block: u64,
     last_price: f64,
     usdm0: f64,
     interval: Snapshot,
@@ -259,18 +269,23 @@ impl PathMetrics {
                 min_usdm_price: f64::INFINITY,
                 ..Outcome::default()
             },
+            interval_low: f64::INFINITY,
             ..PathMetrics::default()
         }
     }
 
     /// The peg at every block.
     #[inline]
-    pub fn observe_block(&mut self, usdm_price: f64, block_seconds: u64) {
+    pub fn observe_block(&mut self, usdm_price: f64, block_seconds: u64, breaker_bound: bool) {
         let o = &mut self.outcome;
         o.max_depeg = o.max_depeg.max(1.0 - usdm_price);
         o.min_usdm_price = o.min_usdm_price.min(usdm_price);
+        self.interval_low = self.interval_low.min(usdm_price);
         if usdm_price < 0.97 {
             self.seconds_below += block_seconds;
+        }
+        if breaker_bound {
+            self.seconds_breaker += block_seconds;
         }
         self.last_price = usdm_price;
     }
@@ -320,11 +335,22 @@ impl PathMetrics {
         }
     }
 
-    /// Records a sample, closing the interval.
-    pub fn sample(&mut self, block: u64, mut s: Snapshot) {
+    /// Records a sample, closing the interval (`block_seconds` to time the cap's binding).
+    pub fn sample(&mut self, block: u64, block_seconds: u64, mut s: Snapshot) {
         if self.fan.is_empty() {
             self.usdm0 = s.usdm_supply;
         }
+        s.usdm_low = if self.interval_low.is_finite() {
+            self.interval_low
+        } else {
+            s.usdm_price
+        };
+        self.interval_low = f64::INFINITY;
+        // The cap counts as binding over an interval that ends with no headroom left.
+        if s.headroom < 1.0 && block > self.last_sample_block {
+            self.seconds_cap += (block - self.last_sample_block) * block_seconds;
+        }
+        self.last_sample_block = block;
         let i = &self.interval;
         s.redeemed = i.redeemed;
         s.xms_minted = i.xms_minted;
@@ -340,7 +366,7 @@ impl PathMetrics {
         self.interval = Snapshot::default();
         s.block = block;
         self.fan.push([
-            s.usdm_price as f32,
+            s.usdm_low as f32,
             s.xms_price as f32,
             s.usdm_supply as f32,
             s.xms_supply as f32,
@@ -366,6 +392,8 @@ impl PathMetrics {
         o.xms_minted = t.xms_minted;
         o.cap_refusals = t.cap_refusals;
         o.breaker_trips = t.breaker_trips;
+        o.hours_cap_bound = self.seconds_cap as f64 / 3600.0;
+        o.hours_breaker_bound = self.seconds_breaker as f64 / 3600.0;
         o.death_spiral = o.xms_dilution >= 100.0 && o.final_usdm_price < 0.90;
     }
 }

@@ -99,7 +99,7 @@ impl Summary {
     /// Summarises `outcomes`.
     pub fn of(outcomes: &[Outcome]) -> Summary {
         let n = outcomes.len().max(1) as f64;
-        let fields: [OutcomeField; 9] = [
+        let fields: [OutcomeField; 11] = [
             ("max_depeg", |o| o.max_depeg),
             ("min_usdm_price", |o| o.min_usdm_price),
             ("hours_below_097", |o| o.hours_below_097),
@@ -109,6 +109,8 @@ impl Summary {
             ("final_xms_price", |o| o.final_xms_price),
             ("usdm_redeemed", |o| o.usdm_redeemed),
             ("xms_minted", |o| o.xms_minted),
+            ("hours_cap_bound", |o| o.hours_cap_bound),
+            ("hours_breaker_bound", |o| o.hours_breaker_bound),
         ];
         let stats = fields
             .iter()
@@ -230,14 +232,16 @@ pub(crate) fn run_paths(
 
 /// Runs an ensemble.
 pub fn run(setup: Arc<Setup>, config: &McConfig) -> Result<Ensemble, SimError> {
-    let threads = config.threads.unwrap_or_else(rayon::current_num_threads);
     let pb = progress_bar(
         config.paths,
         config.progress,
         &format!("{} / {}", setup.scenario.name, setup.preset),
     );
     let started = Instant::now();
-    let paths = with_threads(config.threads, || run_paths(&setup, config, &pb))?;
+    let (paths, threads) = with_threads(config.threads, || {
+        (run_paths(&setup, config, &pb), rayon::current_num_threads())
+    });
+    let paths = paths?;
     let elapsed = started.elapsed();
     pb.finish_and_clear();
 

@@ -85,7 +85,7 @@ struct MarketSpec {
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PriceSpec {
-    price: f64,
+    price: Option<f64>,
     #[serde(default)]
     volatility: f64,
     #[serde(default)]
@@ -103,39 +103,44 @@ struct PriceSpec {
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AgentsSpec {
-    arbitrageurs: Option<Spanned<ArbSpec>>,
-    holders: Option<Spanned<HoldersSpec>>,
-    xms_holders: Option<Spanned<XmsHoldersSpec>>,
+    #[serde(default)]
+    arbitrageurs: ArbSpec,
+    #[serde(default)]
+    holders: HoldersSpec,
+    #[serde(default)]
+    xms_holders: XmsHoldersSpec,
 }
 
-#[derive(Debug, Clone, serde::Deserialize)]
+type Num = Option<Spanned<f64>>;
+
+#[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ArbSpec {
-    capital: Option<f64>,
-    threshold: Option<f64>,
-    max_trade: Option<f64>,
+    capital: Num,
+    threshold: Num,
+    max_trade: Num,
 }
 
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct HoldersSpec {
-    share: Option<f64>,
-    cohorts: Option<u32>,
-    threshold_min: Option<f64>,
-    threshold_max: Option<f64>,
-    exit_rate: Option<f64>,
-    contagion: Option<f64>,
-    redeem_share: Option<f64>,
-    memory: Option<DurationSpec>,
+    share: Num,
+    cohorts: Option<Spanned<i64>>,
+    threshold_min: Num,
+    threshold_max: Num,
+    exit_rate: Num,
+    contagion: Num,
+    redeem_share: Num,
+    memory: Option<Dur>,
 }
 
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct XmsHoldersSpec {
-    share: Option<f64>,
-    threshold: Option<f64>,
-    window: Option<DurationSpec>,
-    sell_rate: Option<f64>,
+    share: Num,
+    threshold: Num,
+    window: Option<Dur>,
+    sell_rate: Num,
 }
 
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -153,6 +158,7 @@ struct EventSpec {
 struct WhenSpec {
     xms_price_below: Option<f64>,
     usdm_price_below: Option<f64>,
+    xms_mcap_below: Option<f64>,
 }
 
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -249,6 +255,8 @@ pub struct XmsHolders {
 pub enum Condition {
     /// XMS's external price below this many dollars.
     XmsPriceBelow(f64),
+    /// XMS's market cap (external price times supply) below this many dollars.
+    XmsMcapBelow(f64),
     /// USDm's pool price below this many dollars.
     UsdmPriceBelow(f64),
 }
@@ -344,6 +352,9 @@ pub struct Scenario {
     /// Events, in order of their earliest block.
     pub events: Vec<ScheduledEvent>,
 }
+
+/// The most samples a path keeps (memory per path stays bounded whatever the duration).
+pub const MAX_SAMPLES: u64 = 100_000;
 
 /// The scenarios shipped in `scenarios/`, by name.
 pub const BUILTIN: [(&str, &str); 5] = [
@@ -514,8 +525,25 @@ impl Scenario {
             ));
         }
         let sample_every = match &f.sample_every {
-            Some(d) => ctx.dur(d, "sample_every")?.max(1),
-            None => (300 / ctx.block_seconds).max(1),
+            Some(d) => {
+                let every = ctx.dur(d, "sample_every")?.max(1);
+                if blocks / every > MAX_SAMPLES {
+                    return Err(ctx.err(
+                        d.span(),
+                        "sample_every",
+                        format!(
+                            "{} samples per path is more than the {MAX_SAMPLES} accepted; sample at least every {} blocks",
+                            blocks / every,
+                            blocks.div_ceil(MAX_SAMPLES)
+                        ),
+                    ));
+                }
+                every
+            }
+            // Every five minutes, or coarser for very long scenarios.
+            None => (300 / ctx.block_seconds)
+                .max(1)
+                .max(blocks.div_ceil(MAX_SAMPLES)),
         };
         let p = &f.protocol;
         let preset = match &p.preset {
@@ -532,6 +560,15 @@ impl Scenario {
         let shr =
             |v: &Option<Spanned<f64>>, field: &str, default: f64| -> Result<f64, ScenarioError> {
                 v.as_ref().map_or(Ok(default), |v| ctx.share(v, field))
+            };
+        let pos_share =
+            |v: &Option<Spanned<f64>>, field: &str, default: f64| -> Result<f64, ScenarioError> {
+                match v {
+                    Some(x) if *x.get_ref() == 0.0 => {
+                        Err(ctx.err(x.span(), field, "must be above 0 (and at most 1)"))
+                    }
+                    _ => shr(v, field, default),
+                }
             };
         let usdm_supply = num(&p.usdm_supply, "protocol.usdm_supply", 100_000_000.0)?;
         let xms_supply = num(&p.xms_supply, "protocol.xms_supply", 100_000_000.0)?;
@@ -586,10 +623,38 @@ impl Scenario {
         let prices = {
             let mut out = BTreeMap::new();
             for (k, v) in &f.prices {
-                if !["BTC", "ETH"].contains(&k.as_str()) {
-                    return Err(ctx.err(v.span(), &format!("prices.{k}"), "exogenous prices exist for BTC and ETH (XMS: market.xms_volatility, market.xms_script)"));
+                let default = match k.as_str() {
+                    "BTC" => 60_000.0,
+                    "ETH" => 3_000.0,
+                    "XMS" => xms_price,
+                    _ => {
+                        return Err(ctx.err(
+                            v.span(),
+                            &format!("prices.{k}"),
+                            "exogenous prices exist for BTC, ETH and XMS",
+                        ))
+                    }
+                };
+                if k == "XMS" {
+                    if v.get_ref().price.is_some_and(|x| x != xms_price) {
+                        return Err(ctx.err(
+                            v.span(),
+                            "prices.XMS.price",
+                            "XMS's starting price is protocol.xms_price; leave it out here",
+                        ));
+                    }
+                    if m.xms_volatility.is_some() || m.xms_script.is_some() {
+                        return Err(ctx.err(
+                            v.span(),
+                            "prices.XMS",
+                            "give XMS's process either here or as market.xms_volatility and market.xms_script, not both",
+                        ));
+                    }
                 }
-                out.insert(k.clone(), price_process(&ctx, v, &format!("prices.{k}"))?);
+                out.insert(
+                    k.clone(),
+                    price_process(&ctx, v, &format!("prices.{k}"), default)?,
+                );
             }
             for (k, default) in [("BTC", 60_000.0), ("ETH", 3_000.0)] {
                 out.entry(k.to_string()).or_insert(PriceProcess {
@@ -602,130 +667,125 @@ impl Scenario {
                     script: vec![],
                 });
             }
-            let xms_script = match &m.xms_script {
-                Some(s) => script(&ctx, s.get_ref(), s.span(), "market.xms_script")?,
-                None => vec![],
-            };
-            out.insert(
-                "XMS".into(),
-                PriceProcess {
-                    price: xms_price,
-                    volatility: match &m.xms_volatility {
-                        Some(v)
-                            if !(v.get_ref().is_finite() && (0.0..=10.0).contains(v.get_ref())) =>
-                        {
-                            return Err(ctx.err(
-                                v.span(),
-                                "market.xms_volatility",
-                                "an annualized volatility between 0 and 10",
-                            ));
-                        }
-                        Some(v) => *v.get_ref(),
-                        None => 0.0,
+            if !out.contains_key("XMS") {
+                let xms_script = match &m.xms_script {
+                    Some(s) => script(&ctx, s.get_ref(), s.span(), "market.xms_script")?,
+                    None => vec![],
+                };
+                let volatility = match &m.xms_volatility {
+                    Some(v) if !(v.get_ref().is_finite() && (0.0..=10.0).contains(v.get_ref())) => {
+                        return Err(ctx.err(
+                            v.span(),
+                            "market.xms_volatility",
+                            "an annualized volatility between 0 and 10",
+                        ));
+                    }
+                    Some(v) => *v.get_ref(),
+                    None => 0.0,
+                };
+                out.insert(
+                    "XMS".into(),
+                    PriceProcess {
+                        price: xms_price,
+                        volatility,
+                        drift: 0.0,
+                        jump_rate: 0.0,
+                        jump_mean: 0.0,
+                        jump_std: 0.0,
+                        script: xms_script,
                     },
-                    drift: 0.0,
-                    jump_rate: 0.0,
-                    jump_mean: 0.0,
-                    jump_std: 0.0,
-                    script: xms_script,
-                },
-            );
+                );
+            }
             out
         };
         let a = &f.agents;
-        let arb = a.arbitrageurs.as_ref().map(|s| s.get_ref().clone());
-        let arbitrageurs = Arbitrageurs {
-            capital: arb
-                .as_ref()
-                .and_then(|a| a.capital)
-                .unwrap_or(usdm_supply * 0.1),
-            threshold: arb.as_ref().and_then(|a| a.threshold).unwrap_or(0.001),
-            max_trade: arb.as_ref().and_then(|a| a.max_trade).unwrap_or(0.01),
-        };
-        if let Some(s) = &a.arbitrageurs {
-            check_fields(
-                &ctx,
-                s.span(),
-                "agents.arbitrageurs",
-                &[
-                    ("capital", arbitrageurs.capital, false),
-                    ("threshold", arbitrageurs.threshold, true),
-                    ("max_trade", arbitrageurs.max_trade, true),
-                ],
-            )?;
-        }
-        let h = a.holders.as_ref().map(|s| s.get_ref().clone());
-        let holders = Holders {
-            share: h.as_ref().and_then(|h| h.share).unwrap_or(0.6),
-            cohorts: h
-                .as_ref()
-                .and_then(|h| h.cohorts)
-                .unwrap_or(40)
-                .clamp(1, 1_000),
-            threshold_min: h.as_ref().and_then(|h| h.threshold_min).unwrap_or(0.02),
-            threshold_max: h.as_ref().and_then(|h| h.threshold_max).unwrap_or(0.15),
-            exit_rate: h.as_ref().and_then(|h| h.exit_rate).unwrap_or(0.0005),
-            contagion: h.as_ref().and_then(|h| h.contagion).unwrap_or(0.5),
-            redeem_share: h.as_ref().and_then(|h| h.redeem_share).unwrap_or(0.3),
-            memory: match h.as_ref().and_then(|h| h.memory.clone()) {
-                Some(d) => ctx.blocks_of(
-                    &d,
-                    a.holders.as_ref().map_or(0..0, |s| s.span()),
-                    "agents.holders.memory",
-                )?,
-                None => 3600 / ctx.block_seconds,
-            },
-        };
-        if let Some(s) = &a.holders {
-            check_fields(
-                &ctx,
-                s.span(),
-                "agents.holders",
-                &[
-                    ("share", holders.share, true),
-                    ("threshold_min", holders.threshold_min, true),
-                    ("threshold_max", holders.threshold_max, true),
-                    ("exit_rate", holders.exit_rate, true),
-                    ("contagion", holders.contagion, false),
-                    ("redeem_share", holders.redeem_share, true),
-                ],
-            )?;
-            if holders.threshold_min > holders.threshold_max {
-                return Err(ctx.err(
-                    s.span(),
-                    "agents.holders.threshold_min",
-                    "must not exceed threshold_max",
-                ));
+        let nonneg = |v: &Num, field: &str, default: f64| -> Result<f64, ScenarioError> {
+            match v {
+                None => Ok(default),
+                Some(x) if x.get_ref().is_finite() && *x.get_ref() >= 0.0 => Ok(*x.get_ref()),
+                Some(x) => Err(ctx.err(
+                    x.span(),
+                    field,
+                    format!("{} must be a non-negative number", x.get_ref()),
+                )),
             }
-        }
-        let x = a.xms_holders.as_ref().map(|s| s.get_ref().clone());
-        let xms_holders = XmsHolders {
-            share: x.as_ref().and_then(|x| x.share).unwrap_or(0.3),
-            threshold: x.as_ref().and_then(|x| x.threshold).unwrap_or(0.2),
-            window: match x.as_ref().and_then(|x| x.window.clone()) {
-                Some(d) => ctx
-                    .blocks_of(
-                        &d,
-                        a.xms_holders.as_ref().map_or(0..0, |s| s.span()),
-                        "agents.xms_holders.window",
-                    )?
-                    .max(1),
+        };
+        let arbitrageurs = Arbitrageurs {
+            capital: nonneg(
+                &a.arbitrageurs.capital,
+                "agents.arbitrageurs.capital",
+                usdm_supply * 0.1,
+            )?,
+            threshold: shr(
+                &a.arbitrageurs.threshold,
+                "agents.arbitrageurs.threshold",
+                0.001,
+            )?,
+            max_trade: shr(
+                &a.arbitrageurs.max_trade,
+                "agents.arbitrageurs.max_trade",
+                0.01,
+            )?,
+        };
+        let h = &a.holders;
+        let holders = Holders {
+            share: shr(&h.share, "agents.holders.share", 0.6)?,
+            cohorts: match &h.cohorts {
+                None => 40,
+                Some(c) if (1..=1_000).contains(c.get_ref()) => *c.get_ref() as u32,
+                Some(c) => {
+                    return Err(ctx.err(
+                        c.span(),
+                        "agents.holders.cohorts",
+                        format!("{} cohorts: use 1 to 1,000", c.get_ref()),
+                    ))
+                }
+            },
+            threshold_min: shr(&h.threshold_min, "agents.holders.threshold_min", 0.02)?,
+            threshold_max: shr(&h.threshold_max, "agents.holders.threshold_max", 0.15)?,
+            exit_rate: shr(&h.exit_rate, "agents.holders.exit_rate", 0.0005)?,
+            contagion: nonneg(&h.contagion, "agents.holders.contagion", 0.5)?,
+            redeem_share: shr(&h.redeem_share, "agents.holders.redeem_share", 0.3)?,
+            memory: match &h.memory {
+                Some(d) => ctx.dur(d, "agents.holders.memory")?,
                 None => 3600 / ctx.block_seconds,
             },
-            sell_rate: x.as_ref().and_then(|x| x.sell_rate).unwrap_or(0.0002),
         };
-        if let Some(s) = &a.xms_holders {
-            check_fields(
-                &ctx,
-                s.span(),
-                "agents.xms_holders",
-                &[
-                    ("share", xms_holders.share, true),
-                    ("threshold", xms_holders.threshold, true),
-                    ("sell_rate", xms_holders.sell_rate, true),
-                ],
-            )?;
+        if holders.threshold_min > holders.threshold_max {
+            let span = h
+                .threshold_min
+                .as_ref()
+                .or(h.threshold_max.as_ref())
+                .map_or(0..0, |v| v.span());
+            return Err(ctx.err(
+                span,
+                "agents.holders.threshold_min",
+                format!(
+                    "{} must not exceed threshold_max ({})",
+                    holders.threshold_min, holders.threshold_max
+                ),
+            ));
         }
+        let x = &a.xms_holders;
+        let xms_holders = XmsHolders {
+            share: shr(&x.share, "agents.xms_holders.share", 0.3)?,
+            threshold: shr(&x.threshold, "agents.xms_holders.threshold", 0.2)?,
+            window: match &x.window {
+                Some(d) => {
+                    let w = ctx.dur(d, "agents.xms_holders.window")?.max(1);
+                    if w > blocks {
+                        return Err(ctx.err(
+                            d.span(),
+                            "agents.xms_holders.window",
+                            "longer than the scenario; use at most its duration",
+                        ));
+                    }
+                    w
+                }
+                None => (3600 / ctx.block_seconds).min(blocks).max(1),
+            },
+            sell_rate: shr(&x.sell_rate, "agents.xms_holders.sell_rate", 0.0002)?,
+        };
         let mut events = Vec::new();
         for e in &f.events {
             let spec = e.get_ref();
@@ -742,13 +802,14 @@ impl Scenario {
             };
             let when = match &spec.when {
                 None => None,
-                Some(w) => Some(match (w.xms_price_below, w.usdm_price_below) {
-                    (Some(x), None) if x.is_finite() && x > 0.0 => Condition::XmsPriceBelow(x),
-                    (None, Some(x)) if x.is_finite() && x > 0.0 => Condition::UsdmPriceBelow(x),
+                Some(w) => Some(match (w.xms_price_below, w.usdm_price_below, w.xms_mcap_below) {
+                    (Some(x), None, None) if x.is_finite() && x > 0.0 => Condition::XmsPriceBelow(x),
+                    (None, Some(x), None) if x.is_finite() && x > 0.0 => Condition::UsdmPriceBelow(x),
+                    (None, None, Some(x)) if x.is_finite() && x > 0.0 => Condition::XmsMcapBelow(x),
                     _ => return Err(ctx.err(
                         e.span(),
                         "events.when",
-                        "use exactly one of xms_price_below or usdm_price_below, a positive price",
+                        "use exactly one of xms_price_below, usdm_price_below or xms_mcap_below, a positive number",
                     )),
                 }),
             };
@@ -771,9 +832,9 @@ impl Scenario {
             xms_price,
             collateral,
             params,
-            usdm_pool_depth: shr(&m.usdm_pool_depth, "market.usdm_pool_depth", 0.05)?,
-            xms_pool_depth: shr(&m.xms_pool_depth, "market.xms_pool_depth", 0.01)?,
-            xms_market_depth: shr(&m.xms_market_depth, "market.xms_market_depth", 0.1)?.max(1e-9),
+            usdm_pool_depth: pos_share(&m.usdm_pool_depth, "market.usdm_pool_depth", 0.05)?,
+            xms_pool_depth: pos_share(&m.xms_pool_depth, "market.xms_pool_depth", 0.01)?,
+            xms_market_depth: pos_share(&m.xms_market_depth, "market.xms_market_depth", 0.1)?,
             xms_resilience: match &m.xms_resilience {
                 Some(d) => ctx.dur(d, "market.xms_resilience")?.max(1),
                 None => 6 * 3600 / ctx.block_seconds,
@@ -798,30 +859,6 @@ impl Scenario {
             events,
         })
     }
-}
-
-fn check_fields(
-    ctx: &Ctx,
-    span: std::ops::Range<usize>,
-    section: &str,
-    fields: &[(&str, f64, bool)],
-) -> Result<(), ScenarioError> {
-    for (name, v, is_share) in fields {
-        let ok = v.is_finite() && *v >= 0.0 && (!is_share || *v <= 1.0);
-        if !ok {
-            let accepted = if *is_share {
-                "a number between 0 and 1"
-            } else {
-                "a non-negative number"
-            };
-            return Err(ctx.err(
-                span.clone(),
-                &format!("{section}.{name}"),
-                format!("{v} must be {accepted}"),
-            ));
-        }
-    }
-    Ok(())
 }
 
 fn script(
@@ -852,14 +889,16 @@ fn price_process(
     ctx: &Ctx,
     v: &Spanned<PriceSpec>,
     field: &str,
+    default_price: f64,
 ) -> Result<PriceProcess, ScenarioError> {
     let p = v.get_ref();
     let span = v.span();
-    if !(p.price.is_finite() && p.price > 0.0) {
+    let price = p.price.unwrap_or(default_price);
+    if !(price.is_finite() && price > 0.0) {
         return Err(ctx.err(
             span,
             &format!("{field}.price"),
-            format!("{} must be positive", p.price),
+            format!("{price} must be positive"),
         ));
     }
     for (name, x) in [
@@ -875,8 +914,24 @@ fn price_process(
             ));
         }
     }
+    for (name, x) in [("drift", p.drift), ("jump_mean", p.jump_mean)] {
+        if !x.is_finite() {
+            return Err(ctx.err(
+                span.clone(),
+                &format!("{field}.{name}"),
+                format!("{x} must be a finite number"),
+            ));
+        }
+    }
+    if p.volatility > 10.0 {
+        return Err(ctx.err(
+            span,
+            &format!("{field}.volatility"),
+            "an annualized volatility between 0 and 10",
+        ));
+    }
     Ok(PriceProcess {
-        price: p.price,
+        price,
         volatility: p.volatility,
         drift: p.drift,
         jump_rate: p.jump_rate,
@@ -1007,6 +1062,20 @@ pub fn param_from_text(
 }
 
 fn param_change(
+    ctx: &Ctx,
+    key: &str,
+    value: &Spanned<toml::Value>,
+) -> Result<ParamChange, ScenarioError> {
+    let change = parse_param_change(ctx, key, value)?;
+    // The protocol's own bounds, checked now so the error can name the line.
+    Preset::Mars
+        .params()
+        .with_change(&change)
+        .map_err(|e| ctx.err(value.span(), &format!("protocol.params.{key}"), e))?;
+    Ok(change)
+}
+
+fn parse_param_change(
     ctx: &Ctx,
     key: &str,
     value: &Spanned<toml::Value>,

@@ -33,6 +33,9 @@ impl Axis {
         let mut values = Vec::new();
         for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             let preset: Preset = name.parse().map_err(|e| format!("--preset {name}: {e}"))?;
+            if values.iter().any(|(n, _)| n == name) {
+                return Err(format!("--preset lists {name} twice"));
+            }
             values.push((name.to_string(), AxisValue::Preset(preset)));
         }
         if values.is_empty() {
@@ -58,6 +61,12 @@ impl Axis {
         let mut values = Vec::new();
         for v in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             let change = param_from_text(key.trim(), v, block_seconds)?;
+            if values
+                .iter()
+                .any(|(_, c)| *c == AxisValue::Param(change.clone()))
+            {
+                return Err(bad(format!("{v} is listed twice")));
+            }
             values.push((v.to_string(), AxisValue::Param(change)));
         }
         if values.is_empty() {
@@ -212,6 +221,11 @@ mod tests {
         let e = Axis::param("xms_support_ratio=0.5", 3).unwrap_err();
         assert!(e.message.contains("between 1 and 100"), "{e}");
         assert!(Axis::param("nonsense", 3).is_err());
+        assert!(Axis::param("xms_support_ratio=2,2.0", 3)
+            .unwrap_err()
+            .message
+            .contains("twice"));
+        assert!(Axis::presets("mars,mars").unwrap_err().contains("twice"));
         assert!(Axis::presets("mars,terra").unwrap_err().contains("terra"));
     }
 }

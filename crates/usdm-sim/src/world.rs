@@ -7,7 +7,7 @@
 //! covers the TWAP window). Every Monte Carlo path then starts from a clone of it, so paths
 //! differ only by their random numbers.
 
-use crate::convert::{amount, dollars, price, tokens};
+use crate::convert::{amount, dollars, price, share_of, tokens};
 use crate::market::{ExoPrice, XmsMarket, XmsMarketParams};
 use crate::metrics::{PathMetrics, RefusalKind};
 use crate::rng::Rng;
@@ -566,17 +566,19 @@ impl World {
         let h = &s.holders;
         let n = h.cohorts.max(1) as usize;
         let weights: Vec<f64> = (0..n).map(|_| rng.lognormal(0.0, 1.0)).collect();
-        let total_w: f64 = weights.iter().sum();
         let holders_total = setup.holders_usdm;
-        let mut given = 0u128;
+        // Each cohort takes its weight's share of what is left, so the shares add up exactly.
+        let mut rest_w: f64 = weights.iter().sum();
+        let mut left = holders_total;
         let mut cohorts = Vec::with_capacity(n);
         for (i, w) in weights.iter().enumerate() {
             let usdm = if i + 1 == n {
-                Amount::new(holders_total.raw() - given)
+                left
             } else {
-                Amount::new((holders_total.raw() as f64 * (w / total_w)) as u128)
+                share_of(left, w / rest_w)
             };
-            given += usdm.raw();
+            rest_w -= w;
+            left = Amount::new(left.raw() - usdm.raw());
             let threshold = h.threshold_min + (h.threshold_max - h.threshold_min) * rng.uniform();
             cohorts.push(Cohort {
                 usdm,
@@ -643,10 +645,22 @@ impl World {
     }
 
     pub(crate) fn refresh_costs(&mut self) {
-        let params = self.p.params();
+        // The arbitrageur mints with USDC (or burns XMS alone at ratio 0) and redemptions at
+        // ratio 0 name no asset, so they pay XMS's fee.
+        let fees = &self.p.params().fees;
+        let algorithmic = self.p.policy().mint_ratio().is_zero();
+        let xms_only = self.p.policy().redeem_ratio().is_zero();
         self.costs = Costs {
-            mint_fee: crate::convert::fraction(params.fees.mint[0]),
-            redeem_fee: crate::convert::fraction(params.fees.redeem[0]),
+            mint_fee: crate::convert::fraction(if algorithmic {
+                fees.tier_mint_fee(Tier::ProtocolToken)
+            } else {
+                fees.tier_mint_fee(Tier::Stablecoin)
+            }),
+            redeem_fee: crate::convert::fraction(if xms_only {
+                fees.tier_redeem_fee(Tier::ProtocolToken)
+            } else {
+                fees.tier_redeem_fee(Tier::Stablecoin)
+            }),
             swap_fee: 0.003,
         };
     }
@@ -739,7 +753,9 @@ impl World {
         self.holders_step();
         self.xms_sellers_step();
         let p0 = self.usdm_price();
-        self.metrics.observe_block(p0, s.block_seconds);
+        let breaker_bound = self.block < self.breaker_backoff_until;
+        self.metrics
+            .observe_block(p0, s.block_seconds, breaker_bound);
         if b % s.sample_every == 0 || b == s.blocks {
             self.sample();
         }
@@ -757,6 +773,7 @@ impl World {
             let e = &s.events[self.armed[k]];
             let holds = match e.when {
                 Some(Condition::XmsPriceBelow(x)) => xms < x,
+                Some(Condition::XmsMcapBelow(x)) => xms * self.xms_supply() < x,
                 Some(Condition::UsdmPriceBelow(x)) => usdm < x,
                 None => true,
             };
@@ -803,7 +820,13 @@ impl World {
             EventKind::Pause(target, true) => GovAction::Pause { target: *target },
             EventKind::Pause(target, false) => GovAction::Unpause { target: *target },
         };
-        let label = format!("{action:?}");
+        let label = match event {
+            EventKind::SetParam(change) => format!("set {change}"),
+            EventKind::SetCollateralRatio(cr) => format!("set the collateral ratio to {cr}"),
+            EventKind::Pause(target, true) => format!("pause {target}"),
+            EventKind::Pause(target, false) => format!("unpause {target}"),
+            _ => format!("{action:?}"),
+        };
         match self.p.govern(&self.acc.gov, action, self.now) {
             Ok(_) => self
                 .metrics
@@ -846,8 +869,9 @@ impl World {
             .next_refresh_at(&self.p.params().frax)
             .is_none_or(|at| at <= self.now.seconds);
         if due && !self.p.governance().pauses.is_paused(PauseTarget::Refresh) {
-            if let Err(e) = self.p.refresh_ratio(self.now) {
-                self.refused(&e);
+            match self.p.refresh_ratio(self.now) {
+                Ok(_) => self.refresh_costs(),
+                Err(e) => self.refused(&e),
             }
         }
     }
@@ -911,8 +935,7 @@ impl World {
                         _ => break,
                     };
                     let scale = available.raw() as f64 / requested.raw().max(1) as f64;
-                    let smaller =
-                        Amount::new((request.usdm_in.raw() as f64 * scale * 0.999) as u128);
+                    let smaller = share_of(request.usdm_in, scale * 0.999);
                     // Not worth a transaction below one USDm.
                     if smaller.raw() < 10u128.pow(18) {
                         break;
@@ -951,9 +974,9 @@ impl World {
             if front.ready_at > self.now.height {
                 break;
             }
-            self.pending.pop_front();
             match self.p.collect(front.id, self.now) {
                 Ok(r) => {
+                    self.pending.pop_front();
                     let paid = r.value;
                     let xms = paid.xms;
                     self.metrics.xms_minted(tokens(xms, 18));
@@ -968,7 +991,11 @@ impl World {
                         self.wallets.arb_cash += collateral_usd + xms_usd;
                     }
                 }
-                Err(e) => self.refused(&e),
+                // Keep it and try again next block: what is owed stays owed.
+                Err(e) => {
+                    self.refused(&e);
+                    break;
+                }
             }
         }
     }
@@ -1018,7 +1045,7 @@ impl World {
     fn whale_step(&mut self) {
         let Some(mut w) = self.whale else { return };
         let slice = Amount::new(w.per_block.raw().min(w.remaining.raw()));
-        let wanted = Amount::new((slice.raw() as f64 * w.redeem_share) as u128);
+        let wanted = share_of(slice, w.redeem_share);
         let to_redeem = if self.redemption_beats_pool(wanted) {
             wanted
         } else {
@@ -1030,6 +1057,8 @@ impl World {
             .swap(USDM_POOL, USDM, to_sell)
             .map_or(Amount::ZERO, |q| q.amount_in);
         let gone = redeemed.raw() + sold.raw();
+        // Holders see the whale leave: it counts among recent exits.
+        self.recent_exits += tokens(Amount::new(gone), 18);
         self.wallets.whale_usdm = Amount::new(self.wallets.whale_usdm.raw() - gone);
         w.remaining = Amount::new(w.remaining.raw() - gone);
         self.whale = if w.remaining.is_zero() || gone == 0 && wait.is_zero() {
@@ -1042,7 +1071,8 @@ impl World {
     /// Records a metrics sample (the expensive measurements happen only here).
     fn sample(&mut self) {
         let snapshot = crate::metrics::Snapshot::take(self);
-        self.metrics.sample(self.block, snapshot);
+        let block_seconds = self.scenario().block_seconds;
+        self.metrics.sample(self.block, block_seconds, snapshot);
     }
 
     /// Every USDm and XMS is somewhere, and the protocol's invariants hold.

@@ -146,7 +146,9 @@ fn the_stress_run_exercises_every_agent_and_the_conditional_event() {
     assert!(total(|s| s.holders_left) > 0.0, "no holder ran");
     assert!(m.outcome.max_depeg > 0.03, "{:?}", m.outcome);
     assert!(
-        m.notes.iter().any(|(_, n)| n.contains("RedemptionDelay")),
+        m.notes
+            .iter()
+            .any(|(_, n)| n.contains("set redemption_delay")),
         "the conditional governance event never fired: {:?}",
         m.notes
     );

@@ -101,7 +101,7 @@ fn times(x: f64) -> String {
 pub fn format_outcome(name: &str, x: f64) -> String {
     match name {
         "max_depeg" => pct(x),
-        "hours_below_097" => {
+        "hours_below_097" | "hours_cap_bound" | "hours_breaker_bound" => {
             if x.is_finite() {
                 format!("{x:.1} h")
             } else {
@@ -126,6 +126,8 @@ pub fn outcome_title(name: &str) -> &'static str {
         "final_xms_price" => "final XMS price",
         "usdm_redeemed" => "USDm redeemed",
         "xms_minted" => "XMS minted",
+        "hours_cap_bound" => "time the supply cap was full",
+        "hours_breaker_bound" => "time a breaker held redemptions",
         _ => "outcome",
     }
 }
@@ -216,11 +218,11 @@ fn fan_chart(
 }
 
 fn outcomes_csv(outcomes: &[Outcome]) -> String {
-    let mut s = String::from("path,max_depeg,min_usdm_price,hours_below_097,xms_dilution,final_backing,final_usdm_price,final_xms_price,usdm_supply_ratio,usdm_redeemed,xms_minted,cap_refusals,breaker_trips,death_spiral\n");
+    let mut s = String::from("path,max_depeg,min_usdm_price,hours_below_097,xms_dilution,final_backing,final_usdm_price,final_xms_price,usdm_supply_ratio,usdm_redeemed,xms_minted,cap_refusals,breaker_trips,hours_cap_bound,hours_breaker_bound,death_spiral\n");
     for o in outcomes {
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             o.path,
             o.max_depeg,
             o.min_usdm_price,
@@ -234,6 +236,8 @@ fn outcomes_csv(outcomes: &[Outcome]) -> String {
             o.xms_minted,
             o.cap_refusals,
             o.breaker_trips,
+            o.hours_cap_bound,
+            o.hours_breaker_bound,
             o.death_spiral
         );
     }
@@ -241,14 +245,15 @@ fn outcomes_csv(outcomes: &[Outcome]) -> String {
 }
 
 fn series_csv(path: &PathMetrics) -> String {
-    let mut s = String::from("block,hours,usdm_price,xms_price,xms_pool_price,xms_oracle,usdm_supply,circulating_usdm,supply_cap,headroom,xms_supply,xms_mcap,treasury_value,tier1,tier2,tier3,tier4,tier5,backing,mint_cr,redeem_cr,redeemed,xms_minted,usdm_minted,holders_left,arb_cash,arb_usdm,cap_refusals,breaker_trips\n");
+    let mut s = String::from("block,hours,usdm_price,usdm_low,xms_price,xms_pool_price,xms_oracle,usdm_supply,circulating_usdm,supply_cap,headroom,xms_supply,xms_mcap,treasury_value,tier1,tier2,tier3,tier4,tier5,backing,mint_cr,redeem_cr,redeemed,xms_minted,usdm_minted,holders_left,arb_cash,arb_usdm,cap_refusals,breaker_trips\n");
     for x in &path.series {
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             x.block,
             x.hours,
             x.usdm_price,
+            x.usdm_low,
             x.xms_price,
             x.xms_pool_price,
             x.xms_oracle,
@@ -423,16 +428,16 @@ fn ensemble_html(e: &Ensemble, command: &str, files: &[PathBuf]) -> String {
     b.push_str("<h2>Price and peg</h2><div class=\"grid2\">");
     let mut peg = fan_chart(
         e,
-        "usdm_price",
-        "USDm price in its pool",
+        "usdm_low",
+        "USDm price in its pool (each interval's low)",
         "USD",
         false,
-        w(|s| s.usdm_price),
+        w(|s| s.usdm_low),
     );
     peg.rules = vec![(1.0, "$1".into()), (0.97, "$0.97".into())];
     b.push_str(&figure(
         peg.svg(),
-        "USDm's market price: the peg holds while the bands hug $1.",
+        "USDm's market price, watched every block; each point is the lowest since the previous sample, so no dip hides between samples.",
     ));
     let xms = fan_chart(
         e,
@@ -618,7 +623,7 @@ fn ensemble_html(e: &Ensemble, command: &str, files: &[PathBuf]) -> String {
     ));
     b.push_str("</div>");
     b.push_str(&summary_table(sum));
-    b.push_str("<h2>What the protocol refused</h2><table><tr><th>reason</th><th>count (all paths)</th><th>first message</th></tr>");
+    b.push_str("<h2>What the protocol refused</h2><table><tr><th>reason</th><th>refused attempts (all paths)</th><th>first message</th></tr>");
     for (kind, n, first) in &e.refusals {
         if *n > 0 {
             let _ = write!(
@@ -630,7 +635,7 @@ fn ensemble_html(e: &Ensemble, command: &str, files: &[PathBuf]) -> String {
             );
         }
     }
-    b.push_str("</table><p class=\"small\">Refusals are the protocol working: the supply cap binding, a circuit breaker tripping, a treasury short of the asset asked for. Agents adapt and try again.</p>");
+    b.push_str("</table><p class=\"small\">Refusals are the protocol working: the supply cap binding, a circuit breaker tripping, a treasury short of the asset asked for. Agents adapt and try again a few blocks later, so these count attempts; how long the cap and the breakers actually bound is in the outcomes table.</p>");
     if let Some(m) = median {
         b.push_str("<h2>Events (median path)</h2><table><tr><th>hour</th><th>event</th></tr>");
         for (block, text) in &m.notes {
@@ -715,7 +720,7 @@ fn sweep_heatmaps(
     sw: &Sweep,
     title: &str,
     value: &dyn Fn(&Summary) -> f64,
-    high_is_good: bool,
+    range: Option<(f64, f64)>,
     fmt: &dyn Fn(f64) -> String,
 ) -> String {
     let axes = &sw.axes;
@@ -771,7 +776,8 @@ fn sweep_heatmaps(
                     rows: &rows,
                     cols: &cols,
                     values: &grid,
-                    high_is_good,
+                    high_is_good: false,
+                    range,
                 },
                 fmt,
             ),
@@ -783,6 +789,7 @@ fn sweep_heatmaps(
 
 fn sweep_html(sw: &Sweep, command: &str, files: &[PathBuf]) -> String {
     let s = &sw.scenario;
+    let hours = (s.blocks * s.block_seconds) as f64 / 3600.0;
     let mut b = String::new();
     let _ = write!(
         b,
@@ -796,7 +803,7 @@ fn sweep_html(sw: &Sweep, command: &str, files: &[PathBuf]) -> String {
         sw.elapsed.as_secs_f64(),
         esc(command)
     );
-    b.push_str("<p class=\"small\">Each cell is one point of the sweep: rows follow the first axis, columns the second; further axes get their own grids. Green is better, red worse. Values are across paths: the probability of a death spiral, and medians of the other outcomes.</p>");
+    b.push_str("<p class=\"small\">Each cell is one point of the sweep: rows follow the first axis, columns the second; further axes get their own grids. Green is better, red worse, on fixed scales: 0-100% for probabilities and depegs, x1 to x10,000 for dilution, the whole scenario for time below $0.97. Values are across paths: the probability of a death spiral, and medians of the other outcomes.</p>");
     let med =
         |name: &'static str| move |s: &Summary| s.stat(name).map_or(f64::NAN, |x| x.percentiles[2]);
     b.push_str("<h2>Probability of a death spiral</h2><div class=\"grid2\">");
@@ -804,7 +811,7 @@ fn sweep_html(sw: &Sweep, command: &str, files: &[PathBuf]) -> String {
         sw,
         "P(death spiral)",
         &|s: &Summary| s.p_death_spiral,
-        false,
+        Some((0.0, 1.0)),
         &pct,
     ));
     b.push_str("</div><h2>Median worst depeg</h2><div class=\"grid2\">");
@@ -812,7 +819,7 @@ fn sweep_html(sw: &Sweep, command: &str, files: &[PathBuf]) -> String {
         sw,
         "median max depeg",
         &med("max_depeg"),
-        false,
+        Some((0.0, 1.0)),
         &pct,
     ));
     b.push_str("</div><h2>Median XMS dilution</h2><div class=\"grid2\">");
@@ -823,7 +830,7 @@ fn sweep_html(sw: &Sweep, command: &str, files: &[PathBuf]) -> String {
             s.stat("xms_dilution")
                 .map_or(f64::NAN, |x| x.percentiles[2].max(1e-300).log10())
         },
-        false,
+        Some((0.0, 4.0)),
         &|x: f64| times(10f64.powf(x)),
     ));
     b.push_str("</div><h2>Median time below $0.97</h2><div class=\"grid2\">");
@@ -831,7 +838,7 @@ fn sweep_html(sw: &Sweep, command: &str, files: &[PathBuf]) -> String {
         sw,
         "median hours below $0.97",
         &med("hours_below_097"),
-        false,
+        Some((0.0, hours)),
         &|x: f64| format!("{x:.1} h"),
     ));
     b.push_str("</div><h2>Every point</h2><table><tr>");

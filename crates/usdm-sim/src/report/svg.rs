@@ -610,6 +610,8 @@ pub struct HeatMap<'a> {
     pub values: &'a [Vec<f64>],
     /// True when high values are good.
     pub high_is_good: bool,
+    /// The values coloured fully good and fully bad (`None`: the grid's own range).
+    pub range: Option<(f64, f64)>,
 }
 
 /// Renders a [`HeatMap`], writing each cell's value with `format`.
@@ -622,6 +624,7 @@ pub fn heatmap(m: &HeatMap, format: impl Fn(f64) -> String) -> String {
         cols,
         values,
         high_is_good,
+        range,
     } = *m;
     let cell_w = ((W - ML - 40.0) / cols.len().max(1) as f64).min(140.0);
     let cell_h = 34.0;
@@ -639,8 +642,12 @@ pub fn heatmap(m: &HeatMap, format: impl Fn(f64) -> String) -> String {
         .copied()
         .filter(|v| v.is_finite())
         .collect();
-    let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = range.unwrap_or_else(|| {
+        (
+            finite.iter().copied().fold(f64::INFINITY, f64::min),
+            finite.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        )
+    });
     let left = ML + 40.0;
     for (j, c) in cols.iter().enumerate() {
         let _ = write!(
@@ -662,7 +669,7 @@ pub fn heatmap(m: &HeatMap, format: impl Fn(f64) -> String) -> String {
         );
         for (j, v) in values.get(i).into_iter().flatten().enumerate() {
             let t = if hi > lo && v.is_finite() {
-                (v - lo) / (hi - lo)
+                ((v - lo) / (hi - lo)).clamp(0.0, 1.0)
             } else {
                 0.5
             };
