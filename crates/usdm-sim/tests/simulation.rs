@@ -155,6 +155,35 @@ fn the_stress_run_exercises_every_agent_and_the_conditional_event() {
 }
 
 #[test]
+fn the_bank_run_redeems_about_a_third_of_usdm_within_hours() {
+    // The issue asks for a run in which about 30% of USDm is redeemed within hours. Count the
+    // USDm redeemed in the first six hours against the supply the run started from.
+    let s = shortened("bank-run", 6);
+    for preset in [Preset::Mars, Preset::Frax] {
+        let setup = Arc::new(Setup::new(s.clone(), preset, &[]).unwrap());
+        let m = World::new(
+            setup,
+            7,
+            0,
+            RunOptions {
+                check_invariants: false,
+                keep_series: true,
+            },
+        )
+        .run()
+        .unwrap();
+        let start = m.series[0].usdm_supply;
+        let redeemed: f64 = m.series.iter().map(|s| s.redeemed).sum();
+        let share = redeemed / start;
+        assert!(
+            (0.2..=0.45).contains(&share),
+            "{preset}: {:.1}% of USDm redeemed in six hours",
+            share * 100.0
+        );
+    }
+}
+
+#[test]
 fn terra_unguarded_dilutes_xms_far_more_than_guarded() {
     let s = Arc::new(Scenario::builtin("terra-2022").unwrap().unwrap());
     let run = |preset| {
@@ -174,11 +203,15 @@ fn terra_unguarded_dilutes_xms_far_more_than_guarded() {
     };
     let mars = run(Preset::Mars);
     let guarded = run(Preset::MarsGuarded);
-    // The shape of May 2022: supply up thousands of times, the share token near $0.0001, the
-    // stablecoin at cents.
-    assert!(mars.xms_dilution > 1_000.0, "{mars:?}");
-    assert!(mars.final_xms_price < 0.01, "{mars:?}");
-    assert!(mars.min_usdm_price < 0.2, "{mars:?}");
+    // The shape of May 5-13 2022: supply up about ten thousand times (here 2,000-30,000), the
+    // share token from $85 to about $0.0001 (here below $0.002), the stablecoin at cents (its
+    // low was $0.04; here below $0.10).
+    assert!(
+        (2_000.0..=30_000.0).contains(&mars.xms_dilution),
+        "{mars:?}"
+    );
+    assert!(mars.final_xms_price < 0.002, "{mars:?}");
+    assert!(mars.min_usdm_price < 0.1, "{mars:?}");
     assert!(mars.death_spiral, "{mars:?}");
     // The breakers hold dilution to a small multiple.
     assert!(guarded.xms_dilution < 100.0, "{guarded:?}");
@@ -226,6 +259,22 @@ fn reports_are_written_with_charts_and_data() {
         s.blocks / s.sample_every + 2,
         "header and one row per sample"
     );
+    // Every CSV row has as many fields as its header (a column added to one and not the other
+    // would shift every value after it).
+    for name in [
+        "outcomes.csv",
+        "median_path.csv",
+        "worst_path.csv",
+        "fan.csv",
+    ] {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        let mut lines = text.lines();
+        let width = lines.next().unwrap().split(',').count();
+        assert!(width > 3, "{name}: header too narrow");
+        for (i, line) in lines.enumerate() {
+            assert_eq!(line.split(',').count(), width, "{name} row {}", i + 1);
+        }
+    }
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
     assert_eq!(json["paths"], 3);
