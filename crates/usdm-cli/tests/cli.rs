@@ -10,6 +10,11 @@ fn usdm(args: &[&str]) -> Output {
         .expect("run usdm")
 }
 
+/// A command line as the shell would split it (no argument here contains a space).
+fn split(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
 fn json(args: &[&str]) -> serde_json::Value {
     let mut all = args.to_vec();
     all.push("--json");
@@ -24,20 +29,9 @@ fn json(args: &[&str]) -> serde_json::Value {
 
 #[test]
 fn quote_mint_gives_worked_example_b() {
-    let v = json(&[
-        "quote",
-        "mint",
-        "--cr",
-        "0.8",
-        "--collateral",
-        "USDC",
-        "--amount",
-        "120",
-        "--price",
-        "USDC=1",
-        "--price",
-        "XMS=2",
-    ]);
+    let v = json(&split(
+        "quote mint --cr 0.8 --collateral USDC --amount 120 --price USDC=1 --price XMS=2",
+    ));
     assert_eq!(v["xms_in"], "15");
     assert_eq!(v["usdm_out"], "150");
     assert_eq!(v["fee"], "0");
@@ -45,97 +39,42 @@ fn quote_mint_gives_worked_example_b() {
 
 #[test]
 fn quote_mint_gives_worked_example_c_rounded_up() {
-    let v = json(&[
-        "quote",
-        "mint",
-        "--cr",
-        "0.5",
-        "--collateral",
-        "USDC",
-        "--amount",
-        "220",
-        "--price",
-        "USDC=0.9995",
-        "--price",
-        "XMS=3.5",
-    ]);
+    let v = json(&split(
+        "quote mint --cr 0.5 --collateral USDC --amount 220 --price USDC=0.9995 --price XMS=3.5",
+    ));
     assert_eq!(v["xms_in"], "62.825714285714285715");
     assert_eq!(v["usdm_out"], "439.78");
 }
 
 #[test]
 fn quote_mint_applies_a_fee() {
-    let v = json(&[
-        "quote",
-        "mint",
-        "--cr",
-        "1",
-        "--collateral",
-        "USDC",
-        "--amount",
-        "1000",
-        "--price",
-        "USDC=1",
-        "--fee",
-        "0.002",
-    ]);
+    let v = json(&split(
+        "quote mint --cr 1 --collateral USDC --amount 1000 --price USDC=1 --fee 0.002",
+    ));
     assert_eq!(v["usdm_out"], "998");
     assert_eq!(v["fee"], "2");
-    let tier = json(&[
-        "quote",
-        "mint",
-        "--cr",
-        "1",
-        "--collateral",
-        "USDC",
-        "--amount",
-        "1000",
-        "--price",
-        "USDC=1",
-        "--fee",
-        "tier",
-    ]);
+    let tier = json(&split(
+        "quote mint --cr 1 --collateral USDC --amount 1000 --price USDC=1 --fee tier",
+    ));
     assert_eq!(tier["usdm_out"], "998", "tier 1 default mint fee is 0.20%");
 }
 
 #[test]
 fn quote_redeem_gives_worked_examples_d_and_f() {
-    let v = json(&[
-        "quote",
-        "redeem",
-        "--cr",
-        "0.65",
-        "--usdm",
-        "170",
-        "--collateral",
-        "USDC",
-        "--price",
-        "USDC=1",
-        "--price",
-        "XMS=3.75",
-    ]);
+    let v = json(&split(
+        "quote redeem --cr 0.65 --usdm 170 --collateral USDC --price USDC=1 --price XMS=3.75",
+    ));
     assert_eq!(v["collateral_out"], "110.5");
     assert_eq!(v["xms_out"], "15.866666666666666666");
-    let v = json(&[
-        "quote", "redeem", "--cr", "0", "--usdm", "100", "--price", "XMS=0.5", "--fee", "0.3%",
-    ]);
+    let v = json(&split(
+        "quote redeem --cr 0 --usdm 100 --price XMS=0.5 --fee 0.3%",
+    ));
     assert_eq!(v["xms_out"], "199.4");
 }
 
 #[test]
 fn quote_supply_cap_gives_worked_example_g() {
-    let v = json(&[
-        "quote",
-        "supply-cap",
-        "--avg-xms-mcap",
-        "250000000",
-        "--support-ratio",
-        "2.5",
-        "--circulating",
-        "50000000",
-        "--protocol-owned",
-        "5000000",
-    ]);
+    let v = json(&split("quote supply-cap --avg-xms-mcap 250000000 --support-ratio 2.5 --circulating 50000000 --protocol-owned 5000000"));
     assert_eq!(v["supply_cap"], "100000000");
     assert_eq!(v["mintable"], "50000000");
     assert_eq!(v["max_total_usdm"], "105000000");
@@ -143,18 +82,9 @@ fn quote_supply_cap_gives_worked_example_g() {
 
 #[test]
 fn quote_swap_uses_the_constant_product_with_fees() {
-    let v = json(&[
-        "quote",
-        "swap",
-        "--reserve",
-        "USDm=1000000",
-        "--reserve",
-        "USDC=1000000",
-        "--sell",
-        "USDC",
-        "--amount",
-        "10000",
-    ]);
+    let v = json(&split(
+        "quote swap --reserve USDm=1000000 --reserve USDC=1000000 --sell USDC --amount 10000",
+    ));
     // 1e24 * 9.97e9 / (1e12 + 9.97e9), computed independently with exact integers.
     assert_eq!(v["amount_out"], "9871.580343970612988504");
     assert_eq!(v["fee"], "30");
@@ -165,237 +95,93 @@ fn quote_swap_uses_the_constant_product_with_fees() {
 
 #[test]
 fn bad_input_exits_non_zero_with_one_line_naming_the_problem() {
-    let m = [
-        "quote",
-        "mint",
-        "--collateral",
-        "USDC",
-        "--price",
-        "USDC=1",
-        "--price",
-        "XMS=2",
-    ];
-    let cases: Vec<(Vec<&str>, &str)> = vec![
+    let m = "quote mint --collateral USDC --price USDC=1 --price XMS=2";
+    let cases: Vec<(String, &str)> = vec![
         (
-            [&m[..], &["--cr", "1.5", "--amount", "1"]].concat(),
+            format!("{m} --cr 1.5 --amount 1"),
             "between 0 and 1",
         ),
         (
-            [&m[..], &["--cr", "-0.5", "--amount", "1"]].concat(),
+            format!("{m} --cr -0.5 --amount 1"),
             "negative",
         ),
         (
-            [&m[..], &["--cr", "0.8", "--amount", "-5"]].concat(),
+            format!("{m} --cr 0.8 --amount -5"),
             "negative",
         ),
         (
-            [&m[..], &["--cr", "0.8", "--amount", "0"]].concat(),
+            format!("{m} --cr 0.8 --amount 0"),
             "greater than zero",
         ),
         (
-            [&m[..], &["--cr", "0.8", "--amount", "ten"]].concat(),
+            format!("{m} --cr 0.8 --amount ten"),
             "not a decimal number",
         ),
         (
-            [&m[..], &["--cr", "0.8", "--amount", "1.0000001"]].concat(),
+            format!("{m} --cr 0.8 --amount 1.0000001"),
             "6 decimals",
         ),
         (
-            [&m[..], &["--cr", "0.8", "--amount", "1e400"]].concat(),
+            format!("{m} --cr 0.8 --amount 1e400"),
             "not a decimal number",
         ),
         (
-            [
-                &m[..],
-                &[
-                    "--cr",
-                    "0.8",
-                    "--amount",
-                    "999999999999999999999999999999999999999999",
-                ],
-            ]
-            .concat(),
+            format!("{m} --cr 0.8 --amount 999999999999999999999999999999999999999999"),
             "too large",
         ),
         (
-            vec![
-                "quote",
-                "mint",
-                "--cr",
-                "0.8",
-                "--collateral",
-                "DOGE",
-                "--amount",
-                "1",
-                "--price",
-                "XMS=2",
-            ],
+            "quote mint --cr 0.8 --collateral DOGE --amount 1 --price XMS=2".to_string(),
             "unknown asset",
         ),
         (
-            vec![
-                "quote",
-                "mint",
-                "--cr",
-                "0.8",
-                "--collateral",
-                "USDC",
-                "--amount",
-                "1",
-                "--price",
-                "USDC=1",
-            ],
+            "quote mint --cr 0.8 --collateral USDC --amount 1 --price USDC=1".to_string(),
             "missing price for XMS",
         ),
         (
-            vec![
-                "quote",
-                "mint",
-                "--cr",
-                "0.8",
-                "--collateral",
-                "USDC",
-                "--amount",
-                "1",
-                "--price",
-                "USDC=0",
-                "--price",
-                "XMS=1",
-            ],
+            "quote mint --cr 0.8 --collateral USDC --amount 1 --price USDC=0 --price XMS=1".to_string(),
             "greater than zero",
         ),
         (
-            vec![
-                "quote",
-                "mint",
-                "--cr",
-                "1",
-                "--collateral",
-                "BUSD",
-                "--amount",
-                "100000000000000000000",
-                "--price",
-                "BUSD=1000",
-            ],
+            "quote mint --cr 1 --collateral BUSD --amount 100000000000000000000 --price BUSD=1000".to_string(),
             "overflow",
         ),
         (
-            vec![
-                "quote",
-                "mint",
-                "--cr",
-                "1",
-                "--collateral",
-                "USDC",
-                "--amount",
-                "1",
-                "--price",
-                "USDC=1",
-                "--fee",
-                "0.5",
-            ],
+            "quote mint --cr 1 --collateral USDC --amount 1 --price USDC=1 --fee 0.5".to_string(),
             "at most 10%",
         ),
         (
-            vec![
-                "quote",
-                "mint",
-                "--cr",
-                "0.8",
-                "--collateral",
-                "USDC",
-                "--amount",
-                "120",
-                "--price",
-                "USDC=1",
-                "--price",
-                "XMS=2",
-                "--max-xms-in",
-                "14",
-            ],
+            "quote mint --cr 0.8 --collateral USDC --amount 120 --price USDC=1 --price XMS=2 --max-xms-in 14".to_string(),
             "15 XMS",
         ),
         (
-            vec![
-                "quote", "redeem", "--cr", "0.5", "--usdm", "10", "--price", "XMS=1",
-            ],
+            "quote redeem --cr 0.5 --usdm 10 --price XMS=1".to_string(),
             "--collateral",
         ),
         (
-            vec![
-                "quote",
-                "supply-cap",
-                "--avg-xms-mcap",
-                "250",
-                "--support-ratio",
-                "0.5",
-            ],
+            "quote supply-cap --avg-xms-mcap 250 --support-ratio 0.5".to_string(),
             "between 1 and 100",
         ),
-        (vec!["quote", "mint", "--collateral", "USDC"], "--cr"),
-        (vec!["frobnicate"], "unrecognized subcommand"),
+        ("quote mint --collateral USDC".to_string(), "--cr"),
+        ("frobnicate".to_string(), "unrecognized subcommand"),
         (
-            vec![
-                "quote",
-                "swap",
-                "--reserve",
-                "USDm=100",
-                "--sell",
-                "USDm",
-                "--amount",
-                "1",
-            ],
+            "quote swap --reserve USDm=100 --sell USDm --amount 1".to_string(),
             "two reserves",
         ),
         (
-            vec![
-                "quote",
-                "swap",
-                "--reserve",
-                "USDm=100",
-                "--reserve",
-                "USDC=100",
-                "--sell",
-                "BTC",
-                "--amount",
-                "1",
-            ],
+            "quote swap --reserve USDm=100 --reserve USDC=100 --sell BTC --amount 1".to_string(),
             "not in pool",
         ),
         (
-            vec![
-                "quote",
-                "swap",
-                "--reserve",
-                "USDm=100",
-                "--reserve",
-                "USDC=0",
-                "--sell",
-                "USDm",
-                "--amount",
-                "1",
-            ],
+            "quote swap --reserve USDm=100 --reserve USDC=0 --sell USDm --amount 1".to_string(),
             "greater than zero",
         ),
         (
-            vec![
-                "quote",
-                "swap",
-                "--reserve",
-                "USDm=100",
-                "--reserve",
-                "USDC=100",
-                "--sell",
-                "USDm",
-                "--amount",
-                "1",
-                "--min-out",
-                "5",
-            ],
+            "quote swap --reserve USDm=100 --reserve USDC=100 --sell USDm --amount 1 --min-out 5".to_string(),
             "below the minimum",
         ),
     ];
-    for (args, needle) in cases {
+    for (line, needle) in cases {
+        let args = split(&line);
         let out = usdm(&args);
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "{args:?} should fail");
@@ -422,7 +208,7 @@ fn bad_input_exits_non_zero_with_one_line_naming_the_problem() {
 
 #[test]
 fn demo_runs_and_shows_every_part() {
-    let out = usdm(&["demo"]);
+    let out = usdm(&split("demo"));
     assert!(
         out.status.success(),
         "{}",
@@ -460,7 +246,7 @@ fn demo_runs_and_shows_every_part() {
 
 #[test]
 fn demo_json_is_structured() {
-    let v = json(&["demo"]);
+    let v = json(&split("demo"));
     let sections = v["demo"].as_array().unwrap();
     assert!(sections.len() >= 10);
     assert!(sections
@@ -604,7 +390,7 @@ fn sweep_bench_and_scenarios_run() {
     assert_eq!(v["paths"], 2);
     assert!(v["blocks_per_second"].as_f64().unwrap() > 0.0);
 
-    let v = json(&["scenarios"]);
+    let v = json(&split("scenarios"));
     let names: Vec<&str> = v
         .as_array()
         .unwrap()
