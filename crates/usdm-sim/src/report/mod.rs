@@ -194,25 +194,20 @@ fn fan_chart(
             opacity: 0.3,
             points: pts(1, 3),
         });
-        chart.lines.push(Line {
-            label: "median".into(),
-            color: PALETTE[0].into(),
-            points: e
-                .hours
+        chart.lines.push(Line::new(
+            "median",
+            PALETTE[0],
+            e.hours
                 .iter()
                 .zip(&fan.bands)
                 .map(|(h, b)| (*h, b[2]))
                 .collect(),
-            dashed: false,
-        });
+        ));
     }
     if let Some(points) = worst {
-        chart.lines.push(Line {
-            label: "worst path".into(),
-            color: PALETTE[1].into(),
-            points,
-            dashed: false,
-        });
+        chart
+            .lines
+            .push(Line::new("worst path", PALETTE[1], points));
     }
     chart
 }
@@ -458,24 +453,9 @@ fn ensemble_html(e: &Ensemble, command: &str, files: &[PathBuf]) -> String {
             x_label: "hours".into(),
             y_label: "USDm".into(),
             lines: vec![
-                Line {
-                    label: "USDm supply".into(),
-                    color: PALETTE[0].into(),
-                    points: series(m, |s| s.usdm_supply),
-                    dashed: false,
-                },
-                Line {
-                    label: "circulating".into(),
-                    color: PALETTE[2].into(),
-                    points: series(m, |s| s.circulating_usdm),
-                    dashed: false,
-                },
-                Line {
-                    label: "supply cap".into(),
-                    color: PALETTE[1].into(),
-                    points: series(m, |s| s.supply_cap),
-                    dashed: true,
-                },
+                Line::new("USDm supply", PALETTE[0], series(m, |s| s.usdm_supply)),
+                Line::new("circulating", PALETTE[2], series(m, |s| s.circulating_usdm)),
+                Line::dashed("supply cap", PALETTE[1], series(m, |s| s.supply_cap)),
             ],
             include_y: vec![0.0],
             ..Chart::default()
@@ -576,18 +556,8 @@ fn ensemble_html(e: &Ensemble, command: &str, files: &[PathBuf]) -> String {
             x_label: "hours".into(),
             y_label: "ratio".into(),
             lines: vec![
-                Line {
-                    label: "mint".into(),
-                    color: PALETTE[0].into(),
-                    points: series(m, |s| s.mint_cr),
-                    dashed: false,
-                },
-                Line {
-                    label: "redeem".into(),
-                    color: PALETTE[1].into(),
-                    points: series(m, |s| s.redeem_cr),
-                    dashed: true,
-                },
+                Line::new("mint", PALETTE[0], series(m, |s| s.mint_cr)),
+                Line::dashed("redeem", PALETTE[1], series(m, |s| s.redeem_cr)),
             ],
             include_y: vec![0.0, 1.0],
             ..Chart::default()

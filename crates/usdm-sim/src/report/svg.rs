@@ -39,6 +39,26 @@ pub struct Line {
     pub dashed: bool,
 }
 
+impl Line {
+    /// A solid line: most series.
+    pub fn new(label: &str, color: &str, points: Vec<(f64, f64)>) -> Self {
+        Line {
+            label: label.into(),
+            color: color.into(),
+            points,
+            dashed: false,
+        }
+    }
+
+    /// A dashed line: limits and secondary series, told apart from the data at a glance.
+    pub fn dashed(label: &str, color: &str, points: Vec<(f64, f64)>) -> Self {
+        Line {
+            dashed: true,
+            ..Line::new(label, color, points)
+        }
+    }
+}
+
 /// A shaded band between two series.
 #[derive(Clone, Debug)]
 pub struct Band {
@@ -748,12 +768,11 @@ mod tests {
         let c = Chart {
             title: "a < b & c".into(),
             log_y: true,
-            lines: vec![Line {
-                label: "x".into(),
-                color: PALETTE[0].into(),
-                points: vec![(0.0, 1.0), (1.0, f64::NAN), (2.0, -1.0), (3.0, 100.0)],
-                dashed: false,
-            }],
+            lines: vec![Line::new(
+                "x",
+                PALETTE[0],
+                vec![(0.0, 1.0), (1.0, f64::NAN), (2.0, -1.0), (3.0, 100.0)],
+            )],
             ..Chart::default()
         };
         let svg = c.svg();
