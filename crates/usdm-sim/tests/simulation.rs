@@ -299,6 +299,8 @@ fn reports_are_written_with_charts_and_data() {
     assert!(html.matches("<svg").count() >= 4);
     let csv = std::fs::read_to_string(dir.join("sweep.csv")).unwrap();
     assert_eq!(csv.lines().count(), 5);
+    let width = csv.lines().next().unwrap().split(',').count();
+    assert!(csv.lines().all(|l| l.split(',').count() == width), "{csv}");
     std::fs::remove_dir_all(&dir).ok();
 }
 
