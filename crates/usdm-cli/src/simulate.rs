@@ -50,17 +50,25 @@ pub struct SimulateArgs {
     run: RunFlags,
 }
 
+/// The scenario `usdm sweep` runs with no argument.
+const DEFAULT_SWEEP_SCENARIO: &str = "xms-crash";
+/// The axis `usdm sweep` varies with no `--set`: the support ratio from below the starting
+/// cap to well above it (the crash scenarios start with USDm exactly at the cap at 250%, so
+/// every ratio from there up refuses all minting and gives the same result).
+const DEFAULT_SWEEP_AXIS: &str = "xms_support_ratio=1.5,2,2.5,5";
+
 /// `usdm sweep`.
 #[derive(Args, Debug)]
 pub struct SweepArgs {
-    /// A built-in scenario or a scenario file.
-    #[arg(default_value = DEFAULT_SCENARIO)]
+    /// A built-in scenario or a scenario file (by default the XMS crash, where the support
+    /// ratio matters: the cap shrinks with XMS).
+    #[arg(default_value = DEFAULT_SWEEP_SCENARIO)]
     scenario: String,
     /// Presets to compare, comma-separated.
     #[arg(long, default_value = "mars,mars-guarded,frax")]
     preset: String,
     /// A parameter axis `key=v1,v2,...` (repeatable), e.g. `xms_support_ratio=1.5,2.5,4` or
-    /// `breaker_xms_minted=off,0.001,0.01`. Default: the support ratio at 150%, 250% and 500%.
+    /// `breaker_xms_minted=off,0.001,0.01`. Default: the support ratio at 150%, 200%, 250% and 500%.
     #[arg(long = "set", value_name = "KEY=VALUES")]
     set: Vec<String>,
     /// Monte Carlo paths per point.
@@ -226,7 +234,7 @@ pub fn sweep(a: &SweepArgs, json: bool) -> CliResult<()> {
     let scenario = load(&a.scenario)?;
     let mut axes = vec![Axis::presets(&a.preset).map_err(CliError)?];
     let sets = if a.set.is_empty() {
-        vec!["xms_support_ratio=1.5,2.5,5".to_string()]
+        vec![DEFAULT_SWEEP_AXIS.to_string()]
     } else {
         a.set.clone()
     };
