@@ -192,9 +192,9 @@ fn print_ensemble(e: &Ensemble) {
         println!("  refusals over all paths: {}", refused.join(", "));
     }
     println!(
-        "  {:.2} s on {} threads: {:.2}M blocks/s",
+        "  {:.2} s on {}: {:.2}M blocks/s",
         e.elapsed.as_secs_f64(),
-        e.threads,
+        threads(e.threads),
         e.blocks_per_second() / 1e6
     );
 }
@@ -338,14 +338,14 @@ pub fn bench(a: &BenchArgs, json: bool) -> CliResult<()> {
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         println!(
-            "{} under {}: {} paths x {} blocks = {} blocks in {:.2} s on {} threads",
+            "{} under {}: {} paths x {} blocks = {} blocks in {:.2} s on {}",
             s.name,
             e.setup.preset,
             e.config.paths,
             s.blocks,
             blocks,
             e.elapsed.as_secs_f64(),
-            e.threads
+            threads(e.threads)
         );
         println!(
             "  {:.2}M blocks/s, {:.0} ns per block per thread",
@@ -432,4 +432,13 @@ pub fn reference(a: &ReferenceArgs, json: bool) -> CliResult<()> {
 
 fn rayon_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// "1 thread", "2 threads".
+fn threads(n: usize) -> String {
+    if n == 1 {
+        "1 thread".to_string()
+    } else {
+        format!("{n} threads")
+    }
 }

@@ -227,7 +227,7 @@ fn demo_runs_and_shows_every_part() {
         "cooling down",
         "99.75%",
         "protocol-owned USDm",
-        "more than 1% away from the oracle price",
+        "more than 1% away from its oracle price",
         "shortfall",
         "recollateralize",
         "redemption outflow circuit breaker",

@@ -360,10 +360,13 @@ pub enum Error {
     TreasuryOpsPaused,
     /// The pool's price is too far from the oracle's to add protocol liquidity at.
     #[error(
-        "pool price {pool_price} is more than {max_deviation} away from the oracle price {oracle}; \
-         protocol liquidity is added only near the oracle price"
+        "{asset} trades at {} USDm in the pool, more than {max_deviation} away from its oracle \
+         price {oracle}; protocol liquidity is added only near the oracle price",
+        pool_price.to_decimal()
     )]
     PoolPriceOffOracle {
+        /// The asset paired with USDm.
+        asset: Symbol,
         /// The asset's price in the pool, in USDm.
         pool_price: Price,
         /// The asset's oracle price.

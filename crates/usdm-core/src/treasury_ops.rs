@@ -225,6 +225,7 @@ impl Protocol {
                 mul_div(oracle.raw(), MAX_POOL_DEVIATION.raw(), WAD, Rounding::Down).unwrap_or(0);
             if gap > allowed {
                 return Err(Error::PoolPriceOffOracle {
+                    asset: config.symbol,
                     pool_price,
                     oracle,
                     max_deviation: MAX_POOL_DEVIATION,

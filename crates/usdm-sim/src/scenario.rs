@@ -10,18 +10,32 @@ use usdm_core::params::{ParamChange, Preset};
 use usdm_core::units::{Ratio, SupportRatio};
 
 /// A scenario file error: where and what.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("{file}:{line}: {field}: {message}")]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ScenarioError {
     /// File name (or `<builtin:NAME>`).
     pub file: String,
-    /// 1-based line.
+    /// 1-based line (0 when the error is about the file as a whole).
     pub line: usize,
     /// The field at fault (`-` when the parser could not tell).
     pub field: String,
     /// What is wrong and what would be accepted.
     pub message: String,
 }
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.file)?;
+        if self.line > 0 {
+            write!(f, ":{}", self.line)?;
+        }
+        if self.field != "-" {
+            write!(f, ": {}", self.field)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for ScenarioError {}
 
 /// A duration: `"3d"`, `"12h"`, `"30m"`, `"90s"`, `"20b"` (blocks) or an integer of seconds.
 #[derive(Clone, Debug, serde::Deserialize)]
@@ -391,6 +405,16 @@ impl Ctx<'_> {
             .count()
             + 1
     }
+    /// The `[table]` (or `[[array]]`) header above `offset`, if any.
+    fn table_at(&self, offset: usize) -> Option<&str> {
+        self.text[..offset.min(self.text.len())]
+            .lines()
+            .rev()
+            .map(str::trim)
+            .find(|l| l.starts_with('['))
+            .map(|l| l.split(']').next().unwrap_or(l).trim_start_matches('['))
+    }
+
     fn err(
         &self,
         span: std::ops::Range<usize>,
@@ -481,7 +505,7 @@ impl Scenario {
             line: 0,
             field: "-".into(),
             message: format!(
-                "cannot read it ({e}); built-in scenarios: {}",
+                "neither a built-in scenario nor a readable file ({e}); built-in scenarios: {}",
                 BUILTIN
                     .iter()
                     .map(|(n, _)| *n)
@@ -502,12 +526,14 @@ impl Scenario {
         let f: File = toml::from_str(text).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
             let msg = e.message().trim().to_string();
-            let field = msg
-                .split('`')
-                .nth(1)
-                .filter(|_| msg.contains("field"))
-                .unwrap_or("-")
-                .to_string();
+            let field = match msg.split('`').nth(1).filter(|_| msg.contains("field")) {
+                // Named in full, as every other error names its field: `market.usdm_pool_dept`.
+                Some(key) => match ctx.table_at(span.start) {
+                    Some(table) => format!("{table}.{key}"),
+                    None => key.to_string(),
+                },
+                None => "-".to_string(),
+            };
             ctx.err(span, &field, msg)
         })?;
         if let Some(bs) = &f.block_seconds {

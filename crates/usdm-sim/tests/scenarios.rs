@@ -42,6 +42,15 @@ fn errors_name_file_line_and_field() {
     assert_eq!(e.line, 3, "{e}");
     assert_eq!(e.field, "durations", "{e}");
 
+    // An unknown key is named with its table, like every other field.
+    let e = error_of("name = \"x\"\nduration = \"1d\"\n[market]\nusdm_pool_dept = 0.1\n");
+    assert_eq!(
+        (e.line, e.field.as_str()),
+        (4, "market.usdm_pool_dept"),
+        "{e}"
+    );
+    assert!(e.message.contains("usdm_pool_depth"), "{e}");
+
     let e = error_of("name = \"x\"\nduration = \"three days\"\n");
     assert_eq!((e.line, e.field.as_str()), (2, "duration"), "{e}");
 
@@ -73,6 +82,12 @@ fn errors_name_file_line_and_field() {
 fn missing_files_list_the_builtins() {
     let e = Scenario::load("/nonexistent/x.toml").unwrap_err();
     assert!(e.message.contains("bank-run"), "{e}");
+    // About the file as a whole: no line or field to name.
+    assert!(
+        e.to_string()
+            .starts_with("/nonexistent/x.toml: neither a built-in scenario nor a readable file"),
+        "{e}"
+    );
 }
 
 #[test]
