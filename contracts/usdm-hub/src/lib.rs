@@ -2,6 +2,8 @@
 //! authenticates callers and funds, calls the core, and turns the core's results and events
 //! into token messages, responses and attributes. No protocol formula is written here.
 
+#![warn(missing_docs)]
+
 pub mod context;
 pub mod contract;
 pub mod convert;

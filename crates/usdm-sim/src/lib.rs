@@ -3,6 +3,8 @@
 //! Stress-tests the USDm protocol: the real `usdm-core` state machine driven block by block
 //! under market scenarios, with agents, Monte Carlo paths and parameter sweeps.
 
+#![warn(missing_docs)]
+
 pub mod agents;
 pub mod convert;
 pub mod market;

@@ -181,50 +181,113 @@ pub enum PauseMsg {
 #[cw_serde]
 pub enum ParamMsg {
     /// Epoch length in seconds (from the next epoch).
-    EpochSeconds { value: u64 },
+    EpochSeconds {
+        /// Seconds, 10 to 86,400.
+        value: u64,
+    },
     /// XMS support ratio (2.5 = 250%).
-    XmsSupportRatio { value: Decimal },
+    XmsSupportRatio {
+        /// The multiple, 1 to 100 (100% to 10,000%).
+        value: Decimal,
+    },
     /// Maximum price age in seconds.
-    MaxPriceAge { value: u64 },
+    MaxPriceAge {
+        /// Seconds a price stays fresh.
+        value: u64,
+    },
     /// TWAP window in seconds.
-    TwapWindow { value: u64 },
+    TwapWindow {
+        /// Seconds averaged over.
+        value: u64,
+    },
     /// Redemption delay in blocks.
-    RedemptionDelay { value: u64 },
+    RedemptionDelay {
+        /// Blocks, 1 to 100,000.
+        value: u64,
+    },
     /// A tier's maximum share.
-    TierMaxShare { tier: u8, value: Decimal },
+    TierMaxShare {
+        /// Tier, 1 to 5.
+        tier: u8,
+        /// Share of treasury value, 0 to 1.
+        value: Decimal,
+    },
     /// A tier's mint fee.
-    TierMintFee { tier: u8, value: Decimal },
+    TierMintFee {
+        /// Tier, 1 to 5.
+        tier: u8,
+        /// Fee, at most 10%.
+        value: Decimal,
+    },
     /// A tier's redeem fee.
-    TierRedeemFee { tier: u8, value: Decimal },
+    TierRedeemFee {
+        /// Tier, 1 to 5.
+        tier: u8,
+        /// Fee, at most 10%.
+        value: Decimal,
+    },
     /// Frax step.
-    CrStep { value: Decimal },
+    CrStep {
+        /// How far one refresh moves the ratio.
+        value: Decimal,
+    },
     /// Frax dead band.
-    PriceBand { value: Decimal },
+    PriceBand {
+        /// Distance from $1 within which a refresh leaves the ratio alone.
+        value: Decimal,
+    },
     /// Frax cooldown in seconds.
-    RefreshCooldown { value: u64 },
+    RefreshCooldown {
+        /// Seconds between refreshes, 60 to 604,800.
+        value: u64,
+    },
     /// Frax floor.
-    MinCr { value: Decimal },
+    MinCr {
+        /// Lowest ratio the controller may reach.
+        value: Decimal,
+    },
     /// Frax recollateralization bonus.
-    BonusRate { value: Decimal },
+    BonusRate {
+        /// Bonus on the XMS paid for recollateralization.
+        value: Decimal,
+    },
     /// Redemption outflow breaker per epoch (share of circulating USDm; none = off).
-    BreakerRedemptionOutflow { value: Option<Decimal> },
+    BreakerRedemptionOutflow {
+        /// Share per epoch; none turns the breaker off.
+        value: Option<Decimal>,
+    },
     /// XMS-minted breaker per epoch (share of XMS supply; none = off).
-    BreakerXmsMinted { value: Option<Decimal> },
+    BreakerXmsMinted {
+        /// Share per epoch; none turns the breaker off.
+        value: Option<Decimal>,
+    },
 }
 
 /// Governance actions.
 #[cw_serde]
 pub enum GovMsg {
     /// Propose a successor (two-step: they accept).
-    ProposeGovernor { candidate: String },
+    ProposeGovernor {
+        /// The proposed governor, who must accept.
+        candidate: String,
+    },
     /// Withdraw a proposal.
     CancelGovernorProposal {},
     /// Authorise a feeder.
-    AddFeeder { feeder: String },
+    AddFeeder {
+        /// The feeder's address.
+        feeder: String,
+    },
     /// Remove a feeder.
-    RemoveFeeder { feeder: String },
+    RemoveFeeder {
+        /// The feeder's address.
+        feeder: String,
+    },
     /// Whitelist an asset.
-    WhitelistAsset { asset: AssetMsg },
+    WhitelistAsset {
+        /// The asset, its settings and where it lives.
+        asset: AssetMsg,
+    },
     /// Change an asset's overrides and flags.
     UpdateAsset {
         /// The asset.
@@ -241,23 +304,46 @@ pub enum GovMsg {
         redeem_enabled: Option<bool>,
     },
     /// Change a parameter.
-    SetParam { param: ParamMsg },
+    SetParam {
+        /// The parameter and its new value.
+        param: ParamMsg,
+    },
     /// Frax: set the collateral ratio directly.
-    SetCollateralRatio { cr: Decimal },
+    SetCollateralRatio {
+        /// The new ratio, within the Frax bounds.
+        cr: Decimal,
+    },
     /// Register a Mars Swap pair contract. The hub checks its tokens (USDm, XMS or whitelisted
     /// assets, with the protocol's contracts, denoms and decimals), that the hub is its fee
     /// recipient, that its TWAP window is the protocol's, and that it has no admin other than
     /// the hub (so its code cannot be swapped later).
-    RegisterPair { pair: String },
+    RegisterPair {
+        /// The pair contract's address.
+        pair: String,
+    },
     /// Stop mirroring a registered pair (an emergency exit if it misbehaves); its last known
     /// state stays in the protocol.
-    UnregisterPair { pool: u32 },
+    UnregisterPair {
+        /// The pool id the hub gave the pair.
+        pool: u32,
+    },
     /// Price a token from a registered pool (`pool`) or from feed posts (`None`).
-    SetPriceSource { symbol: String, pool: Option<u32> },
+    SetPriceSource {
+        /// The token to price.
+        symbol: String,
+        /// A registered pool, or none for feed posts.
+        pool: Option<u32>,
+    },
     /// Pause something.
-    Pause { target: PauseMsg },
+    Pause {
+        /// What to pause.
+        target: PauseMsg,
+    },
     /// Unpause something.
-    Unpause { target: PauseMsg },
+    Unpause {
+        /// What to unpause.
+        target: PauseMsg,
+    },
 }
 
 /// A token amount named by symbol.
@@ -274,26 +360,46 @@ pub struct TokenAmount {
 pub enum TreasuryMsg {
     /// Pair up to `asset_amount` of the pool's treasury asset with newly minted USDm of equal
     /// oracle value in a registered USDm pair (only near the oracle price).
-    ProvideLiquidity { pool: u32, asset_amount: Uint128 },
+    ProvideLiquidity {
+        /// The registered pair's pool id.
+        pool: u32,
+        /// Most of the treasury asset to pair, in base units.
+        asset_amount: Uint128,
+    },
     /// Burn treasury shares of a pair: the asset returns, the USDm is burned.
-    WithdrawLiquidity { pool: u32, shares: Uint128 },
+    WithdrawLiquidity {
+        /// The registered pair's pool id.
+        pool: u32,
+        /// Treasury liquidity shares to burn.
+        shares: Uint128,
+    },
     /// Send idle tokens to a strategy (the strategy's address is its name).
     Allocate {
+        /// The strategy, named by its address.
         strategy: String,
+        /// Asset symbol.
         asset: String,
+        /// Base units to send.
         amount: Uint128,
     },
     /// Record a strategy's current balance.
     Report {
+        /// The strategy, named by its address.
         strategy: String,
+        /// Asset symbol.
         asset: String,
+        /// What the strategy holds now, in base units.
         balance: Uint128,
     },
     /// Pay a grant.
     Grant {
+        /// Asset symbol.
         asset: String,
+        /// Base units to pay.
         amount: Uint128,
+        /// Who receives it.
         recipient: String,
+        /// Why, for the record.
         memo: String,
     },
     /// Execute a governance-approved message on another contract, acting with the weight of
@@ -319,7 +425,10 @@ pub enum QueryMsg {
     Config {},
     /// Spot and TWAP of a token now.
     #[returns(PriceResponse)]
-    Price { symbol: String },
+    Price {
+        /// Token symbol.
+        symbol: String,
+    },
     /// Treasury value by tier and asset, backing ratio, fees.
     #[returns(TreasuryResponse)]
     Treasury {},
@@ -328,19 +437,32 @@ pub enum QueryMsg {
     SupplyCap {},
     /// The largest deposit of an asset the share cap accepts now (none: unlimited).
     #[returns(MaxDepositResponse)]
-    MaxDeposit { asset: String },
+    MaxDeposit {
+        /// Asset symbol.
+        asset: String,
+    },
     /// What a mint of `amount` of `asset` would give now, with every check.
     #[returns(MintQuoteResponse)]
-    QuoteMint { asset: String, amount: Uint128 },
+    QuoteMint {
+        /// Collateral symbol.
+        asset: String,
+        /// Collateral in base units.
+        amount: Uint128,
+    },
     /// What redeeming `usdm` would give now, with every check.
     #[returns(RedeemQuoteResponse)]
     QuoteRedeem {
+        /// USDm to burn, in base units.
         usdm: Uint128,
+        /// Collateral to receive (none: XMS only, at ratio 0).
         asset: Option<String>,
     },
     /// Pending redemptions, all or one owner's.
     #[returns(PendingResponse)]
-    PendingRedemptions { owner: Option<String> },
+    PendingRedemptions {
+        /// Only this owner's (none: all).
+        owner: Option<String>,
+    },
     /// Supplies and protocol-owned USDm.
     #[returns(SuppliesResponse)]
     Supplies {},

@@ -5,6 +5,8 @@
 //! fixed point); assets are named by their protocol symbol (`"USDC"`), mapped on chain to a
 //! native denom or a cw20 contract when whitelisted.
 
+#![warn(missing_docs)]
+
 pub mod asset;
 pub mod hub;
 pub mod pair;

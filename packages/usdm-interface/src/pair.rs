@@ -83,19 +83,35 @@ pub enum QueryMsg {
     /// The pool as the core's JSON (what the hub mirrors to price and value it). Its share map
     /// lists only `holder`, if given: providers are never all loaded at once.
     #[returns(Binary)]
-    State { holder: Option<String> },
+    State {
+        /// The one provider whose shares to include.
+        holder: Option<String>,
+    },
     /// Tokens, fee recipient and TWAP window: what the hub checks before trusting a pair.
     #[returns(PairConfigResponse)]
     Config {},
     /// Shares held by an address.
     #[returns(Uint128)]
-    Shares { address: String },
+    Shares {
+        /// The provider.
+        address: String,
+    },
     /// What selling `amount` of `offer` would give now.
     #[returns(SimulationResponse)]
-    Simulate { offer: String, amount: Uint128 },
+    Simulate {
+        /// Symbol of the token sold.
+        offer: String,
+        /// Base units sold.
+        amount: Uint128,
+    },
     /// Spot and time-weighted price of `symbol` in units of the other token.
     #[returns(TwapResponse)]
-    Twap { symbol: String, window: u64 },
+    Twap {
+        /// The token priced.
+        symbol: String,
+        /// Seconds to average over.
+        window: u64,
+    },
 }
 
 /// Response to `Config`.
