@@ -7,10 +7,10 @@ use crate::table::Table;
 use clap::Args;
 use std::path::PathBuf;
 use std::sync::Arc;
-use usdm_core::params::Preset;
+use usdm_core::params::{ParamChange, Preset};
 use usdm_sim::montecarlo::{self, Ensemble, McConfig, Summary};
 use usdm_sim::report::{self, format_outcome, outcome_title};
-use usdm_sim::scenario::{Scenario, BUILTIN, DEFAULT_SCENARIO};
+use usdm_sim::scenario::{param_from_text, Scenario, BUILTIN, DEFAULT_SCENARIO};
 use usdm_sim::sweep::{self, Axis};
 use usdm_sim::world::Setup;
 
@@ -40,6 +40,10 @@ pub struct SimulateArgs {
     /// Preset to run (default: the scenario's own): mars, mars-guarded or frax.
     #[arg(long)]
     preset: Option<String>,
+    /// Change a parameter for this run, `key=value` (repeatable), e.g.
+    /// `breaker_xms_minted=0.002` or `xms_support_ratio=4`; applied after the scenario's own.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
     /// Number of Monte Carlo paths.
     #[arg(long, default_value_t = 100)]
     paths: u64,
@@ -204,7 +208,9 @@ pub fn simulate(a: &SimulateArgs, json: bool) -> CliResult<()> {
     let config = config(a.paths, &a.run, true)?;
     let scenario = load(&a.scenario)?;
     let preset = preset_of(&scenario, &a.preset)?;
-    let setup = Arc::new(Setup::new(scenario, preset, &[]).map_err(|e| CliError(e.to_string()))?);
+    let overrides = overrides(&a.set, scenario.block_seconds)?;
+    let setup =
+        Arc::new(Setup::new(scenario, preset, &overrides).map_err(|e| CliError(e.to_string()))?);
     let e = montecarlo::run(setup, &config).map_err(|e| CliError(e.to_string()))?;
     let command = command_line();
     let written = report::write_ensemble(&e, &a.out, &command).map_err(|err| {
@@ -228,6 +234,26 @@ pub fn simulate(a: &SimulateArgs, json: bool) -> CliResult<()> {
     Ok(())
 }
 
+/// The parameter changes of `--set key=value` flags, one value each (a sweep compares several).
+fn overrides(sets: &[String], block_seconds: u64) -> CliResult<Vec<ParamChange>> {
+    sets.iter()
+        .map(|spec| {
+            let (key, value) = spec.split_once('=').ok_or_else(|| {
+                CliError(format!(
+                    "--set {spec}: expected key=value (e.g. breaker_xms_minted=0.002)"
+                ))
+            })?;
+            if value.contains(',') {
+                return Err(CliError(format!(
+                    "--set {spec}: one value per key here; `usdm sweep --set {spec}` compares several"
+                )));
+            }
+            param_from_text(key.trim(), value.trim(), block_seconds)
+                .map_err(|e| CliError(format!("--set {spec}: {}", e.message)))
+        })
+        .collect()
+}
+
 /// Runs `usdm sweep`.
 pub fn sweep(a: &SweepArgs, json: bool) -> CliResult<()> {
     let config = config(a.paths, &a.run, false)?;
@@ -239,7 +265,10 @@ pub fn sweep(a: &SweepArgs, json: bool) -> CliResult<()> {
         a.set.clone()
     };
     for spec in &sets {
-        axes.push(Axis::param(spec, scenario.block_seconds).map_err(|e| CliError(e.to_string()))?);
+        axes.push(
+            Axis::param(spec, scenario.block_seconds)
+                .map_err(|e| CliError(format!("--set {spec}: {}", e.message)))?,
+        );
     }
     let sw = sweep::run(scenario, axes, &config).map_err(|e| CliError(e.to_string()))?;
     let command = command_line();

@@ -306,12 +306,25 @@ fn simulate_writes_a_report_and_says_where() {
         "2",
         "--seed",
         "9",
+        "--set",
+        "breaker_redemption_outflow=0.0001",
         "--out",
         out.to_str().unwrap(),
         "--quiet",
     ]);
     assert_eq!(v["preset"], "frax");
     assert_eq!(v["seed"], 9);
+    // The --set breaker (off in frax) throttles the whale's redemptions.
+    let stat = |name: &str| {
+        v["summary"]["stats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .map(|s| s["percentiles"][2].as_f64().unwrap())
+            .unwrap()
+    };
+    assert!(stat("hours_breaker_bound") > 0.5, "{v}");
     assert_eq!(v["summary"]["paths"], 2);
     assert!(v["report"].as_str().unwrap().ends_with("report.html"));
     std::fs::remove_dir_all(&dir).ok();
@@ -320,7 +333,8 @@ fn simulate_writes_a_report_and_says_where() {
 #[test]
 fn simulator_commands_refuse_bad_input_in_one_line() {
     let (dir, file) = scenario_file("bad");
-    let cases: [(&[&str], &str); 4] = [
+    let f = file.to_str().unwrap();
+    let cases: [(&[&str], &str); 7] = [
         (
             &["simulate", "no-such-scenario"],
             "built-in scenarios: calm",
@@ -341,6 +355,18 @@ fn simulator_commands_refuse_bad_input_in_one_line() {
                 "xms_support_ratio=0.5",
             ],
             "between 1 and 100",
+        ),
+        (
+            &["simulate", f, "--set", "breaker_xms_minted=0.1,0.2"],
+            "one value per key here",
+        ),
+        (
+            &["simulate", f, "--set", "support=2"],
+            "--set support=2: unknown parameter; accepted: xms_support_ratio",
+        ),
+        (
+            &["simulate", f, "--set", "redemption_delay"],
+            "expected key=value",
         ),
     ];
     for (args, needle) in cases {
