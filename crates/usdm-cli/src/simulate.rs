@@ -185,6 +185,10 @@ fn print_ensemble(e: &Ensemble) {
         (s.blocks * s.block_seconds) as f64 / 86_400.0,
         e.config.seed
     );
+    if !e.setup.overrides.is_empty() {
+        let changes: Vec<String> = e.setup.overrides.iter().map(|c| c.to_string()).collect();
+        println!("  with {}", changes.join(", "));
+    }
     println!("{}", summary_table(&e.summary));
     let refused: Vec<String> = e
         .refusals
@@ -198,7 +202,7 @@ fn print_ensemble(e: &Ensemble) {
     println!(
         "  {:.2} s on {}: {:.2}M blocks/s",
         e.elapsed.as_secs_f64(),
-        threads(e.threads),
+        report::plural(e.threads, "thread"),
         e.blocks_per_second() / 1e6
     );
 }
@@ -236,6 +240,7 @@ pub fn simulate(a: &SimulateArgs, json: bool) -> CliResult<()> {
 
 /// The parameter changes of `--set key=value` flags, one value each (a sweep compares several).
 fn overrides(sets: &[String], block_seconds: u64) -> CliResult<Vec<ParamChange>> {
+    let mut seen = Vec::new();
     sets.iter()
         .map(|spec| {
             let (key, value) = spec.split_once('=').ok_or_else(|| {
@@ -243,6 +248,13 @@ fn overrides(sets: &[String], block_seconds: u64) -> CliResult<Vec<ParamChange>>
                     "--set {spec}: expected key=value (e.g. breaker_xms_minted=0.002)"
                 ))
             })?;
+            if seen.contains(&key.trim()) {
+                return Err(CliError(format!(
+                    "--set {spec}: {} is set twice; give each key once",
+                    key.trim()
+                )));
+            }
+            seen.push(key.trim());
             if value.contains(',') {
                 return Err(CliError(format!(
                     "--set {spec}: one value per key here; `usdm sweep --set {spec}` compares several"
@@ -374,7 +386,7 @@ pub fn bench(a: &BenchArgs, json: bool) -> CliResult<()> {
             s.blocks,
             blocks,
             e.elapsed.as_secs_f64(),
-            threads(e.threads)
+            report::plural(e.threads, "thread")
         );
         println!(
             "  {:.2}M blocks/s, {:.0} ns per block per thread",
@@ -461,13 +473,4 @@ pub fn reference(a: &ReferenceArgs, json: bool) -> CliResult<()> {
 
 fn rayon_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
-}
-
-/// "1 thread", "2 threads".
-fn threads(n: usize) -> String {
-    if n == 1 {
-        "1 thread".to_string()
-    } else {
-        format!("{n} threads")
-    }
 }

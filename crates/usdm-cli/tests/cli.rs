@@ -334,7 +334,7 @@ fn simulate_writes_a_report_and_says_where() {
 fn simulator_commands_refuse_bad_input_in_one_line() {
     let (dir, file) = scenario_file("bad");
     let f = file.to_str().unwrap();
-    let cases: [(&[&str], &str); 7] = [
+    let cases: [(&[&str], &str); 8] = [
         (
             &["simulate", "no-such-scenario"],
             "built-in scenarios: calm",
@@ -367,6 +367,10 @@ fn simulator_commands_refuse_bad_input_in_one_line() {
         (
             &["simulate", f, "--set", "redemption_delay"],
             "expected key=value",
+        ),
+        (
+            &["simulate", f, "--set", "min_cr=0.5", "--set", "min_cr=0.6"],
+            "min_cr is set twice",
         ),
     ];
     for (args, needle) in cases {

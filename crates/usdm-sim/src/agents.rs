@@ -444,15 +444,22 @@ impl World {
             // Cheap in the pool: pay USDm from inventory for XMS, sell it outside.
             let want = amm::buy_to_price(rx, ru, fee, external / p0).min(limit_usd / p0);
             // Short of USDm (a run can empty the inventory), the arbitrageur buys it with cash
-            // first: the gap is measured at the USDm price, so the leg is already priced in.
+            // first, if XMS is still cheap in the pool at what that USDm really costs (fee and
+            // slippage included).
             let short = want - tokens(self.wallets.arb_usdm, 18);
             let spend = (short * p0).min(self.wallets.arb_cash * 0.25);
             if spend >= 1.0 {
                 let usdc = amount(spend, 6);
-                if let Some(q) = self.swap(USDM_POOL, USDC, usdc) {
-                    self.wallets.arb_cash -= tokens(usdc, 6);
-                    self.wallets.arb_usdm =
-                        Amount::new(self.wallets.arb_usdm.raw() + q.amount_out.raw());
+                let cost = self.p.pools()[USDM_POOL as usize]
+                    .quote_swap(USDC, usdc)
+                    .ok()
+                    .map(|q| spend / tokens(q.amount_out, 18).max(f64::MIN_POSITIVE));
+                if cost.is_some_and(|c| ru / rx * c < external * (1.0 - fee)) {
+                    if let Some(q) = self.swap(USDM_POOL, USDC, usdc) {
+                        self.wallets.arb_cash -= tokens(usdc, 6);
+                        self.wallets.arb_usdm =
+                            Amount::new(self.wallets.arb_usdm.raw() + q.amount_out.raw());
+                    }
                 }
             }
             let pay = amount(want, 18).min(self.wallets.arb_usdm);

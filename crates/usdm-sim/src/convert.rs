@@ -125,7 +125,7 @@ mod tests {
 
     #[test]
     fn shares_never_exceed_the_whole() {
-        // 2^77 + 1 rounds up when converted to f64.
+        // 2^77 + 1 is not exact as an f64: whatever the rounding, a share stays within it.
         let a = Amount::new((1u128 << 77) + 1);
         assert_eq!(share_of(a, 1.0), a);
         assert!(share_of(a, 0.999_999_999_999_999_9) <= a);

@@ -22,6 +22,19 @@ pub struct ScenarioError {
     pub message: String,
 }
 
+/// The path of a `[table]` or `[[array]]` header line (`market`, `prices.BTC`), if it is one.
+fn table_header(line: &str) -> Option<&str> {
+    let line = line.split('#').next().unwrap_or("").trim();
+    let inner = line.strip_prefix("[[").and_then(|l| l.strip_suffix("]]"));
+    let inner = inner.or_else(|| line.strip_prefix('[').and_then(|l| l.strip_suffix(']')))?;
+    let inner = inner.trim();
+    let valid = !inner.is_empty()
+        && inner
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '"'));
+    valid.then_some(inner)
+}
+
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.file)?;
@@ -405,14 +418,40 @@ impl Ctx<'_> {
             .count()
             + 1
     }
-    /// The `[table]` (or `[[array]]`) header above `offset`, if any.
-    fn table_at(&self, offset: usize) -> Option<&str> {
-        self.text[..offset.min(self.text.len())]
+    /// The full name of `key`, an unknown key at `offset`: its table's path (`[table]` or
+    /// `[[array]]` header above it, and the inline tables it sits in) and the key itself. An
+    /// unknown table is named by its own header.
+    fn key_path(&self, offset: usize, key: &str) -> String {
+        let offset = offset.min(self.text.len());
+        let line_start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = self.text[offset..]
+            .find('\n')
+            .map_or(self.text.len(), |i| offset + i);
+        if let Some(header) = table_header(&self.text[line_start..line_end]) {
+            return header.to_string();
+        }
+        let mut path: Vec<&str> = self.text[..line_start]
             .lines()
             .rev()
-            .map(str::trim)
-            .find(|l| l.starts_with('['))
-            .map(|l| l.split(']').next().unwrap_or(l).trim_start_matches('['))
+            .find_map(table_header)
+            .into_iter()
+            .collect();
+        // Inline tables opened before the key on its own line: `holders = { sharee = 1 }`.
+        let before = &self.text[line_start..offset];
+        let mut rest = before;
+        while let Some(brace) = rest.find('{') {
+            let opener = rest[..brace].trim_end().trim_end_matches('=').trim_end();
+            let name = opener
+                .rsplit(|c: char| c == ',' || c == '{' || c.is_whitespace())
+                .next()
+                .unwrap_or("");
+            if !name.is_empty() {
+                path.push(name);
+            }
+            rest = &rest[brace + 1..];
+        }
+        path.push(key);
+        path.join(".")
     }
 
     fn err(
@@ -528,10 +567,7 @@ impl Scenario {
             let msg = e.message().trim().to_string();
             let field = match msg.split('`').nth(1).filter(|_| msg.contains("field")) {
                 // Named in full, as every other error names its field: `market.usdm_pool_dept`.
-                Some(key) => match ctx.table_at(span.start) {
-                    Some(table) => format!("{table}.{key}"),
-                    None => key.to_string(),
-                },
+                Some(key) => ctx.key_path(span.start, key),
                 None => "-".to_string(),
             };
             ctx.err(span, &field, msg)

@@ -237,9 +237,9 @@ impl Setup {
         ];
         let mut now = BlockTime::new(1, 1_000_000);
         let mut params = preset.params();
-        // The starting supply is minted under the loosest support ratio; the scenario's own
-        // ratio applies from the first epoch of the run (a protocol that grew under looser
-        // rules and then tightened them starts with its cap binding).
+        // The starting supply is minted under the loosest support ratio; the preset's ratio (or
+        // the scenario's own) applies from the first epoch of the run (a protocol that grew
+        // under looser rules and then tightened them starts with its cap binding).
         params.xms_support_ratio = SupportRatio::MIN;
         let xms_supply = amount(s.xms_supply, 18);
         let genesis = Genesis {
@@ -435,7 +435,12 @@ impl Setup {
             now,
         )
         .map_err(|e| core("USDm price source", e))?;
-        for change in s.params.iter().chain(overrides) {
+        // The preset's support ratio, then the scenario's parameters, then the overrides.
+        let preset_ratio = ParamChange::XmsSupportRatio(preset.params().xms_support_ratio);
+        for change in std::iter::once(&preset_ratio)
+            .chain(&s.params)
+            .chain(overrides)
+        {
             gov(
                 &mut p,
                 GovAction::SetParam {

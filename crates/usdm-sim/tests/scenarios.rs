@@ -50,6 +50,38 @@ fn errors_name_file_line_and_field() {
         "{e}"
     );
     assert!(e.message.contains("usdm_pool_depth"), "{e}");
+    let head = "name = \"x\"\nduration = \"1d\"\n";
+    for (body, line, field) in [
+        // A multi-line array above the key is not a table header.
+        (
+            "[market]\nxms_script = [\n  [\"2h\", 0.2],\n]\nusdm_pool_dept = 0.1\n",
+            7,
+            "market.usdm_pool_dept",
+        ),
+        // An unknown table is named by its header.
+        ("[agentz]\nx = 1\n", 3, "agentz"),
+        ("[agents.holderz]\nx = 1\n", 3, "agents.holderz"),
+        // Inline tables are part of the path.
+        (
+            "[agents]\nholders = { sharee = 0.1 }\n",
+            4,
+            "agents.holders.sharee",
+        ),
+        (
+            "[[events]]\nat = \"1h\"\nwhale_exit = { usdm = 1, over = \"1h\", share = 0.1 }\n",
+            5,
+            "events.whale_exit.share",
+        ),
+        // A comment after a header does not hide it.
+        (
+            "[market] # [depths]\nusdm_pool_dept = 0.1\n",
+            4,
+            "market.usdm_pool_dept",
+        ),
+    ] {
+        let e = error_of(&format!("{head}{body}"));
+        assert_eq!((e.line, e.field.as_str()), (line, field), "{e}");
+    }
 
     let e = error_of("name = \"x\"\nduration = \"three days\"\n");
     assert_eq!((e.line, e.field.as_str()), (2, "duration"), "{e}");

@@ -404,13 +404,13 @@ fn ensemble_html(e: &Ensemble, command: &str, files: &[PathBuf]) -> String {
     b.push_str("</div>");
     let _ = write!(
         b,
-        "<p class=\"small\">{} paths of {} blocks ({:.1} days at {} s), seed {}, {} threads, {:.2} s of wall time ({} blocks/s). Reproduce with <code>{}</code>.</p>",
-        e.config.paths,
+        "<p class=\"small\">{} of {} blocks ({:.1} days at {} s), seed {}, {}, {:.2} s of wall time ({} blocks/s). Reproduce with <code>{}</code>.</p>",
+        plural(e.config.paths as usize, "path"),
         s.blocks,
         (s.blocks * s.block_seconds) as f64 / 86_400.0,
         s.block_seconds,
         e.config.seed,
-        e.threads,
+        plural(e.threads, "thread"),
         e.elapsed.as_secs_f64(),
         short(e.blocks_per_second()),
         esc(command)
@@ -852,6 +852,15 @@ fn sweep_html(sw: &Sweep, command: &str, files: &[PathBuf]) -> String {
     }
     b.push_str("</ul>");
     page(&format!("usdm sweep: {}", s.name), &b)
+}
+
+/// `1 path`, `3 paths`: counts in sentences read as English.
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 #[cfg(test)]
