@@ -448,13 +448,16 @@ impl World {
             // slippage included).
             let short = want - tokens(self.wallets.arb_usdm, 18);
             let spend = (short * p0).min(self.wallets.arb_cash * 0.25);
-            if spend >= 1.0 {
+            // The pool's marginal price plus its fee bounds the leg's cost from below: when even
+            // that leaves no margin, skip the quote.
+            let cheap_enough = |usdm_cost: f64| ru / rx * usdm_cost < external * (1.0 - fee);
+            if spend >= 1.0 && cheap_enough(p0 * (1.0 + fee)) {
                 let usdc = amount(spend, 6);
                 let cost = self.p.pools()[USDM_POOL as usize]
                     .quote_swap(USDC, usdc)
                     .ok()
                     .map(|q| spend / tokens(q.amount_out, 18).max(f64::MIN_POSITIVE));
-                if cost.is_some_and(|c| ru / rx * c < external * (1.0 - fee)) {
+                if cost.is_some_and(cheap_enough) {
                     if let Some(q) = self.swap(USDM_POOL, USDC, usdc) {
                         self.wallets.arb_cash -= tokens(usdc, 6);
                         self.wallets.arb_usdm =
