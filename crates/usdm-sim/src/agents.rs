@@ -377,13 +377,9 @@ impl World {
             return Amount::ZERO;
         }
         let supply = self.xms_supply();
-        let bought = amount(self.xms.buy(usd, self.block, supply), 18);
-        let got = bought.min(self.wallets.outside_xms);
-        let paid = if bought.is_zero() {
-            0.0
-        } else {
-            usd * (tokens(got, 18) / tokens(bought, 18))
-        };
+        let float = tokens(self.wallets.outside_xms, 18);
+        let (xms, paid) = self.xms.buy_at_most(usd, float, self.block, supply);
+        let got = amount(xms, 18).min(self.wallets.outside_xms);
         self.wallets.arb_cash -= paid;
         self.wallets.outside_xms = Amount::new(self.wallets.outside_xms.raw() - got.raw());
         self.px[2] = self.xms.price(self.block, supply);

@@ -249,16 +249,27 @@ impl XmsMarket {
 
     /// Buys XMS with `usd` at `block`; returns the XMS received.
     pub fn buy(&mut self, usd: f64, block: u64, supply: f64) -> f64 {
-        if usd.is_nan() || usd <= 0.0 {
-            return 0.0;
+        self.buy_at_most(usd, f64::INFINITY, block, supply).0
+    }
+
+    /// Buys XMS for up to `usd`, but no more than `max_xms` (what sellers actually hold):
+    /// returns the XMS bought and the dollars paid, and moves the price only by that trade.
+    pub fn buy_at_most(&mut self, usd: f64, max_xms: f64, block: u64, supply: f64) -> (f64, f64) {
+        if usd.is_nan() || usd <= 0.0 || max_xms.is_nan() || max_xms <= 0.0 {
+            return (0.0, 0.0);
         }
         let price = self.price(block, supply);
         let reserve = self.reserve(price, supply);
         let usd_reserve = reserve * price;
-        let xms = reserve * usd / (usd_reserve + usd);
+        let mut xms = reserve * usd / (usd_reserve + usd);
+        let mut paid = usd;
+        if xms > max_xms {
+            xms = max_xms;
+            paid = usd_reserve * xms / (reserve - xms);
+        }
         let f = reserve / (reserve - xms);
         self.apply_impact(f * f);
-        xms
+        (xms, paid)
     }
 }
 
@@ -308,6 +319,30 @@ mod tests {
         let usd = m.sell(1_000.0, 0, 1_000.0);
         assert!((usd - 500.0).abs() < 1e-9, "{usd}");
         assert!((m.price(0, 1_000.0) - 0.25).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_buy_capped_by_the_float_pays_and_moves_the_price_only_for_what_it_gets() {
+        let market = || {
+            XmsMarket::new(
+                ExoPrice::new(flat(1.0), 3),
+                params(1_000.0, 0.1, 0.0, 100, 0.0),
+            )
+        };
+        // A reserve of 100 XMS at $1: $100 buys 50 XMS and quadruples the price.
+        let mut full = market();
+        let (xms, paid) = full.buy_at_most(100.0, f64::INFINITY, 0, 1_000.0);
+        assert!((xms - 50.0).abs() < 1e-9 && paid == 100.0, "{xms} {paid}");
+        assert!((full.price(0, 1_000.0) - 4.0).abs() < 1e-9);
+        // Only 20 XMS for sale: they cost 100 x 20 / 80 = $25, and the price moves by (100/80)^2.
+        let mut capped = market();
+        let (xms, paid) = capped.buy_at_most(100.0, 20.0, 0, 1_000.0);
+        assert!(
+            (xms - 20.0).abs() < 1e-9 && (paid - 25.0).abs() < 1e-9,
+            "{xms} {paid}"
+        );
+        assert!((capped.price(0, 1_000.0) - 1.5625).abs() < 1e-9);
+        assert_eq!(market().buy_at_most(100.0, 0.0, 0, 1_000.0), (0.0, 0.0));
     }
 
     #[test]
