@@ -212,72 +212,89 @@ fn fan_chart(
     chart
 }
 
-fn outcomes_csv(outcomes: &[Outcome]) -> String {
-    let mut s = String::from("path,max_depeg,min_usdm_price,hours_below_097,xms_dilution,final_backing,final_usdm_price,final_xms_price,usdm_supply_ratio,usdm_redeemed,xms_minted,cap_refusals,breaker_trips,hours_cap_bound,hours_breaker_bound,death_spiral\n");
-    for o in outcomes {
-        let _ = writeln!(
-            s,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            o.path,
-            o.max_depeg,
-            o.min_usdm_price,
-            o.hours_below_097,
-            o.xms_dilution,
-            o.final_backing,
-            o.final_usdm_price,
-            o.final_xms_price,
-            o.usdm_supply_ratio,
-            o.usdm_redeemed,
-            o.xms_minted,
-            o.cap_refusals,
-            o.breaker_trips,
-            o.hours_cap_bound,
-            o.hours_breaker_bound,
-            o.death_spiral
-        );
+/// `(column, value)` pairs for [`csv`], from `"name" => expression` lines.
+macro_rules! columns {
+    ($($name:literal => $value:expr),* $(,)?) => {
+        vec![$(($name, $value.to_string())),*]
+    };
+}
+
+/// A CSV with one row per item: the header and every row come from the same `(column, value)`
+/// list, so they cannot drift apart.
+fn csv<T>(items: &[T], row: impl Fn(&T) -> Vec<(&'static str, String)>) -> String {
+    let mut s = String::new();
+    for (i, item) in items.iter().enumerate() {
+        let cells = row(item);
+        if i == 0 {
+            let header: Vec<&str> = cells.iter().map(|(name, _)| *name).collect();
+            s.push_str(&header.join(","));
+            s.push('\n');
+        }
+        let values: Vec<&str> = cells.iter().map(|(_, value)| value.as_str()).collect();
+        s.push_str(&values.join(","));
+        s.push('\n');
     }
     s
 }
 
+fn outcomes_csv(outcomes: &[Outcome]) -> String {
+    csv(outcomes, |o: &Outcome| {
+        columns![
+            "path" => o.path,
+            "max_depeg" => o.max_depeg,
+            "min_usdm_price" => o.min_usdm_price,
+            "hours_below_097" => o.hours_below_097,
+            "xms_dilution" => o.xms_dilution,
+            "final_backing" => o.final_backing,
+            "final_usdm_price" => o.final_usdm_price,
+            "final_xms_price" => o.final_xms_price,
+            "usdm_supply_ratio" => o.usdm_supply_ratio,
+            "usdm_redeemed" => o.usdm_redeemed,
+            "xms_minted" => o.xms_minted,
+            "cap_refusals" => o.cap_refusals,
+            "breaker_trips" => o.breaker_trips,
+            "hours_cap_bound" => o.hours_cap_bound,
+            "hours_breaker_bound" => o.hours_breaker_bound,
+            "death_spiral" => o.death_spiral,
+        ]
+    })
+}
+
 fn series_csv(path: &PathMetrics) -> String {
-    let mut s = String::from("block,hours,usdm_price,usdm_low,xms_price,xms_pool_price,xms_oracle,usdm_supply,circulating_usdm,supply_cap,headroom,xms_supply,xms_mcap,treasury_value,tier1,tier2,tier3,tier4,tier5,backing,mint_cr,redeem_cr,redeemed,xms_minted,usdm_minted,holders_left,arb_cash,arb_usdm,cap_refusals,breaker_trips\n");
-    for x in &path.series {
-        let _ = writeln!(
-            s,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            x.block,
-            x.hours,
-            x.usdm_price,
-            x.usdm_low,
-            x.xms_price,
-            x.xms_pool_price,
-            x.xms_oracle,
-            x.usdm_supply,
-            x.circulating_usdm,
-            x.supply_cap,
-            x.headroom,
-            x.xms_supply,
-            x.xms_mcap,
-            x.treasury_value,
-            x.tiers[0],
-            x.tiers[1],
-            x.tiers[2],
-            x.tiers[3],
-            x.tiers[4],
-            x.backing,
-            x.mint_cr,
-            x.redeem_cr,
-            x.redeemed,
-            x.xms_minted,
-            x.usdm_minted,
-            x.holders_left,
-            x.arb_cash,
-            x.arb_usdm,
-            x.cap_refusals,
-            x.breaker_trips
-        );
-    }
-    s
+    csv(&path.series, |x: &Snapshot| {
+        columns![
+            "block" => x.block,
+            "hours" => x.hours,
+            "usdm_price" => x.usdm_price,
+            "usdm_low" => x.usdm_low,
+            "xms_price" => x.xms_price,
+            "xms_pool_price" => x.xms_pool_price,
+            "xms_oracle" => x.xms_oracle,
+            "usdm_supply" => x.usdm_supply,
+            "circulating_usdm" => x.circulating_usdm,
+            "supply_cap" => x.supply_cap,
+            "headroom" => x.headroom,
+            "xms_supply" => x.xms_supply,
+            "xms_mcap" => x.xms_mcap,
+            "treasury_value" => x.treasury_value,
+            "tier1" => x.tiers[0],
+            "tier2" => x.tiers[1],
+            "tier3" => x.tiers[2],
+            "tier4" => x.tiers[3],
+            "tier5" => x.tiers[4],
+            "backing" => x.backing,
+            "mint_cr" => x.mint_cr,
+            "redeem_cr" => x.redeem_cr,
+            "redeemed" => x.redeemed,
+            "xms_minted" => x.xms_minted,
+            "usdm_minted" => x.usdm_minted,
+            "holders_left" => x.holders_left,
+            "arb_cash" => x.arb_cash,
+            "arb_usdm" => x.arb_usdm,
+            "cap_refusals" => x.cap_refusals,
+            "breaker_trips" => x.breaker_trips,
+        ]
+    })
 }
 
 fn fan_csv(e: &Ensemble) -> String {
