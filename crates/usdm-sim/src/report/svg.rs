@@ -255,15 +255,7 @@ fn axes(out: &mut String, f: &Frame, chart: &Chart) {
         nice_ticks(f.y0, f.y1, 5)
     };
     for t in yticks {
-        let y = f.y(t);
-        let _ = write!(
-            out,
-            r##"<line x1="{ML}" x2="{}" y1="{y:.1}" y2="{y:.1}" class="grid"/><text x="{}" y="{:.1}" class="tick" text-anchor="end">{}</text>"##,
-            W - MR,
-            ML - 6.0,
-            y + 4.0,
-            short(t)
-        );
+        y_gridline(out, f.y(t), t);
     }
     for t in nice_ticks(f.x0, f.x1, 8) {
         let x = f.x(t);
@@ -520,15 +512,7 @@ pub fn bars(
         esc(&chart.title)
     );
     for t in nice_ticks(f.y0, f.y1, 5) {
-        let y = f.y(t);
-        let _ = write!(
-            out,
-            r##"<line x1="{ML}" x2="{}" y1="{y:.1}" y2="{y:.1}" class="grid"/><text x="{}" y="{:.1}" class="tick" text-anchor="end">{}</text>"##,
-            W - MR,
-            ML - 6.0,
-            y + 4.0,
-            short(t)
-        );
+        y_gridline(&mut out, f.y(t), t);
     }
     let bw = (W - ML - MR) / bars.len().max(1) as f64;
     let every = (bars.len() / 10).max(1);
@@ -738,6 +722,18 @@ pub fn heatmap(m: &HeatMap, format: impl Fn(f64) -> String) -> String {
         esc(&format!("rows: {row_label}"))
     );
     out
+}
+
+/// A horizontal grid line at height `y` with its value `t` labelled on the left axis.
+fn y_gridline(out: &mut String, y: f64, t: f64) {
+    let _ = write!(
+        out,
+        r##"<line x1="{ML}" x2="{}" y1="{y:.1}" y2="{y:.1}" class="grid"/><text x="{}" y="{:.1}" class="tick" text-anchor="end">{}</text>"##,
+        W - MR,
+        ML - 6.0,
+        y + 4.0,
+        short(t)
+    );
 }
 
 #[cfg(test)]
