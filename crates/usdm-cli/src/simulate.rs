@@ -166,6 +166,12 @@ fn summary_table(s: &Summary) -> Table {
         ]);
     }
     t.row([
+        "XMS supply up 100-fold".to_string(),
+        format!("{:.1}% of paths", s.p_xms_x100 * 100.0),
+        String::new(),
+        String::new(),
+    ]);
+    t.row([
         "death spiral".to_string(),
         format!("{:.1}% of paths", s.p_death_spiral * 100.0),
         String::new(),
@@ -310,6 +316,7 @@ pub fn sweep(a: &SweepArgs, json: bool) -> CliResult<()> {
     headers.extend(
         [
             "P(spiral)",
+            "P(XMS x100)",
             "max depeg p50",
             "p95",
             "h < $0.97",
@@ -328,6 +335,7 @@ pub fn sweep(a: &SweepArgs, json: bool) -> CliResult<()> {
         };
         let mut row = p.labels.clone();
         row.push(format!("{:.0}%", p.summary.p_death_spiral * 100.0));
+        row.push(format!("{:.0}%", p.summary.p_xms_x100 * 100.0));
         row.push(format_outcome("max_depeg", st("max_depeg")[2]));
         row.push(format_outcome("max_depeg", st("max_depeg")[4]));
         row.push(format_outcome("hours_below_097", st("hours_below_097")[2]));

@@ -6,6 +6,10 @@ use crate::scenario::Scenario;
 use crate::world::{World, XMS_POOL};
 use usdm_core::prelude::*;
 
+/// XMS dilution at which a path counts as hyperinflated (and, with USDm below $0.90 at the end,
+/// as a death spiral).
+pub const SPIRAL_DILUTION: f64 = 100.0;
+
 /// Why the protocol refused an agent, grouped for the report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -394,6 +398,6 @@ impl PathMetrics {
         o.breaker_trips = t.breaker_trips;
         o.hours_cap_bound = self.seconds_cap as f64 / 3600.0;
         o.hours_breaker_bound = self.seconds_breaker as f64 / 3600.0;
-        o.death_spiral = o.xms_dilution >= 100.0 && o.final_usdm_price < 0.90;
+        o.death_spiral = o.xms_dilution >= SPIRAL_DILUTION && o.final_usdm_price < 0.90;
     }
 }

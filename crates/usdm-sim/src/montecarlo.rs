@@ -91,6 +91,10 @@ pub struct Summary {
     pub paths: u64,
     /// Share of paths ending in a death spiral.
     pub p_death_spiral: f64,
+    /// Share of paths whose XMS supply grew at least 100-fold, whatever USDm did at the end (a
+    /// death spiral also needs USDm below $0.90; a run can hyperinflate XMS and still end near
+    /// the peg).
+    pub p_xms_x100: f64,
     /// Per-outcome statistics.
     pub stats: Vec<Stat>,
 }
@@ -132,6 +136,11 @@ impl Summary {
         Summary {
             paths: outcomes.len() as u64,
             p_death_spiral: outcomes.iter().filter(|o| o.death_spiral).count() as f64 / n,
+            p_xms_x100: outcomes
+                .iter()
+                .filter(|o| o.xms_dilution >= crate::metrics::SPIRAL_DILUTION)
+                .count() as f64
+                / n,
             stats,
         }
     }
@@ -354,5 +363,23 @@ mod tests {
         assert_eq!(percentiles(&mut v), [5.0, 25.0, 50.0, 75.0, 95.0]);
         assert!(percentiles(&mut vec![f64::NAN])[2].is_nan());
         assert_eq!(percentiles(&mut vec![3.0])[0], 3.0);
+    }
+
+    #[test]
+    fn a_hyperinflation_that_ends_near_the_peg_is_not_a_death_spiral() {
+        let path = |xms_dilution, final_usdm_price, death_spiral| Outcome {
+            xms_dilution,
+            final_usdm_price,
+            death_spiral,
+            ..Outcome::default()
+        };
+        let s = Summary::of(&[
+            path(1.2, 1.0, false),
+            path(5_000.0, 1.05, false),
+            path(8_000.0, 0.2, true),
+            path(99.0, 0.5, false),
+        ]);
+        assert_eq!(s.p_xms_x100, 0.5);
+        assert_eq!(s.p_death_spiral, 0.25);
     }
 }

@@ -149,7 +149,8 @@ fn summary_table(s: &Summary) -> String {
     }
     let _ = write!(
         t,
-        "<tr><td>probability of a death spiral</td><td colspan=\"4\">{}</td></tr></table>",
+        "<tr><td>probability of XMS supply up 100-fold</td><td colspan=\"4\">{}</td></tr><tr><td>probability of a death spiral</td><td colspan=\"4\">{}</td></tr></table>",
+        pct(s.p_xms_x100),
         pct(s.p_death_spiral)
     );
     t
@@ -414,6 +415,11 @@ fn ensemble_html(e: &Ensemble, command: &str, files: &[PathBuf]) -> String {
         "",
     ));
     b.push_str(&card(
+        &pct(sum.p_xms_x100),
+        "paths with XMS supply up 100-fold",
+        if sum.p_xms_x100 > 0.0 { "warn" } else { "good" },
+    ));
+    b.push_str(&card(
         &pct(sum.p_death_spiral),
         "paths ending in a death spiral",
         spiral_class,
@@ -657,7 +663,7 @@ pub fn write_sweep(sw: &Sweep, dir: &Path, command: &str) -> io::Result<Written>
     for a in &sw.axes {
         let _ = write!(csv, "{},", a.name);
     }
-    csv.push_str("paths,p_death_spiral");
+    csv.push_str("paths,p_death_spiral,p_xms_x100");
     let names: Vec<&str> = sw
         .points
         .first()
@@ -671,7 +677,11 @@ pub fn write_sweep(sw: &Sweep, dir: &Path, command: &str) -> io::Result<Written>
         for l in &p.labels {
             let _ = write!(csv, "{l},");
         }
-        let _ = write!(csv, "{},{}", p.summary.paths, p.summary.p_death_spiral);
+        let _ = write!(
+            csv,
+            "{},{},{}",
+            p.summary.paths, p.summary.p_death_spiral, p.summary.p_xms_x100
+        );
         for st in &p.summary.stats {
             let _ = write!(
                 csv,
@@ -832,7 +842,7 @@ fn sweep_html(sw: &Sweep, command: &str, files: &[PathBuf]) -> String {
     for a in &sw.axes {
         let _ = write!(b, "<th>{}</th>", esc(&a.name));
     }
-    b.push_str("<th>P(death spiral)</th><th>max depeg p50 [p5, p95]</th><th>hours &lt; $0.97 p50</th><th>XMS dilution p50 [p95]</th><th>final backing p50</th></tr>");
+    b.push_str("<th>P(death spiral)</th><th>P(XMS supply x100)</th><th>max depeg p50 [p5, p95]</th><th>hours &lt; $0.97 p50</th><th>XMS dilution p50 [p95]</th><th>final backing p50</th></tr>");
     for p in &sw.points {
         b.push_str("<tr>");
         for l in &p.labels {
@@ -848,8 +858,9 @@ fn sweep_html(sw: &Sweep, command: &str, files: &[PathBuf]) -> String {
         let x = st("xms_dilution");
         let _ = write!(
             b,
-            "<td>{}</td><td>{} [{}, {}]</td><td>{}</td><td>{} [{}]</td><td>{}</td></tr>",
+            "<td>{}</td><td>{}</td><td>{} [{}, {}]</td><td>{}</td><td>{} [{}]</td><td>{}</td></tr>",
             pct(p.summary.p_death_spiral),
+            pct(p.summary.p_xms_x100),
             pct(d[2]),
             pct(d[0]),
             pct(d[4]),
