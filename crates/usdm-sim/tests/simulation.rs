@@ -312,7 +312,11 @@ fn reports_are_written_with_charts_and_data() {
     let w = usdm_sim::report::write_sweep(&sw, &dir, "usdm sweep stress.toml").unwrap();
     let html = std::fs::read_to_string(&w.html).unwrap();
     assert!(html.contains("P(death spiral)"));
-    assert!(html.matches("<svg").count() >= 4);
+    assert!(
+        html.matches("<svg").count() >= 5,
+        "one heat map per outcome"
+    );
+    assert!(html.contains("P(XMS supply x100)"));
     let csv = std::fs::read_to_string(dir.join("sweep.csv")).unwrap();
     assert_eq!(csv.lines().count(), 5);
     let width = csv.lines().next().unwrap().split(',').count();

@@ -800,7 +800,7 @@ fn sweep_html(sw: &Sweep, command: &str, files: &[PathBuf]) -> String {
         sw.elapsed.as_secs_f64(),
         esc(command)
     );
-    b.push_str("<p class=\"small\">Each cell is one point of the sweep: rows follow the first axis, columns the second; further axes get their own grids. Green is better, red worse, on fixed scales: 0-100% for probabilities and depegs, x1 to x10,000 for dilution, the whole scenario for time below $0.97. Values are across paths: the probability of a death spiral, and medians of the other outcomes.</p>");
+    b.push_str("<p class=\"small\">Each cell is one point of the sweep: rows follow the first axis, columns the second; further axes get their own grids. Green is better, red worse, on fixed scales: 0-100% for probabilities and depegs, x1 to x10,000 for dilution, the whole scenario for time below $0.97. Values are across paths: the probabilities of a death spiral and of XMS supply growing 100-fold (which may end near the peg), and medians of the other outcomes.</p>");
     let med =
         |name: &'static str| move |s: &Summary| s.stat(name).map_or(f64::NAN, |x| x.percentiles[2]);
     b.push_str("<h2>Probability of a death spiral</h2><div class=\"grid2\">");
@@ -808,6 +808,14 @@ fn sweep_html(sw: &Sweep, command: &str, files: &[PathBuf]) -> String {
         sw,
         "P(death spiral)",
         &|s: &Summary| s.p_death_spiral,
+        Some((0.0, 1.0)),
+        &pct,
+    ));
+    b.push_str("</div><h2>Probability of XMS supply up 100-fold</h2><div class=\"grid2\">");
+    b.push_str(&sweep_heatmaps(
+        sw,
+        "P(XMS supply x100)",
+        &|s: &Summary| s.p_xms_x100,
         Some((0.0, 1.0)),
         &pct,
     ));
