@@ -383,6 +383,7 @@ pub fn bench(a: &BenchArgs, json: bool) -> CliResult<()> {
             "blocks_per_path": s.blocks, "blocks": blocks, "seconds": e.elapsed.as_secs_f64(),
             "blocks_per_second": e.blocks_per_second(), "threads": e.threads, "machine": machine(),
             "p_death_spiral": e.summary.p_death_spiral,
+            "p_xms_x100": e.summary.p_xms_x100,
         });
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
