@@ -599,8 +599,8 @@ impl crate::protocol::Protocol {
     /// Replaces pool `id` with `state`, for adapters whose pools live elsewhere (a chain's pair
     /// contract): the protocol then prices and values the pool exactly as one of its own.
     /// `state` must be the same pair; the caller maps the treasury's liquidity holder to
-    /// [`treasury_account`]. Call [`Protocol::poke`] first so that time up to now is accrued
-    /// at the previously known price.
+    /// [`treasury_account`]. Call [`poke`](crate::protocol::Protocol::poke) first so that time
+    /// up to now is accrued at the previously known price.
     pub fn sync_pool(&mut self, id: PoolId, mut state: Pool) -> Result<()> {
         let current = self.pool(id)?;
         if state.tokens != current.tokens || state.decimals != current.decimals {
@@ -615,7 +615,7 @@ impl crate::protocol::Protocol {
         Ok(())
     }
 
-    /// What [`Protocol::swap`] would do now.
+    /// What [`swap`](crate::protocol::Protocol::swap) would do now.
     pub fn quote_swap(&self, request: &SwapRequest) -> Result<SwapQuote> {
         let q = self
             .pool(request.pool)?
