@@ -10,7 +10,7 @@ use std::sync::Arc;
 use usdm_core::params::{ParamChange, Preset};
 use usdm_sim::montecarlo::{self, Ensemble, McConfig, Summary};
 use usdm_sim::report::{self, format_outcome, outcome_title};
-use usdm_sim::scenario::{param_from_text, Scenario, BUILTIN, DEFAULT_SCENARIO};
+use usdm_sim::scenario::{param_from_text, FieldChange, Scenario, BUILTIN, DEFAULT_SCENARIO};
 use usdm_sim::sweep::{self, Axis};
 use usdm_sim::world::Setup;
 
@@ -41,7 +41,8 @@ pub struct SimulateArgs {
     #[arg(long)]
     preset: Option<String>,
     /// Change a parameter for this run, `key=value` (repeatable), e.g.
-    /// `breaker_xms_minted=0.002` or `xms_support_ratio=4`; applied after the scenario's own.
+    /// `breaker_xms_minted=0.002` or `xms_support_ratio=4` (applied after the scenario's own),
+    /// or, with a dotted key, a scenario field: `market.xms_market_depth=0.05`.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
     /// Number of Monte Carlo paths.
@@ -71,8 +72,10 @@ pub struct SweepArgs {
     /// Presets to compare, comma-separated.
     #[arg(long, default_value = "mars,mars-guarded,frax")]
     preset: String,
-    /// A parameter axis `key=v1,v2,...` (repeatable), e.g. `xms_support_ratio=1.5,2.5,4` or
-    /// `breaker_xms_minted=off,0.001,0.01`. Default: the support ratio at 150%, 200%, 250% and 500%.
+    /// An axis `key=v1,v2,...` (repeatable): a protocol parameter, e.g.
+    /// `xms_support_ratio=1.5,2.5,4` or `breaker_xms_minted=off,0.001,0.01`, or with a dotted key
+    /// a scenario field, e.g. `market.xms_market_depth=0.05,0.1` or `agents.holders.share=0.2,0.4`.
+    /// Default: the support ratio at 150%, 200%, 250% and 500%.
     #[arg(long = "set", value_name = "KEY=VALUES")]
     set: Vec<String>,
     /// Monte Carlo paths per point.
@@ -180,7 +183,7 @@ fn summary_table(s: &Summary) -> Table {
     t
 }
 
-fn print_ensemble(e: &Ensemble) {
+fn print_ensemble(e: &Ensemble, fields: &[FieldChange]) {
     let s = &e.setup.scenario;
     println!(
         "{} under {}: {} paths x {} blocks ({:.1} days), seed {}",
@@ -191,8 +194,12 @@ fn print_ensemble(e: &Ensemble) {
         (s.blocks * s.block_seconds) as f64 / 86_400.0,
         e.config.seed
     );
-    if !e.setup.overrides.is_empty() {
-        let changes: Vec<String> = e.setup.overrides.iter().map(|c| c.to_string()).collect();
+    let changes: Vec<String> = fields
+        .iter()
+        .map(|f| format!("{} = {}", f.key, f.value))
+        .chain(e.setup.overrides.iter().map(|c| c.to_string()))
+        .collect();
+    if !changes.is_empty() {
         println!("  with {}", changes.join(", "));
     }
     println!("{}", summary_table(&e.summary));
@@ -218,7 +225,12 @@ pub fn simulate(a: &SimulateArgs, json: bool) -> CliResult<()> {
     let config = config(a.paths, &a.run, true)?;
     let scenario = load(&a.scenario)?;
     let preset = preset_of(&scenario, &a.preset)?;
-    let overrides = overrides(&a.set, scenario.block_seconds)?;
+    let (overrides, fields) = overrides(&a.set, &scenario)?;
+    let scenario = Arc::new(
+        scenario
+            .with_fields(&fields)
+            .map_err(|e| CliError(e.to_string()))?,
+    );
     let setup =
         Arc::new(Setup::new(scenario, preset, &overrides).map_err(|e| CliError(e.to_string()))?);
     let e = montecarlo::run(setup, &config).map_err(|e| CliError(e.to_string()))?;
@@ -234,7 +246,7 @@ pub fn simulate(a: &SimulateArgs, json: bool) -> CliResult<()> {
         v["report"] = serde_json::json!(written.html.display().to_string());
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
-        print_ensemble(&e);
+        print_ensemble(&e, &fields);
         println!("  report: {}", written.html.display());
         println!(
             "  data:   {} (outcomes.csv, fan.csv, median_path.csv, worst_path.csv, summary.json)",
@@ -244,32 +256,46 @@ pub fn simulate(a: &SimulateArgs, json: bool) -> CliResult<()> {
     Ok(())
 }
 
-/// The parameter changes of `--set key=value` flags, one value each (a sweep compares several).
-fn overrides(sets: &[String], block_seconds: u64) -> CliResult<Vec<ParamChange>> {
+/// What `--set key=value` flags change, one value each (a sweep compares several): protocol
+/// parameters, and scenario fields for dotted keys (`market.xms_market_depth=0.05`).
+fn overrides(
+    sets: &[String],
+    scenario: &Scenario,
+) -> CliResult<(Vec<ParamChange>, Vec<FieldChange>)> {
     let mut seen = Vec::new();
-    sets.iter()
-        .map(|spec| {
-            let (key, value) = spec.split_once('=').ok_or_else(|| {
-                CliError(format!(
-                    "--set {spec}: expected key=value (e.g. breaker_xms_minted=0.002)"
-                ))
-            })?;
-            if seen.contains(&key.trim()) {
-                return Err(CliError(format!(
-                    "--set {spec}: {} is set twice; give each key once",
-                    key.trim()
-                )));
-            }
-            seen.push(key.trim());
-            if value.contains(',') {
-                return Err(CliError(format!(
-                    "--set {spec}: one value per key here; `usdm sweep --set {spec}` compares several"
-                )));
-            }
-            param_from_text(key.trim(), value.trim(), block_seconds)
-                .map_err(|e| CliError(format!("--set {spec}: {}", e.message)))
-        })
-        .collect()
+    let (mut params, mut fields) = (Vec::new(), Vec::new());
+    for spec in sets {
+        let (key, value) = spec.split_once('=').ok_or_else(|| {
+            CliError(format!(
+                "--set {spec}: expected key=value (e.g. breaker_xms_minted=0.002)"
+            ))
+        })?;
+        let (key, value) = (key.trim(), value.trim());
+        if seen.contains(&key) {
+            return Err(CliError(format!(
+                "--set {spec}: {key} is set twice; give each key once"
+            )));
+        }
+        seen.push(key);
+        if value.contains(',') && !value.starts_with('[') {
+            return Err(CliError(format!(
+                "--set {spec}: one value per key here; `usdm sweep --set {spec}` compares several"
+            )));
+        }
+        if key.contains('.') {
+            let change = FieldChange::new(key, value);
+            scenario
+                .with_fields(std::slice::from_ref(&change))
+                .map_err(|e| CliError(format!("--set {spec}: {}: {}", e.field, e.message)))?;
+            fields.push(change);
+        } else {
+            params.push(
+                param_from_text(key, value, scenario.block_seconds)
+                    .map_err(|e| CliError(format!("--set {spec}: {}", e.message)))?,
+            );
+        }
+    }
+    Ok((params, fields))
 }
 
 /// Runs `usdm sweep`.
@@ -283,10 +309,14 @@ pub fn sweep(a: &SweepArgs, json: bool) -> CliResult<()> {
         a.set.clone()
     };
     for spec in &sets {
-        axes.push(
-            Axis::param(spec, scenario.block_seconds)
-                .map_err(|e| CliError(format!("--set {spec}: {}", e.message)))?,
-        );
+        axes.push(Axis::parse(spec, &scenario).map_err(|e| {
+            // A scenario field names itself; a protocol parameter's error is its message.
+            if e.field.contains('.') && e.field != *spec {
+                CliError(format!("--set {spec}: {}: {}", e.field, e.message))
+            } else {
+                CliError(format!("--set {spec}: {}", e.message))
+            }
+        })?);
     }
     let sw = sweep::run(scenario, axes, &config).map_err(|e| CliError(e.to_string()))?;
     let command = command_line();

@@ -334,7 +334,7 @@ fn simulate_writes_a_report_and_says_where() {
 fn simulator_commands_refuse_bad_input_in_one_line() {
     let (dir, file) = scenario_file("bad");
     let f = file.to_str().unwrap();
-    let cases: [(&[&str], &str); 8] = [
+    let cases: [(&[&str], &str); 10] = [
         (
             &["simulate", "no-such-scenario"],
             "built-in scenarios: calm",
@@ -372,6 +372,14 @@ fn simulator_commands_refuse_bad_input_in_one_line() {
             &["simulate", f, "--set", "min_cr=0.5", "--set", "min_cr=0.6"],
             "min_cr is set twice",
         ),
+        (
+            &["simulate", f, "--set", "market.usdm_pool_depth=7"],
+            "market.usdm_pool_depth: 7 must lie between 0 and 1",
+        ),
+        (
+            &["sweep", f, "--set", "agents.holders.sharee=0.1,0.2"],
+            "agents.holders.sharee: unknown field",
+        ),
     ];
     for (args, needle) in cases {
         let o = usdm(args);
@@ -405,6 +413,8 @@ fn sweep_bench_and_scenarios_run() {
         "mars,frax",
         "--set",
         "xms_support_ratio=2,4",
+        "--set",
+        "market.xms_market_depth=0.05,0.2",
         "--paths",
         "1",
         "--out",
@@ -413,7 +423,8 @@ fn sweep_bench_and_scenarios_run() {
     ]);
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(stdout.contains("4 points x 1 paths"), "{stdout}");
+    assert!(stdout.contains("8 points x 1 paths"), "{stdout}");
+    assert!(stdout.contains("market.xms_market_depth"), "{stdout}");
     assert!(out.join("report.html").exists() && out.join("sweep.csv").exists());
 
     let v = json(&["bench", file.to_str().unwrap(), "--paths", "2", "-q"]);

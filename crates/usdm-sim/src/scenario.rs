@@ -327,6 +327,10 @@ pub enum EventKind {
 /// A validated scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
+    /// The file it came from (`<builtin:NAME>` for a built-in), for errors.
+    pub file: String,
+    /// The TOML it was parsed from: the base that [`Scenario::with_fields`] changes.
+    pub source: String,
     /// Name.
     pub name: String,
     /// What it shows.
@@ -532,6 +536,51 @@ impl Scenario {
             .iter()
             .find(|(n, _)| *n == name)
             .map(|(n, text)| Scenario::parse(text, &format!("<builtin:{n}>")))
+    }
+
+    /// This scenario with some of its fields changed (`market.xms_market_depth = 0.05`), parsed
+    /// and validated again as a whole: what a sweep over market or agent assumptions runs.
+    pub fn with_fields(&self, changes: &[FieldChange]) -> Result<Scenario, ScenarioError> {
+        if changes.is_empty() {
+            return Ok(self.clone());
+        }
+        let label = changes
+            .iter()
+            .map(|c| format!("{}={}", c.key, c.value))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let file = format!("{} with {label}", self.file);
+        let fail = |field: &str, message: String| ScenarioError {
+            file: file.clone(),
+            line: 0,
+            field: field.to_string(),
+            message,
+        };
+        let mut doc: toml::Table =
+            toml::from_str(&self.source).map_err(|e| fail("-", e.to_string()))?;
+        for c in changes {
+            let mut parts: Vec<&str> = c.key.split('.').collect();
+            let last = parts.pop().unwrap_or_default();
+            let mut table = &mut doc;
+            for part in parts {
+                let entry = table
+                    .entry(part.to_string())
+                    .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                table = match entry {
+                    toml::Value::Table(t) => t,
+                    _ => {
+                        return Err(fail(
+                            &c.key,
+                            format!("{part} is not a table; only fields of tables such as [market] or [agents.holders] can be set here"),
+                        ))
+                    }
+                };
+            }
+            table.insert(last.to_string(), c.value.clone());
+        }
+        let text = toml::to_string(&doc).map_err(|e| fail("-", e.to_string()))?;
+        // Line numbers would point into the rewritten text: the field names the place.
+        Scenario::parse(&text, &file).map_err(|e| ScenarioError { line: 0, ..e })
     }
 
     /// Loads a built-in scenario by name, or a file by path.
@@ -883,6 +932,8 @@ impl Scenario {
         }
         events.sort_by_key(|e| e.at);
         Ok(Scenario {
+            file: file.to_string(),
+            source: text.to_string(),
             name: f.name.clone(),
             description: f.description.clone(),
             blocks,
@@ -1100,6 +1151,31 @@ fn event_kind(ctx: &Ctx, e: &Spanned<EventSpec>) -> Result<EventKind, ScenarioEr
             "events.governance",
             "use set + value, pause or unpause",
         )),
+    }
+}
+
+/// A scenario field set from the command line, `market.xms_market_depth=0.05`: a dotted path
+/// into the scenario's tables and its new value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldChange {
+    /// Dotted path: `market.xms_market_depth`, `agents.holders.share`.
+    pub key: String,
+    /// The new value, as TOML (a bare word is taken as a string: `2h`).
+    pub value: toml::Value,
+}
+
+impl FieldChange {
+    /// Parses `value` for the field `key` (a number, a boolean, a quoted or bare string, an
+    /// array or an inline table, as in a scenario file).
+    pub fn new(key: &str, value: &str) -> FieldChange {
+        let value = toml::from_str::<toml::Table>(&format!("v = {value}"))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| toml::Value::String(value.to_string()));
+        FieldChange {
+            key: key.to_string(),
+            value,
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::metrics::Outcome;
 use crate::montecarlo::{self, McConfig, Summary};
-use crate::scenario::{param_from_text, Scenario, ScenarioError};
+use crate::scenario::{param_from_text, FieldChange, Scenario, ScenarioError};
 use crate::world::{Setup, SimError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,6 +16,8 @@ pub enum AxisValue {
     Preset(Preset),
     /// Apply this parameter change after the scenario's own.
     Param(ParamChange),
+    /// Run a variant of the scenario with this field changed (market or agent assumptions).
+    Field(FieldChange),
 }
 
 /// One dimension of a sweep.
@@ -79,6 +81,46 @@ impl Axis {
     }
 }
 
+impl Axis {
+    /// A protocol parameter (`xms_support_ratio=1.5,2.5`) or, for a dotted key, a scenario
+    /// field (`market.xms_market_depth=0.05,0.1`, `agents.holders.share=0.2,0.4`), each value
+    /// checked against `scenario` now, before anything runs.
+    pub fn parse(spec: &str, scenario: &Scenario) -> Result<Axis, ScenarioError> {
+        match spec.split_once('=') {
+            Some((key, list)) if key.contains('.') => {
+                let key = key.trim();
+                let mut values: Vec<(String, AxisValue)> = Vec::new();
+                for v in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                    let change = FieldChange::new(key, v);
+                    scenario.with_fields(std::slice::from_ref(&change))?;
+                    if values.iter().any(|(l, _)| l == v) {
+                        return Err(ScenarioError {
+                            file: "<command line>".into(),
+                            line: 0,
+                            field: spec.to_string(),
+                            message: format!("{v} is listed twice"),
+                        });
+                    }
+                    values.push((v.to_string(), AxisValue::Field(change)));
+                }
+                if values.is_empty() {
+                    return Err(ScenarioError {
+                        file: "<command line>".into(),
+                        line: 0,
+                        field: spec.to_string(),
+                        message: "no values given".into(),
+                    });
+                }
+                Ok(Axis {
+                    name: key.to_string(),
+                    values,
+                })
+            }
+            _ => Axis::param(spec, scenario.block_seconds),
+        }
+    }
+}
+
 /// One point of a sweep and its ensemble.
 #[derive(Clone, Debug)]
 pub struct SweepPoint {
@@ -88,6 +130,8 @@ pub struct SweepPoint {
     pub preset: Preset,
     /// The parameter changes applied.
     pub overrides: Vec<ParamChange>,
+    /// The scenario fields changed.
+    pub fields: Vec<FieldChange>,
     /// Every path's outcome.
     pub outcomes: Vec<Outcome>,
     /// The outcomes summarised.
@@ -160,6 +204,7 @@ pub fn run(scenario: Arc<Scenario>, axes: Vec<Axis>, config: &McConfig) -> Resul
     for combo in combos {
         let mut preset = scenario.preset;
         let mut overrides = Vec::new();
+        let mut fields = Vec::new();
         let mut labels = Vec::new();
         for (axis, &i) in axes.iter().zip(&combo) {
             let (label, value) = &axis.values[i];
@@ -167,10 +212,19 @@ pub fn run(scenario: Arc<Scenario>, axes: Vec<Axis>, config: &McConfig) -> Resul
             match value {
                 AxisValue::Preset(p) => preset = *p,
                 AxisValue::Param(c) => overrides.push(c.clone()),
+                AxisValue::Field(f) => fields.push(f.clone()),
             }
         }
+        let variant = if fields.is_empty() {
+            scenario.clone()
+        } else {
+            Arc::new(scenario.with_fields(&fields).map_err(|e| SimError::Setup {
+                scenario: scenario.name.clone(),
+                reason: e.to_string(),
+            })?)
+        };
         pb.set_message(format!("{} / {}", scenario.name, labels.join(" / ")));
-        let setup = Arc::new(Setup::new(scenario.clone(), preset, &overrides)?);
+        let setup = Arc::new(Setup::new(variant, preset, &overrides)?);
         let metrics = montecarlo::with_threads(config.threads, || {
             montecarlo::run_paths(&setup, &point_config, &pb)
         })?;
@@ -179,6 +233,7 @@ pub fn run(scenario: Arc<Scenario>, axes: Vec<Axis>, config: &McConfig) -> Resul
             labels,
             preset,
             overrides,
+            fields,
             summary: Summary::of(&outcomes),
             outcomes,
         });

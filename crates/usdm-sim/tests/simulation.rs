@@ -261,6 +261,46 @@ fn sweeps_cover_the_cartesian_product() {
 }
 
 #[test]
+fn sweeps_over_scenario_fields_run_variants_of_the_scenario() {
+    let s = Arc::new(Scenario::parse(STRESS, "stress.toml").unwrap());
+    // Market assumptions are an axis like any parameter: a deeper XMS market absorbs the
+    // redemptions' XMS with a smaller fall.
+    let axes = vec![Axis::parse("market.xms_market_depth=0.02,0.5", &s).unwrap()];
+    let sw = sweep::run(s.clone(), axes, &config(2, 2)).unwrap();
+    assert_eq!(sw.points.len(), 2);
+    assert_eq!(sw.points[0].fields[0].key, "market.xms_market_depth");
+    let final_xms = |i: usize| {
+        sw.points[i]
+            .summary
+            .stat("final_xms_price")
+            .unwrap()
+            .percentiles[2]
+    };
+    assert!(
+        final_xms(1) > final_xms(0),
+        "{} vs {}",
+        final_xms(1),
+        final_xms(0)
+    );
+
+    // The variant is validated as a whole, and the error names the field.
+    let e = Axis::parse("market.usdm_pool_depth=0.1,7", &s).unwrap_err();
+    assert_eq!(e.field, "market.usdm_pool_depth", "{e}");
+    assert!(e.message.contains("between 0 and 1"), "{e}");
+    let e = Axis::parse("events.at=1h", &s).unwrap_err();
+    assert!(e.message.contains("not a table"), "{e}");
+    // A bare word is a string, so durations need no quotes.
+    let v = s
+        .with_fields(&[usdm_sim::scenario::FieldChange::new(
+            "market.xms_resilience",
+            "2h",
+        )])
+        .unwrap();
+    assert_eq!(v.xms_resilience, 2 * 3600 / v.block_seconds);
+    assert_eq!(v.name, s.name);
+}
+
+#[test]
 fn reports_are_written_with_charts_and_data() {
     let s = Arc::new(Scenario::parse(STRESS, "stress.toml").unwrap());
     let setup = Arc::new(Setup::new(s.clone(), Preset::MarsGuarded, &[]).unwrap());
