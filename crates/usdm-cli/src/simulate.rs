@@ -10,7 +10,9 @@ use std::sync::Arc;
 use usdm_core::params::{ParamChange, Preset};
 use usdm_sim::montecarlo::{self, Ensemble, McConfig, Summary};
 use usdm_sim::report::{self, format_outcome, outcome_title};
-use usdm_sim::scenario::{param_from_text, FieldChange, Scenario, BUILTIN, DEFAULT_SCENARIO};
+use usdm_sim::scenario::{
+    param_from_text, FieldChange, Scenario, ScenarioError, BUILTIN, DEFAULT_SCENARIO,
+};
 use usdm_sim::sweep::{self, Axis};
 use usdm_sim::world::Setup;
 
@@ -286,7 +288,7 @@ fn overrides(
             let change = FieldChange::new(key, value);
             scenario
                 .with_fields(std::slice::from_ref(&change))
-                .map_err(|e| CliError(format!("--set {spec}: {}: {}", e.field, e.message)))?;
+                .map_err(|e| set_error(spec, e))?;
             fields.push(change);
         } else {
             params.push(
@@ -296,6 +298,22 @@ fn overrides(
         }
     }
     Ok((params, fields))
+}
+
+/// A refused `--set`: the flag, then the field at fault when a scenario field was set (a
+/// protocol parameter's message says enough on its own).
+fn set_error(spec: &str, e: ScenarioError) -> CliError {
+    let key = spec.split_once('=').map_or(spec, |(k, _)| k.trim());
+    let field = if e.field == "-" {
+        key
+    } else {
+        e.field.as_str()
+    };
+    if key.contains('.') {
+        CliError(format!("--set {spec}: {field}: {}", e.message))
+    } else {
+        CliError(format!("--set {spec}: {}", e.message))
+    }
 }
 
 /// Runs `usdm sweep`.
@@ -309,14 +327,7 @@ pub fn sweep(a: &SweepArgs, json: bool) -> CliResult<()> {
         a.set.clone()
     };
     for spec in &sets {
-        axes.push(Axis::parse(spec, &scenario).map_err(|e| {
-            // A scenario field names itself; a protocol parameter's error is its message.
-            if e.field.contains('.') && e.field != *spec {
-                CliError(format!("--set {spec}: {}: {}", e.field, e.message))
-            } else {
-                CliError(format!("--set {spec}: {}", e.message))
-            }
-        })?);
+        axes.push(Axis::parse(spec, &scenario).map_err(|e| set_error(spec, e))?);
     }
     let sw = sweep::run(scenario, axes, &config).map_err(|e| CliError(e.to_string()))?;
     let command = command_line();

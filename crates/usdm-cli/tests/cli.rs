@@ -334,7 +334,7 @@ fn simulate_writes_a_report_and_says_where() {
 fn simulator_commands_refuse_bad_input_in_one_line() {
     let (dir, file) = scenario_file("bad");
     let f = file.to_str().unwrap();
-    let cases: [(&[&str], &str); 10] = [
+    let cases: [(&[&str], &str); 11] = [
         (
             &["simulate", "no-such-scenario"],
             "built-in scenarios: calm",
@@ -379,6 +379,10 @@ fn simulator_commands_refuse_bad_input_in_one_line() {
         (
             &["sweep", f, "--set", "agents.holders.sharee=0.1,0.2"],
             "agents.holders.sharee: unknown field",
+        ),
+        (
+            &["simulate", f, "--set", "agents.holders.cohorts=1e9"],
+            "--set agents.holders.cohorts=1e9: agents.holders.cohorts: invalid type",
         ),
     ];
     for (args, needle) in cases {
