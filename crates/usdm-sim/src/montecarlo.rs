@@ -186,7 +186,9 @@ impl Ensemble {
     }
 }
 
-fn progress_bar(total: u64, show: bool, what: &str) -> indicatif::ProgressBar {
+/// A progress bar over `total` paths labelled `what`, or a hidden one (`--quiet`, JSON output,
+/// tests) that costs nothing.
+pub(crate) fn progress_bar(total: u64, show: bool, what: &str) -> indicatif::ProgressBar {
     if !show {
         return indicatif::ProgressBar::hidden();
     }

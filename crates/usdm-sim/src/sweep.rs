@@ -181,19 +181,7 @@ pub fn combinations(axes: &[Axis]) -> Vec<Vec<usize>> {
 pub fn run(scenario: Arc<Scenario>, axes: Vec<Axis>, config: &McConfig) -> Result<Sweep, SimError> {
     let combos = combinations(&axes);
     let total = combos.len() as u64 * config.paths;
-    let pb = if config.progress {
-        let pb = indicatif::ProgressBar::new(total);
-        pb.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{msg} [{bar:40}] {pos}/{len} paths, {elapsed} elapsed, about {eta} left",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        pb
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let pb = montecarlo::progress_bar(total, config.progress, &scenario.name);
     let started = Instant::now();
     let point_config = McConfig {
         series: false,
