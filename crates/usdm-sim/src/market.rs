@@ -278,15 +278,7 @@ mod tests {
     use super::*;
 
     fn flat(price: f64) -> PriceProcess {
-        PriceProcess {
-            price,
-            volatility: 0.0,
-            drift: 0.0,
-            jump_rate: 0.0,
-            jump_mean: 0.0,
-            jump_std: 0.0,
-            script: vec![],
-        }
+        PriceProcess::constant(price)
     }
 
     fn params(

@@ -232,6 +232,21 @@ pub struct PriceProcess {
     pub script: Vec<(u64, f64)>,
 }
 
+impl PriceProcess {
+    /// A price that stays at `price`: the base the scenario's fields (or a test) build on.
+    pub fn constant(price: f64) -> PriceProcess {
+        PriceProcess {
+            price,
+            volatility: 0.0,
+            drift: 0.0,
+            jump_rate: 0.0,
+            jump_mean: 0.0,
+            jump_std: 0.0,
+            script: vec![],
+        }
+    }
+}
+
 /// The arbitrageurs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Arbitrageurs {
@@ -768,15 +783,8 @@ impl Scenario {
                 );
             }
             for (k, default) in [("BTC", 60_000.0), ("ETH", 3_000.0)] {
-                out.entry(k.to_string()).or_insert(PriceProcess {
-                    price: default,
-                    volatility: 0.0,
-                    drift: 0.0,
-                    jump_rate: 0.0,
-                    jump_mean: 0.0,
-                    jump_std: 0.0,
-                    script: vec![],
-                });
+                out.entry(k.to_string())
+                    .or_insert(PriceProcess::constant(default));
             }
             if !out.contains_key("XMS") {
                 let xms_script = match &m.xms_script {
@@ -797,13 +805,9 @@ impl Scenario {
                 out.insert(
                     "XMS".into(),
                     PriceProcess {
-                        price: xms_price,
                         volatility,
-                        drift: 0.0,
-                        jump_rate: 0.0,
-                        jump_mean: 0.0,
-                        jump_std: 0.0,
                         script: xms_script,
+                        ..PriceProcess::constant(xms_price)
                     },
                 );
             }
