@@ -228,6 +228,152 @@ pub fn isqrt(n: U256) -> U256 {
     }
 }
 
+/// Beyond 256 bits: the few formulas whose exact intermediate can exceed 256 bits (the fair
+/// reserves of a pool multiply two reserves, a price and a decimal scale). They run on 512-bit
+/// integers, and only when the 256-bit fast path would overflow.
+pub mod wide {
+    use super::Rounding;
+    use ethnum::U256;
+
+    type U512 = bnum::BUint<8>;
+
+    fn from_u128(v: u128) -> U512 {
+        U512::from_digits([v as u64, (v >> 64) as u64, 0, 0, 0, 0, 0, 0])
+    }
+
+    fn from_u256(v: U256) -> U512 {
+        let (hi, lo) = v.into_words();
+        let d = |x: u128, i: u32| (x >> (64 * i)) as u64;
+        U512::from_digits([d(lo, 0), d(lo, 1), d(hi, 0), d(hi, 1), 0, 0, 0, 0])
+    }
+
+    fn to_u256(v: U512) -> Option<U256> {
+        let d = v.digits();
+        if d[4..].iter().any(|x| *x != 0) {
+            return None;
+        }
+        let word = |a: u64, b: u64| u128::from(a) | (u128::from(b) << 64);
+        Some(U256::from_words(word(d[2], d[3]), word(d[0], d[1])))
+    }
+
+    fn product(factors: &[u128]) -> Option<U512> {
+        factors
+            .iter()
+            .try_fold(U512::ONE, |acc, f| acc.checked_mul(from_u128(*f)))
+    }
+
+    fn isqrt512(n: U512) -> U512 {
+        if n < U512::TWO {
+            return n;
+        }
+        let bits = 512 - n.leading_zeros();
+        let mut x = U512::ONE << bits.div_ceil(2);
+        loop {
+            let y = (x + n / x) >> 1;
+            if y >= x {
+                return x;
+            }
+            x = y;
+        }
+    }
+
+    /// `floor(sqrt(product(num) / product(den)))` for at most four 128-bit factors above and
+    /// two below, exact; `None` if the denominator is zero.
+    pub fn isqrt_of_quotient(num: &[u128], den: &[u128]) -> Option<U256> {
+        debug_assert!(num.len() <= 4 && den.len() <= 2);
+        let fast = |f: &[u128]| {
+            f.iter()
+                .try_fold(U256::ONE, |acc, x| acc.checked_mul(U256::from(*x)))
+        };
+        if let (Some(n), Some(d)) = (fast(num), fast(den)) {
+            if d == U256::ZERO {
+                return None;
+            }
+            return Some(super::isqrt(n / d));
+        }
+        let (n, d) = (product(num)?, product(den)?);
+        if d == U512::ZERO {
+            return None;
+        }
+        // The root of a number below 2^512 is below 2^256.
+        to_u256(isqrt512(n / d))
+    }
+
+    /// `a * b / d` rounded as asked, for a 256-bit `b`; `None` if `d` is zero or the result
+    /// exceeds 256 bits.
+    pub fn mul_div_256(a: u128, b: U256, d: u128, rounding: Rounding) -> Option<U256> {
+        if d == 0 {
+            return None;
+        }
+        if let Ok(b) = u128::try_from(b) {
+            if let Some(q) = super::mul_div(a, b, d, rounding) {
+                return Some(U256::from(q));
+            }
+        }
+        let product = from_u128(a).checked_mul(from_u256(b))?;
+        let d = from_u128(d);
+        let q = product / d;
+        let q = match rounding {
+            Rounding::Up if q * d != product => q + U512::ONE,
+            _ => q,
+        };
+        to_u256(q)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn the_wide_root_is_exact_where_256_bits_overflow() {
+            // (2^127)^4 / 1 = 2^508: root 2^254.
+            let big = 1u128 << 127;
+            assert_eq!(
+                isqrt_of_quotient(&[big, big, big, big], &[1]),
+                Some(U256::ONE << 254)
+            );
+            // Max factors: the root is floor(sqrt((2^128-1)^4)) = (2^128-1)^2.
+            let m = u128::MAX;
+            let r = isqrt_of_quotient(&[m, m, m, m], &[1, 1]).unwrap();
+            assert_eq!(r, U256::from(m) * U256::from(m));
+            // Not a perfect square: floor(sqrt(2 * 2^380)) = floor(2^190 * sqrt 2).
+            let r = isqrt_of_quotient(&[2, 1 << 127, 1 << 127, 1 << 126], &[1]).unwrap();
+            assert!(r * r <= U256::ONE << 255 && (r + 1) * (r + 1) > U256::ONE << 255);
+            assert_eq!(isqrt_of_quotient(&[1, 2], &[0]), None);
+            assert_eq!(isqrt_of_quotient(&[m, m, m, m], &[0, 5]), None);
+        }
+
+        #[test]
+        fn the_wide_root_agrees_with_the_narrow_one() {
+            for (n, d) in [(1_000_000u128, 3u128), (17, 1), (u128::MAX, 7), (0, 9)] {
+                let narrow = super::super::isqrt(U256::from(n) / U256::from(d));
+                assert_eq!(isqrt_of_quotient(&[n], &[d]), Some(narrow));
+                // Forced through 512 bits by a factor pair that overflows 256 bits.
+                let wide = isqrt_of_quotient(&[n, 1 << 127, 1 << 127, 4], &[d, 1]).unwrap();
+                assert_eq!(
+                    wide,
+                    super::super::isqrt(U256::from(n) / U256::from(d)) << 128
+                );
+            }
+        }
+
+        #[test]
+        fn wide_mul_div_rounds_both_ways() {
+            let b = U256::from(u128::MAX) * U256::from(3u8);
+            assert_eq!(
+                mul_div_256(u128::MAX, b, u128::MAX, Rounding::Down),
+                Some(b)
+            );
+            assert_eq!(mul_div_256(2, b, 4, Rounding::Down), Some(b >> 1));
+            let odd = b + U256::ONE; // 3 * 2^128 - 2: not a multiple of 4
+            assert_eq!(mul_div_256(1, odd, 4, Rounding::Down), Some(odd / 4));
+            assert_eq!(mul_div_256(1, odd, 4, Rounding::Up), Some(odd / 4 + 1));
+            assert_eq!(mul_div_256(1, b, 0, Rounding::Down), None);
+            assert_eq!(mul_div_256(u128::MAX, U256::MAX, 1, Rounding::Down), None);
+        }
+    }
+}
+
 /// A 256-bit unsigned integer that serializes as a decimal string, for accumulators (such as
 /// the market-cap integral) that may legitimately exceed 128 bits between epoch rolls.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]

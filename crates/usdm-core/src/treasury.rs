@@ -207,36 +207,36 @@ impl Protocol {
     /// A pool's reserves at the oracle prices in `mode`: the reserves `(r0*, r1*)` with the
     /// same `k = r0 * r1` whose ratio matches the oracle price. Swaps cannot move them, so
     /// nothing valued from them can be manipulated through the pool (only `k`, which grows
-    /// with fees, moves them).
+    /// with fees, moves them). Fails only if a fair reserve exceeds 128 bits.
     pub fn fair_reserves(&self, pool: &Pool, now: u64, mode: PriceMode) -> Result<[Amount; 2]> {
-        if pool.total_shares.is_zero() {
-            return Ok([Amount::ZERO; 2]);
-        }
-        let p0 = U256::from(self.token_price(pool.tokens[0], now, mode)?.raw());
-        let p1 = U256::from(self.token_price(pool.tokens[1], now, mode)?.raw());
-        let s0 = U256::from(
-            crate::math::pow10(pool.decimals[0]).ok_or_else(|| Error::Overflow("pool decimals"))?,
-        );
-        let s1 = U256::from(
-            crate::math::pow10(pool.decimals[1]).ok_or_else(|| Error::Overflow("pool decimals"))?,
-        );
-        let k = U256::from(pool.reserves[0].raw())
-            .checked_mul(U256::from(pool.reserves[1].raw()))
-            .ok_or_else(|| Error::Overflow("pool invariant"))?;
-        // r0* = sqrt(k * p1 * s0 / (p0 * s1)), r1* = k / r0*, both rounded down.
-        let overflow = || Error::Overflow("fair pool reserves");
-        let num = k
-            .checked_mul(p1)
-            .and_then(|v| v.checked_mul(s0))
-            .ok_or_else(overflow)?;
-        let den = p0.checked_mul(s1).ok_or_else(overflow)?;
-        let r0 = crate::math::isqrt(num / den);
-        if r0 == U256::ZERO {
-            return Ok([Amount::ZERO; 2]);
-        }
-        let r1 = k / r0;
-        let fit = |v: U256| u128::try_from(v).map(Amount::new).map_err(|_| overflow());
+        let fit = |v: U256| {
+            u128::try_from(v)
+                .map(Amount::new)
+                .map_err(|_| Error::Overflow("fair pool reserves"))
+        };
+        let [r0, r1] = self.fair_reserves_wide(pool, now, mode)?;
         Ok([fit(r0)?, fit(r1)?])
+    }
+
+    /// [`Protocol::fair_reserves`] in 256 bits: `r0* = sqrt(r0 * r1 * p1 * s0 / (p0 * s1))`
+    /// (`s` the decimal scales) has a 512-bit intermediate, so every pool the types can hold is
+    /// valued; both reserves round down.
+    fn fair_reserves_wide(&self, pool: &Pool, now: u64, mode: PriceMode) -> Result<[U256; 2]> {
+        if pool.total_shares.is_zero() {
+            return Ok([U256::ZERO; 2]);
+        }
+        let p0 = self.token_price(pool.tokens[0], now, mode)?.raw();
+        let p1 = self.token_price(pool.tokens[1], now, mode)?.raw();
+        let scale = |d: u8| crate::math::pow10(d).ok_or_else(|| Error::Overflow("pool decimals"));
+        let (s0, s1) = (scale(pool.decimals[0])?, scale(pool.decimals[1])?);
+        let [r0, r1] = pool.reserves.map(Amount::raw);
+        let fair0 = crate::math::wide::isqrt_of_quotient(&[r0, r1, p1, s0], &[p0, s1])
+            .ok_or_else(|| Error::Overflow("fair pool reserves"))?;
+        if fair0 == U256::ZERO {
+            return Ok([U256::ZERO; 2]);
+        }
+        let fair1 = U256::from(r0) * U256::from(r1) / fair0;
+        Ok([fair0, fair1])
     }
 
     /// The treasury's claim on pool reserves of `symbol` at fair reserves, plus unswept
@@ -250,13 +250,14 @@ impl Protocol {
             };
             let shares = pool.shares_of(&me);
             if !shares.is_zero() {
-                let fair = self.fair_reserves(pool, now, mode)?;
-                let claim = crate::math::mul_div(
+                let fair = self.fair_reserves_wide(pool, now, mode)?;
+                let claim = crate::math::wide::mul_div_256(
                     shares.raw(),
-                    fair[side].raw(),
+                    fair[side],
                     pool.total_shares.raw(),
                     Rounding::Down,
                 )
+                .and_then(|c| u128::try_from(c).ok())
                 .ok_or_else(|| Error::Overflow("pool claim"))?;
                 total = total.checked_add(Amount::new(claim), "pool claims")?;
             }
