@@ -324,21 +324,46 @@ pub mod wide {
     mod tests {
         use super::*;
 
+        /// `r = floor(sqrt(N / D))` exactly: `r^2 * D <= N < (r + 1)^2 * D`.
+        fn is_root(r: U256, num: &[u128], den: &[u128]) -> bool {
+            let (n, d) = (product(num).unwrap(), product(den).unwrap());
+            let r = from_u256(r);
+            let r1 = r + U512::ONE;
+            // (r + 1)^2 * D may exceed 512 bits only when it is certainly above N.
+            r * r * d <= n
+                && r1
+                    .checked_mul(r1)
+                    .and_then(|x| x.checked_mul(d))
+                    .is_none_or(|x| x > n)
+        }
+
         #[test]
         fn the_wide_root_is_exact_where_256_bits_overflow() {
-            // (2^127)^4 / 1 = 2^508: root 2^254.
             let big = 1u128 << 127;
             assert_eq!(
                 isqrt_of_quotient(&[big, big, big, big], &[1]),
                 Some(U256::ONE << 254)
             );
-            // Max factors: the root is floor(sqrt((2^128-1)^4)) = (2^128-1)^2.
             let m = u128::MAX;
             let r = isqrt_of_quotient(&[m, m, m, m], &[1, 1]).unwrap();
             assert_eq!(r, U256::from(m) * U256::from(m));
-            // Not a perfect square: floor(sqrt(2 * 2^380)) = floor(2^190 * sqrt 2).
-            let r = isqrt_of_quotient(&[2, 1 << 127, 1 << 127, 1 << 126], &[1]).unwrap();
-            assert!(r * r <= U256::ONE << 255 && (r + 1) * (r + 1) > U256::ONE << 255);
+            for (num, den) in [
+                (vec![2, 1 << 127, 1 << 127, 1 << 126], vec![1]),
+                (vec![m, m - 1, 3, 1_000_000_007], vec![7, 11]),
+                (vec![m, m, m, m], vec![m, 3]),
+                (
+                    vec![
+                        10u128.pow(38),
+                        3 * 10u128.pow(21),
+                        10u128.pow(37),
+                        10u128.pow(18),
+                    ],
+                    vec![2_500_000_000_000_000_000, 10u128.pow(18)],
+                ),
+            ] {
+                let r = isqrt_of_quotient(&num, &den).unwrap();
+                assert!(is_root(r, &num, &den), "{num:?} / {den:?} -> {r}");
+            }
             assert_eq!(isqrt_of_quotient(&[1, 2], &[0]), None);
             assert_eq!(isqrt_of_quotient(&[m, m, m, m], &[0, 5]), None);
         }
@@ -348,12 +373,11 @@ pub mod wide {
             for (n, d) in [(1_000_000u128, 3u128), (17, 1), (u128::MAX, 7), (0, 9)] {
                 let narrow = super::super::isqrt(U256::from(n) / U256::from(d));
                 assert_eq!(isqrt_of_quotient(&[n], &[d]), Some(narrow));
-                // Forced through 512 bits by a factor pair that overflows 256 bits.
+                // The same quotient times 2^256 through 512 bits: the root times 2^128, to
+                // within the one unit that the finer root resolves.
                 let wide = isqrt_of_quotient(&[n, 1 << 127, 1 << 127, 4], &[d, 1]).unwrap();
-                assert_eq!(
-                    wide,
-                    super::super::isqrt(U256::from(n) / U256::from(d)) << 128
-                );
+                assert!(is_root(wide, &[n, 1 << 127, 1 << 127, 4], &[d, 1]));
+                assert!(wide >= narrow << 128 && wide < (narrow + 1) << 128);
             }
         }
 

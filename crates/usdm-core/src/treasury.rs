@@ -162,9 +162,9 @@ impl Treasury {
     }
 }
 
-/// Which price a valuation uses: spot for reports and the share cap (SPEC 2, "current
-/// prices"); the lower of spot and TWAP where a higher value would favour the caller; the
-/// higher where a lower value would.
+/// Which price a valuation uses: spot for reports (SPEC 2, "current prices"); the lower of
+/// spot and TWAP where a higher value would favour the caller; the higher where a lower value
+/// would. The share cap mixes the two (see `share_position`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PriceMode {
     /// The latest price.
@@ -346,18 +346,31 @@ impl Protocol {
         self.valuation_in(now, PriceMode::Spot)
     }
 
-    /// Treasury value and the value held of the asset at `index`, without building the report:
-    /// the share-cap check's hot path. The held value rounds up (against the depositor), the
-    /// total down, so rounding never lets a deposit past the cap.
-    fn total_and_held(&self, index: AssetIndex, now: u64) -> Result<(Usd, Usd)> {
+    /// What the share cap is computed from, valued so that no price that moves inside one
+    /// transaction can loosen it: the asset at `index` at the higher of spot and TWAP (held
+    /// value rounded up), every other asset at the lower (rounded down). Returns the treasury
+    /// value, the value held of the asset, and the asset's higher price, at which the deposit
+    /// itself is valued. A pool-priced token pumped for one block therefore leaves the cap as
+    /// it was, or tighter.
+    pub(crate) fn share_position(
+        &self,
+        index: AssetIndex,
+        now: BlockTime,
+    ) -> Result<(Usd, Usd, Price)> {
+        let now = now.seconds;
         let mut total = Usd::ZERO;
         let mut held = Usd::ZERO;
         let simple = self.treasury.strategies.is_empty() && self.pools.is_empty();
         for i in 0..self.registry.len() {
+            let mode = if i == index {
+                PriceMode::High
+            } else {
+                PriceMode::Low
+            };
             let amount = if simple {
                 self.treasury.holding(i).balance
             } else {
-                let (idle, strategies, pools) = self.position_amounts(i, now, PriceMode::Spot)?;
+                let (idle, strategies, pools) = self.position_amounts(i, now, mode)?;
                 idle.checked_add(strategies, "treasury position")?
                     .checked_add(pools, "treasury position")?
             };
@@ -365,28 +378,17 @@ impl Protocol {
                 continue;
             }
             let decimals = self.registry.get(i).decimals;
-            let spot = self.asset_spot(i, now)?;
+            let price = self.asset_price(i, now, mode)?;
             total = total.checked_add(
-                spot.value_of(amount, decimals, Rounding::Down)?,
+                price.value_of(amount, decimals, Rounding::Down)?,
                 "treasury value",
             )?;
             if i == index {
-                held = spot.value_of(amount, decimals, Rounding::Up)?;
+                held = price.value_of(amount, decimals, Rounding::Up)?;
             }
         }
-        Ok((total, held))
-    }
-
-    /// Treasury value, the value held of the asset at `index`, and its spot price: what the
-    /// share cap is computed from.
-    pub(crate) fn share_position(
-        &self,
-        index: AssetIndex,
-        now: BlockTime,
-    ) -> Result<(Usd, Usd, Price)> {
-        let (total, held) = self.total_and_held(index, now.seconds)?;
-        let spot = self.asset_spot(index, now.seconds)?;
-        Ok((total, held, spot))
+        let high = self.asset_price(index, now, PriceMode::High)?;
+        Ok((total, held, high))
     }
 
     /// The largest deposit of `symbol` the share cap accepts now; `None` means unlimited.
@@ -418,8 +420,8 @@ impl Protocol {
         if share.is_one() {
             return Ok(());
         }
-        let (total, held, spot) = self.share_position(index, now)?;
-        let deposit = spot.value_of(amount, config.decimals, Rounding::Up)?;
+        let (total, held, price) = self.share_position(index, now)?;
+        let deposit = price.value_of(amount, config.decimals, Rounding::Up)?;
         if share_cap::accepts(held, total, deposit, share) {
             return Ok(());
         }
@@ -430,7 +432,7 @@ impl Protocol {
             max_share: share,
             requested: Box::new(Quantity::new(amount, config.decimals, symbol)),
             max_deposit: Box::new(Quantity::new(
-                share_cap::max_deposit_amount(max_value, spot, config.decimals),
+                share_cap::max_deposit_amount(max_value, price, config.decimals),
                 config.decimals,
                 symbol,
             )),

@@ -165,3 +165,96 @@ fn finding_1_pools_near_the_limit_of_the_types_are_valued() {
     let k_fair = U256::from(f0.raw()) * U256::from(f1.raw());
     assert!(k_fair <= k && k - k_fair <= U256::from(f0.raw()) + U256::from(f1.raw()));
 }
+
+// ---- finding 2: the share cap read a pool-priced token's spot ------------------------------
+
+/// A treasury of $9M USDC and $1M XMS, XMS priced by a XMS/USDm pool whose history covers the
+/// TWAP window, and an attacker holding USDm and BTC.
+fn treasury_with_pool_priced_xms() -> (Suite, PoolId) {
+    let mut s = Suite::new(Preset::Mars);
+    s.set_prices(&[
+        ("USDC", "1"),
+        ("BTC", "50000"),
+        ("XMS", "2.5"),
+        ("USDm", "1"),
+    ]);
+    s.roll_epoch();
+    s.give("lp", "USDC", "3000000");
+    s.mint("lp", "USDC", "3000000").unwrap();
+    s.give_xms("lp", "1000000");
+    let pool = s.create_pool("XMS", "USDm");
+    s.add_liquidity("lp", pool, ["400000", "1000000"]).unwrap();
+    s.govern(GovAction::SetPriceSource {
+        symbol: XMS,
+        source: PriceSource::Pool { pool },
+    });
+    s.prices.remove(&XMS);
+    for _ in 0..5 {
+        s.roll_epoch();
+    }
+    // The treasury: $9M of USDC (the LP's $3M, the attacker's $0.6M and $5.4M more) and $1M
+    // of XMS (10%, its cap).
+    s.give("whale", "USDC", "5400000");
+    s.mint("whale", "USDC", "5400000").unwrap();
+    s.give("attacker", "USDC", "600000");
+    s.mint("attacker", "USDC", "600000").unwrap();
+    s.give_xms("whale", "400000");
+    s.mint("whale", "XMS", "400000").unwrap();
+    s.give("attacker", "BTC", "1000");
+    (s, pool)
+}
+
+/// Finding 2 (MEDIUM): the share cap valued the treasury at spot, so pumping a pool-priced
+/// token's spot inside one transaction raised the largest acceptable deposit (measured: from
+/// 187.46 to 320.11 BTC) and let BTC end at 63% of treasury value against its 50% cap. The cap
+/// now values the deposited asset at the higher of spot and TWAP and the rest at the lower,
+/// so the pump can only tighten it, and the query agrees with the check to the base unit.
+#[test]
+fn finding_2_pumping_a_pool_priced_token_cannot_loosen_the_share_cap() {
+    let (mut s, pool) = treasury_with_pool_priced_xms();
+    let btc = sym("BTC");
+    let before = s.p.max_deposit(btc, s.now).unwrap().unwrap();
+    // $10M treasury, BTC at most 50%: (0.5 * 10M - 0) / 0.5 = $10M = 200 BTC at $50,000 (the
+    // rounding of the fees keeps it a hair under).
+    assert!(
+        before <= amt("200", 8) && before > amt("199.5", 8),
+        "{before:?}"
+    );
+
+    // The attacker pumps XMS's spot price with 500k USDm.
+    s.swap("attacker", pool, "USDm", "500000").unwrap();
+    let q = s.p.price(XMS, s.now).unwrap();
+    assert!(q.spot > price("5"), "spot pumped: {}", q.spot);
+    let after = s.p.max_deposit(btc, s.now).unwrap().unwrap();
+    assert!(
+        after <= before,
+        "the pump raised the cap: {after:?} > {before:?}"
+    );
+
+    // The query agrees with the check: its answer is accepted, one base unit more is not.
+    let one_more = Amount::new(after.raw() + 1);
+    let refused = s.mint_request(
+        "attacker",
+        &MintRequest::collateral(btc, one_more, Amount::ZERO, Amount::ZERO),
+    );
+    assert!(
+        matches!(refused, Err(Error::ShareCapExceeded { ref max_deposit, .. }) if max_deposit.amount == after),
+        "{refused:?}"
+    );
+    s.mint_request(
+        "attacker",
+        &MintRequest::collateral(btc, after, Amount::ZERO, Amount::ZERO),
+    )
+    .unwrap();
+
+    // The attacker unwinds the pump: BTC is within its cap at spot prices.
+    let xms = s.balance(&Account::new("attacker"), XMS);
+    s.swap_raw("attacker", pool, XMS, xms).unwrap();
+    let v = s.p.valuation(s.now).unwrap();
+    let btc_value = v.positions.iter().find(|p| p.symbol == btc).unwrap().value;
+    let share = U256::from(btc_value.raw()) * U256::from(10_000u32) / U256::from(v.total.raw());
+    assert!(
+        share <= U256::from(5_000u32),
+        "BTC at {share} bps of treasury value"
+    );
+}
