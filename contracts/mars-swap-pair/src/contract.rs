@@ -63,6 +63,13 @@ pub fn instantiate(
         }
         .into());
     }
+    if !(1..=86_400).contains(&msg.twap_window) {
+        return Err(StdError::generic_err(format!(
+            "twap_window = {}s; accepted: 1 to 86,400 seconds",
+            msg.twap_window
+        ))
+        .into());
+    }
     let decimals = [tokens[0].decimals, tokens[1].decimals];
     let fee_recipient = deps.api.addr_validate(&msg.fee_recipient)?;
     CONFIG.save(
@@ -70,10 +77,12 @@ pub fn instantiate(
         &Config {
             tokens,
             fee_recipient,
-            twap_window: msg.twap_window,
         },
     )?;
-    POOL.save(deps.storage, &Pool::new(0, symbols, decimals))?;
+    POOL.save(
+        deps.storage,
+        &Pool::new(0, symbols, decimals, msg.twap_window),
+    )?;
     Ok(Response::new()
         .add_attribute("action", "instantiate")
         .add_attribute("pair", format!("{}/{}", symbols[0], symbols[1])))
@@ -160,7 +169,7 @@ fn swap(
         }
         .into());
     }
-    pool.apply_swap(&q, env.block.time.seconds(), config.twap_window)?;
+    pool.apply_swap(&q, env.block.time.seconds())?;
     POOL.save(deps.storage, &pool)?;
     let pay = config.tokens[1 - side_in]
         .info
@@ -235,7 +244,7 @@ fn provide(
     }
     let provider = Account::new(info.sender.as_str());
     with_holder(deps.storage, &mut pool, &info.sender)?;
-    pool.apply_add(&provider, &q, env.block.time.seconds(), config.twap_window)?;
+    pool.apply_add(&provider, &q, env.block.time.seconds())?;
     store(deps.storage, pool, &info.sender)?;
     let mut msgs: Vec<CosmosMsg> = Vec::new();
     for (s, t) in config.tokens.iter().enumerate() {
@@ -303,13 +312,7 @@ fn withdraw(
             .into());
         }
     }
-    pool.apply_remove(
-        &provider,
-        amount(shares),
-        out,
-        env.block.time.seconds(),
-        config.twap_window,
-    )?;
+    pool.apply_remove(&provider, amount(shares), out, env.block.time.seconds())?;
     store(deps.storage, pool.clone(), &info.sender)?;
     let msgs = pay_all(&config.tokens, out, info.sender.as_str())?;
     Ok(Response::new()
@@ -411,7 +414,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
             to_json_binary(&usdm_interface::pair::PairConfigResponse {
                 tokens: c.tokens,
                 fee_recipient: c.fee_recipient.to_string(),
-                twap_window: c.twap_window,
+                twap_window: pool.twap_window,
             })
         }
         QueryMsg::Shares { address } => {

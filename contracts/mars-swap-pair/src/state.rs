@@ -13,13 +13,12 @@ pub struct Config {
     pub tokens: [PairToken; 2],
     /// Who receives and may sweep the protocol fees.
     pub fee_recipient: Addr,
-    /// TWAP checkpoint window in seconds.
-    pub twap_window: u64,
 }
 
 /// The configuration.
 pub const CONFIG: Item<Config> = Item::new("config");
-/// The pool: reserves, total shares, protocol fees and cumulative prices. Its `shares` map is
+/// The pool: reserves, total shares, protocol fees, cumulative prices and the TWAP window its
+/// checkpoints are spaced for. Its `shares` map is
 /// kept empty in storage: each provider's shares live in [`SHARES`], so no operation loads all
 /// providers at once.
 pub const POOL: Item<Pool> = Item::new("pool");

@@ -4,7 +4,7 @@ use crate::context::block_time;
 use crate::convert::asset_config;
 use crate::error::ContractError;
 use crate::execute::{frax, governance, mint, prices, receive, redeem, tokens, treasury};
-use crate::state::{Tokens, ASSETS, PAIRS, PROTOCOL, TOKENS};
+use crate::state::{Tokens, ASSETS, PAIRS, PAIR_CODE, PROTOCOL, TOKENS};
 use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response, StdError};
 use usdm_core::ids::{Account, XMS};
 use usdm_core::params::Preset;
@@ -49,6 +49,7 @@ pub fn instantiate(
     PROTOCOL.save(deps.storage, &receipt.value)?;
     TOKENS.save(deps.storage, &Tokens::default())?;
     PAIRS.save(deps.storage, &Vec::new())?;
+    PAIR_CODE.save(deps.storage, &msg.pair_code)?;
     Ok(Response::new()
         .add_attribute("action", "instantiate")
         .add_attribute("preset", preset.name())

@@ -60,6 +60,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
                     .collect(),
                 paused: g.pauses.iter().map(|t| t.to_string()).collect(),
                 params: to_json_binary(p.params())?,
+                pair_code: crate::state::PAIR_CODE.may_load(deps.storage)?.flatten(),
             })?
         }
         QueryMsg::Price { symbol: s } => {

@@ -1,6 +1,6 @@
 //! What the hub stores.
 
-use cosmwasm_std::Addr;
+use cosmwasm_std::{Addr, Checksum};
 use cw_storage_plus::{Item, Map};
 use serde::{Deserialize, Serialize};
 use usdm_core::Protocol;
@@ -23,3 +23,5 @@ pub const TOKENS: Item<Tokens> = Item::new("tokens");
 pub const ASSETS: Map<&str, AssetInfo> = Map::new("assets");
 /// Registered Mars Swap pairs: (pool id in the protocol, pair contract).
 pub const PAIRS: Item<Vec<(u32, Addr)>> = Item::new("pairs");
+/// The code checksum a pair must run to be registered (none: no pair may be).
+pub const PAIR_CODE: Item<Option<Checksum>> = Item::new("pair_code");

@@ -203,7 +203,7 @@ fn pairs_are_checked_before_they_are_trusted() {
     use usdm_interface::pair::{InstantiateMsg as PairInit, PairToken};
     let mut s = Suite::new("mars");
     s.open_market();
-    let code = s.app.store_code(pair_contract());
+    let code = s.pair_code;
     let tokens = |usdc_decimals: u8, s: &Suite| {
         [
             PairToken {

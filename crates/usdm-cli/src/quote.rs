@@ -427,7 +427,13 @@ fn quote_swap(a: &SwapArgs) -> CliResult<Output> {
             "--reserve: the pool's two tokens must differ".into(),
         ));
     }
-    let mut pool = Pool::new(0, [tokens[0].0, tokens[1].0], [tokens[0].1, tokens[1].1]);
+    // A one-off quote: no TWAP is read, so the checkpoint window does not matter.
+    let mut pool = Pool::new(
+        0,
+        [tokens[0].0, tokens[1].0],
+        [tokens[0].1, tokens[1].1],
+        600,
+    );
     pool.reserves = [tokens[0].2, tokens[1].2];
     let sell = Symbol::new(&a.sell).map_err(CliError::from)?;
     let side_in = pool.side(sell)?;

@@ -309,6 +309,38 @@ pub enum Error {
         /// Why not.
         reason: &'static str,
     },
+    /// The pool was retired by governance: only withdrawing liquidity remains.
+    #[error("pool {pool} ({tokens}) is retired: it no longer trades, prices or takes liquidity; withdraw liquidity only")]
+    PoolRetired {
+        /// The pool.
+        pool: u32,
+        /// Its pair.
+        tokens: String,
+    },
+    /// The pool cannot be retired while something depends on it.
+    #[error("pool {pool} ({tokens}) cannot be retired: {reason}")]
+    PoolInUse {
+        /// The pool.
+        pool: u32,
+        /// Its pair.
+        tokens: String,
+        /// What depends on it, and what to do first.
+        reason: String,
+    },
+    /// A TWAP window longer than a price-source pool's checkpoints cover.
+    #[error("TWAP window {window}s: pool {pool} ({tokens}), which prices {symbol}, records checkpoints for a {pool_window}s window and cannot cover it; price {symbol} by a feed or by a pool with a window of at least {window}s first")]
+    TwapWindowUncovered {
+        /// The window asked for.
+        window: u64,
+        /// The pool.
+        pool: u32,
+        /// Its pair.
+        tokens: String,
+        /// The token it prices.
+        symbol: Symbol,
+        /// The pool's own checkpoint window.
+        pool_window: u64,
+    },
     /// The token is not one of the pool's two.
     #[error("{symbol} is not in pool {pool} ({tokens})")]
     NotInPool {

@@ -108,6 +108,11 @@ pub enum Event {
         /// Its tokens.
         tokens: [Symbol; 2],
     },
+    /// Governance retired a Mars Swap pool.
+    PoolRetired {
+        /// Its id.
+        pool: u32,
+    },
     /// A token's price source changed.
     PriceSourceSet {
         /// The token.
@@ -328,6 +333,7 @@ impl Event {
             Event::RedemptionRequested { .. } => "redemption_requested",
             Event::RedemptionCollected { .. } => "redemption_collected",
             Event::PoolCreated { .. } => "pool_created",
+            Event::PoolRetired { .. } => "pool_retired",
             Event::PriceSourceSet { .. } => "price_source_set",
             Event::Swapped { .. } => "swapped",
             Event::LiquidityAdded { .. } => "liquidity_added",

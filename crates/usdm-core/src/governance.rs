@@ -148,6 +148,13 @@ pub enum GovAction {
         /// The pair.
         tokens: [Symbol; 2],
     },
+    /// Retire a pool: it stops trading, pricing and counting in treasury value, and a new pool
+    /// of the same tokens may be created. Refused while it prices a token, the treasury holds
+    /// shares in it, or it holds unswept protocol fees.
+    RetirePool {
+        /// The pool.
+        pool: crate::swap::PoolId,
+    },
     /// Set where a token's price comes from (a feed, or a pool holding it).
     SetPriceSource {
         /// The token.
@@ -184,6 +191,7 @@ impl GovAction {
             GovAction::SetParam { .. } => "change a parameter",
             GovAction::SetCollateralRatio { .. } => "set the collateral ratio",
             GovAction::CreatePool { .. } => "create a pool",
+            GovAction::RetirePool { .. } => "retire a pool",
             GovAction::SetPriceSource { .. } => "set a price source",
             GovAction::Pause { .. } => "pause",
             GovAction::Unpause { .. } => "unpause",
@@ -248,6 +256,9 @@ impl Protocol {
             }
             GovAction::SetParam { change } => {
                 let (next, previous) = self.params.with_change(&change)?;
+                if let ParamChange::TwapWindow(window) = change {
+                    self.check_pool_windows(window)?;
+                }
                 // A raised floor lifts a Frax ratio that now sits below it, at once.
                 if let RatioPolicy::Frax { cr, last_refresh } = self.policy {
                     if cr < next.frax.min_cr {
@@ -268,6 +279,11 @@ impl Protocol {
                 let decimals = self.check_new_pool(tokens)?;
                 let pool = self.push_pool(tokens, decimals);
                 Event::PoolCreated { pool, tokens }
+            }
+            GovAction::RetirePool { pool } => {
+                self.check_retire_pool(pool)?;
+                self.pools[pool as usize].retired = true;
+                Event::PoolRetired { pool }
             }
             GovAction::SetPriceSource { symbol, source } => {
                 let index = self.prices.require_index(symbol)?;
@@ -316,6 +332,45 @@ impl Protocol {
             value: (),
             events: self.finish(step, "govern"),
         })
+    }
+
+    /// Refuses a TWAP window that a pool pricing a token cannot cover.
+    fn check_pool_windows(&self, window: u64) -> Result<()> {
+        for pool in self.pools.iter().filter(|p| !p.retired) {
+            if let Some(symbol) = self.priced_by(pool.id).next() {
+                self.check_window_covered(pool, symbol, window)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses to retire a pool that something still depends on.
+    fn check_retire_pool(&self, pool: crate::swap::PoolId) -> Result<()> {
+        let p = self.pool(pool)?;
+        p.require_active()?;
+        let in_use = |reason: String| Error::PoolInUse {
+            pool,
+            tokens: p.name(),
+            reason,
+        };
+        if let Some(symbol) = self.priced_by(pool).next() {
+            return Err(in_use(format!(
+                "it prices {symbol}; set {symbol}'s price source to a feed or another pool first"
+            )));
+        }
+        let shares = p.shares_of(&crate::swap::treasury_account());
+        if !shares.is_zero() {
+            return Err(in_use(format!(
+                "the treasury holds {} of its liquidity shares; withdraw them first",
+                crate::units::Quantity::new(shares, crate::swap::SHARE_DECIMALS, Symbol::lit("LP"))
+            )));
+        }
+        if p.protocol_fees.iter().any(|f| !f.is_zero()) {
+            return Err(in_use(
+                "it holds unswept protocol fees; sweep them first".into(),
+            ));
+        }
+        Ok(())
     }
 
     fn check_pause_target(&self, target: PauseTarget) -> Result<()> {

@@ -249,8 +249,12 @@ mod tests {
             (
                 "pool flows",
                 Box::new(|p| {
-                    let mut pool =
-                        crate::swap::Pool::new(0, [crate::ids::USDM, crate::ids::XMS], [18, 18]);
+                    let mut pool = crate::swap::Pool::new(
+                        0,
+                        [crate::ids::USDM, crate::ids::XMS],
+                        [18, 18],
+                        600,
+                    );
                     pool.reserves = [Amount::new(5), Amount::new(5)];
                     pool.total_shares = Amount::new(crate::swap::MINIMUM_LIQUIDITY);
                     p.pools.push(pool);
@@ -259,8 +263,12 @@ mod tests {
             (
                 "pool shares",
                 Box::new(|p| {
-                    let mut pool =
-                        crate::swap::Pool::new(0, [crate::ids::USDM, crate::ids::XMS], [18, 18]);
+                    let mut pool = crate::swap::Pool::new(
+                        0,
+                        [crate::ids::USDM, crate::ids::XMS],
+                        [18, 18],
+                        600,
+                    );
                     pool.total_shares = Amount::new(7);
                     p.pools.push(pool);
                 }),

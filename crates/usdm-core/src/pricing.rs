@@ -204,7 +204,9 @@ impl Protocol {
                 .pools
                 .get(pool as usize)
                 .ok_or_else(|| bad("its pool does not exist"))?;
+            p.require_active()?;
             let side = p.side(sym).map_err(|_| bad("its pool does not hold it"))?;
+            self.check_window_covered(p, sym, self.params.twap_window)?;
             let counter = p.tokens[1 - side];
             if counter == symbol {
                 return Err(bad("chain of pools too long or circular"));
@@ -222,6 +224,33 @@ impl Protocol {
                 reason: "chain of pools too long or circular",
             }),
         }
+    }
+
+    /// Refuses a TWAP `window` longer than `pool`'s checkpoints cover while it prices `symbol`.
+    pub(crate) fn check_window_covered(
+        &self,
+        pool: &crate::swap::Pool,
+        symbol: Symbol,
+        window: u64,
+    ) -> Result<()> {
+        if pool.twap_window < window {
+            return Err(Error::TwapWindowUncovered {
+                window,
+                pool: pool.id,
+                tokens: pool.name(),
+                symbol,
+                pool_window: pool.twap_window,
+            });
+        }
+        Ok(())
+    }
+
+    /// The tokens whose price source is pool `pool`.
+    pub(crate) fn priced_by(&self, pool: crate::swap::PoolId) -> impl Iterator<Item = Symbol> + '_ {
+        self.prices
+            .iter()
+            .filter(move |f| f.source == PriceSource::Pool { pool })
+            .map(|f| f.symbol)
     }
 
     /// A feeder posts `price` for `symbol`, observed at `observed_at` (not after `now`).

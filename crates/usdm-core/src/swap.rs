@@ -64,6 +64,14 @@ pub struct Pool {
     /// lists only the holders the mirror needs, not every provider.
     #[serde(default)]
     pub mirror: bool,
+    /// The TWAP window its checkpoints are spaced for (one every `twap_window / 16` seconds,
+    /// covering two windows), fixed when the pool is created. The protocol may average over
+    /// a shorter window, never a longer one while the pool prices a token.
+    pub twap_window: u64,
+    /// Retired by governance: no longer trades, prices or counts in treasury value; liquidity
+    /// can still be withdrawn, and a new pool of the same tokens may be created.
+    #[serde(default)]
+    pub retired: bool,
 }
 
 /// The outcome of a swap, computed before anything changes.
@@ -149,8 +157,8 @@ fn reserve_price(r0: Amount, r1: Amount, d0: u8, d1: u8) -> Option<Price> {
 }
 
 impl Pool {
-    /// An empty pool of `tokens` with `decimals`.
-    pub fn new(id: PoolId, tokens: [Symbol; 2], decimals: [u8; 2]) -> Self {
+    /// An empty pool of `tokens` with `decimals`, recording checkpoints for `twap_window`.
+    pub fn new(id: PoolId, tokens: [Symbol; 2], decimals: [u8; 2], twap_window: u64) -> Self {
         Pool {
             id,
             tokens,
@@ -163,7 +171,20 @@ impl Pool {
             received: [Amount::ZERO; 2],
             paid: [Amount::ZERO; 2],
             mirror: false,
+            twap_window,
+            retired: false,
         }
+    }
+
+    /// Refuses a retired pool for anything but withdrawing liquidity.
+    pub fn require_active(&self) -> Result<()> {
+        if self.retired {
+            return Err(Error::PoolRetired {
+                pool: self.id,
+                tokens: self.name(),
+            });
+        }
+        Ok(())
     }
 
     /// The side (0 or 1) of `symbol`, if the pool holds it (for scans over pools, where
@@ -354,16 +375,16 @@ impl Pool {
     /// Records new reserves in the cumulative prices (the old prices accrue up to `now`).
     /// The `apply_*` methods are public for adapters that hold a pool on its own, outside a
     /// [`crate::protocol::Protocol`] (the chain's pair contract); quote first, then apply.
-    pub fn sync_prices(&mut self, now: u64, window: u64) {
+    pub fn sync_prices(&mut self, now: u64) {
         for side in 0..2 {
             if let Some(p) = self.spot_price(side) {
-                self.prices[side].apply_post(p, now, now, window);
+                self.prices[side].apply_post(p, now, now, self.twap_window);
             }
         }
     }
 
     /// Applies a swap quoted with [`Pool::quote_swap`] at `now`.
-    pub fn apply_swap(&mut self, q: &SwapQuote, now: u64, window: u64) -> Result<()> {
+    pub fn apply_swap(&mut self, q: &SwapQuote, now: u64) -> Result<()> {
         let fees =
             self.protocol_fees[q.side_in].checked_add(q.protocol_fee, "pool protocol fees")?;
         let received = self.received[q.side_in].checked_add(q.amount_in, "pool inflow")?;
@@ -372,12 +393,12 @@ impl Pool {
         self.paid[1 - q.side_in] = paid;
         self.protocol_fees[q.side_in] = fees;
         self.reserves = q.reserves_after;
-        self.sync_prices(now, window);
+        self.sync_prices(now);
         Ok(())
     }
 
     /// Applies a deposit quoted with [`Pool::quote_add`] for `who` at `now`.
-    pub fn apply_add(&mut self, who: &Account, q: &AddQuote, now: u64, window: u64) -> Result<()> {
+    pub fn apply_add(&mut self, who: &Account, q: &AddQuote, now: u64) -> Result<()> {
         let r0 = self.reserves[0].checked_add(q.amounts[0], "pool reserve")?;
         let r1 = self.reserves[1].checked_add(q.amounts[1], "pool reserve")?;
         let total = self
@@ -393,7 +414,7 @@ impl Pool {
         self.reserves = [r0, r1];
         self.total_shares = total;
         self.shares.insert(who.clone(), held);
-        self.sync_prices(now, window);
+        self.sync_prices(now);
         Ok(())
     }
 
@@ -404,7 +425,6 @@ impl Pool {
         shares: Amount,
         amounts: [Amount; 2],
         now: u64,
-        window: u64,
     ) -> Result<()> {
         let r0 = self.reserves[0].checked_sub(amounts[0], "pool reserve")?;
         let r1 = self.reserves[1].checked_sub(amounts[1], "pool reserve")?;
@@ -422,7 +442,7 @@ impl Pool {
         } else {
             self.shares.insert(who.clone(), held);
         }
-        self.sync_prices(now, window);
+        self.sync_prices(now);
         Ok(())
     }
 }
@@ -436,7 +456,7 @@ mod tests {
     }
 
     fn pool() -> Pool {
-        Pool::new(0, [Symbol::lit("USDm"), Symbol::lit("USDC")], [18, 6])
+        Pool::new(0, [Symbol::lit("USDm"), Symbol::lit("USDC")], [18, 6], 600)
     }
 
     #[test]
@@ -478,7 +498,7 @@ mod tests {
     fn later_deposits_follow_the_ratio_and_round_against_the_depositor() {
         let mut p = pool();
         let first = p.quote_add([a(2_000_000), a(1_000_000)]).unwrap();
-        p.apply_add(&Account::new("lp"), &first, 0, 600).unwrap();
+        p.apply_add(&Account::new("lp"), &first, 0).unwrap();
         let q = p.quote_add([a(1_000), a(1_000)]).unwrap();
         assert_eq!(q.amounts, [a(1_000), a(500)]);
         let q = p.quote_add([a(1_001), a(1_000)]).unwrap();
@@ -494,7 +514,7 @@ mod tests {
     fn reserve_prices_account_for_decimals() {
         let mut p = pool();
         let q = p.quote_add([a(1_000 * WAD), a(1_000_000_000)]).unwrap(); // 1,000 USDm, 1,000 USDC
-        p.apply_add(&Account::new("lp"), &q, 0, 600).unwrap();
+        p.apply_add(&Account::new("lp"), &q, 0).unwrap();
         assert_eq!(p.spot_price(0), Some(Price::ONE_DOLLAR));
         assert_eq!(p.spot_price(1), Some(Price::ONE_DOLLAR));
     }
@@ -546,11 +566,11 @@ impl crate::protocol::Protocol {
             })
     }
 
-    /// The pool trading `a` against `b`, if one exists.
+    /// The active pool trading `a` against `b`, if one exists.
     pub fn find_pool(&self, a: Symbol, b: Symbol) -> Option<&Pool> {
         self.pools
             .iter()
-            .find(|p| (p.tokens == [a, b]) || (p.tokens == [b, a]))
+            .find(|p| !p.retired && ((p.tokens == [a, b]) || (p.tokens == [b, a])))
     }
 
     /// Decimals of a token a pool may hold: USDm, XMS or a whitelisted asset.
@@ -592,7 +612,8 @@ impl crate::protocol::Protocol {
     /// Adds a pool already checked with `check_new_pool`; returns its id.
     pub(crate) fn push_pool(&mut self, tokens: [Symbol; 2], decimals: [u8; 2]) -> PoolId {
         let id = self.pools.len() as PoolId;
-        self.pools.push(Pool::new(id, tokens, decimals));
+        let window = self.params.twap_window;
+        self.pools.push(Pool::new(id, tokens, decimals, window));
         id
     }
 
@@ -603,6 +624,7 @@ impl crate::protocol::Protocol {
     /// up to now is accrued at the previously known price.
     pub fn sync_pool(&mut self, id: PoolId, mut state: Pool) -> Result<()> {
         let current = self.pool(id)?;
+        current.require_active()?;
         if state.tokens != current.tokens || state.decimals != current.decimals {
             return Err(Error::BadPool {
                 pair: state.name(),
@@ -611,15 +633,16 @@ impl crate::protocol::Protocol {
         }
         state.id = id;
         state.mirror = true;
+        state.retired = false;
         self.pools[id as usize] = state;
         Ok(())
     }
 
     /// What [`swap`](crate::protocol::Protocol::swap) would do now.
     pub fn quote_swap(&self, request: &SwapRequest) -> Result<SwapQuote> {
-        let q = self
-            .pool(request.pool)?
-            .quote_swap(request.token_in, request.amount_in)?;
+        let pool = self.pool(request.pool)?;
+        pool.require_active()?;
+        let q = pool.quote_swap(request.token_in, request.amount_in)?;
         if q.amount_out < request.min_out {
             let pool = self.pool(request.pool)?;
             let out = pool.tokens[1 - q.side_in];
@@ -642,9 +665,8 @@ impl crate::protocol::Protocol {
     ) -> Result<crate::protocol::Receipt<SwapQuote>> {
         let mut step = self.begin(now)?;
         let q = self.quote_swap(request)?;
-        let window = self.params.twap_window;
         let pool = &mut self.pools[request.pool as usize];
-        pool.apply_swap(&q, now.seconds, window)?;
+        pool.apply_swap(&q, now.seconds)?;
         step.events.push(crate::events::Event::Swapped {
             trader: trader.clone(),
             pool: request.pool,
@@ -671,15 +693,16 @@ impl crate::protocol::Protocol {
         now: crate::time::BlockTime,
     ) -> Result<crate::protocol::Receipt<AddQuote>> {
         let mut step = self.begin(now)?;
-        let q = self.pool(pool)?.quote_add(max)?;
+        let p = self.pool(pool)?;
+        p.require_active()?;
+        let q = p.quote_add(max)?;
         if q.shares < min_shares {
             return Err(Error::SlippageExceeded {
                 out: Box::new(Quantity::new(q.shares, SHARE_DECIMALS, Symbol::lit("LP"))),
                 min: Box::new(Quantity::new(min_shares, SHARE_DECIMALS, Symbol::lit("LP"))),
             });
         }
-        let window = self.params.twap_window;
-        self.pools[pool as usize].apply_add(provider, &q, now.seconds, window)?;
+        self.pools[pool as usize].apply_add(provider, &q, now.seconds)?;
         step.events.push(crate::events::Event::LiquidityAdded {
             provider: provider.clone(),
             pool,
@@ -713,8 +736,7 @@ impl crate::protocol::Protocol {
                 });
             }
         }
-        let window = self.params.twap_window;
-        self.pools[pool as usize].apply_remove(provider, shares, out, now.seconds, window)?;
+        self.pools[pool as usize].apply_remove(provider, shares, out, now.seconds)?;
         step.events.push(crate::events::Event::LiquidityRemoved {
             provider: provider.clone(),
             pool,

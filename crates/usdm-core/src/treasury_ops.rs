@@ -176,6 +176,7 @@ impl Protocol {
     /// liquidity.
     fn liquidity_pool(&self, pool: PoolId) -> Result<(usize, AssetIndex)> {
         let p = self.pool(pool)?;
+        p.require_active()?;
         let bad = |reason| Error::BadPool {
             pair: p.name(),
             reason,
@@ -244,8 +245,7 @@ impl Protocol {
         let mut supply = self.supply;
         supply.usdm = supply.usdm.checked_add(minted, "USDm supply")?;
         supply.usdm_minted = supply.usdm_minted.checked_add(minted, "USDm minted")?;
-        let window = self.params.twap_window;
-        self.pools[pool as usize].apply_add(&treasury_account(), &q, now.seconds, window)?;
+        self.pools[pool as usize].apply_add(&treasury_account(), &q, now.seconds)?;
         *self.treasury.holding_mut(index) = h;
         self.supply = supply;
         Ok(Event::TreasuryLiquidityProvided {
@@ -275,14 +275,7 @@ impl Protocol {
         let mut supply = self.supply;
         supply.usdm = supply.usdm.checked_sub(burned, "USDm supply")?;
         supply.usdm_burned = supply.usdm_burned.checked_add(burned, "USDm burned")?;
-        let window = self.params.twap_window;
-        self.pools[pool as usize].apply_remove(
-            &treasury_account(),
-            shares,
-            out,
-            now.seconds,
-            window,
-        )?;
+        self.pools[pool as usize].apply_remove(&treasury_account(), shares, out, now.seconds)?;
         *self.treasury.holding_mut(index) = h;
         self.supply = supply;
         let asset = self.registry.get(index).symbol;

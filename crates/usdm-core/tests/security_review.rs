@@ -258,3 +258,194 @@ fn finding_2_pumping_a_pool_priced_token_cannot_loosen_the_share_cap() {
         "BTC at {share} bps of treasury value"
     );
 }
+
+// ---- finding 3: unregistering a pair froze its pool ----------------------------------------
+
+/// A governance action that must be refused and change nothing.
+fn refused(s: &mut Suite, action: GovAction) -> Error {
+    let before = s.p.clone();
+    let gov = s.gov.clone();
+    let e =
+        s.p.govern(&gov, action, s.now)
+            .expect_err("should be refused");
+    assert_eq!(s.p, before, "a refused action changed the state: {e}");
+    e
+}
+
+/// Finding 3 (MEDIUM): after a pair was unregistered its pool stayed in the core with its last
+/// state: a token it priced kept a price that never went stale, the treasury's liquidity in it
+/// could not be withdrawn yet was still valued, and the pair could never be registered again.
+/// Retiring a pool is now refused while it prices a token, holds treasury liquidity or
+/// unswept fees; a retired pool neither trades nor prices; a new pool of its tokens may be
+/// created.
+#[test]
+fn finding_3_a_pool_is_retired_only_once_nothing_depends_on_it() {
+    let (mut s, pool) = treasury_with_pool_priced_xms();
+    let e = refused(&mut s, GovAction::RetirePool { pool });
+    assert!(
+        matches!(&e, Error::PoolInUse { reason, .. } if reason.contains("prices XMS")),
+        "{e}"
+    );
+    // XMS back on a feed; the treasury provides liquidity to a USDm/USDC pool.
+    s.govern(GovAction::SetPriceSource {
+        symbol: XMS,
+        source: PriceSource::Feed,
+    });
+    s.set_price("XMS", "2.5");
+    let usdc_pool = s.create_pool("USDm", "USDC");
+    s.treasury_op(TreasuryOp::ProvideLiquidity {
+        pool: usdc_pool,
+        asset_amount: amt("100000", 6),
+    })
+    .unwrap();
+    let e = refused(&mut s, GovAction::RetirePool { pool: usdc_pool });
+    assert!(
+        matches!(&e, Error::PoolInUse { reason, .. } if reason.contains("treasury holds")),
+        "{e}"
+    );
+    let shares = s.p.pool(usdc_pool).unwrap().shares_of(&treasury_account());
+    s.treasury_op(TreasuryOp::WithdrawLiquidity {
+        pool: usdc_pool,
+        shares,
+    })
+    .unwrap();
+
+    // The XMS pool: a swap leaves protocol fees in it; they must be swept first.
+    s.swap("attacker", pool, "USDm", "1000").unwrap();
+    let e = refused(&mut s, GovAction::RetirePool { pool });
+    assert!(
+        matches!(&e, Error::PoolInUse { reason, .. } if reason.contains("unswept")),
+        "{e}"
+    );
+    s.sweep(pool);
+    s.govern(GovAction::RetirePool { pool });
+    assert!(s.p.pool(pool).unwrap().retired);
+
+    // Retired: no swaps, no new liquidity, no price source; withdrawing still works.
+    let retired = |r: Result<SwapQuote>| matches!(r, Err(Error::PoolRetired { .. }));
+    assert!(retired(s.swap("attacker", pool, "USDm", "1000")));
+    assert!(matches!(
+        s.add_liquidity("lp", pool, ["1", "1"]),
+        Err(Error::PoolRetired { .. })
+    ));
+    let e = refused(
+        &mut s,
+        GovAction::SetPriceSource {
+            symbol: XMS,
+            source: PriceSource::Pool { pool },
+        },
+    );
+    assert!(matches!(e, Error::PoolRetired { .. }), "{e}");
+    assert!(matches!(
+        refused(&mut s, GovAction::RetirePool { pool }),
+        Error::PoolRetired { .. }
+    ));
+    let lp_shares = s.p.pool(pool).unwrap().shares_of(&Account::new("lp"));
+    s.remove_liquidity("lp", pool, lp_shares).unwrap();
+
+    // A new pool of the same tokens can be created, and becomes a price source in time.
+    let again = s.create_pool("XMS", "USDm");
+    assert_ne!(again, pool);
+    s.give_xms("lp", "100000");
+    s.add_liquidity("lp", again, ["100000", "250000"]).unwrap();
+    for _ in 0..5 {
+        s.roll_epoch();
+    }
+    s.govern(GovAction::SetPriceSource {
+        symbol: XMS,
+        source: PriceSource::Pool { pool: again },
+    });
+    s.prices.remove(&XMS);
+    assert_eq!(s.p.price(XMS, s.now).unwrap().spot, price("2.5"));
+}
+
+// ---- finding 4: raising the TWAP window broke pool prices ----------------------------------
+
+/// Finding 4 (LOW): a pool's checkpoints are spaced for the window it was created with; after
+/// the protocol's window was raised from 600 s to 1,800 s a pool covered only 1,209 s, never
+/// qualified as a price again, and Mars redemptions and the supply cap stopped. The change is
+/// now refused while a price-source pool cannot cover it.
+#[test]
+fn finding_4_the_twap_window_cannot_outgrow_a_price_source_pool() {
+    let (mut s, pool) = treasury_with_pool_priced_xms();
+    let e = refused(
+        &mut s,
+        GovAction::SetParam {
+            change: ParamChange::TwapWindow(1_800),
+        },
+    );
+    assert!(
+        matches!(
+            e,
+            Error::TwapWindowUncovered {
+                window: 1_800,
+                pool_window: 600,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    // A shorter window is covered, and so is the pool's own again: the XMS price, Mars
+    // redemptions and the supply cap keep working.
+    s.govern(GovAction::SetParam {
+        change: ParamChange::TwapWindow(300),
+    });
+    s.p.price(XMS, s.now).unwrap();
+    s.govern(GovAction::SetParam {
+        change: ParamChange::TwapWindow(600),
+    });
+    s.roll_epoch();
+    let supply_before = s.p.supply().usdm;
+    s.redeem("lp", "100", None).unwrap();
+    assert!(s.p.supply().usdm < supply_before, "Mars redemptions work");
+    s.p.cap_status(s.now).unwrap().supply_cap.unwrap();
+    s.p.price(XMS, s.now).unwrap();
+    assert_eq!(s.p.pool(pool).unwrap().twap_window, 600);
+
+    // A pool created under a 300 s window spaces its checkpoints for 300 s: once it prices
+    // USDm, the window cannot go back to 600 s.
+    s.govern(GovAction::SetParam {
+        change: ParamChange::TwapWindow(300),
+    });
+    let usdc_pool = s.create_pool("USDm", "USDC");
+    assert_eq!(s.p.pool(usdc_pool).unwrap().twap_window, 300);
+    s.give("lp2", "USDC", "200000");
+    s.mint("lp2", "USDC", "100000").unwrap();
+    s.add_liquidity("lp2", usdc_pool, ["50000", "50000"])
+        .unwrap();
+    for _ in 0..5 {
+        s.roll_epoch();
+    }
+    s.govern(GovAction::SetPriceSource {
+        symbol: USDM,
+        source: PriceSource::Pool { pool: usdc_pool },
+    });
+    s.prices.remove(&USDM);
+    let e = refused(
+        &mut s,
+        GovAction::SetParam {
+            change: ParamChange::TwapWindow(600),
+        },
+    );
+    assert!(
+        matches!(e, Error::TwapWindowUncovered { pool_window: 300, symbol, .. } if symbol == USDM),
+        "{e}"
+    );
+    // And a pool whose window is shorter than the protocol's cannot become a source.
+    s.govern(GovAction::SetPriceSource {
+        symbol: USDM,
+        source: PriceSource::Feed,
+    });
+    s.set_price("USDm", "1");
+    s.govern(GovAction::SetParam {
+        change: ParamChange::TwapWindow(600),
+    });
+    let e = refused(
+        &mut s,
+        GovAction::SetPriceSource {
+            symbol: USDM,
+            source: PriceSource::Pool { pool: usdc_pool },
+        },
+    );
+    assert!(matches!(e, Error::TwapWindowUncovered { .. }), "{e}");
+}

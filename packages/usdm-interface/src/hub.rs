@@ -2,7 +2,7 @@
 
 use crate::asset::AssetInfo;
 use cosmwasm_schema::{cw_serde, QueryResponses};
-use cosmwasm_std::{Binary, Decimal, Uint128};
+use cosmwasm_std::{Binary, Checksum, Decimal, Uint128};
 use cw20::Cw20ReceiveMsg;
 
 /// A whitelisted asset: its protocol symbol and settings, and where it lives on chain.
@@ -38,6 +38,10 @@ pub struct InstantiateMsg {
     pub assets: Vec<AssetMsg>,
     /// XMS in circulation at launch: the XMS token's initial supply.
     pub xms_supply: Uint128,
+    /// The code (its checksum, as the chain reports it) of the Mars Swap pairs the hub may
+    /// register; none until governance sets one with `set_pair_code`.
+    #[serde(default)]
+    pub pair_code: Option<Checksum>,
 }
 
 /// Contract migration (no state changes in this version).
@@ -313,16 +317,24 @@ pub enum GovMsg {
         /// The new ratio, within the Frax bounds.
         cr: Decimal,
     },
-    /// Register a Mars Swap pair contract. The hub checks its tokens (USDm, XMS or whitelisted
-    /// assets, with the protocol's contracts, denoms and decimals), that the hub is its fee
-    /// recipient, that its TWAP window is the protocol's, and that it has no admin other than
-    /// the hub (so its code cannot be swapped later).
+    /// Register a Mars Swap pair contract. The hub checks that it runs the accepted pair code
+    /// (`set_pair_code`), its tokens (USDm, XMS or whitelisted assets, with the protocol's
+    /// contracts, denoms and decimals), that the hub is its fee recipient, that its TWAP window
+    /// covers the protocol's (at most 4 times it), and that it has no admin other than the hub
+    /// (so its code cannot be swapped later).
     RegisterPair {
         /// The pair contract's address.
         pair: String,
     },
-    /// Stop mirroring a registered pair (an emergency exit if it misbehaves); its last known
-    /// state stays in the protocol.
+    /// Accept pairs running this code (its checksum) for registration from now on, or none.
+    /// Pairs registered already are not affected.
+    SetPairCode {
+        /// The code's checksum (hex), as `wasmd query wasm code-info` reports it.
+        checksum: Option<Checksum>,
+    },
+    /// Retire a registered pair's pool and stop mirroring it; its protocol fees are swept in
+    /// the same message. Refused while the pool prices a token or the treasury holds shares in
+    /// it. The pair may be registered again later, as a new pool.
     UnregisterPair {
         /// The pool id the hub gave the pair.
         pool: u32,
@@ -522,6 +534,8 @@ pub struct ConfigResponse {
     pub paused: Vec<String>,
     /// All parameters as the core's JSON.
     pub params: Binary,
+    /// The pair code accepted for registration (`set_pair_code`).
+    pub pair_code: Option<Checksum>,
 }
 
 /// Response to `Price`.

@@ -4,7 +4,7 @@
 use crate::context::{finish, load, require_governor, tokens};
 use crate::convert::{asset_config, override_change, param, pause, ratio, symbol};
 use crate::error::ContractError;
-use crate::state::{ASSETS, PAIRS};
+use crate::state::{ASSETS, PAIRS, PAIR_CODE};
 use cosmwasm_std::{Addr, DepsMut, Env, MessageInfo, Order, Response};
 use usdm_core::asset::{AssetUpdate, PriceSource};
 use usdm_core::governance::GovAction;
@@ -123,6 +123,22 @@ pub fn govern(
                 reason,
             };
             let info = deps.querier.query_wasm_contract_info(&pair)?;
+            let code = deps.querier.query_wasm_code_info(info.code_id)?;
+            match PAIR_CODE.may_load(deps.storage)?.flatten() {
+                None => {
+                    return Err(bad(
+                        "no pair code is accepted yet; governance sets it with set_pair_code"
+                            .into(),
+                    ))
+                }
+                Some(accepted) if accepted != code.checksum => {
+                    return Err(bad(format!(
+                        "it runs code {} (id {}), not the accepted pair code {accepted}",
+                        code.checksum, info.code_id
+                    )))
+                }
+                Some(_) => {}
+            }
             if info
                 .admin
                 .as_ref()
@@ -142,10 +158,12 @@ pub fn govern(
                     config.fee_recipient
                 )));
             }
+            // The pair's checkpoints must cover the protocol's window; a much longer one
+            // would stretch the span averaged beyond it.
             let window = ctx.protocol.params().twap_window;
-            if config.twap_window != window {
+            if config.twap_window < window || config.twap_window > window.saturating_mul(4) {
                 return Err(bad(format!(
-                    "its TWAP window is {}s, the protocol's is {window}s",
+                    "its TWAP window is {}s; accepted: the protocol's {window}s to 4 times it",
                     config.twap_window
                 )));
             }
@@ -198,16 +216,13 @@ pub fn govern(
             new_pair = Some(pair);
             GovAction::CreatePool { tokens: symbols }
         }
+        GovMsg::SetPairCode { checksum } => {
+            PAIR_CODE.save(deps.storage, &checksum)?;
+            let shown = checksum.map_or_else(|| "none".to_string(), |c| c.to_hex());
+            return Ok(finish(deps, ctx, "govern", vec![])?.add_attribute("pair_code", shown));
+        }
         GovMsg::UnregisterPair { pool } => {
-            let mut pairs = PAIRS.may_load(deps.storage)?.unwrap_or_default();
-            let before = pairs.len();
-            pairs.retain(|(id, _)| *id != pool);
-            if pairs.len() == before {
-                return Err(ContractError::UnknownPair(pool));
-            }
-            PAIRS.save(deps.storage, &pairs)?;
-            return Ok(finish(deps, ctx, "govern", vec![])?
-                .add_attribute("unregistered_pool", pool.to_string()));
+            return unregister_pair(deps, ctx, &caller, pool);
         }
         GovMsg::SetPriceSource { symbol: s, pool } => GovAction::SetPriceSource {
             symbol: symbol(&s)?,
@@ -232,6 +247,38 @@ pub fn govern(
         PAIRS.save(deps.storage, &pairs)?;
     }
     finish(deps, ctx, "govern", vec![])
+}
+
+/// Retires a pair's pool in the core, then forgets the pair: unswept protocol fees are swept
+/// first, in the same message; the core refuses while the pool prices a token or the treasury
+/// holds shares in it. The pair may be registered again later, as a new pool.
+fn unregister_pair(
+    deps: DepsMut,
+    mut ctx: crate::context::Ctx,
+    caller: &Account,
+    pool: u32,
+) -> Result<Response, ContractError> {
+    let mut pairs = PAIRS.may_load(deps.storage)?.unwrap_or_default();
+    let Some(at) = pairs.iter().position(|(id, _)| *id == pool) else {
+        return Err(ContractError::UnknownPair(pool));
+    };
+    let pair = pairs.remove(at).1;
+    let mut msgs = Vec::new();
+    if ctx
+        .protocol
+        .pool(pool)?
+        .protocol_fees
+        .iter()
+        .any(|f| !f.is_zero())
+    {
+        msgs = crate::execute::treasury::sweep(deps.as_ref(), &mut ctx, pool, &pair)?;
+    }
+    let receipt = ctx
+        .protocol
+        .govern(caller, GovAction::RetirePool { pool }, ctx.now)?;
+    ctx.events.extend(receipt.events);
+    PAIRS.save(deps.storage, &pairs)?;
+    Ok(finish(deps, ctx, "govern", msgs)?.add_attribute("unregistered_pool", pool.to_string()))
 }
 
 /// The proposed governor accepts.

@@ -35,9 +35,16 @@ pub fn register_tokens(
         let minter: Option<MinterResponse> = deps
             .querier
             .query_wasm_smart(token, &Cw20QueryMsg::Minter {})?;
-        if minter.map(|m| m.minter) != Some(env.contract.address.to_string()) {
+        let Some(minter) = minter.filter(|m| m.minter == env.contract.address.as_str()) else {
             return Err(ContractError::BadToken(format!(
                 "{name} token {token} must have this hub as its minter"
+            )));
+        };
+        // Redemptions mint XMS and mints create USDm whatever the supply: a capped token would
+        // leave burned USDm unpaid for ever once the cap is reached.
+        if let Some(cap) = minter.cap {
+            return Err(ContractError::BadToken(format!(
+                "{name} token {token} caps minting at {cap}; the hub must mint without a cap (instantiate it with \"cap\": null)"
             )));
         }
     }

@@ -7,7 +7,8 @@ use crate::error::ContractError;
 use crate::execute::native_payment;
 use crate::state::PAIRS;
 use cosmwasm_std::{
-    to_json_binary, Addr, Coin, CosmosMsg, DepsMut, Env, MessageInfo, Response, Uint128, WasmMsg,
+    to_json_binary, Addr, Coin, CosmosMsg, Deps, DepsMut, Env, MessageInfo, Response, Uint128,
+    WasmMsg,
 };
 use usdm_core::events::Event;
 use usdm_core::ids::{Account, Symbol, USDM, XMS};
@@ -252,9 +253,21 @@ pub fn sweep_pool_fees(
     pool: u32,
 ) -> Result<Response, ContractError> {
     cw_utils::nonpayable(&info)?;
-    let (usdm, xms) = tokens(deps.as_ref())?;
     let pair = pair_address(&deps, pool)?;
     let mut ctx = load(deps.as_ref(), &env)?;
+    let msgs = sweep(deps.as_ref(), &mut ctx, pool, &pair)?;
+    finish(deps, ctx, "sweep_pool_fees", msgs)
+}
+
+/// Sweeps pool `pool` (at `pair`) in the core and returns the messages that move the tokens:
+/// the pair's `SweepFees`, then burns of the USDm (and of XMS unless it is treasury collateral).
+pub fn sweep(
+    deps: Deps,
+    ctx: &mut crate::context::Ctx,
+    pool: u32,
+    pair: &Addr,
+) -> Result<Vec<CosmosMsg>, ContractError> {
+    let (usdm, xms) = tokens(deps)?;
     let tokens_of_pool = ctx.protocol.pool(pool)?.tokens;
     let receipt = ctx.protocol.sweep_pool_fees(pool, ctx.now)?;
     ctx.events.extend(receipt.events);
@@ -274,7 +287,7 @@ pub fn sweep_pool_fees(
             msgs.push(burn(&xms, uint(fee))?);
         }
     }
-    finish(deps, ctx, "sweep_pool_fees", msgs)
+    Ok(msgs)
 }
 
 /// A strategy returns native tokens (funds) to the treasury.

@@ -70,6 +70,8 @@ pub struct Suite {
     pub feeder: Addr,
     pub market: Addr,
     pub hub_code: u64,
+    /// The Mars Swap pair code the hub accepts.
+    pub pair_code: u64,
     /// Prices the feeder re-posts every block it advances.
     pub prices: Vec<(String, Decimal)>,
 }
@@ -113,6 +115,8 @@ impl Suite {
         let market = app.api().addr_make("market");
         let hub_code = app.store_code(hub_contract());
         let cw20_code = app.store_code(cw20_contract());
+        let pair_code = app.store_code(pair_contract());
+        let pair_checksum = app.wrap().query_wasm_code_info(pair_code).unwrap().checksum;
         let dai = app
             .instantiate_contract(
                 cw20_code,
@@ -143,6 +147,7 @@ impl Suite {
                     preset: preset.into(),
                     assets: assets(&dai),
                     xms_supply: units("100000000", 18),
+                    pair_code: Some(pair_checksum),
                 },
                 &[],
                 "usdm-hub",
@@ -201,6 +206,7 @@ impl Suite {
             feeder,
             market,
             hub_code,
+            pair_code,
             prices: Vec::new(),
         }
     }
@@ -402,43 +408,93 @@ impl Suite {
             .unwrap();
     }
 
-    /// Deploys a USDm/USDC pair with the hub as fee recipient and registers it.
-    pub fn deploy_pair(&mut self) -> Addr {
-        let code = self.app.store_code(pair_contract());
-        let pair = self
-            .app
-            .instantiate_contract(
-                code,
-                self.gov.clone(),
-                &PairInstantiate {
-                    tokens: [
-                        PairToken {
-                            symbol: "USDm".into(),
-                            decimals: 18,
-                            info: AssetInfo::Cw20 {
-                                contract: self.usdm.to_string(),
-                            },
-                        },
-                        PairToken {
-                            symbol: "USDC".into(),
-                            decimals: 6,
-                            info: AssetInfo::Native {
-                                denom: "uusdc".into(),
-                            },
-                        },
-                    ],
-                    fee_recipient: self.hub.to_string(),
-                    twap_window: 600,
+    /// The pair side of a protocol token (`USDm`, `XMS`) or of a native test asset.
+    pub fn pair_token(&self, symbol: &str) -> PairToken {
+        let (decimals, info) = match symbol {
+            "USDm" => (
+                18,
+                AssetInfo::Cw20 {
+                    contract: self.usdm.to_string(),
                 },
+            ),
+            "XMS" => (
+                18,
+                AssetInfo::Cw20 {
+                    contract: self.xms.to_string(),
+                },
+            ),
+            "DAI" => (
+                18,
+                AssetInfo::Cw20 {
+                    contract: self.dai.to_string(),
+                },
+            ),
+            "USDC" => (
+                6,
+                AssetInfo::Native {
+                    denom: "uusdc".into(),
+                },
+            ),
+            "BTC" => (
+                8,
+                AssetInfo::Native {
+                    denom: "ubtc".into(),
+                },
+            ),
+            "ETH" => (
+                18,
+                AssetInfo::Native {
+                    denom: "aeth".into(),
+                },
+            ),
+            "UNI" => (
+                18,
+                AssetInfo::Native {
+                    denom: "auni".into(),
+                },
+            ),
+            other => panic!("no pair token {other}"),
+        };
+        PairToken {
+            symbol: symbol.into(),
+            decimals,
+            info,
+        }
+    }
+
+    /// Instantiates a pair of the accepted code (no admin, the hub as fee recipient).
+    pub fn instantiate_pair(&mut self, a: &str, b: &str, twap_window: u64) -> Addr {
+        let msg = PairInstantiate {
+            tokens: [self.pair_token(a), self.pair_token(b)],
+            fee_recipient: self.hub.to_string(),
+            twap_window,
+        };
+        self.app
+            .instantiate_contract(
+                self.pair_code,
+                self.gov.clone(),
+                &msg,
                 &[],
-                "usdm-usdc",
+                format!("{a}-{b}"),
                 None,
             )
-            .unwrap();
+            .unwrap()
+    }
+
+    /// Deploys a pair of `a` and `b` and registers it; returns it and its pool id.
+    pub fn deploy_pair_of(&mut self, a: &str, b: &str, twap_window: u64) -> (Addr, u32) {
+        let pair = self.instantiate_pair(a, b, twap_window);
         self.govern(GovMsg::RegisterPair {
             pair: pair.to_string(),
         })
         .unwrap();
+        let state = self.state();
+        (pair, state.pools().len() as u32 - 1)
+    }
+
+    /// Deploys a USDm/USDC pair with the hub as fee recipient and registers it.
+    pub fn deploy_pair(&mut self) -> Addr {
+        let (pair, _) = self.deploy_pair_of("USDm", "USDC", 600);
         self.pair = Some(pair.clone());
         pair
     }
