@@ -82,6 +82,10 @@ pub enum Error {
         /// The asset.
         symbol: Symbol,
     },
+    /// Under the Frax policy XMS is the share token that fractional mints burn; held by the
+    /// treasury it would back nothing (collateral value excludes it), so it is not collateral.
+    #[error("XMS is not accepted as collateral under the Frax policy (it is the share token fractional mints burn); deposit a collateral asset")]
+    ShareTokenNotCollateral,
     /// The asset's configuration disables redeeming into it.
     #[error("redeeming into {symbol} is disabled for this asset")]
     RedeemDisabled {

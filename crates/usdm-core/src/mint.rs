@@ -242,6 +242,11 @@ impl Protocol {
                 if !config.mint_enabled {
                     return Err(Error::MintDisabled { symbol: asset });
                 }
+                // Frax values collateral without XMS: minting with it would manufacture a
+                // shortfall that recollateralization pays a bonus to fill.
+                if asset == XMS && self.policy.kind() == crate::params::PolicyKind::Frax {
+                    return Err(Error::ShareTokenNotCollateral);
+                }
                 if self
                     .governance
                     .pauses
