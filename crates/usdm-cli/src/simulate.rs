@@ -142,9 +142,7 @@ fn config(paths: u64, run: &RunFlags, series: bool) -> CliResult<McConfig> {
     if paths == 0 {
         return Err(CliError("--paths must be at least 1".into()));
     }
-    if run.threads == Some(0) {
-        return Err(CliError("--threads must be at least 1".into()));
-    }
+    montecarlo::check_threads(run.threads).map_err(CliError)?;
     Ok(McConfig {
         paths,
         seed: run.seed,
@@ -484,9 +482,10 @@ pub fn scenarios(json: bool) -> CliResult<()> {
 
 /// Runs `usdm reference`: the small model shared with the cadCAD benchmark (`bench/`).
 pub fn reference(a: &ReferenceArgs, json: bool) -> CliResult<()> {
-    if a.runs == 0 || a.threads == Some(0) {
-        return Err(CliError("--runs and --threads must be at least 1".into()));
+    if a.runs == 0 {
+        return Err(CliError("--runs must be at least 1".into()));
     }
+    montecarlo::check_threads(a.threads).map_err(CliError)?;
     let params = usdm_sim::reference::RefParams::default();
     let started = std::time::Instant::now();
     let outcomes = montecarlo::with_threads(a.threads, || {

@@ -448,3 +448,24 @@ fn sweep_bench_and_scenarios_run() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Finding 8 of the security review: `--threads` had no upper bound (10,000 threads were still
+/// spinning after 100 s where one takes 0.24 s). Requests above 4 per core are refused with the
+/// bound in the message, before any path runs.
+#[test]
+fn absurd_thread_counts_are_refused_at_once() {
+    for line in [
+        "simulate calm --paths 1 --threads 10000 --quiet",
+        "sweep calm --paths 1 --threads 10000 --quiet",
+        "bench calm --paths 1 --threads 10000 --quiet",
+        "reference --runs 1 --threads 10000",
+    ] {
+        let out = usdm(&split(line));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{line}: accepted");
+        assert!(err.contains("--threads 10000: at most"), "{line}: {err}");
+        assert!(out.stdout.is_empty(), "{line}: refused before any path ran");
+    }
+    let out = usdm(&split("simulate calm --paths 1 --threads 0 --quiet"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 1"));
+}

@@ -43,32 +43,37 @@ fn at_ratio_zero_the_named_asset_does_not_choose_the_fee() {
 }
 
 #[test]
-fn escrowed_xms_is_not_circulating() {
-    let mut s = Suite::frax_at("0.5");
+fn treasury_xms_is_not_circulating() {
+    // Mars: XMS deposited as tier-5 collateral is held by the protocol, not circulating.
+    let mut s = Suite::new(Preset::Mars);
     s.set_prices(&[("USDC", "1"), ("XMS", "2")]);
     s.roll_epoch();
     s.give("alice", "USDC", "100000");
     s.give_xms("alice", "100000");
     s.mint("alice", "USDC", "100000").unwrap();
-    // Put XMS in the treasury (tier 5 collateral), then redeem asking for XMS as collateral.
-    s.govern(GovAction::SetParam {
-        change: ParamChange::TierMaxShare {
-            tier: Tier::ProtocolToken,
-            share: Ratio::ONE,
-        },
-    });
-    s.mint("alice", "XMS", "10000").unwrap();
     let before = s.p.circulating_xms();
-    let pending = s.redeem("alice", "1000", Some("XMS")).unwrap();
-    assert!(!pending.collateral.is_zero());
+    s.mint("alice", "XMS", "1000").unwrap();
     assert_eq!(
         s.p.circulating_xms(),
-        before,
-        "escrow is still held by the protocol"
+        Amount::new(before.raw() - amt("1000", 18).raw()),
+        "treasury XMS is held by the protocol"
     );
-    s.advance(2);
-    s.collect(pending.id).unwrap();
-    assert!(s.p.circulating_xms() > before, "paid out at collection");
+    // Frax: the treasury never holds XMS (it is not collateral there), so a fractional
+    // redemption cannot ask for it.
+    let mut f = Suite::frax_at("0.5");
+    f.set_prices(&[("USDC", "1"), ("XMS", "2")]);
+    f.roll_epoch();
+    f.give("alice", "USDC", "100000");
+    f.give_xms("alice", "100000");
+    f.mint("alice", "USDC", "100000").unwrap();
+    assert_eq!(
+        f.mint("alice", "XMS", "10000"),
+        Err(Error::ShareTokenNotCollateral)
+    );
+    assert!(matches!(
+        f.redeem("alice", "1000", Some("XMS")),
+        Err(Error::InsufficientTreasury { .. })
+    ));
 }
 
 #[test]

@@ -204,6 +204,25 @@ pub(crate) fn progress_bar(total: u64, show: bool, what: &str) -> indicatif::Pro
     pb
 }
 
+/// The most worker threads accepted: four per available core. More only contend for the
+/// cores (idle rayon workers spin), so a larger request is a mistake worth refusing.
+pub fn max_threads() -> usize {
+    4 * std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Checks a requested thread count: at least 1 and at most [`max_threads`].
+pub fn check_threads(threads: Option<usize>) -> Result<(), String> {
+    match threads {
+        Some(0) => Err("--threads must be at least 1".into()),
+        Some(n) if n > max_threads() => Err(format!(
+            "--threads {n}: at most {} (4 per core on this machine's {} cores); more threads only contend for the cores",
+            max_threads(),
+            max_threads() / 4
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Runs `f` on a pool of `threads` threads (or the global pool, one thread per core).
 pub fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> T {
     match threads {
