@@ -438,6 +438,24 @@ proptest! {
     }
 }
 
+/// The soak run of every treasury, pool and Frax operation at scale (see `properties.rs`).
+#[test]
+#[ignore]
+fn soak_treasury_accounting() {
+    common::soak(
+        "treasury accounting",
+        1_000_000,
+        proptest::collection::vec(any_op(), 1..60),
+        |ops| {
+            let (mut s, pools) = everything();
+            for op in ops {
+                apply_any(&mut s, pools, op);
+                s.check();
+            }
+        },
+    );
+}
+
 /// The every-operation generator must exercise every operation successfully, many times.
 #[test]
 fn generated_sequences_exercise_every_treasury_operation() {

@@ -224,6 +224,27 @@ proptest! {
     }
 }
 
+/// The soak run of the two sequences above at scale (README: `cargo test --release -p usdm-core
+/// -- --ignored soak`; `USDM_SOAK_OPS` sets the operations per soak test).
+#[test]
+#[ignore]
+fn soak_invariants_mars_and_frax() {
+    for preset in [Preset::Mars, Preset::Frax] {
+        common::soak(
+            &format!("invariants/{preset:?}"),
+            1_000_000,
+            proptest::collection::vec(op(), 1..60),
+            |ops| {
+                let mut s = funded(preset);
+                for op in ops {
+                    apply(&mut s, op);
+                    s.check();
+                }
+            },
+        );
+    }
+}
+
 // ---- no profit from rounding ---------------------------------------------------------------
 
 /// Exact value of a wallet plus its pending claims at the fixed prices, in units of

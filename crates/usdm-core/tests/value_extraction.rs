@@ -372,6 +372,23 @@ proptest! {
     }
 }
 
+/// The soak run of the value-extraction property at scale (see `properties.rs`); the suite
+/// checks invariants and conservation after every step as well.
+#[test]
+#[ignore]
+fn soak_value_extraction() {
+    for preset in [Preset::Frax, Preset::Mars] {
+        common::soak(
+            &format!("value extraction/{preset:?}"),
+            1_000_000,
+            proptest::collection::vec(op(), 1..60),
+            |ops| {
+                run(preset, ops);
+            },
+        );
+    }
+}
+
 /// The generator mixes every operation: over a fixed set of sequences each kind succeeds many
 /// times, except recollateralization, which a fully backed treasury refuses unless a caller
 /// can open a shortfall (what minting Frax collateral with XMS did; see finding 5).
