@@ -372,7 +372,7 @@ fn finding_6_capped_protocol_tokens_are_refused() {
                     preset: "mars".into(),
                     assets: assets.clone(),
                     xms_supply: units("1000", 18),
-                    pair_code: Some(pair_code.clone()),
+                    pair_code: Some(pair_code),
                 },
                 &[],
                 "hub",
@@ -465,14 +465,14 @@ fn finding_7_only_pairs_of_the_accepted_code_are_registered() {
         .execute(
             &mallory,
             &ExecuteMsg::Govern(GovMsg::SetPairCode {
-                checksum: Some(checksum.clone()),
+                checksum: Some(checksum),
             }),
             &[],
         )
         .unwrap_err());
     assert!(e.contains("only governance"), "{e}");
     s.govern(GovMsg::SetPairCode {
-        checksum: Some(checksum.clone()),
+        checksum: Some(checksum),
     })
     .unwrap();
     let c: usdm_interface::hub::ConfigResponse = s.query(&QueryMsg::Config {});

@@ -202,10 +202,6 @@ impl Arena {
         }
     }
 
-    fn balance(&self, symbol: Symbol) -> Amount {
-        self.s.balance(&Account::new(ATTACKER), symbol)
-    }
-
     /// Applies `op` for the attacker; true if it succeeded and charged a fee.
     fn apply(&mut self, op: &Op) -> (bool, bool) {
         let bps_of = |a: Amount, bps: u32| Amount::new(a.raw() / 10_000 * u128::from(bps));

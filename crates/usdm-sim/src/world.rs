@@ -302,7 +302,11 @@ impl Setup {
         const ROUNDS: u32 = 20;
         for _ in 0..ROUNDS {
             for (name, share) in &s.collateral {
-                let symbol = Symbol::new(name).map_err(|e| core("collateral", e))?;
+                let mut symbol = Symbol::new(name).map_err(|e| core("collateral", e))?;
+                // Under Frax XMS is not collateral: its share of the mix is held as USDC.
+                if symbol == XMS && p.policy().kind() == PolicyKind::Frax {
+                    symbol = USDC;
+                }
                 let px = feeds.iter().find(|f| f.0 == symbol).map_or(1.0, |f| f.1);
                 let value = s.usdm_supply * share / f64::from(ROUNDS);
                 let a = amount(value / px, decimals_of(symbol));
