@@ -92,7 +92,7 @@ pub fn execute(
         ExecuteMsg::ReturnFromStrategy {} => treasury::return_native(deps, env, info),
         ExecuteMsg::Govern(msg) => governance::govern(deps, env, info, msg),
         ExecuteMsg::AcceptGovernor {} => governance::accept_governor(deps, env, info),
-        ExecuteMsg::Treasury(msg) => treasury::treasury_op(deps, env, info, msg),
+        ExecuteMsg::TreasuryOp(msg) => treasury::treasury_op(deps, env, info, msg),
     }
 }
 

@@ -59,7 +59,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
                     })
                     .collect(),
                 paused: g.pauses.iter().map(|t| t.to_string()).collect(),
-                params: to_json_binary(p.params())?,
+                params: params(p.params()),
                 pair_code: crate::state::PAIR_CODE.may_load(deps.storage)?.flatten(),
             })?
         }
@@ -171,4 +171,26 @@ pub fn asset_infos(deps: Deps) -> Result<Vec<(String, usdm_interface::AssetInfo)
     Ok(ASSETS
         .range(deps.storage, None, None, Order::Ascending)
         .collect::<Result<_, _>>()?)
+}
+
+/// The core's parameters in the interface's units.
+fn params(p: &usdm_core::params::Params) -> usdm_interface::hub::ParamsResponse {
+    let d = |r: usdm_core::units::Ratio| decimal(r);
+    usdm_interface::hub::ParamsResponse {
+        epoch_seconds: p.epoch_seconds,
+        xms_support_ratio: Decimal::raw(p.xms_support_ratio.raw()),
+        max_price_age: p.max_price_age,
+        twap_window: p.twap_window,
+        redemption_delay: p.redemption_delay,
+        tier_max_share: p.max_share.iter().copied().map(d).collect(),
+        tier_mint_fee: p.fees.mint.iter().copied().map(d).collect(),
+        tier_redeem_fee: p.fees.redeem.iter().copied().map(d).collect(),
+        cr_step: d(p.frax.cr_step),
+        price_band: d(p.frax.price_band),
+        refresh_cooldown: p.frax.refresh_cooldown,
+        min_cr: d(p.frax.min_cr),
+        bonus_rate: d(p.frax.bonus_rate),
+        breaker_redemption_outflow: p.breakers.redemption_outflow.map(d),
+        breaker_xms_minted: p.breakers.xms_minted.map(d),
+    }
 }

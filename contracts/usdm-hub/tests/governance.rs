@@ -98,7 +98,7 @@ fn gov_messages(s: &Suite) -> Vec<ExecuteMsg> {
         },
     ];
     let mut all: Vec<ExecuteMsg> = govs.into_iter().map(ExecuteMsg::Govern).collect();
-    all.extend(treasury.into_iter().map(ExecuteMsg::Treasury));
+    all.extend(treasury.into_iter().map(ExecuteMsg::TreasuryOp));
     all.push(ExecuteMsg::RegisterTokens {
         usdm: someone.clone(),
         xms: someone,

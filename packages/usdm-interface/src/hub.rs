@@ -108,7 +108,7 @@ pub enum ExecuteMsg {
     /// The proposed governor accepts.
     AcceptGovernor {},
     /// Governance's treasury operations.
-    Treasury(TreasuryMsg),
+    TreasuryOp(TreasuryMsg),
 }
 
 /// What a cw20 `Send` to the hub asks for. The token sent is identified by the sending
@@ -532,10 +532,45 @@ pub struct ConfigResponse {
     pub pairs: Vec<PairInfo>,
     /// Paused targets, as text.
     pub paused: Vec<String>,
-    /// All parameters as the core's JSON.
-    pub params: Binary,
+    /// All parameters.
+    pub params: ParamsResponse,
     /// The pair code accepted for registration (`set_pair_code`).
     pub pair_code: Option<Checksum>,
+}
+
+/// Every protocol parameter (the fields of `ParamMsg`, with the same units and bounds).
+#[cw_serde]
+pub struct ParamsResponse {
+    /// Epoch length in seconds.
+    pub epoch_seconds: u64,
+    /// XMS support ratio (2.5 = 250%).
+    pub xms_support_ratio: Decimal,
+    /// Seconds a price stays fresh.
+    pub max_price_age: u64,
+    /// TWAP window in seconds.
+    pub twap_window: u64,
+    /// Blocks between `redeem` and `collect`.
+    pub redemption_delay: u64,
+    /// Maximum share of treasury value per tier, tier 1 first.
+    pub tier_max_share: Vec<Decimal>,
+    /// Mint fee per tier.
+    pub tier_mint_fee: Vec<Decimal>,
+    /// Redeem fee per tier.
+    pub tier_redeem_fee: Vec<Decimal>,
+    /// Frax: how far one refresh moves the ratio.
+    pub cr_step: Decimal,
+    /// Frax: dead band around $1.
+    pub price_band: Decimal,
+    /// Frax: seconds between refreshes.
+    pub refresh_cooldown: u64,
+    /// Frax: lowest ratio the controller may reach.
+    pub min_cr: Decimal,
+    /// Frax: recollateralization bonus.
+    pub bonus_rate: Decimal,
+    /// Breaker: USDm redeemed per epoch as a share of circulating USDm (none: off).
+    pub breaker_redemption_outflow: Option<Decimal>,
+    /// Breaker: XMS minted per epoch as a share of its supply (none: off).
+    pub breaker_xms_minted: Option<Decimal>,
 }
 
 /// Response to `Price`.

@@ -10,6 +10,8 @@
 pub mod asset;
 pub mod hub;
 pub mod pair;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod schema;
 
 pub use asset::AssetInfo;
 

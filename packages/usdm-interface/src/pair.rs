@@ -77,8 +77,8 @@ pub enum QueryMsg {
     /// Tokens, reserves, shares and fees.
     #[returns(PoolResponse)]
     Pool {},
-    /// The two tokens with their on-chain identity.
-    #[returns([PairToken; 2])]
+    /// The two tokens with their on-chain identity (a JSON array of two).
+    #[returns((PairToken, PairToken))]
     Tokens {},
     /// The pool as the core's JSON (what the hub mirrors to price and value it). Its share map
     /// lists only `holder`, if given: providers are never all loaded at once.

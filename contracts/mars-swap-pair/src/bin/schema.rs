@@ -1,14 +1,7 @@
-//! Writes the pair's JSON schemas to `schema/` (run from the contract's directory:
-//! `cargo run --bin mars-swap-pair-schema`).
+//! Writes the mars-swap-pair JSON schemas: `schema/` (messages) and `schema-hooks/` (cw20 hook payloads).
+//! Run from anywhere: `cargo run --bin mars-swap-pair-schema`.
 
-use cosmwasm_schema::write_api;
-use usdm_interface::pair::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
-
-fn main() {
-    write_api! {
-        instantiate: InstantiateMsg,
-        execute: ExecuteMsg,
-        query: QueryMsg,
-        migrate: MigrateMsg,
-    }
+fn main() -> std::io::Result<()> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    usdm_interface::schema::write(dir, &usdm_interface::schema::pair())
 }

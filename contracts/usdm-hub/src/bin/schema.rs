@@ -1,14 +1,7 @@
-//! Writes the hub's JSON schemas to `schema/` (run from the contract's directory:
-//! `cargo run --bin usdm-hub-schema`).
+//! Writes the usdm-hub JSON schemas: `schema/` (messages) and `schema-hooks/` (cw20 hook payloads).
+//! Run from anywhere: `cargo run --bin usdm-hub-schema`.
 
-use cosmwasm_schema::write_api;
-use usdm_interface::hub::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
-
-fn main() {
-    write_api! {
-        instantiate: InstantiateMsg,
-        execute: ExecuteMsg,
-        query: QueryMsg,
-        migrate: MigrateMsg,
-    }
+fn main() -> std::io::Result<()> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    usdm_interface::schema::write(dir, &usdm_interface::schema::hub())
 }

@@ -299,7 +299,7 @@ impl Suite {
 
     pub fn treasury(&mut self, msg: TreasuryMsg) -> anyhow::Result<AppResponse> {
         let gov = self.gov.clone();
-        self.execute(&gov, &ExecuteMsg::Treasury(msg), &[])
+        self.execute(&gov, &ExecuteMsg::TreasuryOp(msg), &[])
     }
 
     /// Mints with native collateral.

@@ -1,0 +1,93 @@
+//! The JSON schema files integrators generate clients from, for both contracts: the messages
+//! (`schema/<contract>.json` and `schema/raw/`, what `cosmwasm_schema::write_api!` writes) and
+//! the cw20 hook payloads (`schema-hooks/<contract>-hooks.json`), which `write_api!` has no place
+//! for. Their `ReceiveMsg` sits under `responses`, so client generators make it a type without
+//! making it a message to send to the contract itself. The contracts' schema binaries write
+//! these files; their tests check that the committed ones are current.
+
+use cosmwasm_schema::{generate_api, schema_for, Api};
+use std::collections::BTreeMap;
+
+/// One file to write: its path relative to the contract's directory, and its text.
+pub type SchemaFile = (String, String);
+
+fn files(contract: &str, api: Api, receive: Api) -> Vec<SchemaFile> {
+    let api = api.render();
+    let mut out = vec![(
+        format!("schema/{contract}.json"),
+        api.to_string().expect("the schema serializes") + "\n",
+    )];
+    for (name, json) in api.to_schema_files().expect("the schema serializes") {
+        out.push((format!("schema/raw/{name}"), json + "\n"));
+    }
+    out.push((
+        format!("schema-hooks/{contract}-hooks.json"),
+        receive.render().to_string().expect("the schema serializes") + "\n",
+    ));
+    out
+}
+
+fn hooks(contract: &str, receive: cosmwasm_schema::schemars::schema::RootSchema) -> Api {
+    Api {
+        contract_name: format!("{contract}-hooks"),
+        contract_version: env!("CARGO_PKG_VERSION").to_string(),
+        instantiate: None,
+        execute: None,
+        query: None,
+        migrate: None,
+        sudo: None,
+        responses: Some(BTreeMap::from([("receive_msg".to_string(), receive)])),
+    }
+}
+
+/// The hub's schema files.
+pub fn hub() -> Vec<SchemaFile> {
+    use crate::hub::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, ReceiveMsg};
+    let api = generate_api! {
+        name: "usdm-hub",
+        instantiate: InstantiateMsg,
+        execute: ExecuteMsg,
+        query: QueryMsg,
+        migrate: MigrateMsg,
+    };
+    files("usdm-hub", api, hooks("usdm-hub", schema_for!(ReceiveMsg)))
+}
+
+/// The pair's schema files.
+pub fn pair() -> Vec<SchemaFile> {
+    use crate::pair::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, ReceiveMsg};
+    let api = generate_api! {
+        name: "mars-swap-pair",
+        instantiate: InstantiateMsg,
+        execute: ExecuteMsg,
+        query: QueryMsg,
+        migrate: MigrateMsg,
+    };
+    files(
+        "mars-swap-pair",
+        api,
+        hooks("mars-swap-pair", schema_for!(ReceiveMsg)),
+    )
+}
+
+/// Writes `files` under `dir` (the contract's directory).
+pub fn write(dir: &std::path::Path, files: &[SchemaFile]) -> std::io::Result<()> {
+    for (path, text) in files {
+        let path = dir.join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, text)?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// The files under `dir` that differ from `files` (missing ones included).
+pub fn stale(dir: &std::path::Path, files: &[SchemaFile]) -> Vec<String> {
+    files
+        .iter()
+        .filter(|(path, text)| std::fs::read_to_string(dir.join(path)).ok().as_ref() != Some(text))
+        .map(|(path, _)| path.clone())
+        .collect()
+}
