@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Builds the contracts to wasm the way the CosmWasm optimizer does, into artifacts/:
+#   usdm_hub.wasm, mars_swap_pair.wasm, cw20_token.wasm (cw20-base, for the VM tests), and
+#   checksums.txt (sha256, as `sha256sum` prints it).
+#
+#   1. cargo build --release --lib --target wasm32-unknown-unknown with the workspace's release
+#      profile (Cargo.toml) and `-C link-arg=-s`, as the optimizer image does;
+#   2. wasm-opt -Oz, then the lowering passes that take out the instructions cosmwasm-vm does not
+#      enable (sign extension, bulk memory, non-trapping float-to-int: the standard library of
+#      recent Rust uses them), then the target-features section is stripped;
+#   3. refuses an artifact over MAX_KIB (default 800 KiB, wasmd's default MaxWasmSize).
+#
+# The Rust toolchain here is the pinned third-party bundle of scripts/wasm/install-toolchain.sh
+# (this machine has no official wasm32 target): what it builds is a TEST ARTIFACT, never a
+# release. A release is built with an official toolchain: `rustup target add
+# wasm32-unknown-unknown` and this same script (USDM_WASM_TOOLCHAIN=stable), or the optimizer
+# image (see README). `--allow-undefined` is needed from Rust 1.96 on (cosmwasm-std 2.3 declares
+# its host imports without a wasm import module); earlier toolchains passed it by default.
+#
+# Environment: USDM_WASM_TOOLCHAIN (default: usdm-wasm, installing it if missing),
+# USDM_WASM_OPT (default: scripts/wasm/node_modules/.bin/wasm-opt), MAX_KIB, CARGO_FLAGS (extra
+# cargo arguments, e.g. --config to try another profile).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -z "${USDM_WASM_TOOLCHAIN:-}" ] || [ -z "${USDM_WASM_OPT:-}" ]; then
+    eval "$(scripts/wasm/install-toolchain.sh)"
+fi
+toolchain="${USDM_WASM_TOOLCHAIN}"
+wasm_opt="${USDM_WASM_OPT}"
+max_kib="${MAX_KIB:-800}"
+target_dir="target/wasm"
+out="artifacts"
+
+contracts=(usdm-hub mars-swap-pair cw20-token)
+packages=()
+for c in "${contracts[@]}"; do packages+=(-p "$c"); done
+
+echo "== cargo +$toolchain build --release --lib --target wasm32-unknown-unknown ${contracts[*]}" >&2
+# shellcheck disable=SC2086
+RUSTFLAGS="-C link-arg=-s -C link-arg=--allow-undefined" \
+    cargo "+$toolchain" build --release --lib --locked --target wasm32-unknown-unknown \
+    --target-dir "$target_dir" "${packages[@]}" ${CARGO_FLAGS:-}
+
+mkdir -p "$out"
+rm -f "$out"/*.wasm "$out/checksums.txt"
+status=0
+for c in "${contracts[@]}"; do
+    name="${c//-/_}"
+    raw="$target_dir/wasm32-unknown-unknown/release/$name.wasm"
+    "$wasm_opt" -Oz \
+        --enable-sign-ext --enable-bulk-memory --enable-nontrapping-float-to-int \
+        --enable-mutable-globals --enable-multivalue --enable-reference-types \
+        --signext-lowering --llvm-memory-copy-fill-lowering --llvm-nontrapping-fptoint-lowering \
+        --strip-target-features --strip-debug --strip-producers \
+        "$raw" -o "$out/$name.wasm"
+    bytes=$(stat -c %s "$out/$name.wasm")
+    kib=$(( (bytes + 1023) / 1024 ))
+    printf '%-22s %8d bytes  %4d KiB  (before wasm-opt: %d KiB)\n' "$name.wasm" "$bytes" "$kib" \
+        $(( ($(stat -c %s "$raw") + 1023) / 1024 ))
+    if [ "$bytes" -gt $(( max_kib * 1024 )) ]; then
+        echo "error: $name.wasm is $kib KiB, over the $max_kib KiB limit" >&2
+        status=1
+    fi
+done
+(cd "$out" && sha256sum ./*.wasm | sed 's| \./| |' > checksums.txt)
+cat "$out/checksums.txt"
+exit $status
