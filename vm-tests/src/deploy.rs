@@ -1,0 +1,434 @@
+//! The protocol deployed on a [`World`] in the documented order (hub, XMS and USDm as cw20
+//! tokens minted by the hub, token registration, prices), with one method per action.
+
+use crate::artifacts;
+use crate::world::{Tx, World};
+use cosmwasm_std::{coin, to_json_binary, Addr, Coin, Decimal, Uint128};
+use cw20::{BalanceResponse, Cw20Coin, Cw20ExecuteMsg, Cw20QueryMsg, MinterResponse};
+use std::rc::Rc;
+use usdm_interface::hub::{AssetMsg, ExecuteMsg, GovMsg, InstantiateMsg, QueryMsg, ReceiveMsg};
+use usdm_interface::pair::{InstantiateMsg as PairInstantiate, PairToken};
+use usdm_interface::AssetInfo;
+
+/// Seconds per block.
+pub const BLOCK_SECONDS: u64 = 3;
+
+/// Whole tokens as base units.
+pub fn units(whole: u128, decimals: u32) -> Uint128 {
+    Uint128::new(whole * 10u128.pow(decimals))
+}
+
+/// The code ids of the three artifacts.
+#[derive(Clone, Copy, Debug)]
+pub struct Codes {
+    /// The hub.
+    pub hub: u64,
+    /// The Mars Swap pair.
+    pub pair: u64,
+    /// cw20-base.
+    pub cw20: u64,
+}
+
+/// The deployed protocol and its actors.
+pub struct Chain {
+    /// The chain.
+    pub w: Rc<World>,
+    /// Code ids.
+    pub codes: Codes,
+    /// The hub.
+    pub hub: Addr,
+    /// The USDm token.
+    pub usdm: Addr,
+    /// The XMS token.
+    pub xms: Addr,
+    /// A cw20 collateral (DAI).
+    pub dai: Addr,
+    /// Governance.
+    pub gov: Addr,
+    /// The price feeder.
+    pub feeder: Addr,
+    /// Holds the XMS supply and the DAI.
+    pub market: Addr,
+    /// Prices the feeder re-posts on every advance.
+    pub prices: Vec<(String, Decimal)>,
+}
+
+/// The first assets whitelisted, with their price: a native and a cw20 stablecoin, BTC
+/// (share-capped), XMS (tier 5), ETH and UNI; then native stablecoins `S05`, `S06`, ...
+pub const BASE_ASSETS: [(&str, &str); 6] = [
+    ("USDC", "1"),
+    ("DAI", "1"),
+    ("BTC", "60000"),
+    ("XMS", "2.5"),
+    ("ETH", "3000"),
+    ("UNI", "10"),
+];
+
+/// The symbol of the `i`-th whitelisted asset (0-based).
+pub fn asset_symbol(i: usize) -> String {
+    BASE_ASSETS
+        .get(i)
+        .map_or_else(|| format!("S{:02}", i + 1), |(s, _)| s.to_string())
+}
+
+/// A whitelist of `n` assets (at least 4): see [`BASE_ASSETS`].
+pub fn assets(dai: &Addr, n: usize) -> Vec<AssetMsg> {
+    assert!(n >= 4, "the whitelist needs USDC, DAI, BTC and XMS");
+    (0..n)
+        .map(|i| {
+            let symbol = asset_symbol(i);
+            let (decimals, tier, info) = match symbol.as_str() {
+                "USDC" => (
+                    6,
+                    1,
+                    AssetInfo::Native {
+                        denom: "uusdc".into(),
+                    },
+                ),
+                "DAI" => (
+                    18,
+                    1,
+                    AssetInfo::Cw20 {
+                        contract: dai.to_string(),
+                    },
+                ),
+                "BTC" => (
+                    8,
+                    2,
+                    AssetInfo::Native {
+                        denom: "ubtc".into(),
+                    },
+                ),
+                "XMS" => (
+                    18,
+                    5,
+                    AssetInfo::Native {
+                        denom: "placeholder".into(),
+                    },
+                ),
+                "ETH" => (
+                    18,
+                    3,
+                    AssetInfo::Native {
+                        denom: "aeth".into(),
+                    },
+                ),
+                "UNI" => (
+                    18,
+                    4,
+                    AssetInfo::Native {
+                        denom: "auni".into(),
+                    },
+                ),
+                s => (
+                    6,
+                    1,
+                    AssetInfo::Native {
+                        denom: format!("u{}", s.to_lowercase()),
+                    },
+                ),
+            };
+            AssetMsg {
+                symbol,
+                decimals,
+                tier,
+                info,
+                max_share: None,
+                mint_fee: None,
+                redeem_fee: None,
+            }
+        })
+        .collect()
+}
+
+fn ok(r: Result<Tx, String>, what: &str) -> Tx {
+    r.unwrap_or_else(|e| panic!("{what}: {e}"))
+}
+
+impl Chain {
+    /// Stores the artifacts and deploys under `preset` with `n` whitelisted assets
+    /// ([`assets`]).
+    pub fn deploy(preset: &str, n: usize) -> Chain {
+        let w = World::new();
+        let gov = w.addr("gov");
+        let feeder = w.addr("feeder");
+        let market = w.addr("market");
+        let store = |name| {
+            w.store_code(&artifacts::load(name), &gov)
+                .unwrap_or_else(|e| panic!("{name} fails the chain's checks: {e}"))
+        };
+        let codes = Codes {
+            hub: store("usdm_hub.wasm"),
+            pair: store("mars_swap_pair.wasm"),
+            cw20: store("cw20_token.wasm"),
+        };
+        let cw20 = |symbol: &str, decimals: u8, balances: Vec<Cw20Coin>, minter: Option<&Addr>| {
+            let msg = cw20_base::msg::InstantiateMsg {
+                name: symbol.into(),
+                symbol: symbol.into(),
+                decimals,
+                initial_balances: balances,
+                mint: minter.map(|m| MinterResponse {
+                    minter: m.to_string(),
+                    cap: None,
+                }),
+                marketing: None,
+            };
+            w.instantiate(codes.cw20, &gov, &msg, &[], symbol, None)
+                .unwrap_or_else(|e| panic!("instantiate {symbol}: {e}"))
+                .0
+        };
+        let dai = cw20(
+            "DAI",
+            18,
+            vec![Cw20Coin {
+                address: market.to_string(),
+                amount: units(100_000_000, 18),
+            }],
+            None,
+        );
+        let (hub, _) = w
+            .instantiate(
+                codes.hub,
+                &gov,
+                &InstantiateMsg {
+                    governor: gov.to_string(),
+                    feeders: vec![feeder.to_string()],
+                    preset: preset.into(),
+                    assets: assets(&dai, n),
+                    xms_supply: units(100_000_000, 18),
+                    pair_code: Some(w.checksum(codes.pair)),
+                },
+                &[],
+                "hub",
+                Some(&gov),
+            )
+            .unwrap_or_else(|e| panic!("instantiate the hub: {e}"));
+        let xms = cw20(
+            "XMS",
+            18,
+            vec![Cw20Coin {
+                address: market.to_string(),
+                amount: units(100_000_000, 18),
+            }],
+            Some(&hub),
+        );
+        let usdm = cw20("USDm", 18, vec![], Some(&hub));
+        let c = Chain {
+            w,
+            codes,
+            hub,
+            usdm,
+            xms,
+            dai,
+            gov,
+            feeder,
+            market,
+            prices: Vec::new(),
+        };
+        ok(
+            c.exec(
+                &c.gov,
+                &ExecuteMsg::RegisterTokens {
+                    usdm: c.usdm.to_string(),
+                    xms: c.xms.to_string(),
+                },
+                &[],
+            ),
+            "register tokens",
+        );
+        c
+    }
+
+    /// A valid address for `name`.
+    pub fn addr(&self, name: &str) -> Addr {
+        self.w.addr(name)
+    }
+
+    /// Executes `msg` on the hub.
+    pub fn exec(&self, sender: &Addr, msg: &ExecuteMsg, funds: &[Coin]) -> Result<Tx, String> {
+        self.w.execute(sender, &self.hub, msg, funds)
+    }
+
+    /// A governance message from governance.
+    pub fn govern(&self, msg: GovMsg) -> Result<Tx, String> {
+        self.exec(&self.gov, &ExecuteMsg::Govern(msg), &[])
+    }
+
+    /// Posts `price` for `symbol` now and re-posts it on every advance.
+    pub fn set_price(&mut self, symbol: &str, price: &str) -> Tx {
+        let price: Decimal = price.parse().expect("a decimal price");
+        self.prices.retain(|(s, _)| s != symbol);
+        self.prices.push((symbol.to_string(), price));
+        self.post_price(symbol, price)
+    }
+
+    fn post_price(&self, symbol: &str, price: Decimal) -> Tx {
+        let observed_at = self.w.block().time.seconds();
+        ok(
+            self.exec(
+                &self.feeder,
+                &ExecuteMsg::PostPrice {
+                    symbol: symbol.into(),
+                    price,
+                    observed_at,
+                },
+                &[],
+            ),
+            "post price",
+        )
+    }
+
+    /// Advances `blocks` blocks and re-posts every remembered price.
+    pub fn advance(&self, blocks: u64) {
+        self.w.advance(blocks, blocks * BLOCK_SECONDS);
+        for (s, p) in &self.prices {
+            self.post_price(s, *p);
+        }
+    }
+
+    /// A price for every whitelisted asset and USDm, and one epoch rolled, so minting is open.
+    pub fn open_market(&mut self) {
+        let config: usdm_interface::hub::ConfigResponse =
+            self.query(&QueryMsg::Config {}).expect("config");
+        for a in &config.assets {
+            let price = BASE_ASSETS
+                .iter()
+                .find(|(s, _)| *s == a.symbol)
+                .map_or("1", |(_, p)| p);
+            self.set_price(&a.symbol, price);
+        }
+        self.set_price("USDm", "1");
+        self.advance(180 / BLOCK_SECONDS);
+    }
+
+    /// Mints with native collateral.
+    pub fn mint_native(&self, who: &Addr, asset: &str, funds: Coin) -> Result<Tx, String> {
+        self.exec(
+            who,
+            &ExecuteMsg::Mint {
+                asset: asset.into(),
+                max_xms_in: Uint128::MAX,
+                min_usdm_out: Uint128::zero(),
+            },
+            &[funds],
+        )
+    }
+
+    /// Sends `amount` of the cw20 `token` to the hub with `hook`.
+    pub fn send(
+        &self,
+        who: &Addr,
+        token: &Addr,
+        amount: Uint128,
+        hook: &ReceiveMsg,
+    ) -> Result<Tx, String> {
+        self.w.execute(
+            who,
+            token,
+            &Cw20ExecuteMsg::Send {
+                contract: self.hub.to_string(),
+                amount,
+                msg: to_json_binary(hook).map_err(|e| e.to_string())?,
+            },
+            &[],
+        )
+    }
+
+    /// Redeems USDm through the cw20 hook; returns the redemption id and the transaction.
+    pub fn redeem(
+        &self,
+        who: &Addr,
+        usdm: Uint128,
+        asset: Option<&str>,
+    ) -> Result<(u64, Tx), String> {
+        let usdm_token = self.usdm.clone();
+        let tx = self.send(
+            who,
+            &usdm_token,
+            usdm,
+            &ReceiveMsg::Redeem {
+                asset: asset.map(str::to_string),
+                min_collateral_out: Uint128::zero(),
+                min_xms_out: Uint128::zero(),
+            },
+        )?;
+        let id = redemption_id(&tx).ok_or("no redemption id in the response")?;
+        Ok((id, tx))
+    }
+
+    /// Collects redemption `id` (anyone may).
+    pub fn collect(&self, who: &Addr, id: u64) -> Result<Tx, String> {
+        self.exec(who, &ExecuteMsg::Collect { id }, &[])
+    }
+
+    /// A cw20 balance.
+    pub fn cw20_balance(&self, token: &Addr, who: &Addr) -> Uint128 {
+        let r: BalanceResponse = self
+            .w
+            .query(
+                token,
+                &Cw20QueryMsg::Balance {
+                    address: who.to_string(),
+                },
+            )
+            .expect("cw20 balance");
+        r.balance
+    }
+
+    /// A hub query.
+    pub fn query<T: serde::de::DeserializeOwned>(&self, msg: &QueryMsg) -> Result<T, String> {
+        self.w.query(&self.hub, msg)
+    }
+
+    /// Instantiates a pair of the stored pair code (no admin, the hub as fee recipient) and
+    /// registers it.
+    pub fn deploy_pair(&self, tokens: [PairToken; 2], twap_window: u64) -> Result<Addr, String> {
+        let (pair, _) = self.w.instantiate(
+            self.codes.pair,
+            &self.gov,
+            &PairInstantiate {
+                tokens,
+                fee_recipient: self.hub.to_string(),
+                twap_window,
+            },
+            &[],
+            "pair",
+            None,
+        )?;
+        self.govern(GovMsg::RegisterPair {
+            pair: pair.to_string(),
+        })?;
+        Ok(pair)
+    }
+
+    /// The USDm and USDC sides of a USDm/USDC pair.
+    pub fn usdm_usdc(&self) -> [PairToken; 2] {
+        [
+            PairToken {
+                symbol: "USDm".into(),
+                decimals: 18,
+                info: AssetInfo::Cw20 {
+                    contract: self.usdm.to_string(),
+                },
+            },
+            PairToken {
+                symbol: "USDC".into(),
+                decimals: 6,
+                info: AssetInfo::Native {
+                    denom: "uusdc".into(),
+                },
+            },
+        ]
+    }
+
+    /// Funds `who` with native coins.
+    pub fn fund(&self, who: &Addr, amount: u128, denom: &str) {
+        self.w.fund(who, &[coin(amount, denom)]);
+    }
+}
+
+/// The redemption id a redeem answered with.
+pub fn redemption_id(tx: &Tx) -> Option<u64> {
+    tx.attribute("redemption_id").and_then(|v| v.parse().ok())
+}
