@@ -1,7 +1,7 @@
 //! Entry points: check the sender and the funds, call the core pool, move tokens.
 
 use crate::error::ContractError;
-use crate::state::{Config, CONFIG, POOL, SHARES};
+use crate::state::{Config, CHECKPOINTS, CONFIG, POOL, SHARES};
 use cosmwasm_std::{
     from_json, to_json_binary, Addr, Binary, CosmosMsg, Decimal, Deps, DepsMut, Env, MessageInfo,
     Response, StdError, StdResult, Uint128, WasmMsg,
@@ -169,8 +169,9 @@ fn swap(
         }
         .into());
     }
-    pool.apply_swap(&q, env.block.time.seconds())?;
+    let checkpoints = pool.apply_swap(&q, env.block.time.seconds())?;
     POOL.save(deps.storage, &pool)?;
+    save_checkpoints(deps.storage, checkpoints)?;
     let pay = config.tokens[1 - side_in]
         .info
         .transfer(trader.as_str(), uint(q.amount_out))?;
@@ -244,8 +245,9 @@ fn provide(
     }
     let provider = Account::new(info.sender.as_str());
     with_holder(deps.storage, &mut pool, &info.sender)?;
-    pool.apply_add(&provider, &q, env.block.time.seconds())?;
+    let checkpoints = pool.apply_add(&provider, &q, env.block.time.seconds())?;
     store(deps.storage, pool, &info.sender)?;
+    save_checkpoints(deps.storage, checkpoints)?;
     let mut msgs: Vec<CosmosMsg> = Vec::new();
     for (s, t) in config.tokens.iter().enumerate() {
         let used = uint(q.amounts[s]);
@@ -312,8 +314,9 @@ fn withdraw(
             .into());
         }
     }
-    pool.apply_remove(&provider, amount(shares), out, env.block.time.seconds())?;
-    store(deps.storage, pool.clone(), &info.sender)?;
+    let checkpoints = pool.apply_remove(&provider, amount(shares), out, env.block.time.seconds())?;
+    store(deps.storage, pool, &info.sender)?;
+    save_checkpoints(deps.storage, checkpoints)?;
     let msgs = pay_all(&config.tokens, out, info.sender.as_str())?;
     Ok(Response::new()
         .add_messages(msgs)
@@ -371,6 +374,39 @@ fn store(
     Ok(())
 }
 
+/// Stores the checkpoints a pool change recorded, each under its own key.
+fn save_checkpoints(
+    storage: &mut dyn cosmwasm_std::Storage,
+    checkpoints: usdm_core::swap::Checkpoints,
+) -> StdResult<()> {
+    for (side, c) in checkpoints.into_iter().enumerate() {
+        if let Some((slot, c)) = c {
+            CHECKPOINTS.save(storage, (side as u8, slot), &c)?;
+        }
+    }
+    Ok(())
+}
+
+/// One side's price history, read from storage a checkpoint at a time.
+struct StoredHistory<'a> {
+    storage: &'a dyn cosmwasm_std::Storage,
+    side: u8,
+}
+
+impl usdm_core::prices::History for StoredHistory<'_> {
+    fn checkpoint(&self, seq: u64) -> usdm_core::Result<usdm_core::prices::Checkpoint> {
+        let slot = (seq % usdm_core::prices::HISTORY_LEN as u64) as u8;
+        CHECKPOINTS
+            .may_load(self.storage, (self.side, slot))
+            .ok()
+            .flatten()
+            .ok_or(usdm_core::Error::InvariantViolated(format!(
+                "checkpoint {seq} of side {} is not stored",
+                self.side
+            )))
+    }
+}
+
 /// Messages paying `amounts` (pool token order) of `tokens` to `recipient`, skipping zeros.
 fn pay_all(
     tokens: &[usdm_interface::pair::PairToken; 2],
@@ -397,17 +433,6 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
             total_shares: uint(pool.total_shares),
             protocol_fees: pool.protocol_fees.map(uint),
         }),
-        QueryMsg::State { holder } => {
-            let mut pool = pool;
-            if let Some(holder) = holder {
-                let addr = deps.api.addr_validate(&holder)?;
-                let held = SHARES.may_load(deps.storage, &addr)?.unwrap_or_default();
-                if !held.is_zero() {
-                    pool.shares.insert(Account::new(holder), amount(held));
-                }
-            }
-            to_json_binary(&to_json_binary(&pool)?)
-        }
         QueryMsg::Tokens {} => to_json_binary(&CONFIG.load(deps.storage)?.tokens),
         QueryMsg::Config {} => {
             let c = CONFIG.load(deps.storage)?;
@@ -433,8 +458,13 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
         QueryMsg::Twap { symbol, window } => {
             let symbol = Symbol::new(&symbol).map_err(core_err)?;
             let side = pool.side(symbol).map_err(core_err)?;
-            let q = pool
-                .price_quote(side, env.block.time.seconds(), window)
+            let history = StoredHistory {
+                storage: deps.storage,
+                side: side as u8,
+            };
+            let (q, _) = pool
+                .price_quote(side, env.block.time.seconds(), window, &history)
+                .map_err(core_err)?
                 .ok_or_else(|| core_err(usdm_core::Error::EmptyPool))?;
             to_json_binary(&TwapResponse {
                 spot: Decimal::raw(q.spot.raw()),

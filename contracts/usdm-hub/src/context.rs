@@ -1,26 +1,30 @@
-//! Loading the protocol for an operation: the core state, the block, and the registered pairs'
-//! pools mirrored in; then saving it and answering with the core's events.
+//! An operation's context: the protocol as of this block with only the parts an operation
+//! touches loaded (see `store`), the events so far; then writing back what changed and
+//! answering with the core's events.
 
 use crate::convert::wasm_events;
 use crate::error::ContractError;
-use crate::state::{ASSETS, PAIRS, PROTOCOL, TOKENS};
+use crate::state::{ASSETS, HUB, TOKEN_ASSET};
+use crate::store::{load_protocol, save_changes, HubSource, Loaded};
 use cosmwasm_std::{
-    to_json_binary, Addr, Binary, CosmosMsg, Deps, DepsMut, Env, Response, Uint128, WasmMsg,
+    to_json_binary, Addr, CosmosMsg, Deps, DepsMut, Env, Response, Uint128, WasmMsg,
 };
 use cw20::Cw20ExecuteMsg;
-use usdm_core::ids::{Account, Symbol};
-use usdm_core::swap::{treasury_account, Pool};
+use usdm_core::ids::Symbol;
 use usdm_core::{BlockTime, Event, Protocol};
 use usdm_interface::AssetInfo;
 
-/// The protocol as of this block, with the events loading it produced (epoch rolls).
+/// The protocol as of this block, with the events produced so far.
 pub struct Ctx {
-    /// The core state.
+    /// The core state, its parts loaded as operations ask for them.
     pub protocol: Protocol,
     /// This block.
     pub now: BlockTime,
     /// Events so far.
     pub events: Vec<Event>,
+    /// The hub's address.
+    pub hub: Addr,
+    loaded: Loaded,
 }
 
 /// This block as the core's time.
@@ -28,44 +32,56 @@ pub fn block_time(env: &Env) -> BlockTime {
     BlockTime::new(env.block.height, env.block.time.seconds())
 }
 
-/// Loads the protocol and mirrors each registered pair's pool into it: time up to now is first
-/// accrued at the prices last known, then the pools are replaced by the pairs' current state
-/// (the hub's liquidity shares mapped to the core's treasury account).
+/// Loads the protocol's small parts for an operation at this block.
 pub fn load(deps: Deps, env: &Env) -> Result<Ctx, ContractError> {
-    let mut protocol = PROTOCOL.load(deps.storage)?;
-    let now = block_time(env);
-    let mut events = Vec::new();
-    let pairs = PAIRS.may_load(deps.storage)?.unwrap_or_default();
-    if !pairs.is_empty() {
-        events.extend(protocol.poke(now)?.events);
-        let hub = Account::new(env.contract.address.as_str());
-        for (id, pair) in pairs {
-            let query = usdm_interface::pair::QueryMsg::State {
-                holder: Some(env.contract.address.to_string()),
-            };
-            let state: Binary = deps.querier.query_wasm_smart(&pair, &query)?;
-            let mut pool: Pool = cosmwasm_std::from_json(&state)?;
-            if let Some(shares) = pool.shares.remove(&hub) {
-                pool.shares.insert(treasury_account(), shares);
-            }
-            protocol.sync_pool(id, pool)?;
-        }
-    }
+    let (protocol, loaded) = load_protocol(deps.storage)?;
     Ok(Ctx {
         protocol,
-        now,
-        events,
+        now: block_time(env),
+        events: Vec::new(),
+        hub: env.contract.address.clone(),
+        loaded,
     })
 }
 
-/// Saves the protocol and answers with the action, the core's events and `msgs`.
+impl Ctx {
+    /// Runs a core operation, loading the parts it needs (from the hub's storage and its
+    /// pairs') as it asks for them.
+    pub fn run<T>(
+        &mut self,
+        deps: Deps,
+        op: impl FnMut(&mut Protocol, BlockTime) -> usdm_core::Result<T>,
+    ) -> Result<T, ContractError> {
+        let source = HubSource {
+            deps,
+            hub: &self.hub,
+        };
+        let now = self.now;
+        let mut op = op;
+        Ok(self.protocol.run_loading(&source, |p| op(p, now))?)
+    }
+
+    /// Runs a core operation that returns a receipt, keeping its events.
+    pub fn apply<T>(
+        &mut self,
+        deps: Deps,
+        op: impl FnMut(&mut Protocol, BlockTime) -> usdm_core::Result<usdm_core::Receipt<T>>,
+    ) -> Result<T, ContractError> {
+        let receipt = self.run(deps, op)?;
+        self.events.extend(receipt.events);
+        Ok(receipt.value)
+    }
+}
+
+/// Writes back what the operation changed and answers with the action, the core's events and
+/// `msgs`.
 pub fn finish(
     deps: DepsMut,
-    ctx: Ctx,
+    mut ctx: Ctx,
     action: &str,
     msgs: Vec<CosmosMsg>,
 ) -> Result<Response, ContractError> {
-    PROTOCOL.save(deps.storage, &ctx.protocol)?;
+    save_changes(deps.storage, &mut ctx.protocol, &ctx.loaded)?;
     Ok(Response::new()
         .add_attribute("action", action)
         .add_messages(msgs)
@@ -74,23 +90,31 @@ pub fn finish(
 
 /// The USDm and XMS token contracts, or an error if they are not registered yet.
 pub fn tokens(deps: Deps) -> Result<(Addr, Addr), ContractError> {
-    let t = TOKENS.load(deps.storage)?;
-    match (t.usdm, t.xms) {
+    let h = HUB.load(deps.storage)?;
+    match (h.usdm, h.xms) {
         (Some(usdm), Some(xms)) => Ok((usdm, xms)),
         _ => Err(ContractError::TokensNotRegistered),
     }
 }
 
 /// The on-chain identity of a whitelisted asset.
-pub fn asset_info(deps: Deps, symbol: Symbol) -> Result<AssetInfo, ContractError> {
-    ASSETS
-        .may_load(deps.storage, symbol.as_str())?
-        .ok_or_else(|| {
-            ContractError::Core(usdm_core::Error::UnknownAsset {
-                symbol,
-                known: "the whitelist (query config)".into(),
-            })
+pub fn asset_info(deps: Deps, protocol: &Protocol, symbol: Symbol) -> Result<AssetInfo, ContractError> {
+    let unknown = || {
+        ContractError::Core(usdm_core::Error::UnknownAsset {
+            symbol,
+            known: protocol.asset_symbols_list(),
         })
+    };
+    let index = protocol.find_asset(symbol).ok_or_else(unknown)?;
+    Ok(ASSETS
+        .may_load(deps.storage, index as u16)?
+        .ok_or_else(unknown)?
+        .info)
+}
+
+/// The asset index of the native denom or cw20 contract `token`, if whitelisted.
+pub fn asset_of_token(deps: Deps, token: &str) -> Result<Option<u16>, ContractError> {
+    Ok(TOKEN_ASSET.may_load(deps.storage, token)?)
 }
 
 fn cw20(token: &Addr, msg: &Cw20ExecuteMsg) -> Result<CosmosMsg, ContractError> {

@@ -4,7 +4,7 @@ use crate::context::block_time;
 use crate::convert::asset_config;
 use crate::error::ContractError;
 use crate::execute::{frax, governance, mint, prices, receive, redeem, tokens, treasury};
-use crate::state::{Tokens, ASSETS, PAIRS, PAIR_CODE, PROTOCOL, TOKENS};
+use crate::state::{Hub, HUB};
 use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response, StdError};
 use usdm_core::ids::{Account, XMS};
 use usdm_core::params::Preset;
@@ -34,22 +34,39 @@ pub fn instantiate(
         genesis = genesis.with_feeder(Account::new(deps.api.addr_validate(feeder)?.as_str()));
     }
     let mut configs = Vec::new();
+    let mut infos = Vec::new();
     for asset in &msg.assets {
         let config = asset_config(asset)?;
         // XMS lives at the XMS token, recorded when the tokens are registered.
-        let info = if config.symbol == XMS {
-            asset.info.clone()
+        let (info, indexed) = if config.symbol == XMS {
+            (asset.info.clone(), false)
         } else {
-            governance::check_asset_info(&deps, asset)?
+            (governance::check_asset_info(&deps, asset)?, true)
         };
-        ASSETS.save(deps.storage, config.symbol.as_str(), &info)?;
+        if indexed && infos.iter().any(|(i, _)| i == &info) {
+            return Err(ContractError::BadToken(format!(
+                "{} is listed twice",
+                governance::token_key(&info)
+            )));
+        }
+        infos.push((info, indexed));
         configs.push(config);
     }
     let receipt = Protocol::genesis(genesis.with_assets(configs))?;
-    PROTOCOL.save(deps.storage, &receipt.value)?;
-    TOKENS.save(deps.storage, &Tokens::default())?;
-    PAIRS.save(deps.storage, &Vec::new())?;
-    PAIR_CODE.save(deps.storage, &msg.pair_code)?;
+    let mut deps = deps;
+    for (i, (info, indexed)) in infos.into_iter().enumerate() {
+        let config = receipt.value.asset(i)?.clone();
+        governance::record_asset(&mut deps, i as u16, config, info, indexed)?;
+    }
+    crate::store::save_all(deps.storage, &receipt.value)?;
+    HUB.save(
+        deps.storage,
+        &Hub {
+            usdm: None,
+            xms: None,
+            pair_code: msg.pair_code,
+        },
+    )?;
     Ok(Response::new()
         .add_attribute("action", "instantiate")
         .add_attribute("preset", preset.name())

@@ -95,6 +95,7 @@ pub fn param(p: ParamMsg) -> Result<ParamChange, ContractError> {
         ParamMsg::MaxPriceAge { value } => ParamChange::MaxPriceAge(value),
         ParamMsg::TwapWindow { value } => ParamChange::TwapWindow(value),
         ParamMsg::RedemptionDelay { value } => ParamChange::RedemptionDelay(value),
+        ParamMsg::MinRedemption { value } => ParamChange::MinRedemption(amount(value)),
         ParamMsg::TierMaxShare { tier: t, value } => ParamChange::TierMaxShare {
             tier: tier(t)?,
             share: ratio(value)?,

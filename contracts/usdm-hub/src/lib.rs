@@ -11,5 +11,6 @@ pub mod error;
 pub mod execute;
 pub mod query;
 pub mod state;
+pub mod store;
 
 pub use error::ContractError;

@@ -1,42 +1,55 @@
-//! Queries: the protocol loaded as of this block (pairs mirrored, epochs rolled) and asked.
+//! Queries: the protocol as of this block (epochs rolled as the next operation would roll
+//! them), its parts loaded as each answer needs them.
 
 use crate::context::load;
 use crate::convert::{amount, decimal, symbol, uint, usd, usdm};
 use crate::error::ContractError;
-use crate::state::{ASSETS, PAIRS, TOKENS};
-use cosmwasm_std::{to_json_binary, Binary, Decimal, Deps, Env, Order};
-use usdm_core::ids::Account;
+use crate::state::{redemptions, ASSETS, HUB, PAIRS};
+use crate::store::HubSource;
+use cosmwasm_std::{to_json_binary, Addr, Binary, Decimal, Deps, Env, Order};
+use cw_storage_plus::Bound;
 use usdm_core::mint::MintRequest;
+use usdm_core::prices::HISTORY_LEN;
 use usdm_core::redeem::RedeemRequest;
+use usdm_core::state::{HistoryId, PartKey, PartSource};
+use usdm_core::Protocol;
 use usdm_interface::hub::{
     AssetEntry, ConfigResponse, MaxDepositResponse, MintQuoteResponse, PairInfo, PendingRedemption,
     PendingResponse, PositionResponse, PriceResponse, QueryMsg, RedeemQuoteResponse,
-    SuppliesResponse, SupplyCapResponse, TreasuryResponse,
+    SuppliesResponse, SupplyCapResponse, TreasuryResponse, DEFAULT_PAGE, MAX_PAGE,
 };
 
 /// Answers a query.
 pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
-    let ctx = load(deps, &env)?;
-    let p = &ctx.protocol;
-    let now = ctx.now;
+    let mut ctx = load(deps, &env)?;
     Ok(match msg {
         QueryMsg::Config {} => {
-            let tokens = TOKENS.load(deps.storage)?;
+            let p = &ctx.protocol;
+            let hub = HUB.load(deps.storage)?;
             let mut assets = Vec::new();
-            for config in p.assets().iter() {
-                let info = ASSETS.load(deps.storage, config.symbol.as_str())?;
+            for i in 0..p.asset_count() as u16 {
+                let r = ASSETS.load(deps.storage, i)?;
                 assets.push(AssetEntry {
-                    symbol: config.symbol.to_string(),
-                    tier: config.tier.number(),
-                    decimals: config.decimals,
-                    info,
+                    symbol: r.config.symbol.to_string(),
+                    tier: r.config.tier.number(),
+                    decimals: r.config.decimals,
+                    info: r.info,
                 });
             }
-            let pairs = PAIRS.may_load(deps.storage)?.unwrap_or_default();
+            let pairs = PAIRS
+                .range(deps.storage, None, None, Order::Ascending)
+                .filter_map(Result::ok)
+                .filter(|(_, r)| !r.retired)
+                .map(|(id, r)| PairInfo {
+                    pool: id,
+                    address: r.address.to_string(),
+                    tokens: r.tokens.map(|t| t.to_string()),
+                })
+                .collect();
             let g = p.governance();
             to_json_binary(&ConfigResponse {
-                usdm_token: tokens.usdm.map(|a| a.to_string()),
-                xms_token: tokens.xms.map(|a| a.to_string()),
+                usdm_token: hub.usdm.map(|a| a.to_string()),
+                xms_token: hub.xms.map(|a| a.to_string()),
                 governor: g.governor.to_string(),
                 pending_governor: g.pending_governor.as_ref().map(|a| a.to_string()),
                 feeders: g.feeders.iter().map(|f| f.to_string()).collect(),
@@ -44,46 +57,37 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
                 mint_ratio: decimal(p.policy().mint_ratio()),
                 redeem_ratio: decimal(p.policy().redeem_ratio()),
                 assets,
-                pairs: pairs
-                    .into_iter()
-                    .map(|(id, a)| {
-                        let tokens = p
-                            .pool(id)
-                            .map(|pool| pool.tokens.map(|t| t.to_string()))
-                            .unwrap_or_default();
-                        PairInfo {
-                            pool: id,
-                            address: a.to_string(),
-                            tokens,
-                        }
-                    })
-                    .collect(),
+                pairs,
                 paused: g.pauses.iter().map(|t| t.to_string()).collect(),
                 params: params(p.params()),
-                pair_code: crate::state::PAIR_CODE.may_load(deps.storage)?.flatten(),
+                pair_code: hub.pair_code,
             })?
         }
         QueryMsg::Price { symbol: s } => {
-            let q = p.price(symbol(&s)?, now)?;
+            let s = symbol(&s)?;
+            let q = ctx.run(deps, |p, now| p.price(s, now))?;
             to_json_binary(&PriceResponse {
                 spot: Decimal::raw(q.spot.raw()),
                 twap: Decimal::raw(q.twap.raw()),
             })?
         }
         QueryMsg::Treasury {} => {
-            let v = p.valuation(now)?;
-            let fees = p.treasury().fee_totals();
+            let (v, escrow, backing, fees) = ctx.run(deps, |p, now| {
+                let v = p.valuation(now)?;
+                let escrow: Vec<_> = p.holdings()?.iter().map(|h| h.escrow).collect();
+                Ok((v, escrow, p.backing_ratio(now)?, p.fee_totals()?))
+            })?;
             let positions = v
                 .positions
                 .iter()
-                .enumerate()
-                .map(|(i, pos)| PositionResponse {
+                .zip(escrow)
+                .map(|(pos, escrow)| PositionResponse {
                     symbol: pos.symbol.to_string(),
                     tier: pos.tier.number(),
                     idle: uint(pos.idle),
                     in_strategies: uint(pos.in_strategies),
                     in_pools: uint(pos.in_pools),
-                    escrow: uint(p.treasury().holding(i).escrow),
+                    escrow: uint(escrow),
                     value: usd(pos.value),
                 })
                 .collect();
@@ -91,13 +95,13 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
                 total_value: usd(v.total),
                 by_tier: v.by_tier.iter().map(|t| usd(*t)).collect(),
                 positions,
-                backing_ratio: p.backing_ratio(now)?.map(|m| Decimal::raw(m.raw())),
+                backing_ratio: backing.map(|m| Decimal::raw(m.raw())),
                 mint_fees: usd(fees.mint),
                 redeem_fees: usd(fees.redeem),
             })?
         }
         QueryMsg::SupplyCap {} => {
-            let s = p.cap_status(now)?;
+            let s = ctx.run(deps, |p, now| p.cap_status(now))?;
             to_json_binary(&SupplyCapResponse {
                 epoch: s.epoch,
                 seconds_to_next_epoch: s.seconds_to_next_epoch,
@@ -107,9 +111,12 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
                 headroom: usdm(s.headroom),
             })?
         }
-        QueryMsg::MaxDeposit { asset } => to_json_binary(&MaxDepositResponse {
-            max_deposit: p.max_deposit(symbol(&asset)?, now)?.map(uint),
-        })?,
+        QueryMsg::MaxDeposit { asset } => {
+            let s = symbol(&asset)?;
+            to_json_binary(&MaxDepositResponse {
+                max_deposit: ctx.run(deps, |p, now| p.max_deposit(s, now))?.map(uint),
+            })?
+        }
         QueryMsg::QuoteMint { asset, amount: a } => {
             let req = MintRequest::collateral(
                 symbol(&asset)?,
@@ -117,7 +124,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
                 usdm_core::units::Amount::new(u128::MAX),
                 usdm_core::units::Amount::ZERO,
             );
-            let q = p.quote_mint(&req, now)?;
+            let q = ctx.run(deps, |p, now| p.quote_mint(&req, now))?;
             to_json_binary(&MintQuoteResponse {
                 cr: decimal(q.cr),
                 xms_in: uint(q.xms_in),
@@ -127,7 +134,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
         }
         QueryMsg::QuoteRedeem { usdm: u, asset } => {
             let req = RedeemRequest::new(amount(u), asset.as_deref().map(symbol).transpose()?);
-            let q = p.quote_redeem(&req, now)?;
+            let q = ctx.run(deps, |p, now| p.quote_redeem(&req, now))?;
             to_json_binary(&RedeemQuoteResponse {
                 cr: decimal(q.cr),
                 collateral_out: uint(q.collateral_out),
@@ -135,42 +142,112 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
                 fee: usd(q.fee),
             })?
         }
-        QueryMsg::PendingRedemptions { owner } => {
-            let owner = owner.map(Account::new);
-            let redemptions = p
-                .redemptions()
-                .iter()
-                .filter(|r| owner.as_ref().is_none_or(|o| &r.owner == o))
-                .map(|r| PendingRedemption {
-                    id: r.id,
-                    owner: r.owner.to_string(),
-                    asset: r.asset.map(|a| a.to_string()),
-                    collateral: uint(r.collateral),
-                    xms: uint(r.xms),
-                    ready_at: r.ready_at,
-                })
-                .collect();
-            to_json_binary(&PendingResponse { redemptions })?
-        }
+        QueryMsg::PendingRedemptions {
+            owner,
+            start_after,
+            limit,
+        } => to_json_binary(&pending(deps, owner, start_after, limit)?)?,
         QueryMsg::Supplies {} => {
-            let owned = p.protocol_owned_usdm(now)?;
+            let (supply, owned, circulating_xms) = ctx.run(deps, |p, now| {
+                Ok((*p.supply(), p.protocol_owned_usdm(now)?, p.circulating_xms()?))
+            })?;
             to_json_binary(&SuppliesResponse {
-                usdm: uint(p.supply().usdm),
-                circulating_usdm: uint(p.supply().usdm.saturating_sub(owned)),
+                usdm: uint(supply.usdm),
+                circulating_usdm: uint(supply.usdm.saturating_sub(owned)),
                 protocol_owned_usdm: uint(owned),
-                xms: uint(p.supply().xms),
-                circulating_xms: uint(p.circulating_xms()),
+                xms: uint(supply.xms),
+                circulating_xms: uint(circulating_xms),
             })?
         }
-        QueryMsg::State {} => to_json_binary(&to_json_binary(p)?)?,
     })
 }
 
-/// All whitelisted symbols with their on-chain identity (for tests and tools).
-pub fn asset_infos(deps: Deps) -> Result<Vec<(String, usdm_interface::AssetInfo)>, ContractError> {
-    Ok(ASSETS
+/// A page of pending redemptions, from the store (by id, or through the owner index).
+fn pending(
+    deps: Deps,
+    owner: Option<String>,
+    start_after: Option<u64>,
+    limit: Option<u32>,
+) -> Result<PendingResponse, ContractError> {
+    let limit = limit.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE) as usize;
+    let start = start_after.map(Bound::exclusive);
+    let map = redemptions();
+    let page: Vec<usdm_core::redeem::PendingRedemption> = match owner {
+        Some(owner) => map
+            .idx
+            .owner
+            .prefix(owner)
+            .range(deps.storage, start, None, Order::Ascending)
+            .take(limit)
+            .map(|r| r.map(|(_, v)| v))
+            .collect::<Result<_, _>>()?,
+        None => map
+            .range(deps.storage, start, None, Order::Ascending)
+            .take(limit)
+            .map(|r| r.map(|(_, v)| v))
+            .collect::<Result<_, _>>()?,
+    };
+    let next = (page.len() == limit).then(|| page.last().map(|r| r.id)).flatten();
+    Ok(PendingResponse {
+        redemptions: page
+            .into_iter()
+            .map(|r| PendingRedemption {
+                id: r.id,
+                owner: r.owner.to_string(),
+                asset: r.asset.map(|a| a.to_string()),
+                collateral: uint(r.collateral),
+                xms: uint(r.xms),
+                ready_at: r.ready_at,
+            })
+            .collect(),
+        next,
+    })
+}
+
+/// The whole protocol in memory, every part loaded from the hub's storage and its pairs' (for
+/// tests, audits and migrations; an operation never needs it all).
+pub fn whole_state(deps: Deps, hub: &Addr) -> Result<Protocol, ContractError> {
+    let (mut p, _) = crate::store::load_protocol(deps.storage)?;
+    let source = HubSource { deps, hub };
+    let mut keys = Vec::new();
+    for i in 0..p.asset_count() as u16 {
+        keys.push(PartKey::Asset(i));
+        keys.push(PartKey::Holding(i));
+    }
+    for id in 0..p.pool_count() as u32 {
+        keys.push(PartKey::Pool(id));
+    }
+    for i in 0..p.config().feeds.len() as u16 {
+        keys.push(PartKey::Feed(i));
+    }
+    for key in keys {
+        p.load(key, source.part(key)?)?;
+    }
+    // The checkpoints each history's cursor says exist.
+    let mut histories = Vec::new();
+    for i in 0..p.config().feeds.len() {
+        histories.push((HistoryId::Feed(i as u16), p.feed(i)?.history));
+    }
+    for id in 0..p.pool_count() as u32 {
+        for side in 0..2u8 {
+            histories.push((
+                HistoryId::Pool(id, side),
+                p.pool(id)?.prices[usize::from(side)].history,
+            ));
+        }
+    }
+    for (h, cursor) in histories {
+        for seq in cursor.next - u64::from(cursor.len)..cursor.next {
+            let key = PartKey::Checkpoint(h, (seq % HISTORY_LEN as u64) as u8);
+            p.load(key, source.part(key)?)?;
+        }
+    }
+    let all: Vec<usdm_core::redeem::PendingRedemption> = redemptions()
         .range(deps.storage, None, None, Order::Ascending)
-        .collect::<Result<_, _>>()?)
+        .map(|r| r.map(|(_, v)| v))
+        .collect::<Result<_, _>>()?;
+    p.set_all_redemptions(all);
+    Ok(p)
 }
 
 /// The core's parameters in the interface's units.
@@ -182,6 +259,7 @@ fn params(p: &usdm_core::params::Params) -> usdm_interface::hub::ParamsResponse 
         max_price_age: p.max_price_age,
         twap_window: p.twap_window,
         redemption_delay: p.redemption_delay,
+        min_redemption: uint(p.min_redemption),
         tier_max_share: p.max_share.iter().copied().map(d).collect(),
         tier_mint_fee: p.fees.mint.iter().copied().map(d).collect(),
         tier_redeem_fee: p.fees.redeem.iter().copied().map(d).collect(),

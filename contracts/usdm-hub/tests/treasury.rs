@@ -270,6 +270,8 @@ fn queries_answer_with_the_cores_numbers() {
     let id = s.redeem(&alice, units("100", 18), None).unwrap();
     let pending: PendingResponse = s.query(&QueryMsg::PendingRedemptions {
         owner: Some(alice.to_string()),
+        start_after: None,
+        limit: None,
     });
     assert_eq!(pending.redemptions.len(), 1);
     assert_eq!(pending.redemptions[0].id, id);

@@ -170,7 +170,7 @@ impl World {
 
     fn mint(&mut self, who: &str, asset: &str, amount: &str) -> Result<MintQuote> {
         let s = Symbol::new(asset)?;
-        let d = self.p.assets().require(s)?.1.decimals;
+        let d = self.p.require_asset(s)?.1.decimals;
         let a = Amount::parse(amount, d).map_err(Error::BadNumber)?;
         self.mint_amount(who, s, a)
     }
@@ -221,9 +221,8 @@ impl World {
 
     fn decimals(&self, s: Symbol) -> u8 {
         self.p
-            .assets()
-            .find(s)
-            .map_or(18, |i| self.p.assets().get(i).decimals)
+            .require_asset(s)
+            .map_or(18, |(_, config)| config.decimals)
     }
 
     fn status(&self) -> CliResult<CapStatus> {
@@ -240,8 +239,7 @@ fn opt_usd(v: Option<Usd>) -> String {
 fn mint_row(t: &mut Table, w: &World, who: &str, q: &MintQuote, asset: Symbol) {
     let d = w.decimals(asset);
     let tier =
-        w.p.assets()
-            .require(asset)
+        w.p.require_asset(asset)
             .map(|(_, c)| c.tier.number())
             .unwrap_or(0);
     t.row([
@@ -324,7 +322,7 @@ fn genesis(n: &mut Narrator, w: &mut World) -> CliResult<()> {
         "redeem fee",
     ]);
     let params = w.p.params().clone();
-    for a in w.p.assets().iter() {
+    for a in w.p.asset_configs()? {
         t.row([
             a.symbol.to_string(),
             a.tier.number().to_string(),
@@ -439,7 +437,7 @@ fn tiers(n: &mut Narrator, w: &mut World) -> CliResult<()> {
     let mut t = Table::new(["asset", "tier", "max share", "largest deposit accepted now"]);
     for s in ["USDC", "BTC", "ETH", "UNI", "XMS"] {
         let s = sym(s);
-        let config = w.p.assets().require(s)?.1.clone();
+        let config = w.p.require_asset(s)?.1.clone();
         let max = w.p.max_deposit(s, w.now)?;
         t.row([
             s.to_string(),
@@ -500,7 +498,7 @@ fn xms_collateral(n: &mut Narrator, w: &mut World) -> CliResult<()> {
          treasury, not burned, and leaves circulation, so it no longer counts towards the XMS\n\
          market cap that sets future caps.",
     );
-    let circ_before = w.p.circulating_xms();
+    let circ_before = w.p.circulating_xms()?;
     let q = w.mint("frank", "XMS", "400000")?;
     let mut t = Table::new(["minter", "deposit", "tier", "value", "fee", "USDm out"]);
     mint_row(&mut t, w, "frank", &q, XMS);
@@ -508,7 +506,7 @@ fn xms_collateral(n: &mut Narrator, w: &mut World) -> CliResult<()> {
     n.ok(&format!(
         "circulating XMS: {} -> {}",
         human(circ_before, 18, 2),
-        human(w.p.circulating_xms(), 18, 2)
+        human(w.p.circulating_xms()?, 18, 2)
     ));
     Ok(())
 }
@@ -608,7 +606,7 @@ fn treasury(n: &mut Narrator, w: &World) -> CliResult<()> {
         ]);
     }
     n.table(&t);
-    let fees = w.p.treasury().fee_totals();
+    let fees = w.p.fee_totals()?;
     let mut t = Table::new(["measure", "value"]);
     t.row(["treasury value".to_string(), human_usd(v.total, 2)]);
     t.row([
@@ -625,7 +623,7 @@ fn treasury(n: &mut Narrator, w: &World) -> CliResult<()> {
     t.row(["XMS supply".to_string(), human(w.p.supply().xms, 18, 2)]);
     t.row([
         "XMS circulating".to_string(),
-        human(w.p.circulating_xms(), 18, 2),
+        human(w.p.circulating_xms()?, 18, 2),
     ]);
     n.table(&t);
     w.p.check_invariants()?;

@@ -212,53 +212,46 @@ impl AssetUpdate {
 /// Position of an asset in the registry (and of its holding in the treasury).
 pub type AssetIndex = usize;
 
-/// The whitelist, in registration order.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct AssetRegistry {
-    assets: Vec<AssetConfig>,
-}
+impl crate::protocol::Protocol {
+    /// Number of whitelisted assets.
+    #[inline]
+    pub fn asset_count(&self) -> usize {
+        self.config.assets.len()
+    }
 
-impl AssetRegistry {
     /// The position of `symbol`, if whitelisted.
     #[inline]
-    pub fn find(&self, symbol: Symbol) -> Option<AssetIndex> {
-        self.assets.iter().position(|a| a.symbol == symbol)
+    pub fn find_asset(&self, symbol: Symbol) -> Option<AssetIndex> {
+        self.config.assets.iter().position(|a| *a == symbol)
+    }
+
+    /// The configuration of the asset at `index`.
+    #[inline]
+    pub fn asset(&self, index: AssetIndex) -> Result<&AssetConfig> {
+        self.assets
+            .get(index)
+            .ok_or_else(|| self.miss(crate::state::PartKey::Asset(index as u16)))
     }
 
     /// The position and configuration of `symbol`, or an error listing what is whitelisted.
-    pub fn require(&self, symbol: Symbol) -> Result<(AssetIndex, &AssetConfig)> {
-        match self.find(symbol) {
-            Some(i) => Ok((i, &self.assets[i])),
+    pub fn require_asset(&self, symbol: Symbol) -> Result<(AssetIndex, &AssetConfig)> {
+        match self.find_asset(symbol) {
+            Some(i) => Ok((i, self.asset(i)?)),
             None => Err(Error::UnknownAsset {
                 symbol,
-                known: self.symbols_list(),
+                known: self.asset_symbols_list(),
             }),
         }
     }
 
-    /// The configuration at `index`.
-    pub fn get(&self, index: AssetIndex) -> &AssetConfig {
-        &self.assets[index]
-    }
-
-    /// All whitelisted assets.
-    pub fn iter(&self) -> impl Iterator<Item = &AssetConfig> {
-        self.assets.iter()
-    }
-
-    /// Number of whitelisted assets.
-    pub fn len(&self) -> usize {
-        self.assets.len()
-    }
-
-    /// True if nothing is whitelisted.
-    pub fn is_empty(&self) -> bool {
-        self.assets.is_empty()
+    /// Every whitelisted asset's configuration, in order.
+    pub fn asset_configs(&self) -> Result<Vec<&AssetConfig>> {
+        (0..self.asset_count()).map(|i| self.asset(i)).collect()
     }
 
     /// Whitelisted symbols, comma-separated, for error messages.
-    pub fn symbols_list(&self) -> String {
-        let v: Vec<&str> = self.assets.iter().map(|a| a.symbol.as_str()).collect();
+    pub fn asset_symbols_list(&self) -> String {
+        let v: Vec<&str> = self.config.assets.iter().map(|a| a.as_str()).collect();
         if v.is_empty() {
             "none".to_string()
         } else {
@@ -266,26 +259,31 @@ impl AssetRegistry {
         }
     }
 
-    /// Checks a new asset can be added (valid, not yet listed) without adding it.
-    pub fn check_new(&self, config: &AssetConfig) -> Result<()> {
+    /// Checks a new asset can be added (valid, not yet listed, room left) without adding it.
+    pub(crate) fn check_new_asset(&self, config: &AssetConfig) -> Result<()> {
         config.validate()?;
-        if self.find(config.symbol).is_some() {
+        if self.find_asset(config.symbol).is_some() {
             return Err(Error::AssetAlreadyListed {
                 symbol: config.symbol,
+            });
+        }
+        if self.asset_count() >= crate::state::MAX_ASSETS {
+            return Err(Error::TooMany {
+                what: "whitelisted assets",
+                max: crate::state::MAX_ASSETS,
             });
         }
         Ok(())
     }
 
-    /// Appends an asset already checked with [`AssetRegistry::check_new`].
-    pub(crate) fn push(&mut self, config: AssetConfig) -> AssetIndex {
-        self.assets.push(config);
-        self.assets.len() - 1
-    }
-
     /// Replaces the configuration at `index` (already validated).
-    pub(crate) fn replace(&mut self, index: AssetIndex, config: AssetConfig) {
-        self.assets[index] = config;
+    pub(crate) fn replace_asset(&mut self, index: AssetIndex, config: AssetConfig) -> Result<()> {
+        let slot = self
+            .assets
+            .get_mut(index)
+            .ok_or(Error::NotLoaded(crate::state::PartKey::Asset(index as u16)))?;
+        *slot = config;
+        Ok(())
     }
 }
 
@@ -321,30 +319,52 @@ mod tests {
         assert!(serde_json::from_str::<Tier>("9").is_err());
     }
 
+    fn protocol() -> crate::protocol::Protocol {
+        let g = crate::protocol::Genesis::new(
+            crate::params::Preset::Mars,
+            crate::ids::Account::new("gov"),
+            crate::time::BlockTime::new(1, 0),
+        );
+        crate::protocol::Protocol::genesis(g).unwrap().value
+    }
+
     #[test]
-    fn registry_refuses_duplicates_and_usdm() {
-        let mut r = AssetRegistry::default();
+    fn the_whitelist_refuses_duplicates_usdm_and_more_than_it_can_hold() {
+        let mut p = protocol();
         let usdc = AssetConfig::new(Symbol::lit("USDC"), 6, Tier::Stablecoin);
-        r.check_new(&usdc).unwrap();
-        r.push(usdc.clone());
+        p.check_new_asset(&usdc).unwrap();
+        p.add_asset(usdc.clone());
         assert_eq!(
-            r.check_new(&usdc),
+            p.check_new_asset(&usdc),
             Err(Error::AssetAlreadyListed {
                 symbol: usdc.symbol
             })
         );
         let usdm = AssetConfig::new(USDM, 18, Tier::Stablecoin);
-        assert_eq!(r.check_new(&usdm), Err(Error::UsdmAsCollateral));
+        assert_eq!(p.check_new_asset(&usdm), Err(Error::UsdmAsCollateral));
         let bad = AssetConfig::new(Symbol::lit("X"), 40, Tier::Layer1);
         assert!(matches!(
-            r.check_new(&bad),
+            p.check_new_asset(&bad),
             Err(Error::InvalidParameter {
                 name: "decimals",
                 ..
             })
         ));
-        let err = r.require(Symbol::lit("DOGE")).unwrap_err();
+        let err = p.require_asset(Symbol::lit("DOGE")).unwrap_err();
         assert!(err.to_string().contains("whitelisted: USDC"), "{err}");
+        for i in 1..crate::state::MAX_ASSETS {
+            let a = AssetConfig::new(Symbol::new(&format!("A{i}")).unwrap(), 6, Tier::Stablecoin);
+            p.check_new_asset(&a).unwrap();
+            p.add_asset(a);
+        }
+        let one_more = AssetConfig::new(Symbol::lit("LAST"), 6, Tier::Stablecoin);
+        assert_eq!(
+            p.check_new_asset(&one_more),
+            Err(Error::TooMany {
+                what: "whitelisted assets",
+                max: crate::state::MAX_ASSETS
+            })
+        );
     }
 
     #[test]

@@ -313,6 +313,26 @@ pub enum Error {
         /// Why not.
         reason: &'static str,
     },
+    /// A redemption smaller than the minimum governance set.
+    #[error("redemption of {requested} is below the minimum of {minimum}")]
+    BelowMinimumRedemption {
+        /// What was asked.
+        requested: Box<Quantity>,
+        /// The least accepted.
+        minimum: Box<Quantity>,
+    },
+    /// A bounded collection is full.
+    #[error("at most {max} {what}")]
+    TooMany {
+        /// What is full.
+        what: &'static str,
+        /// Its bound.
+        max: usize,
+    },
+    /// An adapter did not load a part of the state the operation needs (see `state`): it
+    /// loads it and runs the operation again. Users never see this.
+    #[error("internal: {0} is not loaded")]
+    NotLoaded(crate::state::PartKey),
     /// The pool was retired by governance: only withdrawing liquidity remains.
     #[error("pool {pool} ({tokens}) is retired: it no longer trades, prices or takes liquidity; withdraw liquidity only")]
     PoolRetired {

@@ -76,15 +76,15 @@ impl Protocol {
         let collateral = valuation.total.saturating_sub(xms.unwrap_or(Usd::ZERO));
         let target = self
             .circulating_usdm(now)?
-            .mul_ratio(self.policy.mint_ratio(), Rounding::Down);
+            .mul_ratio(self.books.policy.mint_ratio(), Rounding::Down);
         Ok(CollateralStatus { collateral, target })
     }
 
     fn frax_op_allowed(&self, pause: PauseTarget, name: &'static str) -> Result<()> {
-        if self.governance.pauses.is_paused(pause) {
+        if self.config.governance.pauses.is_paused(pause) {
             return Err(Error::FraxOpPaused(name));
         }
-        if self.policy.kind() != PolicyKind::Frax {
+        if self.books.policy.kind() != PolicyKind::Frax {
             return Err(Error::NotFraxPolicy { operation: name });
         }
         Ok(())
@@ -102,7 +102,7 @@ impl Protocol {
     ) -> Result<Receipt<FraxTrade>> {
         self.frax_op_allowed(PauseTarget::Recollateralize, "recollateralization")?;
         let mut step = self.begin(now)?;
-        let (index, config) = self.registry.require(asset)?;
+        let (index, config) = self.require_asset(asset)?;
         if asset == XMS || !config.mint_enabled {
             return Err(Error::MintDisabled { symbol: asset });
         }
@@ -133,7 +133,7 @@ impl Protocol {
                 )),
             });
         }
-        let bonus = value.mul_ratio(self.params.frax.bonus_rate, Rounding::Down);
+        let bonus = value.mul_ratio(self.config.params.frax.bonus_rate, Rounding::Down);
         let paid_value = value.checked_add(bonus, "recollateralization value")?;
         let xms = self
             .xms_quote(now)?
@@ -150,22 +150,22 @@ impl Protocol {
         }
         self.check_share_cap(index, amount, now)?;
         // XMS minted here counts against the same per-epoch breaker as redemptions.
-        let breakers = self.breakers.after_xms_minted(
-            &self.params.breakers,
+        let breakers = self.books.breakers.after_xms_minted(
+            &self.config.params.breakers,
             xms,
-            self.supply.xms,
+            self.books.supply.xms,
             now.seconds,
-            self.params.epoch_seconds,
+            self.config.params.epoch_seconds,
         )?;
-        let mut h = *self.treasury.holding(index);
+        let mut h = *self.holding(index)?;
         h.balance = h.balance.checked_add(amount, "treasury balance")?;
         h.received = h.received.checked_add(amount, "treasury inflow")?;
-        let mut supply = self.supply;
+        let mut supply = self.books.supply;
         supply.xms = supply.xms.checked_add(xms, "XMS supply")?;
         supply.xms_minted = supply.xms_minted.checked_add(xms, "XMS minted")?;
-        *self.treasury.holding_mut(index) = h;
-        self.supply = supply;
-        self.breakers = breakers;
+        self.set_holding(index, h)?;
+        self.books.supply = supply;
+        self.books.breakers = breakers;
         let trade = FraxTrade {
             collateral: amount,
             value,
@@ -194,7 +194,7 @@ impl Protocol {
     ) -> Result<Receipt<FraxTrade>> {
         self.frax_op_allowed(PauseTarget::Buyback, "buyback")?;
         let mut step = self.begin(now)?;
-        let (index, config) = self.registry.require(asset)?;
+        let (index, config) = self.require_asset(asset)?;
         if asset == XMS || !config.redeem_enabled {
             return Err(Error::RedeemDisabled { symbol: asset });
         }
@@ -202,10 +202,11 @@ impl Protocol {
             return Err(Error::ZeroAmount { what: "XMS amount" });
         }
         let decimals = config.decimals;
-        if xms_in > self.circulating_xms() {
+        let circulating = self.circulating_xms()?;
+        if xms_in > circulating {
             return Err(Error::ExceedsSupply {
                 requested: Box::new(Quantity::xms(xms_in)),
-                supply: Box::new(Quantity::xms(self.circulating_xms())),
+                supply: Box::new(Quantity::xms(circulating)),
             });
         }
         let status = self.collateral_status_in(now, PriceMode::Low)?;
@@ -242,15 +243,15 @@ impl Protocol {
                 min: Box::new(Quantity::new(min_collateral_out, decimals, asset)),
             });
         }
-        require_available(self.treasury.holding(index), collateral, asset, decimals)?;
-        let mut h = *self.treasury.holding(index);
+        require_available(self.holding(index)?, collateral, asset, decimals)?;
+        let mut h = *self.holding(index)?;
         h.balance = h.balance.checked_sub(collateral, "treasury balance")?;
         h.paid = h.paid.checked_add(collateral, "treasury outflow")?;
-        let mut supply = self.supply;
+        let mut supply = self.books.supply;
         supply.xms = supply.xms.checked_sub(xms_in, "XMS supply")?;
         supply.xms_burned = supply.xms_burned.checked_add(xms_in, "XMS burned")?;
-        *self.treasury.holding_mut(index) = h;
-        self.supply = supply;
+        self.set_holding(index, h)?;
+        self.books.supply = supply;
         let trade = FraxTrade {
             collateral,
             value,

@@ -207,36 +207,42 @@ impl Protocol {
         action: GovAction,
         now: BlockTime,
     ) -> Result<Receipt<()>> {
-        self.governance.require_governor(caller, action.name())?;
+        self.config.governance.require_governor(caller, action.name())?;
         let mut step = self.begin(now)?;
         let event = match action {
             GovAction::ProposeGovernor { candidate } => {
-                self.governance.pending_governor = Some(candidate.clone());
+                self.config.governance.pending_governor = Some(candidate.clone());
                 Event::GovernorProposed {
-                    current: self.governance.governor.clone(),
+                    current: self.config.governance.governor.clone(),
                     candidate,
                 }
             }
             GovAction::CancelGovernorProposal => {
                 let candidate = self
-                    .governance
+                    .config.governance
                     .pending_governor
                     .take()
                     .ok_or_else(|| Error::NoPendingGovernor)?;
                 Event::GovernorProposalCancelled { candidate }
             }
             GovAction::AddFeeder { feeder } => {
-                if self.governance.feeders.contains(&feeder) {
+                if self.config.governance.feeders.contains(&feeder) {
                     return Err(Error::FeederState {
                         feeder,
                         present: true,
                     });
                 }
-                self.governance.feeders.insert(feeder.clone());
+                if self.config.governance.feeders.len() >= crate::state::MAX_FEEDERS {
+                    return Err(Error::TooMany {
+                        what: "feeders",
+                        max: crate::state::MAX_FEEDERS,
+                    });
+                }
+                self.config.governance.feeders.insert(feeder.clone());
                 Event::FeederAdded { feeder }
             }
             GovAction::RemoveFeeder { feeder } => {
-                if !self.governance.feeders.remove(&feeder) {
+                if !self.config.governance.feeders.remove(&feeder) {
                     return Err(Error::FeederState {
                         feeder,
                         present: false,
@@ -245,24 +251,24 @@ impl Protocol {
                 Event::FeederRemoved { feeder }
             }
             GovAction::WhitelistAsset { config } => {
-                self.registry.check_new(&config)?;
+                self.check_new_asset(&config)?;
                 self.add_asset(config)
             }
             GovAction::UpdateAsset { symbol, update } => {
-                let (index, config) = self.registry.require(symbol)?;
+                let (index, config) = self.require_asset(symbol)?;
                 let next = update.applied_to(config)?;
-                self.registry.replace(index, next);
+                self.replace_asset(index, next)?;
                 Event::AssetUpdated { symbol, update }
             }
             GovAction::SetParam { change } => {
-                let (next, previous) = self.params.with_change(&change)?;
+                let (next, previous) = self.config.params.with_change(&change)?;
                 if let ParamChange::TwapWindow(window) = change {
                     self.check_pool_windows(window)?;
                 }
                 // A raised floor lifts a Frax ratio that now sits below it, at once.
-                if let RatioPolicy::Frax { cr, last_refresh } = self.policy {
+                if let RatioPolicy::Frax { cr, last_refresh } = self.books.policy {
                     if cr < next.frax.min_cr {
-                        self.policy = RatioPolicy::Frax {
+                        self.books.policy = RatioPolicy::Frax {
                             cr: next.frax.min_cr,
                             last_refresh,
                         };
@@ -272,7 +278,7 @@ impl Protocol {
                         });
                     }
                 }
-                self.params = next;
+                self.config.params = next;
                 Event::ParamChanged { change, previous }
             }
             GovAction::CreatePool { tokens } => {
@@ -282,17 +288,28 @@ impl Protocol {
             }
             GovAction::RetirePool { pool } => {
                 self.check_retire_pool(pool)?;
-                self.pools[pool as usize].retired = true;
+                self.pool_mut(pool)?.retired = true;
                 Event::PoolRetired { pool }
             }
             GovAction::SetPriceSource { symbol, source } => {
-                let index = self.prices.require_index(symbol)?;
+                let index = self.require_feed_index(symbol)?;
                 self.check_price_source(symbol, source)?;
-                self.prices.at_mut(index).source = source;
-                if let Some(i) = self.registry.find(symbol) {
-                    let mut config = self.registry.get(i).clone();
-                    config.price_source = source;
-                    self.registry.replace(i, config);
+                let mut feed = self.feed(index)?.clone();
+                feed.source = source;
+                let asset = match self.find_asset(symbol) {
+                    Some(i) => {
+                        let mut config = self.asset(i)?.clone();
+                        config.price_source = source;
+                        Some((i, config))
+                    }
+                    None => None,
+                };
+                *self
+                    .feeds
+                    .get_mut(index)
+                    .ok_or(Error::NotLoaded(crate::state::PartKey::Feed(index as u16)))? = feed;
+                if let Some((i, config)) = asset {
+                    self.replace_asset(i, config)?;
                 }
                 Event::PriceSourceSet { symbol, source }
             }
@@ -300,30 +317,30 @@ impl Protocol {
                 let RatioPolicy::Frax {
                     cr: old,
                     last_refresh,
-                } = self.policy
+                } = self.books.policy
                 else {
                     return Err(Error::NotFraxPolicy {
                         operation: "set the collateral ratio",
                     });
                 };
-                if cr < self.params.frax.min_cr {
+                if cr < self.config.params.frax.min_cr {
                     return Err(Error::InvalidParameter {
                         name: "collateral ratio",
                         value: cr.to_percent(),
                         accepted: "min_cr to 100%",
                     });
                 }
-                self.policy = RatioPolicy::Frax { cr, last_refresh };
+                self.books.policy = RatioPolicy::Frax { cr, last_refresh };
                 Event::CollateralRatioSet { old, new: cr }
             }
             GovAction::Pause { target } => {
                 self.check_pause_target(target)?;
-                self.governance.pauses.paused.insert(target);
+                self.config.governance.pauses.paused.insert(target);
                 Event::Paused { target }
             }
             GovAction::Unpause { target } => {
                 self.check_pause_target(target)?;
-                self.governance.pauses.paused.remove(&target);
+                self.config.governance.pauses.paused.remove(&target);
                 Event::Unpaused { target }
             }
         };
@@ -336,8 +353,8 @@ impl Protocol {
 
     /// Refuses a TWAP window that a pool pricing a token cannot cover.
     fn check_pool_windows(&self, window: u64) -> Result<()> {
-        for pool in self.pools.iter().filter(|p| !p.retired) {
-            if let Some(symbol) = self.priced_by(pool.id).next() {
+        for pool in self.pools()?.into_iter().filter(|p| !p.retired) {
+            if let Some(symbol) = self.priced_by(pool.id)? {
                 self.check_window_covered(pool, symbol, window)?;
             }
         }
@@ -353,7 +370,7 @@ impl Protocol {
             tokens: p.name(),
             reason,
         };
-        if let Some(symbol) = self.priced_by(pool).next() {
+        if let Some(symbol) = self.priced_by(pool)? {
             return Err(in_use(format!(
                 "it prices {symbol}; set {symbol}'s price source to a feed or another pool first"
             )));
@@ -375,14 +392,19 @@ impl Protocol {
 
     fn check_pause_target(&self, target: PauseTarget) -> Result<()> {
         if let PauseTarget::MintAsset(symbol) = target {
-            self.registry.require(symbol)?;
+            if self.find_asset(symbol).is_none() {
+                return Err(Error::UnknownAsset {
+                    symbol,
+                    known: self.asset_symbols_list(),
+                });
+            }
         }
         Ok(())
     }
 
     /// The proposed successor takes over governance.
     pub fn accept_governor(&mut self, caller: &Account, now: BlockTime) -> Result<Receipt<()>> {
-        match &self.governance.pending_governor {
+        match &self.config.governance.pending_governor {
             None => return Err(Error::NoPendingGovernor),
             Some(candidate) if candidate != caller => {
                 return Err(Error::Unauthorized {
@@ -394,8 +416,8 @@ impl Protocol {
             Some(_) => {}
         }
         let mut step = self.begin(now)?;
-        let previous = std::mem::replace(&mut self.governance.governor, caller.clone());
-        self.governance.pending_governor = None;
+        let previous = std::mem::replace(&mut self.config.governance.governor, caller.clone());
+        self.config.governance.pending_governor = None;
         step.events.push(Event::GovernorAccepted {
             previous,
             governor: caller.clone(),

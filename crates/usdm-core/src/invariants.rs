@@ -27,18 +27,28 @@ impl Protocol {
     ///   whitelisted asset, pending redemptions ordered by id, epoch times in order, and every
     ///   pool's shares adding up.
     pub fn check_invariants(&self) -> Result<()> {
-        self.params
+        self.config
+            .params
             .validate()
             .map_err(|e| violated(format!("parameters: {e}")))?;
-        let n = self.registry.len();
-        if self.treasury.holdings().len() != n || self.asset_feeds.len() != n {
+        let n = self.asset_count();
+        if self.holdings.len() != n || self.assets.len() != n || self.config.asset_feeds.len() != n
+        {
             return Err(violated(format!(
-                "{n} assets but {} holdings and {} feed links",
-                self.treasury.holdings().len(),
-                self.asset_feeds.len()
+                "{n} assets but {} configurations, {} holdings and {} feed links",
+                self.assets.len(),
+                self.holdings.len(),
+                self.config.asset_feeds.len()
             )));
         }
-        let s = &self.supply;
+        if self.feeds.len() != self.config.feeds.len() || self.rings.len() != self.feeds.len() {
+            return Err(violated("feeds, their symbols and their histories disagree".into()));
+        }
+        if self.pools.len() != self.config.pools as usize || self.pool_rings.len() != self.pools.len()
+        {
+            return Err(violated("pools and their histories disagree".into()));
+        }
+        let s = &self.books.supply;
         if add(s.usdm, s.usdm_burned) != Some(s.usdm_minted.raw()) {
             return Err(violated(format!(
                 "USDm supply {} != minted {} - burned {}",
@@ -48,7 +58,7 @@ impl Protocol {
             )));
         }
         if self
-            .protocol_owned_usdm(self.last_time)
+            .protocol_owned_usdm(self.clock.last_time)
             .is_ok_and(|owned| owned > s.usdm)
         {
             return Err(violated("protocol-owned USDm exceeds USDm supply".into()));
@@ -63,10 +73,10 @@ impl Protocol {
                 s.xms_burned.raw()
             )));
         }
-        let mut owed = vec![Amount::ZERO; self.registry.len()];
+        let mut owed = vec![Amount::ZERO; n];
         for r in self.redemptions.iter() {
             if let Some(symbol) = r.asset {
-                let i = self.registry.find(symbol).ok_or_else(|| {
+                let i = self.find_asset(symbol).ok_or_else(|| {
                     violated(format!("redemption {} owes unknown asset {symbol}", r.id))
                 })?;
                 owed[i] = owed[i]
@@ -79,12 +89,7 @@ impl Protocol {
                 )));
             }
         }
-        for (i, (config, h)) in self
-            .registry
-            .iter()
-            .zip(self.treasury.holdings())
-            .enumerate()
-        {
+        for (i, (config, h)) in self.asset_configs()?.into_iter().zip(self.holdings()?).enumerate() {
             let custody = h
                 .custody()
                 .ok_or_else(|| violated("custody overflows".into()))?;
@@ -97,7 +102,8 @@ impl Protocol {
                     h.paid.raw()
                 )));
             }
-            if h.escrow != owed[i] {
+            // Only with every pending redemption at hand can escrow be checked against them.
+            if self.redemptions.is_complete() && h.escrow != owed[i] {
                 return Err(violated(format!(
                     "{}: escrow {} != collateral owed to pending redemptions {}",
                     config.symbol,
@@ -109,11 +115,11 @@ impl Protocol {
                 return Err(violated("the protocol holds more XMS than exists".into()));
             }
         }
-        if let RatioPolicy::Frax { cr, .. } = self.policy {
-            if cr < self.params.frax.min_cr {
+        if let RatioPolicy::Frax { cr, .. } = self.books.policy {
+            if cr < self.config.params.frax.min_cr {
                 return Err(violated(format!(
                     "Frax ratio {cr} below min_cr {}",
-                    self.params.frax.min_cr
+                    self.config.params.frax.min_cr
                 )));
             }
         }
@@ -123,7 +129,7 @@ impl Protocol {
     fn check_bookkeeping(&self) -> Result<()> {
         let mut last = None;
         for r in self.redemptions.iter() {
-            if last.is_some_and(|l| r.id <= l) || r.id >= self.redemptions.next_id() {
+            if last.is_some_and(|l| r.id <= l) || r.id >= self.books.next_redemption_id {
                 return Err(violated(format!(
                     "pending redemption {} out of order",
                     r.id
@@ -131,7 +137,7 @@ impl Protocol {
             }
             last = Some(r.id);
         }
-        let m = &self.mintage;
+        let m = &self.clock.mintage;
         let epoch_end = m.epoch_start.saturating_add(m.length);
         if m.accrued_until < m.epoch_start || m.accrued_until >= epoch_end.max(m.epoch_start + 1) {
             return Err(violated(format!(
@@ -142,7 +148,7 @@ impl Protocol {
         if m.covered > m.accrued_until - m.epoch_start {
             return Err(violated("epoch covers more time than has passed".into()));
         }
-        for pool in &self.pools {
+        for pool in self.pools()? {
             let held = pool
                 .shares
                 .values()
@@ -190,9 +196,9 @@ impl Protocol {
                     )));
                 }
                 let supply = if pool.tokens[side] == crate::ids::USDM {
-                    Some(self.supply.usdm)
+                    Some(self.books.supply.usdm)
                 } else if pool.tokens[side] == XMS {
-                    Some(self.supply.xms)
+                    Some(self.books.supply.xms)
                 } else {
                     None
                 };
@@ -232,16 +238,16 @@ mod tests {
         fresh.check_invariants().unwrap();
         type Corruption = Box<dyn Fn(&mut Protocol)>;
         let corruptions: Vec<(&str, Corruption)> = vec![
-            ("USDm supply", Box::new(|p| p.supply.usdm = Amount::new(1))),
-            ("XMS supply", Box::new(|p| p.supply.xms = Amount::new(999))),
+            ("USDm supply", Box::new(|p| p.books.supply.usdm = Amount::new(1))),
+            ("XMS supply", Box::new(|p| p.books.supply.xms = Amount::new(999))),
             (
                 "custody",
-                Box::new(|p| p.treasury.holding_mut(0).balance = Amount::new(5)),
+                Box::new(|p| p.holdings.get_mut(0).unwrap().balance = Amount::new(5)),
             ),
             (
                 "escrow",
                 Box::new(|p| {
-                    let h = p.treasury.holding_mut(0);
+                    let h = p.holdings.get_mut(0).unwrap();
                     h.escrow = Amount::new(5);
                     h.received = Amount::new(5);
                 }),
@@ -258,6 +264,8 @@ mod tests {
                     pool.reserves = [Amount::new(5), Amount::new(5)];
                     pool.total_shares = Amount::new(crate::swap::MINIMUM_LIQUIDITY);
                     p.pools.push(pool);
+                    p.pool_rings.push(Default::default());
+                    p.config.pools += 1;
                 }),
             ),
             (
@@ -271,13 +279,15 @@ mod tests {
                     );
                     pool.total_shares = Amount::new(7);
                     p.pools.push(pool);
+                    p.pool_rings.push(Default::default());
+                    p.config.pools += 1;
                 }),
             ),
             (
                 "more XMS than exists",
                 Box::new(|p| {
-                    let i = p.registry.find(crate::ids::XMS).unwrap();
-                    let h = p.treasury.holding_mut(i);
+                    let i = p.find_asset(crate::ids::XMS).unwrap();
+                    let h = p.holdings.get_mut(i).unwrap();
                     h.balance = Amount::new(5_000);
                     h.received = Amount::new(5_000);
                 }),

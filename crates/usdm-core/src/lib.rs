@@ -20,6 +20,7 @@
 //! | 9 treasury operations | [`treasury_ops`], [`treasury`] |
 //! | 10 Mars Swap | [`swap`] |
 //! | 11 governance, breakers, invariants | [`governance`], [`breakers`], [`invariants`] |
+//! | (storage) the state in parts, for adapters that load only what an operation touches | [`state`] |
 //!
 //! ```
 //! use usdm_core::prelude::*;
@@ -67,6 +68,7 @@ pub mod pricing;
 pub mod protocol;
 pub mod ratio;
 pub mod redeem;
+pub mod state;
 pub mod supply_cap;
 pub mod swap;
 pub mod time;
@@ -94,10 +96,11 @@ pub mod prelude {
     pub use crate::prices::PriceQuote;
     pub use crate::protocol::{Genesis, Protocol, Receipt, Supply};
     pub use crate::redeem::{PendingRedemption, RedeemQuote, RedeemRequest};
+    pub use crate::state::{Books, Change, Clock, Config, Part, PartKey};
     pub use crate::supply_cap::CapStatus;
     pub use crate::swap::{treasury_account, AddQuote, Pool, PoolId, SwapQuote, SwapRequest};
     pub use crate::time::BlockTime;
-    pub use crate::treasury::{Position, Valuation};
+    pub use crate::treasury::{Holding, Position, Valuation};
     pub use crate::treasury_ops::TreasuryOp;
     pub use crate::units::{Amount, Multiple, Price, Quantity, Ratio, SupportRatio, Usd};
 }

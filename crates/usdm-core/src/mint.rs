@@ -172,16 +172,16 @@ impl Protocol {
         let (mut step, plan) = self.plan_mint(request, now)?;
         let q = plan.quote;
         // Every new value is computed (checked) before the first assignment.
-        let usdm = self.supply.usdm.checked_add(q.usdm_out, "USDm supply")?;
+        let usdm = self.books.supply.usdm.checked_add(q.usdm_out, "USDm supply")?;
         let usdm_minted = self
-            .supply
+            .books.supply
             .usdm_minted
             .checked_add(q.usdm_out, "USDm minted")?;
-        let xms = self.supply.xms.checked_sub(q.xms_in, "XMS supply")?;
-        let xms_burned = self.supply.xms_burned.checked_add(q.xms_in, "XMS burned")?;
+        let xms = self.books.supply.xms.checked_sub(q.xms_in, "XMS supply")?;
+        let xms_burned = self.books.supply.xms_burned.checked_add(q.xms_in, "XMS burned")?;
         let holding = match plan.asset {
             Some((index, _)) => {
-                let mut h = *self.treasury.holding(index);
+                let mut h = *self.holding(index)?;
                 h.balance = h.balance.checked_add(q.collateral_in, "treasury balance")?;
                 h.received = h.received.checked_add(q.collateral_in, "treasury inflow")?;
                 h.fees.mint = h.fees.mint.checked_add(q.fee, "mint fees")?;
@@ -190,22 +190,22 @@ impl Protocol {
             None => None,
         };
         let unattributed = match holding {
-            Some(_) => self.treasury.unattributed_fees.mint,
+            Some(_) => self.books.unattributed_fees.mint,
             None => self
-                .treasury
+                .books
                 .unattributed_fees
                 .mint
                 .checked_add(q.fee, "mint fees")?,
         };
 
-        self.supply.usdm = usdm;
-        self.supply.usdm_minted = usdm_minted;
-        self.supply.xms = xms;
-        self.supply.xms_burned = xms_burned;
+        self.books.supply.usdm = usdm;
+        self.books.supply.usdm_minted = usdm_minted;
+        self.books.supply.xms = xms;
+        self.books.supply.xms_burned = xms_burned;
         if let Some((index, h)) = holding {
-            *self.treasury.holding_mut(index) = h;
+            self.set_holding(index, h)?;
         }
-        self.treasury.unattributed_fees.mint = unattributed;
+        self.books.unattributed_fees.mint = unattributed;
         step.events.push(Event::Minted {
             minter: caller.clone(),
             asset: plan.asset.map(|(_, s)| s),
@@ -227,28 +227,28 @@ impl Protocol {
     }
 
     fn plan_mint(&self, request: &MintRequest, now: BlockTime) -> Result<(Step, MintPlan)> {
-        if self.governance.pauses.is_paused(PauseTarget::Mint) {
+        if self.config.governance.pauses.is_paused(PauseTarget::Mint) {
             return Err(Error::MintPaused);
         }
         let step = self.begin(now)?;
-        let cr = self.policy.mint_ratio();
+        let cr = self.books.policy.mint_ratio();
         let (plan, max_xms_in) = match request.input {
             MintInput::Collateral {
                 asset,
                 amount,
                 max_xms_in,
             } => {
-                let (index, config) = self.registry.require(asset)?;
+                let (index, config) = self.require_asset(asset)?;
                 if !config.mint_enabled {
                     return Err(Error::MintDisabled { symbol: asset });
                 }
                 // Frax values collateral without XMS: minting with it would manufacture a
                 // shortfall that recollateralization pays a bonus to fill.
-                if asset == XMS && self.policy.kind() == crate::params::PolicyKind::Frax {
+                if asset == XMS && self.books.policy.kind() == crate::params::PolicyKind::Frax {
                     return Err(Error::ShareTokenNotCollateral);
                 }
                 if self
-                    .governance
+                    .config.governance
                     .pauses
                     .is_paused(PauseTarget::MintAsset(asset))
                 {
@@ -265,7 +265,7 @@ impl Protocol {
                 } else {
                     Some(self.xms_quote(now)?.receive())
                 };
-                let fee = self.params.fees.mint_fee(config);
+                let fee = self.config.params.fees.mint_fee(config);
                 let quote = collateral_mint(cr, amount, price, config.decimals, xms_price, fee)?;
                 (
                     MintPlan {
@@ -283,7 +283,7 @@ impl Protocol {
                     });
                 }
                 let xms_price = self.xms_quote(now)?.receive();
-                let quote = algorithmic_mint(xms_in, xms_price, self.xms_mint_fee())?;
+                let quote = algorithmic_mint(xms_in, xms_price, self.xms_mint_fee()?)?;
                 (MintPlan { asset: None, quote }, xms_in)
             }
         };
@@ -300,11 +300,14 @@ impl Protocol {
                 min: Box::new(Quantity::usdm(request.min_usdm_out)),
             });
         }
-        if !q.xms_in.is_zero() && q.xms_in > self.circulating_xms() {
-            return Err(Error::ExceedsSupply {
-                requested: Box::new(Quantity::xms(q.xms_in)),
-                supply: Box::new(Quantity::xms(self.circulating_xms())),
-            });
+        if !q.xms_in.is_zero() {
+            let circulating = self.circulating_xms()?;
+            if q.xms_in > circulating {
+                return Err(Error::ExceedsSupply {
+                    requested: Box::new(Quantity::xms(q.xms_in)),
+                    supply: Box::new(Quantity::xms(circulating)),
+                });
+            }
         }
         if let Some((index, _)) = plan.asset {
             self.check_share_cap(index, q.collateral_in, now)?;
@@ -316,14 +319,15 @@ impl Protocol {
 
     /// The fee for operations that name no asset: XMS's own fee if it is whitelisted, else
     /// the tier-5 default.
-    pub(crate) fn xms_mint_fee(&self) -> Ratio {
-        match self.registry.find(XMS) {
-            Some(i) => self.params.fees.mint_fee(self.registry.get(i)),
+    pub(crate) fn xms_mint_fee(&self) -> Result<Ratio> {
+        Ok(match self.find_asset(XMS) {
+            Some(i) => self.config.params.fees.mint_fee(self.asset(i)?),
             None => self
+                .config
                 .params
                 .fees
                 .tier_mint_fee(crate::asset::Tier::ProtocolToken),
-        }
+        })
     }
 }
 

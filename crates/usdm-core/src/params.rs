@@ -51,6 +51,10 @@ pub struct Params {
     pub twap_window: u64,
     /// Blocks between `redeem` and `collect` (default 2).
     pub redemption_delay: u64,
+    /// The least USDm one redemption may burn (default 1 USDm): every pending redemption is
+    /// stored until collected, so dust must not fill the queue for nothing.
+    #[serde(default = "default_min_redemption")]
+    pub min_redemption: crate::units::Amount,
     /// Maximum share of treasury value per tier (default 100/50/30/15/10%).
     pub max_share: [Ratio; 5],
     /// Default fees per tier.
@@ -61,6 +65,16 @@ pub struct Params {
     pub breakers: crate::breakers::BreakerParams,
 }
 
+/// The default minimum redemption: 1 USDm.
+pub const DEFAULT_MIN_REDEMPTION: crate::units::Amount =
+    crate::units::Amount::new(1_000_000_000_000_000_000);
+/// The largest minimum redemption governance may set: 10,000 USDm.
+pub const MAX_MIN_REDEMPTION: u128 = 10_000 * 1_000_000_000_000_000_000;
+
+fn default_min_redemption() -> crate::units::Amount {
+    DEFAULT_MIN_REDEMPTION
+}
+
 impl Default for Params {
     fn default() -> Self {
         Params {
@@ -69,6 +83,7 @@ impl Default for Params {
             max_price_age: 300,
             twap_window: 600,
             redemption_delay: 2,
+            min_redemption: DEFAULT_MIN_REDEMPTION,
             max_share: [
                 Ratio::ONE,
                 Ratio::bps(5_000),
@@ -97,6 +112,8 @@ pub enum ParamChange {
     TwapWindow(u64),
     /// Redemption delay in blocks.
     RedemptionDelay(u64),
+    /// The least USDm one redemption may burn, in base units.
+    MinRedemption(crate::units::Amount),
     /// A tier's maximum share of treasury value.
     TierMaxShare {
         /// Tier.
@@ -142,6 +159,9 @@ impl fmt::Display for ParamChange {
             ParamChange::MaxPriceAge(v) => write!(f, "max_price_age = {v}s"),
             ParamChange::TwapWindow(v) => write!(f, "twap_window = {v}s"),
             ParamChange::RedemptionDelay(v) => write!(f, "redemption_delay = {v} blocks"),
+            ParamChange::MinRedemption(v) => {
+                write!(f, "min_redemption = {} USDm", v.to_decimal(18))
+            }
             ParamChange::TierMaxShare { tier, share } => write!(f, "{tier} max_share = {share}"),
             ParamChange::TierMintFee { tier, fee } => write!(f, "{tier} mint_fee = {fee}"),
             ParamChange::TierRedeemFee { tier, fee } => write!(f, "{tier} redeem_fee = {fee}"),
@@ -217,6 +237,14 @@ impl Params {
             100_000,
             "1 to 100,000 blocks",
         )?;
+        let min = self.min_redemption.raw();
+        if min == 0 || min > MAX_MIN_REDEMPTION {
+            return Err(Error::InvalidParameter {
+                name: "min_redemption",
+                value: format!("{} USDm", self.min_redemption.to_decimal(18)),
+                accepted: "above 0 and at most 10,000 USDm",
+            });
+        }
         for fee in self.fees.mint.iter().chain(self.fees.redeem.iter()) {
             validate_fee(*fee)?;
         }
@@ -280,6 +308,9 @@ impl Params {
             }
             ParamChange::RedemptionDelay(v) => {
                 ParamChange::RedemptionDelay(std::mem::replace(&mut next.redemption_delay, v))
+            }
+            ParamChange::MinRedemption(v) => {
+                ParamChange::MinRedemption(std::mem::replace(&mut next.min_redemption, v))
             }
             ParamChange::TierMaxShare { tier, share } => ParamChange::TierMaxShare {
                 tier,
@@ -451,6 +482,8 @@ mod tests {
             ParamChange::EpochSeconds(100_000),
             ParamChange::MaxPriceAge(0),
             ParamChange::RedemptionDelay(0),
+            ParamChange::MinRedemption(crate::units::Amount::ZERO),
+            ParamChange::MinRedemption(crate::units::Amount::new(MAX_MIN_REDEMPTION + 1)),
             ParamChange::TierMintFee {
                 tier: Tier::Layer1,
                 fee: Ratio::bps(2_000),

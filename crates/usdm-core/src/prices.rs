@@ -2,19 +2,23 @@
 //! protocol-favouring valuation of SPEC 3.
 //!
 //! Each feed keeps `cumulative = Σ price × seconds` (wrapping, as in Uniswap: only differences
-//! are meaningful) and a short ring of checkpoints. A TWAP over a window is the cumulative
-//! difference between now and the newest checkpoint at or before the window's start, divided by
-//! the elapsed time: constant time in the number of updates, exact over the span it reports.
-//! Checkpoints are recorded at most every `window / 16` seconds, so the averaged span is the
-//! window plus at most a sixteenth of it; with sparser updates it is exact to the second.
+//! are meaningful) and a ring of [`HISTORY_LEN`] checkpoints. A TWAP over a window is the
+//! cumulative difference between now and the newest checkpoint at or before the window's start,
+//! divided by the elapsed time: exact over the span it reports. Checkpoints are recorded at most
+//! every `window / 16` seconds, so the averaged span is the window plus at most a sixteenth of
+//! it; with sparser updates it is exact to the second.
+//!
+//! The feed itself (the head) holds the latest price, the cumulative and a cursor into its
+//! ring; the checkpoints are read through [`History`], one at a time, so an adapter that stores
+//! each checkpoint under its own key reads the two or three a TWAP needs, not the ring.
 
 use crate::asset::PriceSource;
 use crate::error::{Error, Result};
 use crate::ids::Symbol;
 use crate::units::Price;
-use std::collections::VecDeque;
 
-/// How many checkpoints a feed keeps: enough to cover two windows at the recording granularity.
+/// How many checkpoints a history keeps: enough to cover two windows at the recording
+/// granularity.
 pub const HISTORY_LEN: usize = 32;
 /// Checkpoints per TWAP window: the averaged span exceeds the window by at most `1/16` of it.
 pub const CHECKPOINTS_PER_WINDOW: u64 = 16;
@@ -27,6 +31,42 @@ pub struct Checkpoint {
     /// Cumulative price × seconds at that time (wrapping).
     #[serde(with = "crate::math::u128_string")]
     pub cumulative: u128,
+}
+
+/// Where a history's checkpoints are read, by sequence number (the ring slot is
+/// `seq % HISTORY_LEN`).
+pub trait History {
+    /// Checkpoint number `seq` (one of those the cursor says exist).
+    fn checkpoint(&self, seq: u64) -> Result<Checkpoint>;
+}
+
+/// A history held in a slice in ring order (slot = `seq % HISTORY_LEN`), for adapters that
+/// keep a pool on its own and for tests.
+impl History for [Option<Checkpoint>] {
+    fn checkpoint(&self, seq: u64) -> Result<Checkpoint> {
+        self.get((seq % HISTORY_LEN as u64) as usize)
+            .copied()
+            .flatten()
+            .ok_or(Error::InvariantViolated(format!("checkpoint {seq} missing")))
+    }
+}
+
+/// Which checkpoints a history holds: numbers `next - len .. next`, the newest taken at
+/// `newest_at`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Cursor {
+    /// The number the next checkpoint gets (also how many were ever recorded).
+    pub next: u64,
+    /// How many are kept (at most [`HISTORY_LEN`]).
+    pub len: u8,
+    /// Time of the newest.
+    pub newest_at: u64,
+}
+
+impl Cursor {
+    fn oldest(&self) -> u64 {
+        self.next - u64::from(self.len)
+    }
 }
 
 /// Spot and time-weighted average price of one token at one moment.
@@ -58,7 +98,16 @@ impl PriceQuote {
     }
 }
 
-/// One token's price feed.
+/// A TWAP and how far back its history reaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Twap {
+    /// The average, if a price exists.
+    pub price: Option<Price>,
+    /// Seconds of history before now (at least the window when the history covers it).
+    pub covered: u64,
+}
+
+/// One token's price feed (the head: the checkpoints are kept apart, see [`History`]).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Feed {
     /// The token.
@@ -74,8 +123,8 @@ pub struct Feed {
     /// Σ price × seconds up to `posted_at` (wrapping).
     #[serde(with = "crate::math::u128_string")]
     pub cumulative: u128,
-    /// Recent checkpoints, oldest first.
-    pub history: VecDeque<Checkpoint>,
+    /// The checkpoints recorded.
+    pub history: Cursor,
 }
 
 impl Feed {
@@ -88,7 +137,7 @@ impl Feed {
             observed_at: 0,
             posted_at: 0,
             cumulative: 0,
-            history: VecDeque::with_capacity(HISTORY_LEN),
+            history: Cursor::default(),
         }
     }
 
@@ -125,26 +174,35 @@ impl Feed {
     }
 
     /// Applies a post already checked with [`Feed::check_post`]. `twap_window` sets how often
-    /// checkpoints are recorded.
-    pub fn apply_post(&mut self, price: Price, observed_at: u64, now: u64, twap_window: u64) {
+    /// checkpoints are recorded. Returns the checkpoint to store if one is due, with its ring
+    /// slot.
+    #[must_use = "a recorded checkpoint must be stored in the ring"]
+    pub fn apply_post(
+        &mut self,
+        price: Price,
+        observed_at: u64,
+        now: u64,
+        twap_window: u64,
+    ) -> Option<(u8, Checkpoint)> {
         self.cumulative = self.cumulative_at(now);
         self.posted_at = now;
         self.price = Some(price);
         self.observed_at = observed_at;
         let granularity = (twap_window / CHECKPOINTS_PER_WINDOW).max(1);
-        let due = self
-            .history
-            .back()
-            .is_none_or(|c| now >= c.at.saturating_add(granularity));
-        if due {
-            if self.history.len() == HISTORY_LEN {
-                self.history.pop_front();
-            }
-            self.history.push_back(Checkpoint {
-                at: now,
-                cumulative: self.cumulative,
-            });
+        let h = &mut self.history;
+        let due = h.len == 0 || now >= h.newest_at.saturating_add(granularity);
+        if !due {
+            return None;
         }
+        let checkpoint = Checkpoint {
+            at: now,
+            cumulative: self.cumulative,
+        };
+        let slot = (h.next % HISTORY_LEN as u64) as u8;
+        h.next += 1;
+        h.len = (usize::from(h.len) + 1).min(HISTORY_LEN) as u8;
+        h.newest_at = now;
+        Some((slot, checkpoint))
     }
 
     /// The latest price if it is no older than `max_age` at `now`.
@@ -165,113 +223,130 @@ impl Feed {
     }
 
     /// The time-weighted average price over (at least) the last `window` seconds, or over the
-    /// whole history if it is shorter. Equal to the spot price when no time has elapsed.
-    pub fn twap(&self, now: u64, window: u64) -> Option<Price> {
-        let spot = self.price?;
-        if window == 0 {
-            return Some(spot);
-        }
-        let start = now.saturating_sub(window);
-        // Newest checkpoint at or before `start`, else the oldest one.
-        let idx = self.history.partition_point(|c| c.at <= start);
-        let from = if idx == 0 {
-            self.history.front()?
-        } else {
-            &self.history[idx - 1]
+    /// whole history if it is shorter (equal to the spot price when no time has elapsed), and
+    /// how far back the history reaches. Reads two checkpoints when posts are regular (the one
+    /// a window back is where regular spacing puts it), a binary search's worth otherwise.
+    ///
+    /// At a time before the latest post (an adapter that read the feed after it moved on), the
+    /// average ends at the newest checkpoint at or before `now` instead, the cumulative being
+    /// known exactly only there; with none that early there is no average.
+    pub fn twap(&self, now: u64, window: u64, history: &(impl History + ?Sized)) -> Result<Twap> {
+        let Some(spot) = self.price else {
+            return Ok(Twap {
+                price: None,
+                covered: 0,
+            });
         };
-        let elapsed = now.saturating_sub(from.at);
-        if elapsed == 0 {
-            return Some(spot);
+        if window == 0 {
+            return Ok(Twap {
+                price: Some(spot),
+                covered: u64::MAX,
+            });
         }
-        let diff = self.cumulative_at(now).wrapping_sub(from.cumulative);
-        Price::new(diff / u128::from(elapsed)).ok()
+        if self.history.len == 0 {
+            return Ok(Twap {
+                price: Some(spot),
+                covered: 0,
+            });
+        }
+        // The end of the average: now on the live curve, or the newest checkpoint by `now`.
+        let (end_at, end_cumulative) = if now >= self.posted_at {
+            (now, self.cumulative_at(now))
+        } else {
+            match self.newest_by(now, self.history.newest_at, window, history)? {
+                Some(seq) => {
+                    let c = history.checkpoint(seq)?;
+                    (c.at, c.cumulative)
+                }
+                None => {
+                    return Ok(Twap {
+                        price: None,
+                        covered: 0,
+                    })
+                }
+            }
+        };
+        let start = end_at.saturating_sub(window);
+        let from_seq = self
+            .newest_by(start, end_at, window, history)?
+            .unwrap_or(self.history.oldest());
+        let from = history.checkpoint(from_seq)?;
+        let covered = now.saturating_sub(from.at);
+        let elapsed = end_at.saturating_sub(from.at);
+        if elapsed == 0 {
+            return Ok(Twap {
+                price: if now >= self.posted_at { Some(spot) } else { None },
+                covered,
+            });
+        }
+        let diff = end_cumulative.wrapping_sub(from.cumulative);
+        Ok(Twap {
+            price: Price::new(diff / u128::from(elapsed)).ok(),
+            covered,
+        })
+    }
+
+    /// The number of the newest kept checkpoint taken at or before `target`, if any. `from` is
+    /// where the search starts guessing from (a checkpoint every `window / 16` seconds back).
+    fn newest_by(
+        &self,
+        target: u64,
+        from: u64,
+        window: u64,
+        history: &(impl History + ?Sized),
+    ) -> Result<Option<u64>> {
+        let h = self.history;
+        // Checkpoint numbers in [lo, hi) are kept; find the first taken after `target` (times
+        // only grow). Invariant: numbers below `lo` are at or before it, from `hi` on after it.
+        let (mut lo, mut hi) = (h.oldest(), h.next);
+        let granularity = (window / CHECKPOINTS_PER_WINDOW).max(1);
+        let back = from.min(h.newest_at).saturating_sub(target) / granularity;
+        let mut probe = h.next.saturating_sub(1 + back).clamp(lo, hi - 1);
+        // Regular posts put the answer next to the guess: walk a few steps, then bisect.
+        let mut walks = 0;
+        while lo < hi {
+            let before = history.checkpoint(probe)?.at <= target;
+            if before {
+                lo = probe + 1;
+            } else {
+                hi = probe;
+            }
+            if lo >= hi {
+                break;
+            }
+            probe = if walks < 3 {
+                walks += 1;
+                if before {
+                    lo
+                } else {
+                    hi - 1
+                }
+            } else {
+                lo + (hi - lo) / 2
+            };
+        }
+        Ok((lo > h.oldest()).then(|| lo - 1))
     }
 
     /// Spot (fresh) and TWAP at `now`.
     #[inline]
-    pub fn quote(&self, now: u64, max_age: u64, window: u64) -> Result<PriceQuote> {
+    pub fn quote(
+        &self,
+        now: u64,
+        max_age: u64,
+        window: u64,
+        history: &(impl History + ?Sized),
+    ) -> Result<PriceQuote> {
         let spot = self.fresh_spot(now, max_age)?;
-        let twap = self.twap(now, window).unwrap_or(spot);
+        let twap = self.twap(now, window, history)?.price.unwrap_or(spot);
         Ok(PriceQuote { spot, twap })
     }
 }
 
-/// Every token's feed: XMS and USDm first (at [`PriceBook::XMS`] and [`PriceBook::USDM`]),
-/// then each whitelisted asset's. Feeds are never removed, so an index stays valid.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct PriceBook {
-    feeds: Vec<Feed>,
-}
-
-impl Default for PriceBook {
-    fn default() -> Self {
-        PriceBook {
-            feeds: vec![Feed::new(crate::ids::XMS), Feed::new(crate::ids::USDM)],
-        }
-    }
-}
-
-impl PriceBook {
-    /// Index of the XMS feed.
-    pub const XMS: usize = 0;
-    /// Index of the USDm feed.
-    pub const USDM: usize = 1;
-
-    /// The feed at `index` (from [`PriceBook::index_of`] or the constants).
-    #[inline]
-    pub fn at(&self, index: usize) -> &Feed {
-        &self.feeds[index]
-    }
-
-    pub(crate) fn at_mut(&mut self, index: usize) -> &mut Feed {
-        &mut self.feeds[index]
-    }
-
-    /// The index of `symbol`'s feed, if the token is known.
-    pub fn index_of(&self, symbol: Symbol) -> Option<usize> {
-        self.feeds.iter().position(|f| f.symbol == symbol)
-    }
-
-    /// The feed of `symbol`, if the token is known.
-    #[inline]
-    pub fn feed(&self, symbol: Symbol) -> Option<&Feed> {
-        self.feeds.iter().find(|f| f.symbol == symbol)
-    }
-
-    /// The feed of `symbol`, or an error listing the known tokens.
-    pub fn require(&self, symbol: Symbol) -> Result<&Feed> {
-        self.require_index(symbol).map(|i| &self.feeds[i])
-    }
-
-    /// The index of `symbol`'s feed, or an error listing the known tokens.
-    pub fn require_index(&self, symbol: Symbol) -> Result<usize> {
-        self.index_of(symbol).ok_or_else(|| Error::UnknownAsset {
-            symbol,
-            known: self.symbols_list(),
-        })
-    }
-
-    /// The index of `symbol`'s feed, adding an empty feed if there is none.
-    pub(crate) fn ensure(&mut self, symbol: Symbol) -> usize {
-        match self.index_of(symbol) {
-            Some(i) => i,
-            None => {
-                self.feeds.push(Feed::new(symbol));
-                self.feeds.len() - 1
-            }
-        }
-    }
-
-    /// All feeds.
-    pub fn iter(&self) -> impl Iterator<Item = &Feed> {
-        self.feeds.iter()
-    }
-
-    fn symbols_list(&self) -> String {
-        let v: Vec<&str> = self.feeds.iter().map(|f| f.symbol.as_str()).collect();
-        v.join(", ")
-    }
-}
+/// The feed index of XMS (feeds are XMS, USDm, then one per whitelisted asset).
+pub const XMS_FEED: usize = 0;
+/// The feed index of USDm.
+pub const USDM_FEED: usize = 1;
 
 #[cfg(test)]
 mod tests {
@@ -281,23 +356,44 @@ mod tests {
         Price::parse(s).unwrap()
     }
 
-    fn feed() -> Feed {
-        Feed::new(Symbol::lit("BTC"))
+    /// A feed with its ring, for tests.
+    struct Kept {
+        feed: Feed,
+        ring: Vec<Option<Checkpoint>>,
+    }
+
+    impl Kept {
+        fn new() -> Self {
+            Kept {
+                feed: Feed::new(Symbol::lit("BTC")),
+                ring: vec![None; HISTORY_LEN],
+            }
+        }
+        fn post(&mut self, price: Price, at: u64, window: u64) {
+            if let Some((slot, c)) = self.feed.apply_post(price, at, at, window) {
+                self.ring[usize::from(slot)] = Some(c);
+            }
+        }
+        fn twap(&self, now: u64, window: u64) -> Option<Price> {
+            self.feed.twap(now, window, self.ring.as_slice()).unwrap().price
+        }
     }
 
     #[test]
     fn missing_stale_and_fresh() {
-        let mut f = feed();
+        let mut f = Kept::new();
         assert_eq!(
-            f.fresh_spot(10, 60),
-            Err(Error::MissingPrice { symbol: f.symbol })
+            f.feed.fresh_spot(10, 60),
+            Err(Error::MissingPrice {
+                symbol: f.feed.symbol
+            })
         );
-        f.apply_post(p("100"), 10, 10, 600);
-        assert_eq!(f.fresh_spot(70, 60), Ok(p("100")));
+        f.post(p("100"), 10, 600);
+        assert_eq!(f.feed.fresh_spot(70, 60), Ok(p("100")));
         assert_eq!(
-            f.fresh_spot(71, 60),
+            f.feed.fresh_spot(71, 60),
             Err(Error::StalePrice {
-                symbol: f.symbol,
+                symbol: f.feed.symbol,
                 age: 61,
                 max_age: 60
             })
@@ -306,25 +402,25 @@ mod tests {
 
     #[test]
     fn posts_from_the_future_or_out_of_order_are_refused() {
-        let mut f = feed();
+        let mut f = Kept::new();
         assert!(matches!(
-            f.check_post(11, 10),
+            f.feed.check_post(11, 10),
             Err(Error::PriceFromFuture { .. })
         ));
-        f.apply_post(p("1"), 10, 10, 600);
+        f.post(p("1"), 10, 600);
         assert!(matches!(
-            f.check_post(9, 20),
+            f.feed.check_post(9, 20),
             Err(Error::PriceOutOfOrder { .. })
         ));
-        assert!(f.check_post(10, 20).is_ok());
+        assert!(f.feed.check_post(10, 20).is_ok());
     }
 
     #[test]
     fn twap_is_the_exact_time_weighted_mean_of_sparse_updates() {
-        let mut f = feed();
+        let mut f = Kept::new();
         // 100 for 60 s, then 200 for 60 s: mean 150 over the last 120 s.
-        f.apply_post(p("100"), 0, 0, 120);
-        f.apply_post(p("200"), 60, 60, 120);
+        f.post(p("100"), 0, 120);
+        f.post(p("200"), 60, 120);
         assert_eq!(f.twap(120, 120), Some(p("150")));
         // Window of 60 s: only the 200 period.
         assert_eq!(f.twap(120, 60), Some(p("200")));
@@ -334,36 +430,101 @@ mod tests {
 
     #[test]
     fn twap_over_a_window_longer_than_history_uses_the_history() {
-        let mut f = feed();
-        f.apply_post(p("10"), 100, 100, 600);
-        f.apply_post(p("30"), 150, 150, 600);
+        let mut f = Kept::new();
+        f.post(p("10"), 100, 600);
+        f.post(p("30"), 150, 600);
         // History starts at 100: mean of 10 for 50 s and 30 for 50 s.
         assert_eq!(f.twap(200, 600), Some(p("20")));
+        let t = f.feed.twap(200, 600, f.ring.as_slice()).unwrap();
+        assert_eq!(t.covered, 100, "the history reaches back 100 s, short of the window");
     }
 
     #[test]
     fn checkpoints_are_thinned_but_the_span_covers_the_window() {
-        let mut f = feed();
+        let mut f = Kept::new();
         for t in 0..1000u64 {
-            f.apply_post(p(if t < 900 { "1" } else { "2" }), t, t, 160);
+            f.post(p(if t < 900 { "1" } else { "2" }), t, 160);
         }
-        assert!(f.history.len() <= HISTORY_LEN);
+        assert!(usize::from(f.feed.history.len) <= HISTORY_LEN);
         // Price was 1 until t=899 then 2; over [840..999] (window 160 -> checkpoint at 830 or
         // later) the mean lies strictly between 1 and 2 and includes the 100 s at 2.
         let twap = f.twap(1000, 160).unwrap();
         assert!(twap > p("1.5") && twap < p("1.7"), "{}", twap);
     }
 
+    /// The search finds the newest checkpoint at or before the window's start, whatever the
+    /// spacing: compared with a scan over every kept checkpoint.
+    #[test]
+    fn the_search_agrees_with_a_scan() {
+        let mut f = Kept::new();
+        let mut t = 0u64;
+        let mut step = 1u64;
+        for i in 0..400u64 {
+            // Irregular spacing: bursts of posts, then gaps.
+            step = if i % 37 == 0 { 97 } else { (step * 7 + 3) % 23 + 1 };
+            t += step;
+            f.post(Price::new(1_000 + u128::from(i)).unwrap(), t, 300);
+            for window in [0u64, 1, 30, 299, 300, 600, 5_000] {
+                let now = t + i % 5;
+                let start = now.saturating_sub(window);
+                let h = f.feed.history;
+                let kept: Vec<Checkpoint> = (h.next - u64::from(h.len)..h.next)
+                    .map(|s| f.ring.as_slice().checkpoint(s).unwrap())
+                    .collect();
+                let from = kept
+                    .iter()
+                    .rev()
+                    .find(|c| c.at <= start)
+                    .unwrap_or(&kept[0]);
+                let expected = if window == 0 || now == from.at {
+                    f.feed.price
+                } else {
+                    Price::new(
+                        f.feed.cumulative_at(now).wrapping_sub(from.cumulative)
+                            / u128::from(now - from.at),
+                    )
+                    .ok()
+                };
+                assert_eq!(f.twap(now, window), expected, "t={t} window={window}");
+            }
+        }
+    }
+
+    /// Read at a time before its latest post, a feed averages up to the newest checkpoint by
+    /// then: what the cumulative says exactly, never the time after it.
+    #[test]
+    fn a_twap_in_the_past_ends_at_a_checkpoint() {
+        let mut f = Kept::new();
+        // 10 from t=0, 20 from t=100, 40 from t=200 (window 160: a checkpoint every 10 s).
+        for t in (0..300u64).step_by(10) {
+            let price = if t < 100 { "10" } else if t < 200 { "20" } else { "40" };
+            f.post(p(price), t, 160);
+        }
+        // At t=195, before the latest post (t=290): the average over [30, 190] (the checkpoint
+        // at 190 ends it; 160 s before it is 30): 70 s at 10 and 90 s at 20.
+        let t = f.feed.twap(195, 160, f.ring.as_slice()).unwrap();
+        let expected = (70 * 10 + 90 * 20) * 10u128.pow(18) / 160;
+        assert_eq!(t.price, Some(Price::new(expected).unwrap()));
+        assert_eq!(t.covered, 195 - 30);
+        // Earlier than any kept checkpoint: no average.
+        assert_eq!(f.feed.twap(5, 160, f.ring.as_slice()).unwrap().price, None);
+    }
+
     #[test]
     fn cumulative_wraps_without_breaking_differences() {
-        let mut f = feed();
-        f.cumulative = u128::MAX - 5;
-        f.price = Some(p("1"));
-        f.history.push_back(Checkpoint {
+        let mut f = Kept::new();
+        f.feed.cumulative = u128::MAX - 5;
+        f.feed.price = Some(p("1"));
+        f.ring[0] = Some(Checkpoint {
             at: 0,
-            cumulative: f.cumulative,
+            cumulative: f.feed.cumulative,
         });
-        f.posted_at = 0;
+        f.feed.history = Cursor {
+            next: 1,
+            len: 1,
+            newest_at: 0,
+        };
+        f.feed.posted_at = 0;
         assert_eq!(f.twap(100, 100), Some(p("1")));
     }
 

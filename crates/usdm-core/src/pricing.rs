@@ -9,7 +9,9 @@ use crate::error::{Error, Result};
 use crate::events::Event;
 use crate::ids::{Account, Symbol};
 use crate::math::{mul_div, Rounding};
-use crate::prices::{Feed, PriceBook, PriceQuote};
+use crate::prices::{Feed, PriceQuote, XMS_FEED};
+use crate::state::{HistoryId, HistoryView, PartKey};
+use crate::swap::PoolId;
 use crate::protocol::{Protocol, Receipt};
 use crate::supply_cap::McapSample;
 use crate::time::BlockTime;
@@ -25,56 +27,104 @@ fn chain(a: Price, b: Price) -> Price {
 }
 
 impl Protocol {
-    /// Refuses a pool price whose history does not cover the TWAP window: a young pool (or one
-    /// seeded a moment ago at any ratio) must not become an oracle.
-    fn require_pool_history(
+    /// The head of the feed at `index`.
+    #[inline]
+    pub fn feed(&self, index: usize) -> Result<&Feed> {
+        self.feeds
+            .get(index)
+            .ok_or_else(|| self.miss(PartKey::Feed(index as u16)))
+    }
+
+    /// The feed index of `symbol`, if the token has a feed.
+    #[inline]
+    pub fn feed_index(&self, symbol: Symbol) -> Option<usize> {
+        self.config.feeds.iter().position(|s| *s == symbol)
+    }
+
+    /// The feed index of `symbol`, or an error listing the tokens that have one.
+    pub(crate) fn require_feed_index(&self, symbol: Symbol) -> Result<usize> {
+        self.feed_index(symbol).ok_or_else(|| Error::UnknownAsset {
+            symbol,
+            known: self
+                .config
+                .feeds
+                .iter()
+                .map(Symbol::as_str)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+    }
+
+    /// The feed of `symbol`, or an error listing the known tokens.
+    pub fn require_feed(&self, symbol: Symbol) -> Result<&Feed> {
+        self.feed(self.require_feed_index(symbol)?)
+    }
+
+    /// A history, as the TWAP search reads it.
+    pub(crate) fn history(&self, id: HistoryId) -> HistoryView<'_> {
+        HistoryView { protocol: self, id }
+    }
+
+    /// Spot and TWAP of a pool token on `side` in units of the other, refusing a price whose
+    /// history does not cover the TWAP window: a young pool (or one seeded a moment ago at any
+    /// ratio) must not become an oracle.
+    fn covered_pool_quote(
         &self,
         symbol: Symbol,
-        pool: usize,
+        pool: PoolId,
         side: usize,
         now: u64,
-    ) -> Result<()> {
-        let window = self.params.twap_window;
-        let first = self.pools[pool].prices[side].history.front().map(|c| c.at);
-        let covered = first.map_or(0, |t| now.saturating_sub(t));
-        if first.is_none() || covered < window {
+    ) -> Result<PriceQuote> {
+        let window = self.config.params.twap_window;
+        let p = self.pool(pool)?;
+        let history = self.history(HistoryId::Pool(pool, side as u8));
+        let (quote, covered) = p
+            .price_quote(side, now, window, &history)?
+            .ok_or_else(|| Error::MissingPrice { symbol })?;
+        if covered < window {
             return Err(Error::PoolTooYoung {
                 symbol,
-                pool: pool as u32,
-                covered,
+                pool,
+                covered: if p.prices[side].history.len == 0 {
+                    0
+                } else {
+                    covered
+                },
                 window,
             });
         }
-        Ok(())
+        Ok(quote)
     }
 
     /// The pool and side a pool-priced feed reads, and the feed index of the other token.
-    fn pool_leg(&self, feed: &Feed, pool: u32) -> Result<(usize, usize, usize)> {
+    fn pool_leg(&self, feed: &Feed, pool: u32) -> Result<(PoolId, usize, usize)> {
         let bad = |reason| Error::BadPriceSource {
             symbol: feed.symbol,
             reason,
         };
-        let p = self
-            .pools
-            .get(pool as usize)
-            .ok_or_else(|| bad("its pool does not exist"))?;
+        if pool as usize >= self.pools.len() {
+            return Err(bad("its pool does not exist"));
+        }
+        let p = self.pool(pool)?;
         let side = p
             .side(feed.symbol)
             .map_err(|_| bad("its pool does not hold it"))?;
         let counter = self
-            .prices
-            .index_of(p.tokens[1 - side])
+            .feed_index(p.tokens[1 - side])
             .ok_or_else(|| bad("the pool's other token has no price"))?;
-        Ok((pool as usize, side, counter))
+        Ok((pool, side, counter))
     }
 
     /// Spot (fresh) and TWAP of the token with feed `index`, following pool sources.
     pub(crate) fn quote_at(&self, index: usize, now: u64, depth: u8) -> Result<PriceQuote> {
-        let feed = self.prices.at(index);
+        let feed = self.feed(index)?;
         match feed.source {
-            PriceSource::Feed => {
-                feed.quote(now, self.params.max_price_age, self.params.twap_window)
-            }
+            PriceSource::Feed => feed.quote(
+                now,
+                self.config.params.max_price_age,
+                self.config.params.twap_window,
+                &self.history(HistoryId::Feed(index as u16)),
+            ),
             PriceSource::Pool { pool } => {
                 if depth >= MAX_PRICE_CHAIN {
                     return Err(Error::BadPriceSource {
@@ -83,12 +133,7 @@ impl Protocol {
                     });
                 }
                 let (pool, side, counter) = self.pool_leg(feed, pool)?;
-                self.require_pool_history(feed.symbol, pool, side, now)?;
-                let pq = self.pools[pool]
-                    .price_quote(side, now, self.params.twap_window)
-                    .ok_or_else(|| Error::MissingPrice {
-                        symbol: feed.symbol,
-                    })?;
+                let pq = self.covered_pool_quote(feed.symbol, pool, side, now)?;
                 let cq = self.quote_at(counter, now, depth + 1)?;
                 Ok(PriceQuote {
                     spot: chain(pq.spot, cq.spot),
@@ -100,9 +145,9 @@ impl Protocol {
 
     /// Fresh spot price of the token with feed `index`, following pool sources.
     pub(crate) fn spot_at(&self, index: usize, now: u64, depth: u8) -> Result<Price> {
-        let feed = self.prices.at(index);
+        let feed = self.feed(index)?;
         match feed.source {
-            PriceSource::Feed => feed.fresh_spot(now, self.params.max_price_age),
+            PriceSource::Feed => feed.fresh_spot(now, self.config.params.max_price_age),
             PriceSource::Pool { pool } => {
                 if depth >= MAX_PRICE_CHAIN {
                     return Err(Error::BadPriceSource {
@@ -111,83 +156,99 @@ impl Protocol {
                     });
                 }
                 let (pool, side, counter) = self.pool_leg(feed, pool)?;
-                let spot =
-                    self.pools[pool]
-                        .spot_price(side)
-                        .ok_or_else(|| Error::MissingPrice {
-                            symbol: feed.symbol,
-                        })?;
+                let spot = self
+                    .pool(pool)?
+                    .spot_price(side)
+                    .ok_or_else(|| Error::MissingPrice {
+                        symbol: feed.symbol,
+                    })?;
                 Ok(chain(spot, self.spot_at(counter, now, depth + 1)?))
             }
         }
     }
 
     /// The last known spot price of the token with feed `index` (stale or not) and the time
-    /// after which it is stale: what the market-cap average integrates.
-    fn last_spot(&self, index: usize, depth: u8) -> Option<(Price, u64)> {
-        let feed = self.prices.at(index);
+    /// after which it is stale: what the market-cap average integrates. `Ok(None)` when there
+    /// is none to use.
+    fn last_spot(&self, index: usize, depth: u8) -> Result<Option<(Price, u64)>> {
+        let feed = self.feed(index)?;
         match feed.source {
             PriceSource::Feed => {
-                let fresh_until = feed.observed_at.saturating_add(self.params.max_price_age);
-                feed.price.map(|p| (p, fresh_until))
+                let fresh_until = feed
+                    .observed_at
+                    .saturating_add(self.config.params.max_price_age);
+                Ok(feed.price.map(|p| (p, fresh_until)))
             }
             PriceSource::Pool { pool } => {
                 if depth >= MAX_PRICE_CHAIN {
-                    return None;
+                    return Ok(None);
                 }
-                let (pool, side, counter) = self.pool_leg(feed, pool).ok()?;
+                let (pool, side, counter) = match self.pool_leg(feed, pool) {
+                    Ok(leg) => leg,
+                    Err(e @ Error::NotLoaded(_)) => return Err(e),
+                    Err(_) => return Ok(None),
+                };
                 // The lower of spot and TWAP at the last accrual, so a pump of the pool does
                 // not lift the market cap (and the next supply cap) at once.
-                let at = self.mintage.accrued_until;
-                let window = self.params.twap_window;
-                self.require_pool_history(feed.symbol, pool, side, at)
-                    .ok()?;
-                let price = self.pools[pool].price_quote(side, at, window)?.receive();
-                let (counter_spot, fresh_until) = self.last_spot(counter, depth + 1)?;
-                Some((chain(price, counter_spot), fresh_until))
+                let at = self.clock.mintage.accrued_until;
+                let price = match self.covered_pool_quote(feed.symbol, pool, side, at) {
+                    Ok(q) => q.receive(),
+                    Err(e @ Error::NotLoaded(_)) => return Err(e),
+                    Err(_) => return Ok(None),
+                };
+                Ok(self
+                    .last_spot(counter, depth + 1)?
+                    .map(|(counter_spot, fresh_until)| (chain(price, counter_spot), fresh_until)))
             }
         }
     }
 
     /// The XMS market cap as things stand (before the current operation changes anything).
+    /// A part that is not loaded gives no sample; the protocol remembers it missed the part, so
+    /// an adapter loads it and runs the operation again.
     pub(crate) fn mcap_sample(&self) -> McapSample {
-        match self.last_spot(PriceBook::XMS, 0) {
+        let none = McapSample {
+            mcap: None,
+            fresh_until: 0,
+        };
+        match (self.last_spot(XMS_FEED, 0), self.circulating_xms()) {
             // A market cap too large to represent fails closed (no average), rather than
             // saturating into a practically unlimited supply cap.
-            Some((price, fresh_until)) => McapSample {
-                mcap: price
-                    .value_of(self.circulating_xms(), 18, Rounding::Down)
-                    .ok(),
+            (Ok(Some((price, fresh_until))), Ok(circulating)) => McapSample {
+                mcap: price.value_of(circulating, 18, Rounding::Down).ok(),
                 fresh_until,
             },
-            None => McapSample {
-                mcap: None,
-                fresh_until: 0,
-            },
+            _ => none,
         }
     }
 
     /// Spot and TWAP of `symbol`, failing on a missing or stale price.
     pub(crate) fn price_quote(&self, symbol: Symbol, now: BlockTime) -> Result<PriceQuote> {
-        self.quote_at(self.prices.require_index(symbol)?, now.seconds, 0)
+        self.quote_at(self.require_feed_index(symbol)?, now.seconds, 0)
     }
 
     /// Spot and TWAP of the whitelisted asset at `index`.
     #[inline]
     pub(crate) fn asset_quote(&self, index: AssetIndex, now: BlockTime) -> Result<PriceQuote> {
-        self.quote_at(self.asset_feeds[index], now.seconds, 0)
+        self.quote_at(self.asset_feed(index), now.seconds, 0)
     }
 
     /// Fresh spot price of the whitelisted asset at `index`.
     #[inline]
     pub(crate) fn asset_spot(&self, index: AssetIndex, now: u64) -> Result<Price> {
-        self.spot_at(self.asset_feeds[index], now, 0)
+        self.spot_at(self.asset_feed(index), now, 0)
+    }
+
+    /// The feed index of the whitelisted asset at `index`.
+    #[inline]
+    pub(crate) fn asset_feed(&self, index: AssetIndex) -> usize {
+        usize::from(self.config.asset_feeds[index])
     }
 
     /// Spot and TWAP of XMS.
     #[inline]
     pub(crate) fn xms_quote(&self, now: BlockTime) -> Result<PriceQuote> {
-        self.quote_at(PriceBook::XMS, now.seconds, 0)
+        self.quote_at(XMS_FEED, now.seconds, 0)
     }
 
     /// Checks that `source` can price `symbol`: a pool must exist and hold it, and the chain it
@@ -200,21 +261,21 @@ impl Protocol {
                 return Ok(());
             };
             let bad = |reason| Error::BadPriceSource { symbol, reason };
-            let p = self
-                .pools
-                .get(pool as usize)
-                .ok_or_else(|| bad("its pool does not exist"))?;
+            if pool as usize >= self.pools.len() {
+                return Err(bad("its pool does not exist"));
+            }
+            let p = self.pool(pool)?;
             p.require_active()?;
             let side = p.side(sym).map_err(|_| bad("its pool does not hold it"))?;
-            self.check_window_covered(p, sym, self.params.twap_window)?;
+            self.check_window_covered(p, sym, self.config.params.twap_window)?;
             let counter = p.tokens[1 - side];
             if counter == symbol {
                 return Err(bad("chain of pools too long or circular"));
             }
             let next = self
-                .prices
-                .require(counter)
-                .map_err(|_| bad("the pool's other token has no price"))?;
+                .feed_index(counter)
+                .ok_or_else(|| bad("the pool's other token has no price"))?;
+            let next = self.feed(next)?;
             current = (counter, next.source);
         }
         match current.1 {
@@ -245,12 +306,15 @@ impl Protocol {
         Ok(())
     }
 
-    /// The tokens whose price source is pool `pool`.
-    pub(crate) fn priced_by(&self, pool: crate::swap::PoolId) -> impl Iterator<Item = Symbol> + '_ {
-        self.prices
-            .iter()
-            .filter(move |f| f.source == PriceSource::Pool { pool })
-            .map(|f| f.symbol)
+    /// The first token whose price source is pool `pool`, if any.
+    pub(crate) fn priced_by(&self, pool: PoolId) -> Result<Option<Symbol>> {
+        for i in 0..self.feeds.len() {
+            let f = self.feed(i)?;
+            if f.source == (PriceSource::Pool { pool }) {
+                return Ok(Some(f.symbol));
+            }
+        }
+        Ok(None)
     }
 
     /// A feeder posts `price` for `symbol`, observed at `observed_at` (not after `now`).
@@ -262,7 +326,7 @@ impl Protocol {
         observed_at: u64,
         now: BlockTime,
     ) -> Result<Receipt<()>> {
-        if !self.governance.feeders.contains(caller) {
+        if !self.config.governance.feeders.contains(caller) {
             return Err(Error::Unauthorized {
                 caller: caller.clone(),
                 action: "post prices",
@@ -270,8 +334,8 @@ impl Protocol {
             });
         }
         let mut step = self.begin(now)?;
-        let index = self.prices.require_index(symbol)?;
-        let feed = self.prices.at(index);
+        let index = self.require_feed_index(symbol)?;
+        let feed = self.feed(index)?;
         if feed.source != PriceSource::Feed {
             return Err(Error::BadPriceSource {
                 symbol,
@@ -279,10 +343,16 @@ impl Protocol {
             });
         }
         feed.check_post(observed_at, now.seconds)?;
-        let window = self.params.twap_window;
-        self.prices
-            .at_mut(index)
-            .apply_post(price, observed_at, now.seconds, window);
+        let window = self.config.params.twap_window;
+        let mut next = feed.clone();
+        let checkpoint = next.apply_post(price, observed_at, now.seconds, window);
+        *self
+            .feeds
+            .get_mut(index)
+            .ok_or(Error::NotLoaded(PartKey::Feed(index as u16)))? = next;
+        if let Some((slot, c)) = checkpoint {
+            self.rings[index].record(slot, c);
+        }
         step.events.push(Event::PricePosted {
             symbol,
             price,

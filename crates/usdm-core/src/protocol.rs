@@ -6,21 +6,23 @@
 //! (pure), then mutate and `finish`. A refused operation returns before the first mutation, so
 //! the state is exactly as it was.
 
-use crate::asset::{AssetConfig, AssetRegistry};
+use crate::asset::AssetConfig;
 use crate::breakers::Breakers;
 use crate::error::{Error, Result};
 use crate::events::Event;
+use crate::fees::FeeTotals;
 use crate::governance::{Governance, PauseTarget};
-use crate::ids::{Account, Symbol, USDM};
+use crate::ids::{Account, Symbol, USDM, XMS};
 use crate::params::{Params, PolicyKind, Preset};
-use crate::prices::{PriceBook, PriceQuote};
+use crate::prices::{Feed, PriceQuote};
 use crate::ratio::{RatioPolicy, Refresh};
-use crate::redeem::Redemptions;
+use crate::state::{Books, Clock, Config, Parts, Redemptions, Ring};
 use crate::supply_cap::{CapStatus, Mintage};
 use crate::swap::Pool;
 use crate::time::BlockTime;
-use crate::treasury::Treasury;
+use crate::treasury::Holding;
 use crate::units::Amount;
+use std::sync::OnceLock;
 
 /// Everything needed to start a deployment.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -112,24 +114,29 @@ pub(crate) struct Step {
     pub events: Vec<Event>,
 }
 
-/// The whole protocol state.
+/// The whole protocol state, in the parts of [`crate::state`]: in memory every part is present;
+/// an adapter loads only those an operation touches.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Protocol {
-    pub(crate) params: Params,
-    pub(crate) registry: AssetRegistry,
-    pub(crate) treasury: Treasury,
-    pub(crate) prices: PriceBook,
-    /// Index of each whitelisted asset's feed in `prices`, in registry order.
-    pub(crate) asset_feeds: Vec<usize>,
-    pub(crate) mintage: Mintage,
-    pub(crate) policy: RatioPolicy,
-    pub(crate) governance: Governance,
+    pub(crate) config: Config,
+    pub(crate) clock: Clock,
+    pub(crate) books: Books,
+    /// Each whitelisted asset's configuration, in `config.assets` order.
+    pub(crate) assets: Parts<AssetConfig>,
+    /// The treasury's holding of each asset.
+    pub(crate) holdings: Parts<Holding>,
+    /// Each feed's head, in `config.feeds` order.
+    pub(crate) feeds: Parts<Feed>,
+    /// Each feed's checkpoints.
+    pub(crate) rings: Vec<Ring>,
+    /// Mars Swap pools, by id.
+    pub(crate) pools: Parts<Pool>,
+    /// Each pool's two price histories.
+    pub(crate) pool_rings: Vec<[Ring; 2]>,
     pub(crate) redemptions: Redemptions,
-    pub(crate) pools: Vec<Pool>,
-    pub(crate) breakers: Breakers,
-
-    pub(crate) supply: Supply,
-    pub(crate) last_time: BlockTime,
+    /// The first part an operation needed and did not find (see [`crate::state`]).
+    #[serde(skip)]
+    pub(crate) missing: OnceLock<crate::state::PartKey>,
 }
 
 impl Protocol {
@@ -138,36 +145,58 @@ impl Protocol {
         g.params.validate()?;
         let epoch_seconds = g.params.epoch_seconds;
         let mut p = Protocol {
-            params: g.params,
-            registry: AssetRegistry::default(),
-            treasury: Treasury::default(),
-            prices: PriceBook::default(),
-            asset_feeds: Vec::new(),
-            mintage: Mintage::genesis(g.start.seconds, epoch_seconds),
-            policy: RatioPolicy::new(g.policy),
-            governance: Governance::new(g.governor.clone()),
-            redemptions: Redemptions::default(),
-            pools: Vec::new(),
-            breakers: Breakers::default(),
-
-            supply: Supply {
-                xms: g.xms_supply,
-                xms_genesis: g.xms_supply,
-                ..Supply::default()
+            config: Config {
+                params: g.params,
+                governance: Governance::new(g.governor.clone()),
+                assets: Vec::new(),
+                feeds: vec![XMS, USDM],
+                asset_feeds: Vec::new(),
+                pools: 0,
+                strategies: Vec::new(),
             },
-            last_time: g.start,
+            clock: Clock {
+                mintage: Mintage::genesis(g.start.seconds, epoch_seconds),
+                last_time: g.start,
+            },
+            books: Books {
+                supply: Supply {
+                    xms: g.xms_supply,
+                    xms_genesis: g.xms_supply,
+                    ..Supply::default()
+                },
+                policy: RatioPolicy::new(g.policy),
+                breakers: Breakers::default(),
+                unattributed_fees: FeeTotals::default(),
+                next_redemption_id: 0,
+            },
+            assets: Parts::default(),
+            holdings: Parts::default(),
+            feeds: Parts::default(),
+            rings: vec![Ring::default(), Ring::default()],
+            pools: Parts::default(),
+            pool_rings: Vec::new(),
+            redemptions: Redemptions::default(),
+            missing: OnceLock::new(),
         };
+        p.feeds.push(Feed::new(XMS));
+        p.feeds.push(Feed::new(USDM));
         let mut events = vec![Event::Genesis {
             policy: g.policy,
             governor: g.governor,
             xms_supply: g.xms_supply,
         }];
         for asset in g.assets {
-            p.registry.check_new(&asset)?;
+            p.check_new_asset(&asset)?;
             events.push(p.add_asset(asset));
         }
+        if g.feeders.len() > crate::state::MAX_FEEDERS {
+            return Err(Error::TooMany {
+                what: "feeders",
+                max: crate::state::MAX_FEEDERS,
+            });
+        }
         for feeder in g.feeders {
-            if p.governance.feeders.insert(feeder.clone()) {
+            if p.config.governance.feeders.insert(feeder.clone()) {
                 events.push(Event::FeederAdded { feeder });
             }
         }
@@ -175,17 +204,26 @@ impl Protocol {
         Ok(Receipt { value: p, events })
     }
 
-    /// Adds an asset already checked with `AssetRegistry::check_new`.
+    /// Adds an asset already checked with [`Protocol::check_new_asset`].
     pub(crate) fn add_asset(&mut self, asset: AssetConfig) -> Event {
         let event = Event::AssetWhitelisted {
             symbol: asset.symbol,
             decimals: asset.decimals,
             tier: asset.tier,
         };
-        let feed = self.prices.ensure(asset.symbol);
-        self.asset_feeds.push(feed);
-        self.registry.push(asset);
-        self.treasury.push_asset();
+        let feed = match self.config.feeds.iter().position(|s| *s == asset.symbol) {
+            Some(i) => i,
+            None => {
+                self.config.feeds.push(asset.symbol);
+                self.feeds.push(Feed::new(asset.symbol));
+                self.rings.push(Ring::default());
+                self.config.feeds.len() - 1
+            }
+        };
+        self.config.asset_feeds.push(feed as u16);
+        self.config.assets.push(asset.symbol);
+        self.assets.push(asset);
+        self.holdings.push(Holding::default());
         event
     }
 
@@ -194,17 +232,17 @@ impl Protocol {
     /// Checks `now` is not earlier than the last operation and rolls the epoch state to it,
     /// without changing anything.
     pub(crate) fn begin(&self, now: BlockTime) -> Result<Step> {
-        if !now.is_not_before(self.last_time) {
+        if !now.is_not_before(self.clock.last_time) {
             return Err(Error::TimeWentBackwards {
-                last: self.last_time,
+                last: self.clock.last_time,
                 now,
             });
         }
-        let (mintage, roll) = self.mintage.advanced(
+        let (mintage, roll) = self.clock.mintage.advanced(
             now.seconds,
             || self.mcap_sample(),
-            self.params.epoch_seconds,
-            self.params.xms_support_ratio,
+            self.config.params.epoch_seconds,
+            self.config.params.xms_support_ratio,
         )?;
         let events = roll.map(Event::EpochRolled).into_iter().collect();
         Ok(Step {
@@ -216,8 +254,8 @@ impl Protocol {
 
     /// Commits the step's time and epoch state and returns its events.
     pub(crate) fn finish(&mut self, step: Step, operation: &'static str) -> Vec<Event> {
-        self.mintage = step.mintage;
-        self.last_time = step.now;
+        self.clock.mintage = step.mintage;
+        self.clock.last_time = step.now;
         self.assert_sanity(operation);
         step.events
     }
@@ -225,8 +263,10 @@ impl Protocol {
     #[inline]
     pub(crate) fn assert_sanity(&self, _operation: &'static str) {
         #[cfg(feature = "sanity")]
-        if let Err(e) = self.check_invariants() {
-            panic!("sanity: {e} after {_operation}");
+        if self.redemptions.is_complete() {
+            if let Err(e) = self.check_invariants() {
+                panic!("sanity: {e} after {_operation}");
+            }
         }
     }
 
@@ -244,20 +284,21 @@ impl Protocol {
 
     /// Runs the Frax controller: anyone may call it once per cooldown.
     pub fn refresh_ratio(&mut self, now: BlockTime) -> Result<Receipt<Refresh>> {
-        if self.governance.pauses.is_paused(PauseTarget::Refresh) {
+        if self.config.governance.pauses.is_paused(PauseTarget::Refresh) {
             return Err(Error::RefreshPaused);
         }
-        if self.policy.kind() != PolicyKind::Frax {
+        if self.books.policy.kind() != PolicyKind::Frax {
             return Err(Error::NotFraxPolicy {
                 operation: "refresh",
             });
         }
         let mut step = self.begin(now)?;
         let usdm = self.price_quote(USDM, now)?.twap;
-        let (policy, refresh) = self
-            .policy
-            .refreshed(usdm, now.seconds, &self.params.frax)?;
-        self.policy = policy;
+        let (policy, refresh) =
+            self.books
+                .policy
+                .refreshed(usdm, now.seconds, &self.config.params.frax)?;
+        self.books.policy = policy;
         step.events.push(Event::RatioRefreshed(refresh));
         Ok(Receipt {
             value: refresh,
@@ -269,62 +310,42 @@ impl Protocol {
 
     /// Current parameters.
     pub fn params(&self) -> &Params {
-        &self.params
-    }
-
-    /// The whitelist.
-    pub fn assets(&self) -> &AssetRegistry {
-        &self.registry
-    }
-
-    /// The treasury's holdings and fee totals.
-    pub fn treasury(&self) -> &Treasury {
-        &self.treasury
-    }
-
-    /// Every price feed.
-    pub fn prices(&self) -> &PriceBook {
-        &self.prices
+        &self.config.params
     }
 
     /// The ratio policy and its state.
     pub fn policy(&self) -> &RatioPolicy {
-        &self.policy
+        &self.books.policy
     }
 
     /// Governance identities and pauses.
     pub fn governance(&self) -> &Governance {
-        &self.governance
+        &self.config.governance
     }
 
     /// Token supplies and flows.
     pub fn supply(&self) -> &Supply {
-        &self.supply
+        &self.books.supply
     }
 
     /// Circuit-breaker state (used capacity), meaningful when breakers are on.
     pub fn breakers(&self) -> &Breakers {
-        &self.breakers
+        &self.books.breakers
     }
 
-    /// Mars Swap pools, by id.
-    pub fn pools(&self) -> &[Pool] {
-        &self.pools
-    }
-
-    /// Pending redemptions.
+    /// Pending redemptions (all of them in memory; those loaded for an adapter).
     pub fn redemptions(&self) -> &Redemptions {
         &self.redemptions
     }
 
     /// The block of the latest operation.
     pub fn last_time(&self) -> BlockTime {
-        self.last_time
+        self.clock.last_time
     }
 
     /// The epoch state as of the latest operation (not rolled to any later time).
     pub fn mintage(&self) -> &Mintage {
-        &self.mintage
+        &self.clock.mintage
     }
 
     /// Spot and TWAP of a token at `now`.

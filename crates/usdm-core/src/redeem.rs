@@ -21,7 +21,6 @@ use crate::protocol::{Protocol, Receipt};
 use crate::time::BlockTime;
 use crate::treasury::require_available;
 use crate::units::{Amount, Price, Quantity, Ratio, Usd};
-use std::collections::VecDeque;
 
 /// A redemption request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -139,64 +138,6 @@ pub struct PendingRedemption {
     pub requested_at: BlockTime,
 }
 
-/// Pending redemptions, ordered by id. Ids only grow and collection is roughly first in,
-/// first out, so a deque keeps both ends cheap without per-entry allocation.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Redemptions {
-    next_id: u64,
-    pending: VecDeque<PendingRedemption>,
-}
-
-impl Redemptions {
-    fn position(&self, id: u64) -> Option<usize> {
-        self.pending.binary_search_by_key(&id, |r| r.id).ok()
-    }
-
-    /// The pending redemption `id`.
-    pub fn get(&self, id: u64) -> Option<&PendingRedemption> {
-        self.position(id).map(|i| &self.pending[i])
-    }
-
-    /// Every pending redemption, oldest first.
-    pub fn iter(&self) -> impl Iterator<Item = &PendingRedemption> {
-        self.pending.iter()
-    }
-
-    /// `owner`'s pending redemptions, oldest first.
-    pub fn of<'a>(
-        &'a self,
-        owner: &'a Account,
-    ) -> impl Iterator<Item = &'a PendingRedemption> + 'a {
-        self.pending.iter().filter(move |r| &r.owner == owner)
-    }
-
-    /// The id the next redemption will get.
-    pub fn next_id(&self) -> u64 {
-        self.next_id
-    }
-
-    /// Number pending.
-    pub fn len(&self) -> usize {
-        self.pending.len()
-    }
-
-    /// True if none are pending.
-    pub fn is_empty(&self) -> bool {
-        self.pending.is_empty()
-    }
-
-    fn remove(&mut self, id: u64) -> Option<PendingRedemption> {
-        self.position(id).and_then(|i| self.pending.remove(i))
-    }
-
-    /// Total XMS owed to pending redemptions.
-    pub fn xms_owed(&self) -> Option<Amount> {
-        self.pending
-            .iter()
-            .try_fold(Amount::ZERO, |acc, r| acc.checked_add(r.xms, "").ok())
-    }
-}
-
 impl Protocol {
     /// Burns USDm and records what is owed; collect it with [`Protocol::collect`] after the
     /// delay. On failure nothing changed and nothing was burned.
@@ -212,14 +153,14 @@ impl Protocol {
             quote: q,
             breakers,
         } = self.plan_redeem(request, now)?;
-        let usdm = self.supply.usdm.checked_sub(q.usdm_in, "USDm supply")?;
+        let usdm = self.books.supply.usdm.checked_sub(q.usdm_in, "USDm supply")?;
         let usdm_burned = self
-            .supply
+            .books.supply
             .usdm_burned
             .checked_add(q.usdm_in, "USDm burned")?;
         let holding = match index {
             Some(i) => {
-                let mut h = *self.treasury.holding(i);
+                let mut h = *self.holding(i)?;
                 h.balance = h
                     .balance
                     .checked_sub(q.collateral_out, "treasury balance")?;
@@ -232,14 +173,14 @@ impl Protocol {
             None => None,
         };
         let unattributed = match holding {
-            Some(_) => self.treasury.unattributed_fees.redeem,
+            Some(_) => self.books.unattributed_fees.redeem,
             None => self
-                .treasury
+                .books
                 .unattributed_fees
                 .redeem
                 .checked_add(q.fee, "redeem fees")?,
         };
-        let id = self.redemptions.next_id;
+        let id = self.books.next_redemption_id;
         let next_id = id
             .checked_add(1)
             .ok_or_else(|| Error::Overflow("redemption id"))?;
@@ -249,19 +190,19 @@ impl Protocol {
             asset: request.asset.filter(|_| !q.cr.is_zero()),
             collateral: q.collateral_out,
             xms: q.xms_out,
-            ready_at: now.height.saturating_add(self.params.redemption_delay),
+            ready_at: now.height.saturating_add(self.config.params.redemption_delay),
             requested_at: now,
         };
 
-        self.supply.usdm = usdm;
-        self.supply.usdm_burned = usdm_burned;
+        self.books.supply.usdm = usdm;
+        self.books.supply.usdm_burned = usdm_burned;
         if let Some((i, h)) = holding {
-            *self.treasury.holding_mut(i) = h;
+            self.set_holding(i, h)?;
         }
-        self.treasury.unattributed_fees.redeem = unattributed;
-        self.redemptions.next_id = next_id;
-        self.breakers = breakers;
-        self.redemptions.pending.push_back(pending.clone());
+        self.books.unattributed_fees.redeem = unattributed;
+        self.books.next_redemption_id = next_id;
+        self.books.breakers = breakers;
+        self.redemptions.insert(pending.clone());
         step.events.push(Event::RedemptionRequested {
             id,
             owner: caller.clone(),
@@ -285,19 +226,26 @@ impl Protocol {
     }
 
     fn plan_redeem(&self, request: &RedeemRequest, now: BlockTime) -> Result<RedeemPlan> {
-        if self.governance.pauses.is_paused(PauseTarget::Redeem) {
+        if self.config.governance.pauses.is_paused(PauseTarget::Redeem) {
             return Err(Error::RedeemPaused);
         }
         let step = self.begin(now)?;
-        let cr = self.policy.redeem_ratio();
+        let cr = self.books.policy.redeem_ratio();
         if request.usdm_in.is_zero() {
             return Err(Error::ZeroAmount {
                 what: "USDm amount",
             });
         }
+        let minimum = self.config.params.min_redemption;
+        if request.usdm_in < minimum {
+            return Err(Error::BelowMinimumRedemption {
+                requested: Box::new(Quantity::usdm(request.usdm_in)),
+                minimum: Box::new(Quantity::usdm(minimum)),
+            });
+        }
         let asset = match request.asset {
             Some(symbol) => {
-                let (index, config) = self.registry.require(symbol)?;
+                let (index, config) = self.require_asset(symbol)?;
                 if !config.redeem_enabled {
                     return Err(Error::RedeemDisabled { symbol });
                 }
@@ -310,10 +258,10 @@ impl Protocol {
         // credited with it: the payout is XMS and so is the fee schedule.
         let asset = asset.filter(|_| !cr.is_zero());
         let fee = match asset {
-            Some((_, config)) => self.params.fees.redeem_fee(config),
-            None => match self.registry.find(XMS) {
-                Some(i) => self.params.fees.redeem_fee(self.registry.get(i)),
-                None => self.params.fees.tier_redeem_fee(Tier::ProtocolToken),
+            Some((_, config)) => self.config.params.fees.redeem_fee(config),
+            None => match self.find_asset(XMS) {
+                Some(i) => self.config.params.fees.redeem_fee(self.asset(i)?),
+                None => self.config.params.fees.tier_redeem_fee(Tier::ProtocolToken),
             },
         };
         let collateral = match asset {
@@ -343,15 +291,15 @@ impl Protocol {
                 min: Box::new(Quantity::xms(request.min_xms_out)),
             });
         }
-        if q.usdm_in > self.supply.usdm {
+        if q.usdm_in > self.books.supply.usdm {
             return Err(Error::ExceedsSupply {
                 requested: Box::new(Quantity::usdm(q.usdm_in)),
-                supply: Box::new(Quantity::usdm(self.supply.usdm)),
+                supply: Box::new(Quantity::usdm(self.books.supply.usdm)),
             });
         }
         if let Some((i, config)) = asset {
             require_available(
-                self.treasury.holding(i),
+                self.holding(i)?,
                 q.collateral_out,
                 config.symbol,
                 config.decimals,
@@ -359,22 +307,22 @@ impl Protocol {
         }
         // The named asset's holding pays the collateral and is credited the fee (even at ratio
         // 0, when it pays nothing).
-        let breakers = if self.params.breakers.any() {
-            self.breakers.after_redemption(
-                &self.params.breakers,
+        let breakers = if self.config.params.breakers.any() {
+            self.books.breakers.after_redemption(
+                &self.config.params.breakers,
                 (q.usdm_in, q.xms_out),
                 (
                     // A pool that cannot be priced must not block redemptions: fall back to
                     // the whole supply as the breaker's base.
                     self.circulating_usdm(now)
-                        .unwrap_or(Usd::from_usdm(self.supply.usdm)),
-                    self.supply.xms,
+                        .unwrap_or(Usd::from_usdm(self.books.supply.usdm)),
+                    self.books.supply.xms,
                 ),
                 now.seconds,
-                self.params.epoch_seconds,
+                self.config.params.epoch_seconds,
             )?
         } else {
-            self.breakers
+            self.books.breakers
         };
         Ok(RedeemPlan {
             step,
@@ -390,7 +338,8 @@ impl Protocol {
         let step = self.begin(now)?;
         let pending = self
             .redemptions
-            .get(id)
+            .lookup(id)
+            .map_err(|key| self.miss(key))?
             .ok_or_else(|| Error::UnknownRedemption { id })?;
         if now.height < pending.ready_at {
             return Err(Error::RedemptionNotReady {
@@ -401,8 +350,8 @@ impl Protocol {
         }
         let holding = match pending.asset.filter(|_| !pending.collateral.is_zero()) {
             Some(symbol) => {
-                let (i, _) = self.registry.require(symbol)?;
-                let mut h = *self.treasury.holding(i);
+                let (i, _) = self.require_asset(symbol)?;
+                let mut h = *self.holding(i)?;
                 h.escrow = h
                     .escrow
                     .checked_sub(pending.collateral, "redemption escrow")?;
@@ -411,9 +360,9 @@ impl Protocol {
             }
             None => None,
         };
-        let xms = self.supply.xms.checked_add(pending.xms, "XMS supply")?;
+        let xms = self.books.supply.xms.checked_add(pending.xms, "XMS supply")?;
         let xms_minted = self
-            .supply
+            .books.supply
             .xms_minted
             .checked_add(pending.xms, "XMS minted")?;
 
@@ -423,10 +372,10 @@ impl Protocol {
             .remove(id)
             .ok_or_else(|| Error::UnknownRedemption { id })?;
         if let Some((i, h)) = holding {
-            *self.treasury.holding_mut(i) = h;
+            self.set_holding(i, h)?;
         }
-        self.supply.xms = xms;
-        self.supply.xms_minted = xms_minted;
+        self.books.supply.xms = xms;
+        self.books.supply.xms_minted = xms_minted;
         step.events.push(Event::RedemptionCollected {
             id,
             owner: pending.owner.clone(),

@@ -28,6 +28,9 @@ pub const SHARE_DECIMALS: u8 = 18;
 /// A pool's id: its position in the protocol's pool list.
 pub type PoolId = u32;
 
+/// The checkpoints a pool change records, per side: a ring slot and the checkpoint, if due.
+pub type Checkpoints = [Option<(u8, crate::prices::Checkpoint)>; 2];
+
 /// The account that holds the treasury's liquidity shares.
 pub fn treasury_account() -> Account {
     TREASURY.clone()
@@ -224,16 +227,29 @@ impl Pool {
         )
     }
 
-    /// Spot and TWAP of the token on `side` in units of the other, over `window` seconds.
+    /// Spot and TWAP of the token on `side` in units of the other, over `window` seconds
+    /// (none for an empty pool), and how many seconds back the TWAP reaches (see
+    /// [`Feed::twap`]). `history` holds that side's checkpoints.
     pub fn price_quote(
         &self,
         side: usize,
         now: u64,
         window: u64,
-    ) -> Option<crate::prices::PriceQuote> {
-        let spot = self.spot_price(side)?;
-        let twap = self.prices[side].twap(now, window).unwrap_or(spot);
-        Some(crate::prices::PriceQuote { spot, twap })
+        history: &(impl crate::prices::History + ?Sized),
+    ) -> Result<Option<(crate::prices::PriceQuote, u64)>> {
+        let Some(spot) = self.spot_price(side) else {
+            return Ok(None);
+        };
+        let t = self.prices[side].twap(now, window, history)?;
+        if now < self.prices[side].posted_at {
+            // Asked about a time before the pool last moved: the reserves of then are gone,
+            // the average up to then is what is known.
+            return Ok(t
+                .price
+                .map(|p| (crate::prices::PriceQuote::flat(p), t.covered)));
+        }
+        let twap = t.price.unwrap_or(spot);
+        Ok(Some((crate::prices::PriceQuote { spot, twap }, t.covered)))
     }
 
     /// What selling `amount_in` of `token_in` would give now.
@@ -375,16 +391,22 @@ impl Pool {
     /// Records new reserves in the cumulative prices (the old prices accrue up to `now`).
     /// The `apply_*` methods are public for adapters that hold a pool on its own, outside a
     /// [`crate::protocol::Protocol`] (the chain's pair contract); quote first, then apply.
-    pub fn sync_prices(&mut self, now: u64) {
-        for side in 0..2 {
+    ///
+    /// Returns, per side, the checkpoint to store in that side's history if one is due, with
+    /// its ring slot.
+    #[must_use = "recorded checkpoints must be stored in the pool's histories"]
+    pub fn sync_prices(&mut self, now: u64) -> Checkpoints {
+        let mut out = [None; 2];
+        for (side, slot) in out.iter_mut().enumerate() {
             if let Some(p) = self.spot_price(side) {
-                self.prices[side].apply_post(p, now, now, self.twap_window);
+                *slot = self.prices[side].apply_post(p, now, now, self.twap_window);
             }
         }
+        out
     }
 
-    /// Applies a swap quoted with [`Pool::quote_swap`] at `now`.
-    pub fn apply_swap(&mut self, q: &SwapQuote, now: u64) -> Result<()> {
+    /// Applies a swap quoted with [`Pool::quote_swap`] at `now`; returns the checkpoints due.
+    pub fn apply_swap(&mut self, q: &SwapQuote, now: u64) -> Result<Checkpoints> {
         let fees =
             self.protocol_fees[q.side_in].checked_add(q.protocol_fee, "pool protocol fees")?;
         let received = self.received[q.side_in].checked_add(q.amount_in, "pool inflow")?;
@@ -393,12 +415,12 @@ impl Pool {
         self.paid[1 - q.side_in] = paid;
         self.protocol_fees[q.side_in] = fees;
         self.reserves = q.reserves_after;
-        self.sync_prices(now);
-        Ok(())
+        Ok(self.sync_prices(now))
     }
 
-    /// Applies a deposit quoted with [`Pool::quote_add`] for `who` at `now`.
-    pub fn apply_add(&mut self, who: &Account, q: &AddQuote, now: u64) -> Result<()> {
+    /// Applies a deposit quoted with [`Pool::quote_add`] for `who` at `now`; returns the
+    /// checkpoints due.
+    pub fn apply_add(&mut self, who: &Account, q: &AddQuote, now: u64) -> Result<Checkpoints> {
         let r0 = self.reserves[0].checked_add(q.amounts[0], "pool reserve")?;
         let r1 = self.reserves[1].checked_add(q.amounts[1], "pool reserve")?;
         let total = self
@@ -414,18 +436,18 @@ impl Pool {
         self.reserves = [r0, r1];
         self.total_shares = total;
         self.shares.insert(who.clone(), held);
-        self.sync_prices(now);
-        Ok(())
+        Ok(self.sync_prices(now))
     }
 
-    /// Applies a withdrawal of `shares` paying `amounts` to `who` at `now` (both checked).
+    /// Applies a withdrawal of `shares` paying `amounts` to `who` at `now` (both checked);
+    /// returns the checkpoints due.
     pub fn apply_remove(
         &mut self,
         who: &Account,
         shares: Amount,
         amounts: [Amount; 2],
         now: u64,
-    ) -> Result<()> {
+    ) -> Result<Checkpoints> {
         let r0 = self.reserves[0].checked_sub(amounts[0], "pool reserve")?;
         let r1 = self.reserves[1].checked_sub(amounts[1], "pool reserve")?;
         let held = self.shares_of(who).checked_sub(shares, "pool shares")?;
@@ -442,8 +464,7 @@ impl Pool {
         } else {
             self.shares.insert(who.clone(), held);
         }
-        self.sync_prices(now);
-        Ok(())
+        Ok(self.sync_prices(now))
     }
 }
 
@@ -498,7 +519,7 @@ mod tests {
     fn later_deposits_follow_the_ratio_and_round_against_the_depositor() {
         let mut p = pool();
         let first = p.quote_add([a(2_000_000), a(1_000_000)]).unwrap();
-        p.apply_add(&Account::new("lp"), &first, 0).unwrap();
+        let _ = p.apply_add(&Account::new("lp"), &first, 0).unwrap();
         let q = p.quote_add([a(1_000), a(1_000)]).unwrap();
         assert_eq!(q.amounts, [a(1_000), a(500)]);
         let q = p.quote_add([a(1_001), a(1_000)]).unwrap();
@@ -514,7 +535,7 @@ mod tests {
     fn reserve_prices_account_for_decimals() {
         let mut p = pool();
         let q = p.quote_add([a(1_000 * WAD), a(1_000_000_000)]).unwrap(); // 1,000 USDm, 1,000 USDC
-        p.apply_add(&Account::new("lp"), &q, 0).unwrap();
+        let _ = p.apply_add(&Account::new("lp"), &q, 0).unwrap();
         assert_eq!(p.spot_price(0), Some(Price::ONE_DOLLAR));
         assert_eq!(p.spot_price(1), Some(Price::ONE_DOLLAR));
     }
@@ -550,37 +571,66 @@ pub struct SwapRequest {
 impl crate::protocol::Protocol {
     /// The pool `id`, or an error listing the pools.
     pub fn pool(&self, id: PoolId) -> Result<&Pool> {
-        self.pools
-            .get(id as usize)
-            .ok_or_else(|| Error::UnknownPool {
+        if id as usize >= self.pools.len() {
+            return Err(Error::UnknownPool {
                 pool: id,
                 known: if self.pools.is_empty() {
                     "none".into()
                 } else {
-                    self.pools
-                        .iter()
-                        .map(|p| format!("{}: {}", p.id, p.name()))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    format!("0 to {}", self.pools.len() - 1)
                 },
-            })
+            });
+        }
+        self.pools
+            .get(id as usize)
+            .ok_or_else(|| self.miss(crate::state::PartKey::Pool(id)))
+    }
+
+    /// Number of pools (ids `0..pool_count`).
+    pub fn pool_count(&self) -> usize {
+        self.pools.len()
+    }
+
+    /// Every pool, by id.
+    pub fn pools(&self) -> Result<Vec<&Pool>> {
+        (0..self.pools.len() as PoolId).map(|id| self.pool(id)).collect()
+    }
+
+    pub(crate) fn pool_mut(&mut self, id: PoolId) -> Result<&mut Pool> {
+        self.pools
+            .get_mut(id as usize)
+            .ok_or(Error::NotLoaded(crate::state::PartKey::Pool(id)))
+    }
+
+    /// Stores the checkpoints a change of pool `id` recorded.
+    pub(crate) fn record_pool_checkpoints(&mut self, id: PoolId, c: Checkpoints) {
+        for (side, c) in c.into_iter().enumerate() {
+            if let Some((slot, c)) = c {
+                self.pool_rings[id as usize][side].record(slot, c);
+            }
+        }
     }
 
     /// The active pool trading `a` against `b`, if one exists.
-    pub fn find_pool(&self, a: Symbol, b: Symbol) -> Option<&Pool> {
-        self.pools
-            .iter()
-            .find(|p| !p.retired && ((p.tokens == [a, b]) || (p.tokens == [b, a])))
+    pub fn find_pool(&self, a: Symbol, b: Symbol) -> Result<Option<&Pool>> {
+        for id in 0..self.pools.len() as PoolId {
+            let p = self.pool(id)?;
+            if !p.retired && ((p.tokens == [a, b]) || (p.tokens == [b, a])) {
+                return Ok(Some(p));
+            }
+        }
+        Ok(None)
     }
 
     /// Decimals of a token a pool may hold: USDm, XMS or a whitelisted asset.
-    pub(crate) fn pool_token_decimals(&self, symbol: Symbol) -> Option<u8> {
+    pub(crate) fn pool_token_decimals(&self, symbol: Symbol) -> Result<Option<u8>> {
         if symbol == crate::ids::USDM || symbol == crate::ids::XMS {
-            return Some(18);
+            return Ok(Some(18));
         }
-        self.registry
-            .find(symbol)
-            .map(|i| self.registry.get(i).decimals)
+        match self.find_asset(symbol) {
+            Some(i) => Ok(Some(self.asset(i)?.decimals)),
+            None => Ok(None),
+        }
     }
 
     /// Checks a new pool of `tokens` could be created; returns its decimals.
@@ -592,14 +642,20 @@ impl crate::protocol::Protocol {
                 reason: "the two tokens must differ",
             });
         }
-        if self.find_pool(tokens[0], tokens[1]).is_some() {
+        if self.find_pool(tokens[0], tokens[1])?.is_some() {
             return Err(Error::BadPool {
                 pair,
                 reason: "a pool for this pair exists already",
             });
         }
-        let d0 = self.pool_token_decimals(tokens[0]);
-        let d1 = self.pool_token_decimals(tokens[1]);
+        if self.pools.len() >= crate::state::MAX_POOLS {
+            return Err(Error::TooMany {
+                what: "pools",
+                max: crate::state::MAX_POOLS,
+            });
+        }
+        let d0 = self.pool_token_decimals(tokens[0])?;
+        let d1 = self.pool_token_decimals(tokens[1])?;
         match (d0, d1) {
             (Some(a), Some(b)) => Ok([a, b]),
             _ => Err(Error::BadPool {
@@ -612,8 +668,10 @@ impl crate::protocol::Protocol {
     /// Adds a pool already checked with `check_new_pool`; returns its id.
     pub(crate) fn push_pool(&mut self, tokens: [Symbol; 2], decimals: [u8; 2]) -> PoolId {
         let id = self.pools.len() as PoolId;
-        let window = self.params.twap_window;
+        let window = self.config.params.twap_window;
         self.pools.push(Pool::new(id, tokens, decimals, window));
+        self.pool_rings.push(Default::default());
+        self.config.pools = self.pools.len() as u32;
         id
     }
 
@@ -634,7 +692,7 @@ impl crate::protocol::Protocol {
         state.id = id;
         state.mirror = true;
         state.retired = false;
-        self.pools[id as usize] = state;
+        *self.pool_mut(id)? = state;
         Ok(())
     }
 
@@ -644,7 +702,6 @@ impl crate::protocol::Protocol {
         pool.require_active()?;
         let q = pool.quote_swap(request.token_in, request.amount_in)?;
         if q.amount_out < request.min_out {
-            let pool = self.pool(request.pool)?;
             let out = pool.tokens[1 - q.side_in];
             let d = pool.decimals[1 - q.side_in];
             return Err(Error::SlippageExceeded {
@@ -665,14 +722,17 @@ impl crate::protocol::Protocol {
     ) -> Result<crate::protocol::Receipt<SwapQuote>> {
         let mut step = self.begin(now)?;
         let q = self.quote_swap(request)?;
-        let pool = &mut self.pools[request.pool as usize];
-        pool.apply_swap(&q, now.seconds)?;
+        // `apply_swap` checks every new value before it assigns any.
+        let pool = self.pool_mut(request.pool)?;
+        let checkpoints = pool.apply_swap(&q, now.seconds)?;
+        let tokens = pool.tokens;
+        self.record_pool_checkpoints(request.pool, checkpoints);
         step.events.push(crate::events::Event::Swapped {
             trader: trader.clone(),
             pool: request.pool,
-            token_in: pool.tokens[q.side_in],
+            token_in: tokens[q.side_in],
             amount_in: q.amount_in,
-            token_out: pool.tokens[1 - q.side_in],
+            token_out: tokens[1 - q.side_in],
             amount_out: q.amount_out,
             fee: q.fee,
             protocol_fee: q.protocol_fee,
@@ -702,7 +762,9 @@ impl crate::protocol::Protocol {
                 min: Box::new(Quantity::new(min_shares, SHARE_DECIMALS, Symbol::lit("LP"))),
             });
         }
-        self.pools[pool as usize].apply_add(provider, &q, now.seconds)?;
+        // `apply_add` checks every new value before it assigns any.
+        let checkpoints = self.pool_mut(pool)?.apply_add(provider, &q, now.seconds)?;
+        self.record_pool_checkpoints(pool, checkpoints);
         step.events.push(crate::events::Event::LiquidityAdded {
             provider: provider.clone(),
             pool,
@@ -736,7 +798,11 @@ impl crate::protocol::Protocol {
                 });
             }
         }
-        self.pools[pool as usize].apply_remove(provider, shares, out, now.seconds)?;
+        // `apply_remove` checks every new value before it assigns any.
+        let checkpoints = self
+            .pool_mut(pool)?
+            .apply_remove(provider, shares, out, now.seconds)?;
+        self.record_pool_checkpoints(pool, checkpoints);
         step.events.push(crate::events::Event::LiquidityRemoved {
             provider: provider.clone(),
             pool,
@@ -761,15 +827,15 @@ impl crate::protocol::Protocol {
         let fees = p.take_protocol_fees()?;
         let tokens = p.tokens;
         // Compute every new value first.
-        let mut supply = self.supply;
+        let mut supply = self.books.supply;
         let mut holdings = Vec::new();
         for side in 0..2 {
             let (token, fee) = (tokens[side], fees[side]);
             if fee.is_zero() {
                 continue;
             }
-            if let Some(i) = self.registry.find(token) {
-                let mut h = *self.treasury.holding(i);
+            if let Some(i) = self.find_asset(token) {
+                let mut h = *self.holding(i)?;
                 h.balance = h.balance.checked_add(fee, "treasury balance")?;
                 h.received = h.received.checked_add(fee, "treasury inflow")?;
                 holdings.push((i, h));
@@ -781,11 +847,11 @@ impl crate::protocol::Protocol {
                 supply.xms_burned = supply.xms_burned.checked_add(fee, "XMS burned")?;
             }
         }
-        self.supply = supply;
+        self.books.supply = supply;
         for (i, h) in holdings {
-            *self.treasury.holding_mut(i) = h;
+            self.set_holding(i, h)?;
         }
-        self.pools[pool as usize] = p;
+        *self.pool_mut(pool)? = p;
         step.events.push(crate::events::Event::PoolFeesSwept {
             pool,
             amounts: fees,

@@ -8,7 +8,8 @@ use crate::fees::FeeTotals;
 use crate::ids::{Symbol, USDM, XMS};
 use crate::math::Rounding;
 use crate::protocol::Protocol;
-use crate::swap::{treasury_account, Pool};
+use crate::state::PartKey;
+use crate::swap::{treasury_account, Pool, PoolId};
 use crate::time::BlockTime;
 use crate::units::{Amount, Multiple, Price, Quantity, Ratio, Usd, WAD};
 use ethnum::U256;
@@ -50,16 +51,6 @@ pub struct Strategy {
     /// The strategy's last reported balance (allocation plus yield, or minus losses): what
     /// counts in treasury value.
     pub reported: Amount,
-}
-
-/// What the treasury holds, asset by asset, in registry order, and its strategies.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Treasury {
-    holdings: Vec<Holding>,
-    /// Yield strategies, by (name, asset).
-    pub strategies: Vec<Strategy>,
-    /// Fees on operations that name no asset (algorithmic mints, XMS-only redemptions).
-    pub unattributed_fees: FeeTotals,
 }
 
 /// One asset's place in the treasury.
@@ -113,47 +104,57 @@ pub fn tier_rows(valuation: &Valuation) -> impl Iterator<Item = (Tier, Usd)> + '
         .map(|t| (t, valuation.by_tier[t.index()]))
 }
 
-impl Treasury {
-    /// The holding of the asset at `index`.
+impl Protocol {
+    /// The treasury's holding of the asset at `index`.
     #[inline]
-    pub fn holding(&self, index: usize) -> &Holding {
-        &self.holdings[index]
+    pub fn holding(&self, index: AssetIndex) -> Result<&Holding> {
+        self.holdings
+            .get(index)
+            .ok_or_else(|| self.miss(PartKey::Holding(index as u16)))
     }
 
-    pub(crate) fn holding_mut(&mut self, index: usize) -> &mut Holding {
-        &mut self.holdings[index]
+    /// Replaces the holding of the asset at `index` (computed and checked beforehand).
+    pub(crate) fn set_holding(&mut self, index: AssetIndex, h: Holding) -> Result<()> {
+        let slot = self
+            .holdings
+            .get_mut(index)
+            .ok_or(Error::NotLoaded(PartKey::Holding(index as u16)))?;
+        *slot = h;
+        Ok(())
     }
 
-    /// Every holding, in registry order.
-    pub fn holdings(&self) -> &[Holding] {
-        &self.holdings
-    }
-
-    /// Adds an empty holding for a newly whitelisted asset.
-    pub(crate) fn push_asset(&mut self) {
-        self.holdings.push(Holding::default());
+    /// Every holding, in whitelist order.
+    pub fn holdings(&self) -> Result<Vec<&Holding>> {
+        (0..self.asset_count()).map(|i| self.holding(i)).collect()
     }
 
     /// Fee totals over all assets and unattributed operations.
-    pub fn fee_totals(&self) -> FeeTotals {
-        let mut t = self.unattributed_fees;
-        for h in &self.holdings {
+    pub fn fee_totals(&self) -> Result<FeeTotals> {
+        let mut t = self.books.unattributed_fees;
+        for h in self.holdings()? {
             t.mint = Usd::new(t.mint.raw().saturating_add(h.fees.mint.raw()));
             t.redeem = Usd::new(t.redeem.raw().saturating_add(h.fees.redeem.raw()));
         }
-        t
+        Ok(t)
+    }
+
+    /// Yield-strategy positions.
+    pub fn strategies(&self) -> &[Strategy] {
+        &self.config.strategies
     }
 
     /// The strategy position `(name, asset)`, if any.
     pub fn strategy(&self, name: &str, asset: Symbol) -> Option<&Strategy> {
-        self.strategies
+        self.config
+            .strategies
             .iter()
             .find(|s| s.name == name && s.asset == asset)
     }
 
     /// Tokens of `asset` in all strategies, as last reported.
     pub fn in_strategies(&self, asset: Symbol) -> Result<Amount> {
-        self.strategies
+        self.config
+            .strategies
             .iter()
             .filter(|s| s.asset == asset)
             .try_fold(Amount::ZERO, |acc, s| {
@@ -191,7 +192,7 @@ impl Protocol {
         if symbol == USDM {
             return Ok(Price::ONE_DOLLAR);
         }
-        match self.registry.find(symbol) {
+        match self.find_asset(symbol) {
             Some(i) => self.asset_price(i, now, mode),
             None => {
                 let q = self.price_quote(symbol, BlockTime::new(0, now))?;
@@ -244,7 +245,8 @@ impl Protocol {
     fn pool_claims(&self, symbol: Symbol, now: u64, mode: PriceMode) -> Result<Amount> {
         let me = treasury_account();
         let mut total = Amount::ZERO;
-        for pool in &self.pools {
+        for id in 0..self.pools.len() {
+            let pool = self.pool(id as PoolId)?;
             let Some(side) = pool.position(symbol) else {
                 continue;
             };
@@ -273,12 +275,12 @@ impl Protocol {
         now: u64,
         mode: PriceMode,
     ) -> Result<(Amount, Amount, Amount)> {
-        let symbol = self.registry.get(index).symbol;
-        let idle = self.treasury.holding(index).balance;
-        let strategies = if self.treasury.strategies.is_empty() {
+        let symbol = self.asset(index)?.symbol;
+        let idle = self.holding(index)?.balance;
+        let strategies = if self.config.strategies.is_empty() {
             Amount::ZERO
         } else {
-            self.treasury.in_strategies(symbol)?
+            self.in_strategies(symbol)?
         };
         let pools = if self.pools.is_empty() {
             Amount::ZERO
@@ -296,7 +298,7 @@ impl Protocol {
         mode: PriceMode,
         rounding: Rounding,
     ) -> Result<(Position, Usd)> {
-        let config = self.registry.get(index);
+        let config = self.asset(index)?;
         let (idle, in_strategies, in_pools) = self.position_amounts(index, now, mode)?;
         let amount = idle
             .checked_add(in_strategies, "treasury position")?
@@ -324,8 +326,8 @@ impl Protocol {
     pub fn valuation_in(&self, now: BlockTime, mode: PriceMode) -> Result<Valuation> {
         let mut total = Usd::ZERO;
         let mut by_tier = [Usd::ZERO; 5];
-        let mut positions = Vec::with_capacity(self.registry.len());
-        for index in 0..self.registry.len() {
+        let mut positions = Vec::with_capacity(self.asset_count());
+        for index in 0..self.asset_count() {
             let (position, value) =
                 self.position_value(index, now.seconds, mode, Rounding::Down)?;
             total = total.checked_add(value, "treasury value")?;
@@ -360,15 +362,15 @@ impl Protocol {
         let now = now.seconds;
         let mut total = Usd::ZERO;
         let mut held = Usd::ZERO;
-        let simple = self.treasury.strategies.is_empty() && self.pools.is_empty();
-        for i in 0..self.registry.len() {
+        let simple = self.config.strategies.is_empty() && self.pools.is_empty();
+        for i in 0..self.asset_count() {
             let mode = if i == index {
                 PriceMode::High
             } else {
                 PriceMode::Low
             };
             let amount = if simple {
-                self.treasury.holding(i).balance
+                self.holding(i)?.balance
             } else {
                 let (idle, strategies, pools) = self.position_amounts(i, now, mode)?;
                 idle.checked_add(strategies, "treasury position")?
@@ -377,7 +379,7 @@ impl Protocol {
             if amount.is_zero() {
                 continue;
             }
-            let decimals = self.registry.get(i).decimals;
+            let decimals = self.asset(i)?.decimals;
             let price = self.asset_price(i, now, mode)?;
             total = total.checked_add(
                 price.value_of(amount, decimals, Rounding::Down)?,
@@ -393,8 +395,8 @@ impl Protocol {
 
     /// The largest deposit of `symbol` the share cap accepts now; `None` means unlimited.
     pub fn max_deposit(&self, symbol: Symbol, now: BlockTime) -> Result<Option<Amount>> {
-        let (index, config) = self.registry.require(symbol)?;
-        let share = self.params.max_share(config);
+        let (index, config) = self.require_asset(symbol)?;
+        let share = self.config.params.max_share(config);
         if share.is_one() {
             return Ok(None);
         }
@@ -415,8 +417,8 @@ impl Protocol {
         amount: Amount,
         now: BlockTime,
     ) -> Result<()> {
-        let config = self.registry.get(index);
-        let share = self.params.max_share(config);
+        let config = self.asset(index)?;
+        let share = self.config.params.max_share(config);
         if share.is_one() {
             return Ok(());
         }
@@ -453,7 +455,8 @@ impl Protocol {
     /// holding treasury liquidity cannot be priced.
     pub fn circulating_usdm(&self, now: BlockTime) -> Result<Usd> {
         Ok(Usd::from_usdm(
-            self.supply
+            self.books
+                .supply
                 .usdm
                 .saturating_sub(self.protocol_owned_usdm(now)?),
         ))
@@ -461,34 +464,27 @@ impl Protocol {
 
     /// XMS in circulation: total supply minus what the protocol holds (idle and escrowed
     /// treasury XMS, XMS in strategies, the treasury's claims on XMS in pools and unswept XMS
-    /// fees; pool claims at live reserves, since this must not fail).
-    pub fn circulating_xms(&self) -> Amount {
-        let mut held = self
-            .registry
-            .find(XMS)
-            .and_then(|i| self.treasury.holding(i).custody())
-            .unwrap_or(Amount::ZERO)
-            .raw();
-        if !self.treasury.strategies.is_empty() {
-            held = held.saturating_add(
-                self.treasury
-                    .in_strategies(XMS)
-                    .map_or(u128::MAX, |a| a.raw()),
-            );
+    /// fees; pool claims at live reserves). Saturates rather than overflows.
+    pub fn circulating_xms(&self) -> Result<Amount> {
+        let mut held = match self.find_asset(XMS) {
+            Some(i) => self.holding(i)?.custody().map_or(u128::MAX, Amount::raw),
+            None => 0,
+        };
+        if !self.config.strategies.is_empty() {
+            held = held.saturating_add(self.in_strategies(XMS).map_or(u128::MAX, |a| a.raw()));
         }
-        if !self.pools.is_empty() {
-            let me = treasury_account();
-            for pool in &self.pools {
-                let Some(side) = pool.position(XMS) else {
-                    continue;
-                };
-                let claim = pool.claim(pool.shares_of(&me))[side];
-                held = held
-                    .saturating_add(claim.raw())
-                    .saturating_add(pool.protocol_fees[side].raw());
-            }
+        let me = treasury_account();
+        for id in 0..self.pools.len() {
+            let pool = self.pool(id as PoolId)?;
+            let Some(side) = pool.position(XMS) else {
+                continue;
+            };
+            let claim = pool.claim(pool.shares_of(&me))[side];
+            held = held
+                .saturating_add(claim.raw())
+                .saturating_add(pool.protocol_fees[side].raw());
         }
-        self.supply.xms.saturating_sub(Amount::new(held))
+        Ok(self.books.supply.xms.saturating_sub(Amount::new(held)))
     }
 
     /// Treasury value divided by circulating USDm (`None` with no USDm in circulation).

@@ -113,9 +113,9 @@ impl Protocol {
         op: TreasuryOp,
         now: BlockTime,
     ) -> Result<Receipt<()>> {
-        self.governance
+        self.config.governance
             .require_governor(caller, "run treasury operations")?;
-        if self.governance.pauses.is_paused(PauseTarget::TreasuryOps) {
+        if self.config.governance.pauses.is_paused(PauseTarget::TreasuryOps) {
             return Err(Error::TreasuryOpsPaused);
         }
         let mut step = self.begin(now)?;
@@ -155,8 +155,8 @@ impl Protocol {
                 check_text("target", &target, MAX_NAME_LEN * 2)?;
                 check_text("action", &action, MAX_MEMO_LEN)?;
                 for (symbol, amount) in &tokens {
-                    let (i, config) = self.registry.require(*symbol)?;
-                    require_available(self.treasury.holding(i), *amount, *symbol, config.decimals)?;
+                    let (i, config) = self.require_asset(*symbol)?;
+                    require_available(self.holding(i)?, *amount, *symbol, config.decimals)?;
                 }
                 Event::ExternalGovernanceRecorded {
                     target,
@@ -186,8 +186,7 @@ impl Protocol {
             .map_err(|_| bad("protocol liquidity pairs USDm with a treasury asset"))?;
         let asset = p.tokens[1 - usdm_side];
         let index = self
-            .registry
-            .find(asset)
+            .find_asset(asset)
             .ok_or_else(|| bad("the other token is not a whitelisted treasury asset"))?;
         Ok((usdm_side, index))
     }
@@ -200,14 +199,14 @@ impl Protocol {
     ) -> Result<Event> {
         let (usdm_side, index) = self.liquidity_pool(pool)?;
         let asset_side = 1 - usdm_side;
-        let config = self.registry.get(index).clone();
+        let config = self.asset(index)?.clone();
         if asset_amount.is_zero() {
             return Err(Error::ZeroAmount {
                 what: "liquidity amount",
             });
         }
         require_available(
-            self.treasury.holding(index),
+            self.holding(index)?,
             asset_amount,
             config.symbol,
             config.decimals,
@@ -239,15 +238,19 @@ impl Protocol {
         max[usdm_side] = usdm_value.to_usdm();
         let q = p.quote_add(max)?;
         let (used_asset, minted) = (q.amounts[asset_side], q.amounts[usdm_side]);
-        let mut h = *self.treasury.holding(index);
+        let mut h = *self.holding(index)?;
         h.balance = h.balance.checked_sub(used_asset, "treasury balance")?;
         h.paid = h.paid.checked_add(used_asset, "treasury outflow")?;
-        let mut supply = self.supply;
+        let mut supply = self.books.supply;
         supply.usdm = supply.usdm.checked_add(minted, "USDm supply")?;
         supply.usdm_minted = supply.usdm_minted.checked_add(minted, "USDm minted")?;
-        self.pools[pool as usize].apply_add(&treasury_account(), &q, now.seconds)?;
-        *self.treasury.holding_mut(index) = h;
-        self.supply = supply;
+        // `apply_add` checks every new value before it assigns any.
+        let checkpoints = self
+            .pool_mut(pool)?
+            .apply_add(&treasury_account(), &q, now.seconds)?;
+        self.record_pool_checkpoints(pool, checkpoints);
+        self.set_holding(index, h)?;
+        self.books.supply = supply;
         Ok(Event::TreasuryLiquidityProvided {
             pool,
             asset: config.symbol,
@@ -268,17 +271,20 @@ impl Protocol {
         let p = self.pool(pool)?;
         p.require_shares(&treasury_account(), shares)?;
         let out = p.quote_remove(shares)?;
+        let asset = p.tokens[asset_side];
         let (asset_back, burned) = (out[asset_side], out[usdm_side]);
-        let mut h = *self.treasury.holding(index);
+        let mut h = *self.holding(index)?;
         h.balance = h.balance.checked_add(asset_back, "treasury balance")?;
         h.received = h.received.checked_add(asset_back, "treasury inflow")?;
-        let mut supply = self.supply;
+        let mut supply = self.books.supply;
         supply.usdm = supply.usdm.checked_sub(burned, "USDm supply")?;
         supply.usdm_burned = supply.usdm_burned.checked_add(burned, "USDm burned")?;
-        self.pools[pool as usize].apply_remove(&treasury_account(), shares, out, now.seconds)?;
-        *self.treasury.holding_mut(index) = h;
-        self.supply = supply;
-        let asset = self.registry.get(index).symbol;
+        let checkpoints =
+            self.pool_mut(pool)?
+                .apply_remove(&treasury_account(), shares, out, now.seconds)?;
+        self.record_pool_checkpoints(pool, checkpoints);
+        self.set_holding(index, h)?;
+        self.books.supply = supply;
         Ok(Event::TreasuryLiquidityWithdrawn {
             pool,
             asset,
@@ -289,7 +295,7 @@ impl Protocol {
     }
 
     fn strategy_index(&self, name: &str, asset: Symbol) -> Result<usize> {
-        self.treasury
+        self.config
             .strategies
             .iter()
             .position(|s| s.name == name && s.asset == asset)
@@ -301,33 +307,39 @@ impl Protocol {
 
     fn allocate(&mut self, strategy: String, asset: Symbol, amount: Amount) -> Result<Event> {
         check_text("strategy name", &strategy, MAX_NAME_LEN)?;
-        let (index, config) = self.registry.require(asset)?;
+        let (index, config) = self.require_asset(asset)?;
         if amount.is_zero() {
             return Err(Error::ZeroAmount { what: "allocation" });
         }
-        require_available(self.treasury.holding(index), amount, asset, config.decimals)?;
-        let mut h = *self.treasury.holding(index);
+        require_available(self.holding(index)?, amount, asset, config.decimals)?;
+        let mut h = *self.holding(index)?;
         h.balance = h.balance.checked_sub(amount, "treasury balance")?;
         h.paid = h.paid.checked_add(amount, "treasury outflow")?;
         let position = match self.strategy_index(&strategy, asset) {
             Ok(i) => {
-                let s = &self.treasury.strategies[i];
+                let s = &self.config.strategies[i];
                 Some((
                     i,
                     s.allocated.checked_add(amount, "strategy")?,
                     s.reported.checked_add(amount, "strategy")?,
                 ))
             }
+            Err(_) if self.config.strategies.len() >= crate::state::MAX_STRATEGIES => {
+                return Err(Error::TooMany {
+                    what: "strategy positions",
+                    max: crate::state::MAX_STRATEGIES,
+                })
+            }
             Err(_) => None,
         };
-        *self.treasury.holding_mut(index) = h;
+        self.set_holding(index, h)?;
         match position {
             Some((i, allocated, reported)) => {
-                let s = &mut self.treasury.strategies[i];
+                let s = &mut self.config.strategies[i];
                 s.allocated = allocated;
                 s.reported = reported;
             }
-            None => self.treasury.strategies.push(Strategy {
+            None => self.config.strategies.push(Strategy {
                 name: strategy.clone(),
                 asset,
                 allocated: amount,
@@ -343,11 +355,11 @@ impl Protocol {
 
     fn recall(&mut self, strategy: String, asset: Symbol, amount: Amount) -> Result<Event> {
         let i = self.strategy_index(&strategy, asset)?;
-        let (index, config) = self.registry.require(asset)?;
+        let (index, config) = self.require_asset(asset)?;
         if amount.is_zero() {
             return Err(Error::ZeroAmount { what: "recall" });
         }
-        let s = &self.treasury.strategies[i];
+        let s = &self.config.strategies[i];
         if amount > s.reported {
             return Err(Error::InsufficientTreasury {
                 requested: Box::new(crate::units::Quantity::new(amount, config.decimals, asset)),
@@ -360,14 +372,14 @@ impl Protocol {
         }
         let reported = s.reported.checked_sub(amount, "strategy")?;
         let allocated = s.allocated.saturating_sub(amount);
-        let mut h = *self.treasury.holding(index);
+        let mut h = *self.holding(index)?;
         h.balance = h.balance.checked_add(amount, "treasury balance")?;
         h.received = h.received.checked_add(amount, "treasury inflow")?;
-        *self.treasury.holding_mut(index) = h;
+        self.set_holding(index, h)?;
         if reported.is_zero() && allocated.is_zero() {
-            self.treasury.strategies.remove(i);
+            self.config.strategies.remove(i);
         } else {
-            let s = &mut self.treasury.strategies[i];
+            let s = &mut self.config.strategies[i];
             s.reported = reported;
             s.allocated = allocated;
         }
@@ -380,7 +392,7 @@ impl Protocol {
 
     fn report(&mut self, strategy: String, asset: Symbol, balance: Amount) -> Result<Event> {
         let i = self.strategy_index(&strategy, asset)?;
-        let s = &mut self.treasury.strategies[i];
+        let s = &mut self.config.strategies[i];
         let previous = std::mem::replace(&mut s.reported, balance);
         Ok(Event::StrategyReported {
             strategy,
@@ -399,15 +411,15 @@ impl Protocol {
         memo: String,
     ) -> Result<Event> {
         check_text("memo", &memo, MAX_MEMO_LEN)?;
-        let (index, config) = self.registry.require(asset)?;
+        let (index, config) = self.require_asset(asset)?;
         if amount.is_zero() {
             return Err(Error::ZeroAmount { what: "grant" });
         }
-        require_available(self.treasury.holding(index), amount, asset, config.decimals)?;
-        let mut h = *self.treasury.holding(index);
+        require_available(self.holding(index)?, amount, asset, config.decimals)?;
+        let mut h = *self.holding(index)?;
         h.balance = h.balance.checked_sub(amount, "treasury balance")?;
         h.paid = h.paid.checked_add(amount, "treasury outflow")?;
-        *self.treasury.holding_mut(index) = h;
+        self.set_holding(index, h)?;
         Ok(Event::GrantPaid {
             asset,
             amount,

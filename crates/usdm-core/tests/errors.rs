@@ -318,8 +318,18 @@ fn redemption_errors() {
         s.redeem_request("alice", &req),
         Err(Error::SlippageExceeded { .. })
     ));
-    // Dust.
+    // Dust: below the minimum redemption (1 USDm by default), and below one base unit of
+    // output once governance lowers the minimum to one base unit.
     let req = RedeemRequest::new(Amount::new(1), Some(sym("USDC")));
+    let err = s.redeem_request("alice", &req).unwrap_err();
+    assert!(matches!(err, Error::BelowMinimumRedemption { .. }), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "redemption of 0.000000000000000001 USDm is below the minimum of 1 USDm"
+    );
+    s.govern(GovAction::SetParam {
+        change: ParamChange::MinRedemption(Amount::new(1)),
+    });
     assert_eq!(
         s.redeem_request("alice", &req).unwrap_err(),
         Error::OutputTooSmall {

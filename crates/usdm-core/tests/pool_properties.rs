@@ -358,7 +358,7 @@ fn apply_any(s: &mut Suite, pools: [PoolId; 2], op: &AnyOp) {
             });
         }
         AnyOp::Report { delta_bps } => {
-            if let Some(st) = s.p.treasury().strategy("vault", sym("USDC")).cloned() {
+            if let Some(st) = s.p.strategy("vault", sym("USDC")).cloned() {
                 let delta = bps_of(st.reported, delta_bps.unsigned_abs());
                 let balance = if delta_bps >= 0 {
                     Amount::new(st.reported.raw() + delta.raw())
@@ -373,7 +373,7 @@ fn apply_any(s: &mut Suite, pools: [PoolId; 2], op: &AnyOp) {
             }
         }
         AnyOp::Recall { bps } => {
-            if let Some(st) = s.p.treasury().strategy("vault", sym("USDC")).cloned() {
+            if let Some(st) = s.p.strategy("vault", sym("USDC")).cloned() {
                 let amount = bps_of(st.reported, bps);
                 if !amount.is_zero() {
                     let _ = s.treasury_op(TreasuryOp::Recall {

@@ -148,8 +148,8 @@ fn strategies_count_their_reported_balance() {
         amount: amt("2100000", 6),
     })
     .unwrap();
-    assert!(s.p.treasury().strategies.is_empty());
-    assert_eq!(s.p.treasury().holding(0).balance, amt("10100000", 6));
+    assert!(s.p.strategies().is_empty());
+    assert_eq!(s.p.holding(0).unwrap().balance, amt("10100000", 6));
     let err = s
         .treasury_op(TreasuryOp::Recall {
             strategy: "aave-v3".into(),

@@ -179,7 +179,7 @@ impl World {
             return true;
         }
         // What the pool would pay for the whole amount, slippage included.
-        let pool = self.p.pools()[USDM_POOL as usize]
+        let pool = self.pool(USDM_POOL)
             .quote_swap(USDM, usdm)
             .map_or(0.0, |q| tokens(q.amount_out, 6));
         self.redemption_value_estimate(tokens(usdm, 18)) >= pool
@@ -277,7 +277,7 @@ impl World {
     }
 
     fn pool0_reserves(&self) -> (f64, f64) {
-        let pool = &self.p.pools()[USDM_POOL as usize];
+        let pool = self.pool(USDM_POOL);
         let [u, c] = self.sides[0];
         (tokens(pool.reserves[u], 18), tokens(pool.reserves[c], 6))
     }
@@ -397,7 +397,7 @@ impl World {
                 return;
             }
             let usdc = amount(spend, 6);
-            let quote = self.p.pools()[USDM_POOL as usize].quote_swap(USDC, usdc);
+            let quote = self.pool(USDM_POOL).quote_swap(USDC, usdc);
             let Ok(q) = quote else { return };
             let usdm = Amount::new(q.amount_out.raw() + self.wallets.arb_usdm.raw());
             let cost = spend + tokens(self.wallets.arb_usdm, 18) * self.usdm_price();
@@ -424,7 +424,7 @@ impl World {
     /// Keeps the XMS/USDm pool in line with the external market (prices compared in dollars
     /// through the USDm pool): buys XMS where it is cheap and sells it where it is dear.
     pub(crate) fn xms_pool_arbitrage(&mut self) {
-        let pool = &self.p.pools()[XMS_POOL as usize];
+        let pool = self.pool(XMS_POOL);
         let [xs, us] = self.sides[1];
         let (rx, ru) = (tokens(pool.reserves[xs], 18), tokens(pool.reserves[us], 18));
         if rx <= 0.0 || ru <= 0.0 {
@@ -449,7 +449,7 @@ impl World {
             let cheap_enough = |usdm_cost: f64| ru / rx * usdm_cost < external * (1.0 - fee);
             if spend >= 1.0 && cheap_enough(p0 * (1.0 + fee)) {
                 let usdc = amount(spend, 6);
-                let cost = self.p.pools()[USDM_POOL as usize]
+                let cost = self.pool(USDM_POOL)
                     .quote_swap(USDC, usdc)
                     .ok()
                     .map(|q| spend / tokens(q.amount_out, 18).max(f64::MIN_POSITIVE));

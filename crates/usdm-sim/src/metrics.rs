@@ -152,7 +152,7 @@ impl Snapshot {
                 *t = usd(value);
             }
         }
-        let xms_pool = &p.pools()[XMS_POOL as usize];
+        let xms_pool = w.pool(XMS_POOL);
         let [xs, us] = w.sides[1];
         let xms_pool_price = tokens(xms_pool.reserves[us], 18)
             / tokens(xms_pool.reserves[xs], 18).max(1e-18)

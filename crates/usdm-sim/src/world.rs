@@ -627,7 +627,7 @@ impl World {
             xms_history: vec![px[2]; window],
             retail_target: 0.0,
             retail_depth: tokens(
-                setup.protocol.pools()[USDM_POOL as usize].reserves[setup.sides[0][0]],
+                setup.protocol.pool(USDM_POOL).expect("the simulator holds every pool").reserves[setup.sides[0][0]],
                 18,
             ),
             whale: None,
@@ -675,9 +675,16 @@ impl World {
     }
 
     /// USDm's price in the USDm/USDC pool.
+    /// Pool `id` (the simulator holds every part of the protocol in memory).
+    #[inline]
+    pub(crate) fn pool(&self, id: PoolId) -> &Pool {
+        self.p.pool(id).expect("the simulator holds every pool")
+    }
+
+    /// USDm's price in USDC in the USDm/USDC pool (the peg the agents watch).
     #[inline]
     pub fn usdm_price(&self) -> f64 {
-        let pool = &self.p.pools()[USDM_POOL as usize];
+        let pool = self.pool(USDM_POOL);
         let [u, c] = self.sides[0];
         tokens(pool.reserves[c], 6) / tokens(pool.reserves[u], 18).max(1e-18)
     }
@@ -963,11 +970,10 @@ impl World {
 
     /// The collateral asset with the most free value in the treasury.
     pub(crate) fn richest_collateral(&self) -> Symbol {
-        let reg = self.p.assets();
         let mut best = (USDC, -1.0);
         for (symbol, px) in [(USDC, 1.0), (BTC, self.px[0]), (ETH, self.px[1])] {
-            if let Some(index) = reg.find(symbol) {
-                let h = self.p.treasury().holding(index);
+            if let Some(index) = self.p.find_asset(symbol) {
+                let h = self.p.holding(index).expect("the simulator holds every part");
                 let value = tokens(h.balance, decimals_of(symbol)) * px;
                 if value > best.1 {
                     best = (symbol, value);
@@ -1095,9 +1101,8 @@ impl World {
             .check_invariants()
             .map_err(|e| fail(format!("protocol invariant: {e}")))?;
         let w = &self.wallets;
-        let pools = self.p.pools();
         let in_pool = |pool: PoolId, side: usize| {
-            let x = &pools[pool as usize];
+            let x = self.pool(pool);
             x.reserves[side].raw() + x.protocol_fees[side].raw()
         };
         let usdm_held = w.arb_usdm.raw()
@@ -1115,11 +1120,11 @@ impl World {
                 supply.usdm.raw()
             )));
         }
-        let xms_index = self.p.assets().find(XMS).expect("XMS is whitelisted");
+        let xms_index = self.p.find_asset(XMS).expect("XMS is whitelisted");
         let treasury_xms = self
             .p
-            .treasury()
             .holding(xms_index)
+            .map_err(|e| fail(e.to_string()))?
             .custody()
             .map_or(u128::MAX, |a| a.raw());
         let xms_held = w.arb_xms.raw()

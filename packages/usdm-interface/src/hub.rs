@@ -209,6 +209,11 @@ pub enum ParamMsg {
         /// Blocks, 1 to 100,000.
         value: u64,
     },
+    /// The least USDm one redemption may burn.
+    MinRedemption {
+        /// USDm base units, above 0 and at most 10,000 USDm.
+        value: Uint128,
+    },
     /// A tier's maximum share.
     TierMaxShare {
         /// Tier, 1 to 5.
@@ -469,19 +474,25 @@ pub enum QueryMsg {
         /// Collateral to receive (none: XMS only, at ratio 0).
         asset: Option<String>,
     },
-    /// Pending redemptions, all or one owner's.
+    /// Pending redemptions, oldest first: all, or one owner's; a page at a time.
     #[returns(PendingResponse)]
     PendingRedemptions {
         /// Only this owner's (none: all).
         owner: Option<String>,
+        /// Ids after this one (the last id of the previous page).
+        start_after: Option<u64>,
+        /// At most this many (default 30, at most 100).
+        limit: Option<u32>,
     },
     /// Supplies and protocol-owned USDm.
     #[returns(SuppliesResponse)]
     Supplies {},
-    /// The whole protocol state as the core's JSON (for auditors and differential tests).
-    #[returns(Binary)]
-    State {},
 }
+
+/// Redemptions a page of `pending_redemptions` holds when no limit is given.
+pub const DEFAULT_PAGE: u32 = 30;
+/// The most a page holds.
+pub const MAX_PAGE: u32 = 100;
 
 /// A registered pair.
 #[cw_serde]
@@ -551,6 +562,8 @@ pub struct ParamsResponse {
     pub twap_window: u64,
     /// Blocks between `redeem` and `collect`.
     pub redemption_delay: u64,
+    /// The least USDm one redemption may burn (base units).
+    pub min_redemption: Uint128,
     /// Maximum share of treasury value per tier, tier 1 first.
     pub tier_max_share: Vec<Decimal>,
     /// Mint fee per tier.
@@ -690,6 +703,8 @@ pub struct PendingRedemption {
 pub struct PendingResponse {
     /// Pending redemptions, oldest first.
     pub redemptions: Vec<PendingRedemption>,
+    /// The `start_after` of the next page, if there may be one.
+    pub next: Option<u64>,
 }
 
 /// Response to `Supplies`.

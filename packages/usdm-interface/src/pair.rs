@@ -2,7 +2,7 @@
 
 use crate::asset::AssetInfo;
 use cosmwasm_schema::{cw_serde, QueryResponses};
-use cosmwasm_std::{Binary, Decimal, Uint128};
+use cosmwasm_std::{Decimal, Uint128};
 use cw20::Cw20ReceiveMsg;
 
 /// One side of a pair.
@@ -80,13 +80,6 @@ pub enum QueryMsg {
     /// The two tokens with their on-chain identity (a JSON array of two).
     #[returns((PairToken, PairToken))]
     Tokens {},
-    /// The pool as the core's JSON (what the hub mirrors to price and value it). Its share map
-    /// lists only `holder`, if given: providers are never all loaded at once.
-    #[returns(Binary)]
-    State {
-        /// The one provider whose shares to include.
-        holder: Option<String>,
-    },
     /// Tokens, fee recipient and TWAP window: what the hub checks before trusting a pair.
     #[returns(PairConfigResponse)]
     Config {},
@@ -156,4 +149,23 @@ pub struct TwapResponse {
     pub spot: Decimal,
     /// Time-weighted average over at least the window.
     pub twap: Decimal,
+}
+
+/// The pair's storage, which the hub reads directly (raw queries, no contract call): the pool
+/// without its providers (`shares` kept empty) and without its price histories, each
+/// checkpoint under its own key, and each provider's shares under theirs. Part of the pair's
+/// interface: changing it is a breaking change for the hub.
+pub mod layout {
+    use cosmwasm_std::{Addr, Uint128};
+    use cw_storage_plus::{Item, Map};
+    use usdm_core::prices::Checkpoint;
+    use usdm_core::swap::Pool;
+
+    /// The pool: tokens, reserves, total shares, protocol fees, the two price heads, the TWAP
+    /// window its checkpoints are spaced for.
+    pub const POOL: Item<Pool> = Item::new("pool");
+    /// Checkpoints by (side, ring slot).
+    pub const CHECKPOINTS: Map<(u8, u8), Checkpoint> = Map::new("checkpoints");
+    /// Liquidity shares by provider.
+    pub const SHARES: Map<&Addr, Uint128> = Map::new("shares");
 }

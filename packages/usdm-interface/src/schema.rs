@@ -70,8 +70,29 @@ pub fn pair() -> Vec<SchemaFile> {
     )
 }
 
-/// Writes `files` under `dir` (the contract's directory).
+/// Files in the directories the schema owns (`schema/raw/`) that no message produces any more,
+/// such as the response of a removed query: left behind, a client generator would still emit
+/// them.
+fn leftovers(dir: &std::path::Path, files: &[SchemaFile]) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir.join("schema/raw")) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| format!("schema/raw/{}", e.file_name().to_string_lossy()))
+        .filter(|path| !files.iter().any(|(p, _)| p == path))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Writes `files` under `dir` (the contract's directory) and removes leftovers of removed
+/// messages.
 pub fn write(dir: &std::path::Path, files: &[SchemaFile]) -> std::io::Result<()> {
+    for path in leftovers(dir, files) {
+        std::fs::remove_file(dir.join(&path))?;
+        println!("removed {path}");
+    }
     for (path, text) in files {
         let path = dir.join(path);
         if let Some(parent) = path.parent() {
@@ -83,11 +104,13 @@ pub fn write(dir: &std::path::Path, files: &[SchemaFile]) -> std::io::Result<()>
     Ok(())
 }
 
-/// The files under `dir` that differ from `files` (missing ones included).
+/// The files under `dir` that differ from `files` (missing ones included), and leftovers.
 pub fn stale(dir: &std::path::Path, files: &[SchemaFile]) -> Vec<String> {
-    files
+    let mut out: Vec<String> = files
         .iter()
         .filter(|(path, text)| std::fs::read_to_string(dir.join(path)).ok().as_ref() != Some(text))
         .map(|(path, _)| path.clone())
-        .collect()
+        .collect();
+    out.extend(leftovers(dir, files));
+    out
 }

@@ -4,8 +4,8 @@
 use crate::context::{finish, load, require_governor, tokens};
 use crate::convert::{asset_config, override_change, param, pause, ratio, symbol};
 use crate::error::ContractError;
-use crate::state::{ASSETS, PAIRS, PAIR_CODE};
-use cosmwasm_std::{Addr, DepsMut, Env, MessageInfo, Order, Response};
+use crate::state::{AssetRecord, PairRecord, ASSETS, HUB, PAIRS, TOKEN_ASSET};
+use cosmwasm_std::{Addr, DepsMut, Env, MessageInfo, Response};
 use usdm_core::asset::{AssetUpdate, PriceSource};
 use usdm_core::governance::GovAction;
 use usdm_core::ids::{Account, USDM, XMS};
@@ -29,9 +29,7 @@ pub fn check_asset_info(deps: &DepsMut, msg: &AssetMsg) -> Result<AssetInfo, Con
             contract: deps.api.addr_validate(contract)?.to_string(),
         },
     };
-    let registered = crate::state::TOKENS
-        .may_load(deps.storage)?
-        .unwrap_or_default();
+    let registered = HUB.may_load(deps.storage)?.unwrap_or_default();
     if let AssetInfo::Cw20 { contract } = &info {
         if [&registered.usdm, &registered.xms]
             .iter()
@@ -43,16 +41,37 @@ pub fn check_asset_info(deps: &DepsMut, msg: &AssetMsg) -> Result<AssetInfo, Con
             )));
         }
     }
-    for entry in ASSETS.range(deps.storage, None, None, Order::Ascending) {
-        let (other, existing) = entry?;
-        if existing == info {
-            return Err(ContractError::BadToken(format!(
-                "{} is already whitelisted as {other}",
-                msg.symbol
-            )));
-        }
+    if let Some(other) = TOKEN_ASSET.may_load(deps.storage, token_key(&info))? {
+        let other = ASSETS.load(deps.storage, other)?.config.symbol;
+        return Err(ContractError::BadToken(format!(
+            "{} is already whitelisted as {other}",
+            msg.symbol
+        )));
     }
     Ok(info)
+}
+
+/// The key of a token in `TOKEN_ASSET`: its denom or its contract address.
+pub fn token_key(info: &AssetInfo) -> &str {
+    match info {
+        AssetInfo::Native { denom } => denom,
+        AssetInfo::Cw20 { contract } => contract,
+    }
+}
+
+/// Records a newly whitelisted asset's on-chain identity (before its configuration is saved).
+pub fn record_asset(
+    deps: &mut DepsMut,
+    index: u16,
+    config: usdm_core::asset::AssetConfig,
+    info: AssetInfo,
+    indexed: bool,
+) -> Result<(), ContractError> {
+    if indexed {
+        TOKEN_ASSET.save(deps.storage, token_key(&info), &index)?;
+    }
+    ASSETS.save(deps.storage, index, &AssetRecord { config, info })?;
+    Ok(())
 }
 
 /// Runs a governance message from `info.sender`.
@@ -94,7 +113,7 @@ pub fn govern(
             } else {
                 check_asset_info(&deps, &asset)?
             };
-            new_asset = Some((config.symbol, on_chain));
+            new_asset = Some((config.clone(), on_chain, config.symbol != XMS));
             GovAction::WhitelistAsset { config }
         }
         GovMsg::UpdateAsset {
@@ -124,7 +143,7 @@ pub fn govern(
             };
             let info = deps.querier.query_wasm_contract_info(&pair)?;
             let code = deps.querier.query_wasm_code_info(info.code_id)?;
-            match PAIR_CODE.may_load(deps.storage)?.flatten() {
+            match HUB.load(deps.storage)?.pair_code {
                 None => {
                     return Err(bad(
                         "no pair code is accepted yet; governance sets it with set_pair_code"
@@ -186,10 +205,13 @@ pub fn govern(
                         18,
                     )
                 } else {
-                    let on_chain = ASSETS
-                        .may_load(deps.storage, s.as_str())?
+                    let record = ctx
+                        .protocol
+                        .find_asset(s)
+                        .map(|i| ASSETS.load(deps.storage, i as u16))
+                        .transpose()?
                         .ok_or_else(|| bad(format!("{s} is not a whitelisted asset")))?;
-                    (on_chain, ctx.protocol.assets().require(s)?.1.decimals)
+                    (record.info, record.config.decimals)
                 };
                 if t.info != expected {
                     return Err(bad(format!(
@@ -205,19 +227,27 @@ pub fn govern(
                 }
                 symbols[i] = s;
             }
-            if PAIRS
-                .may_load(deps.storage)?
-                .unwrap_or_default()
-                .iter()
-                .any(|(_, a)| *a == pair)
-            {
+            let registered = PAIRS
+                .range(deps.storage, None, None, cosmwasm_std::Order::Ascending)
+                .filter_map(Result::ok)
+                .any(|(_, r)| r.address == pair && !r.retired);
+            if registered {
                 return Err(bad("it is already registered".into()));
             }
-            new_pair = Some(pair);
+            new_pair = Some(PairRecord {
+                address: pair,
+                tokens: symbols,
+                decimals: [config.tokens[0].decimals, config.tokens[1].decimals],
+                twap_window: config.twap_window,
+                retired: false,
+            });
             GovAction::CreatePool { tokens: symbols }
         }
         GovMsg::SetPairCode { checksum } => {
-            PAIR_CODE.save(deps.storage, &checksum)?;
+            HUB.update(deps.storage, |mut h| -> cosmwasm_std::StdResult<_> {
+                h.pair_code = checksum;
+                Ok(h)
+            })?;
             let shown = checksum.map_or_else(|| "none".to_string(), |c| c.to_hex());
             return Ok(finish(deps, ctx, "govern", vec![])?.add_attribute("pair_code", shown));
         }
@@ -235,16 +265,15 @@ pub fn govern(
             target: pause(target)?,
         },
     };
-    let receipt = ctx.protocol.govern(&caller, action, ctx.now)?;
-    ctx.events.extend(receipt.events);
-    if let Some((s, on_chain)) = new_asset {
-        ASSETS.save(deps.storage, s.as_str(), &on_chain)?;
+    ctx.apply(deps.as_ref(), |p, now| p.govern(&caller, action.clone(), now))?;
+    let mut deps = deps;
+    if let Some((config, on_chain, indexed)) = new_asset {
+        let index = ctx.protocol.asset_count() as u16 - 1;
+        record_asset(&mut deps, index, config, on_chain, indexed)?;
     }
-    if let Some(pair) = new_pair {
-        let id = ctx.protocol.pools().len() as u32 - 1;
-        let mut pairs = PAIRS.may_load(deps.storage)?.unwrap_or_default();
-        pairs.push((id, pair));
-        PAIRS.save(deps.storage, &pairs)?;
+    if let Some(record) = new_pair {
+        let id = ctx.protocol.pool_count() as u32 - 1;
+        PAIRS.save(deps.storage, id, &record)?;
     }
     finish(deps, ctx, "govern", vec![])
 }
@@ -258,26 +287,21 @@ fn unregister_pair(
     caller: &Account,
     pool: u32,
 ) -> Result<Response, ContractError> {
-    let mut pairs = PAIRS.may_load(deps.storage)?.unwrap_or_default();
-    let Some(at) = pairs.iter().position(|(id, _)| *id == pool) else {
+    let Some(mut record) = PAIRS.may_load(deps.storage, pool)?.filter(|r| !r.retired) else {
         return Err(ContractError::UnknownPair(pool));
     };
-    let pair = pairs.remove(at).1;
+    let unswept = ctx.run(deps.as_ref(), |p, _| {
+        Ok(p.pool(pool)?.protocol_fees.iter().any(|f| !f.is_zero()))
+    })?;
     let mut msgs = Vec::new();
-    if ctx
-        .protocol
-        .pool(pool)?
-        .protocol_fees
-        .iter()
-        .any(|f| !f.is_zero())
-    {
-        msgs = crate::execute::treasury::sweep(deps.as_ref(), &mut ctx, pool, &pair)?;
+    if unswept {
+        msgs = crate::execute::treasury::sweep(deps.as_ref(), &mut ctx, pool, &record.address)?;
     }
-    let receipt = ctx
-        .protocol
-        .govern(caller, GovAction::RetirePool { pool }, ctx.now)?;
-    ctx.events.extend(receipt.events);
-    PAIRS.save(deps.storage, &pairs)?;
+    ctx.apply(deps.as_ref(), |p, now| {
+        p.govern(caller, GovAction::RetirePool { pool }, now)
+    })?;
+    record.retired = true;
+    PAIRS.save(deps.storage, pool, &record)?;
     Ok(finish(deps, ctx, "govern", msgs)?.add_attribute("unregistered_pool", pool.to_string()))
 }
 
@@ -289,9 +313,7 @@ pub fn accept_governor(
 ) -> Result<Response, ContractError> {
     cw_utils::nonpayable(&info)?;
     let mut ctx = load(deps.as_ref(), &env)?;
-    let receipt = ctx
-        .protocol
-        .accept_governor(&Account::new(info.sender.as_str()), ctx.now)?;
-    ctx.events.extend(receipt.events);
+    let caller = Account::new(info.sender.as_str());
+    ctx.apply(deps.as_ref(), |p, now| p.accept_governor(&caller, now))?;
     finish(deps, ctx, "accept_governor", vec![])
 }

@@ -1,7 +1,7 @@
 //! Minting: collateral in (native funds or a cw20 Send), XMS burned with `BurnFrom` below
 //! ratio 1, USDm minted to the caller.
 
-use crate::context::{burn_from, finish, load, mint, tokens};
+use crate::context::{burn_from, finish, load, mint, tokens, Ctx};
 use crate::convert::{amount, symbol, uint};
 use crate::error::ContractError;
 use crate::execute::native_payment;
@@ -19,10 +19,11 @@ pub fn mint_native(
     min_usdm_out: Uint128,
 ) -> Result<Response, ContractError> {
     let asset = symbol(&asset)?;
-    let coin = native_payment(deps.as_ref(), &info, asset)?;
+    let ctx = load(deps.as_ref(), &env)?;
+    let coin = native_payment(deps.as_ref(), &ctx.protocol, &info, asset)?;
     mint_with(
         deps,
-        env,
+        ctx,
         &info.sender,
         asset,
         coin.amount,
@@ -34,7 +35,7 @@ pub fn mint_native(
 /// Mint with `collateral` of `asset` already received by the hub (funds or a cw20 Send).
 pub fn mint_with(
     deps: DepsMut,
-    env: Env,
+    mut ctx: Ctx,
     minter: &Addr,
     asset: Symbol,
     collateral: Uint128,
@@ -42,18 +43,14 @@ pub fn mint_with(
     min_usdm_out: Uint128,
 ) -> Result<Response, ContractError> {
     let (usdm, xms) = tokens(deps.as_ref())?;
-    let mut ctx = load(deps.as_ref(), &env)?;
     let request = MintRequest::collateral(
         asset,
         amount(collateral),
         amount(max_xms_in),
         amount(min_usdm_out),
     );
-    let receipt = ctx
-        .protocol
-        .mint(&Account::new(minter.as_str()), &request, ctx.now)?;
-    ctx.events.extend(receipt.events);
-    let q = receipt.value;
+    let caller = Account::new(minter.as_str());
+    let q = ctx.apply(deps.as_ref(), |p, now| p.mint(&caller, &request, now))?;
     let mut msgs = Vec::new();
     if !q.xms_in.is_zero() {
         msgs.push(burn_from(&xms, minter.as_str(), uint(q.xms_in))?);

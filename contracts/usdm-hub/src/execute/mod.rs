@@ -13,15 +13,17 @@ use crate::context::asset_info;
 use crate::error::ContractError;
 use cosmwasm_std::{Coin, Deps, MessageInfo};
 use usdm_core::ids::Symbol;
+use usdm_core::Protocol;
 use usdm_interface::AssetInfo;
 
 /// The single coin sent for `symbol`, checked against the denom recorded for it.
 pub(crate) fn native_payment(
     deps: Deps,
+    protocol: &Protocol,
     info: &MessageInfo,
     symbol: Symbol,
 ) -> Result<Coin, ContractError> {
-    match asset_info(deps, symbol)? {
+    match asset_info(deps, protocol, symbol)? {
         AssetInfo::Native { denom } => {
             let coin = cw_utils::one_coin(info)?;
             if coin.denom != denom {

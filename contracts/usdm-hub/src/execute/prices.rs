@@ -17,14 +17,14 @@ pub fn post_price(
 ) -> Result<Response, ContractError> {
     cw_utils::nonpayable(&info)?;
     let mut ctx = load(deps.as_ref(), &env)?;
-    let receipt = ctx.protocol.post_price(
-        &Account::new(info.sender.as_str()),
+    let (feeder, token, value) = (
+        Account::new(info.sender.as_str()),
         symbol(&token)?,
         price(value)?,
-        observed_at,
-        ctx.now,
-    )?;
-    ctx.events.extend(receipt.events);
+    );
+    ctx.apply(deps.as_ref(), |p, now| {
+        p.post_price(&feeder, token, value, observed_at, now)
+    })?;
     finish(deps, ctx, "post_price", vec![])
 }
 
@@ -32,8 +32,7 @@ pub fn post_price(
 pub fn refresh(deps: DepsMut, env: Env, info: MessageInfo) -> Result<Response, ContractError> {
     cw_utils::nonpayable(&info)?;
     let mut ctx = load(deps.as_ref(), &env)?;
-    let receipt = ctx.protocol.refresh_ratio(ctx.now)?;
-    ctx.events.extend(receipt.events);
+    ctx.apply(deps.as_ref(), |p, now| p.refresh_ratio(now))?;
     finish(deps, ctx, "refresh_ratio", vec![])
 }
 
@@ -41,7 +40,6 @@ pub fn refresh(deps: DepsMut, env: Env, info: MessageInfo) -> Result<Response, C
 pub fn poke(deps: DepsMut, env: Env, info: MessageInfo) -> Result<Response, ContractError> {
     cw_utils::nonpayable(&info)?;
     let mut ctx = load(deps.as_ref(), &env)?;
-    let receipt = ctx.protocol.poke(ctx.now)?;
-    ctx.events.extend(receipt.events);
+    ctx.apply(deps.as_ref(), |p, now| p.poke(now))?;
     finish(deps, ctx, "poke", vec![])
 }

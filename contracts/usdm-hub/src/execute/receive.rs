@@ -1,10 +1,11 @@
 //! The cw20 hook. The token is known only by the calling contract, which must be USDm, XMS or
 //! the contract recorded for a whitelisted asset; anything else is refused.
 
+use crate::context::{asset_of_token, load};
 use crate::error::ContractError;
 use crate::execute::{frax, mint, redeem, treasury};
-use crate::state::ASSETS;
-use cosmwasm_std::{from_json, DepsMut, Env, MessageInfo, Order, Response};
+use crate::state::{ASSETS, HUB};
+use cosmwasm_std::{from_json, DepsMut, Env, MessageInfo, Response};
 use cw20::Cw20ReceiveMsg;
 use usdm_core::ids::{Symbol, XMS};
 use usdm_interface::hub::ReceiveMsg;
@@ -25,7 +26,8 @@ pub fn receive(
     msg: Cw20ReceiveMsg,
 ) -> Result<Response, ContractError> {
     cw_utils::nonpayable(&info)?;
-    let sender = identify(&deps, &info)?;
+    let ctx = load(deps.as_ref(), &env)?;
+    let sender = identify(&deps, &ctx.protocol, &info)?;
     let from = deps.api.addr_validate(&msg.sender)?;
     let hook: ReceiveMsg = from_json(&msg.msg)?;
     match (hook, sender) {
@@ -38,7 +40,7 @@ pub fn receive(
             Sender::Usdm,
         ) => redeem::redeem(
             deps,
-            env,
+            ctx,
             &from,
             msg.amount,
             asset,
@@ -51,14 +53,14 @@ pub fn receive(
                 min_collateral_out,
             },
             Sender::Xms,
-        ) => frax::buyback(deps, env, &from, msg.amount, asset, min_collateral_out),
+        ) => frax::buyback(deps, ctx, &from, msg.amount, asset, min_collateral_out),
         (
             ReceiveMsg::Mint {
                 max_xms_in,
                 min_usdm_out,
             },
             Sender::Xms,
-        ) => mint::mint_with(deps, env, &from, XMS, msg.amount, max_xms_in, min_usdm_out),
+        ) => mint::mint_with(deps, ctx, &from, XMS, msg.amount, max_xms_in, min_usdm_out),
         (
             ReceiveMsg::Mint {
                 max_xms_in,
@@ -67,7 +69,7 @@ pub fn receive(
             Sender::Asset(asset),
         ) => mint::mint_with(
             deps,
-            env,
+            ctx,
             &from,
             asset,
             msg.amount,
@@ -75,13 +77,13 @@ pub fn receive(
             min_usdm_out,
         ),
         (ReceiveMsg::Recollateralize { min_xms_out }, Sender::Asset(asset)) => {
-            frax::recollateralize_with(deps, env, &from, asset, msg.amount, min_xms_out)
+            frax::recollateralize_with(deps, ctx, &from, asset, msg.amount, min_xms_out)
         }
         (ReceiveMsg::ReturnFromStrategy {}, Sender::Asset(asset)) => {
-            treasury::return_from_strategy(deps, env, &from, asset, msg.amount)
+            treasury::return_from_strategy(deps, ctx, &from, asset, msg.amount)
         }
         (ReceiveMsg::ReturnFromStrategy {}, Sender::Xms) => {
-            treasury::return_from_strategy(deps, env, &from, XMS, msg.amount)
+            treasury::return_from_strategy(deps, ctx, &from, XMS, msg.amount)
         }
         (hook, sender) => Err(ContractError::WrongHook {
             token: match sender {
@@ -100,22 +102,31 @@ pub fn receive(
     }
 }
 
-fn identify(deps: &DepsMut, info: &MessageInfo) -> Result<Sender, ContractError> {
-    let tokens = crate::state::TOKENS.load(deps.storage)?;
-    if tokens.usdm.as_ref() == Some(&info.sender) {
+fn identify(
+    deps: &DepsMut,
+    protocol: &usdm_core::Protocol,
+    info: &MessageInfo,
+) -> Result<Sender, ContractError> {
+    let hub = HUB.load(deps.storage)?;
+    if hub.usdm.as_ref() == Some(&info.sender) {
         return Ok(Sender::Usdm);
     }
-    if tokens.xms.as_ref() == Some(&info.sender) {
+    if hub.xms.as_ref() == Some(&info.sender) {
         return Ok(Sender::Xms);
     }
+    if let Some(i) = asset_of_token(deps.as_ref(), info.sender.as_str())? {
+        let record = ASSETS.load(deps.storage, i)?;
+        if record.info.cw20() == Some(info.sender.as_str()) {
+            return Ok(Sender::Asset(record.config.symbol));
+        }
+    }
+    // Refused: name what is accepted (a bounded list: the whitelist).
     let mut accepted = Vec::new();
-    for entry in ASSETS.range(deps.storage, None, None, Order::Ascending) {
-        let (symbol, asset) = entry?;
-        if let AssetInfo::Cw20 { contract } = asset {
-            if contract == info.sender.as_str() {
-                return Ok(Sender::Asset(Symbol::new(&symbol)?));
+    for i in 0..protocol.asset_count() as u16 {
+        if let Some(record) = ASSETS.may_load(deps.storage, i)? {
+            if let AssetInfo::Cw20 { contract } = record.info {
+                accepted.push(format!("{} ({contract})", record.config.symbol));
             }
-            accepted.push(format!("{symbol} ({contract})"));
         }
     }
     Err(ContractError::UntrustedToken {

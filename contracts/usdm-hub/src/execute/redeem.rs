@@ -1,7 +1,7 @@
 //! Redemption: USDm arrives with a cw20 Send and is burned; what is owed is collected later,
 //! collateral transferred and XMS minted to the owner.
 
-use crate::context::{asset_info, burn, finish, load, mint, tokens};
+use crate::context::{asset_info, burn, finish, load, mint, tokens, Ctx};
 use crate::convert::{amount, symbol, uint};
 use crate::error::ContractError;
 use cosmwasm_std::{Addr, DepsMut, Env, Response, Uint128};
@@ -9,9 +9,10 @@ use usdm_core::ids::Account;
 use usdm_core::redeem::RedeemRequest;
 
 /// Redeem `usdm_in` USDm the hub has just received from `owner`.
+#[allow(clippy::too_many_arguments)]
 pub fn redeem(
     deps: DepsMut,
-    env: Env,
+    mut ctx: Ctx,
     owner: &Addr,
     usdm_in: Uint128,
     asset: Option<String>,
@@ -19,33 +20,27 @@ pub fn redeem(
     min_xms_out: Uint128,
 ) -> Result<Response, ContractError> {
     let (usdm, _) = tokens(deps.as_ref())?;
-    let mut ctx = load(deps.as_ref(), &env)?;
     let request = RedeemRequest {
         usdm_in: amount(usdm_in),
         asset: asset.as_deref().map(symbol).transpose()?,
         min_collateral_out: amount(min_collateral_out),
         min_xms_out: amount(min_xms_out),
     };
-    let receipt = ctx
-        .protocol
-        .redeem(&Account::new(owner.as_str()), &request, ctx.now)?;
-    ctx.events.extend(receipt.events);
-    let id = receipt.value.id;
+    let caller = Account::new(owner.as_str());
+    let pending = ctx.apply(deps.as_ref(), |p, now| p.redeem(&caller, &request, now))?;
     let msgs = vec![burn(&usdm, usdm_in)?];
-    Ok(finish(deps, ctx, "redeem", msgs)?.add_attribute("redemption_id", id.to_string()))
+    Ok(finish(deps, ctx, "redeem", msgs)?.add_attribute("redemption_id", pending.id.to_string()))
 }
 
 /// Pay out a pending redemption to its owner (anyone may trigger it).
 pub fn collect(deps: DepsMut, env: Env, id: u64) -> Result<Response, ContractError> {
     let (_, xms) = tokens(deps.as_ref())?;
     let mut ctx = load(deps.as_ref(), &env)?;
-    let receipt = ctx.protocol.collect(id, ctx.now)?;
-    ctx.events.extend(receipt.events);
-    let paid = receipt.value;
+    let paid = ctx.apply(deps.as_ref(), |p, now| p.collect(id, now))?;
     let mut msgs = Vec::new();
     if let Some(asset) = paid.asset.filter(|_| !paid.collateral.is_zero()) {
         msgs.push(
-            asset_info(deps.as_ref(), asset)?
+            asset_info(deps.as_ref(), &ctx.protocol, asset)?
                 .transfer(paid.owner.as_str(), uint(paid.collateral))?,
         );
     }

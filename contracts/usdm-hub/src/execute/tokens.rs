@@ -3,7 +3,7 @@
 
 use crate::context::{load, require_governor};
 use crate::error::ContractError;
-use crate::state::{Tokens, ASSETS, TOKENS};
+use crate::state::{ASSETS, HUB, TOKEN_ASSET};
 use cosmwasm_std::{DepsMut, Env, MessageInfo, Response};
 use cw20::{Cw20QueryMsg, MinterResponse, TokenInfoResponse};
 use usdm_core::ids::XMS;
@@ -21,7 +21,8 @@ pub fn register_tokens(
     cw_utils::nonpayable(&info)?;
     let ctx = load(deps.as_ref(), &env)?;
     require_governor(&ctx.protocol, &info.sender, "register tokens")?;
-    if TOKENS.load(deps.storage)?.usdm.is_some() {
+    let mut hub = HUB.load(deps.storage)?;
+    if hub.usdm.is_some() {
         return Err(ContractError::TokensAlreadyRegistered);
     }
     let usdm = deps.api.addr_validate(&usdm)?;
@@ -72,22 +73,18 @@ pub fn register_tokens(
             xms_info.total_supply
         )));
     }
-    TOKENS.save(
-        deps.storage,
-        &Tokens {
-            usdm: Some(usdm.clone()),
-            xms: Some(xms.clone()),
-        },
-    )?;
+    hub.usdm = Some(usdm.clone());
+    hub.xms = Some(xms.clone());
+    HUB.save(deps.storage, &hub)?;
     // XMS as tier-5 collateral lives at the XMS token.
-    if ASSETS.has(deps.storage, XMS.as_str()) {
-        ASSETS.save(
-            deps.storage,
-            XMS.as_str(),
-            &AssetInfo::Cw20 {
-                contract: xms.to_string(),
-            },
-        )?;
+    if let Some(i) = ctx.protocol.find_asset(XMS) {
+        let i = i as u16;
+        let mut record = ASSETS.load(deps.storage, i)?;
+        record.info = AssetInfo::Cw20 {
+            contract: xms.to_string(),
+        };
+        ASSETS.save(deps.storage, i, &record)?;
+        TOKEN_ASSET.save(deps.storage, xms.as_str(), &i)?;
     }
     Ok(Response::new()
         .add_attribute("action", "register_tokens")

@@ -1,11 +1,11 @@
 //! Treasury operations: the core decides the amounts; the hub moves tokens to and from pairs,
 //! strategies, grant recipients and other contracts.
 
-use crate::context::{approve, asset_info, burn, finish, load, mint, require_governor, tokens};
+use crate::context::{approve, asset_info, burn, finish, load, mint, require_governor, tokens, Ctx};
 use crate::convert::{amount, symbol, uint};
 use crate::error::ContractError;
 use crate::execute::native_payment;
-use crate::state::PAIRS;
+use crate::state::{ASSETS, PAIRS, TOKEN_ASSET};
 use cosmwasm_std::{
     to_json_binary, Addr, Coin, CosmosMsg, Deps, DepsMut, Env, MessageInfo, Response, Uint128,
     WasmMsg,
@@ -19,16 +19,14 @@ use usdm_interface::AssetInfo;
 
 fn pair_address(deps: &DepsMut, pool: u32) -> Result<Addr, ContractError> {
     PAIRS
-        .may_load(deps.storage)?
-        .unwrap_or_default()
-        .into_iter()
-        .find(|(id, _)| *id == pool)
-        .map(|(_, a)| a)
+        .may_load(deps.storage, pool)?
+        .filter(|r| !r.retired)
+        .map(|r| r.address)
         .ok_or(ContractError::UnknownPair(pool))
 }
 
 /// The on-chain identity of a pool token: USDm, XMS or a whitelisted asset.
-fn token_info(deps: &DepsMut, s: Symbol) -> Result<AssetInfo, ContractError> {
+fn token_info(deps: &DepsMut, protocol: &usdm_core::Protocol, s: Symbol) -> Result<AssetInfo, ContractError> {
     let (usdm, xms) = tokens(deps.as_ref())?;
     Ok(if s == USDM {
         AssetInfo::Cw20 {
@@ -39,7 +37,7 @@ fn token_info(deps: &DepsMut, s: Symbol) -> Result<AssetInfo, ContractError> {
             contract: xms.to_string(),
         }
     } else {
-        asset_info(deps.as_ref(), s)?
+        asset_info(deps.as_ref(), protocol, s)?
     })
 }
 
@@ -118,7 +116,7 @@ pub fn treasury_op(
             }
         }
     };
-    let receipt = ctx.protocol.treasury_op(&governor, op, ctx.now)?;
+    let receipt = ctx.run(deps.as_ref(), |p, now| p.treasury_op(&governor, op.clone(), now))?;
     let mut msgs: Vec<CosmosMsg> = Vec::new();
     for event in &receipt.events {
         match event {
@@ -138,7 +136,7 @@ pub fn treasury_op(
                 msgs.push(mint(&usdm, &hub, uint(*usdm_minted))?);
                 msgs.push(approve(&usdm, pair.as_str(), uint(*usdm_minted))?);
                 let mut funds = vec![];
-                match token_info(&deps, *asset)? {
+                match token_info(&deps, &ctx.protocol, *asset)? {
                     AssetInfo::Native { denom } => funds.push(Coin {
                         denom,
                         amount: uint(*asset_amount),
@@ -191,7 +189,7 @@ pub fn treasury_op(
                 asset,
                 amount: a,
             } => {
-                msgs.push(token_info(&deps, *asset)?.transfer(strategy, uint(*a))?);
+                msgs.push(token_info(&deps, &ctx.protocol, *asset)?.transfer(strategy, uint(*a))?);
             }
             Event::GrantPaid {
                 asset,
@@ -199,7 +197,9 @@ pub fn treasury_op(
                 recipient,
                 ..
             } => {
-                msgs.push(token_info(&deps, *asset)?.transfer(recipient.as_str(), uint(*a))?);
+                msgs.push(
+                    token_info(&deps, &ctx.protocol, *asset)?.transfer(recipient.as_str(), uint(*a))?,
+                );
             }
             _ => {}
         }
@@ -226,20 +226,15 @@ fn forbid_protocol_target(deps: &DepsMut, env: &Env, contract: &Addr) -> Result<
     if *contract == usdm || *contract == xms {
         return Err(forbidden("a protocol token"));
     }
-    for entry in
-        crate::state::ASSETS.range(deps.storage, None, None, cosmwasm_std::Order::Ascending)
-    {
-        let (symbol, info) = entry?;
-        if info.cw20() == Some(contract.as_str()) {
-            return Err(forbidden(&format!("the {symbol} collateral token")));
-        }
+    if let Some(i) = TOKEN_ASSET.may_load(deps.storage, contract.as_str())? {
+        let symbol = ASSETS.load(deps.storage, i)?.config.symbol;
+        return Err(forbidden(&format!("the {symbol} collateral token")));
     }
-    if PAIRS
-        .may_load(deps.storage)?
-        .unwrap_or_default()
-        .iter()
-        .any(|(_, a)| a == contract)
-    {
+    let pair = PAIRS
+        .range(deps.storage, None, None, cosmwasm_std::Order::Ascending)
+        .filter_map(Result::ok)
+        .any(|(_, r)| r.address == *contract);
+    if pair {
         return Err(forbidden("a registered pair"));
     }
     Ok(())
@@ -263,27 +258,26 @@ pub fn sweep_pool_fees(
 /// the pair's `SweepFees`, then burns of the USDm (and of XMS unless it is treasury collateral).
 pub fn sweep(
     deps: Deps,
-    ctx: &mut crate::context::Ctx,
+    ctx: &mut Ctx,
     pool: u32,
     pair: &Addr,
 ) -> Result<Vec<CosmosMsg>, ContractError> {
     let (usdm, xms) = tokens(deps)?;
+    let fees = ctx.apply(deps, |p, now| p.sweep_pool_fees(pool, now))?;
     let tokens_of_pool = ctx.protocol.pool(pool)?.tokens;
-    let receipt = ctx.protocol.sweep_pool_fees(pool, ctx.now)?;
-    ctx.events.extend(receipt.events);
     let mut msgs: Vec<CosmosMsg> = vec![WasmMsg::Execute {
         contract_addr: pair.to_string(),
         msg: to_json_binary(&PairMsg::SweepFees {})?,
         funds: vec![],
     }
     .into()];
-    for (token, fee) in tokens_of_pool.into_iter().zip(receipt.value) {
+    for (token, fee) in tokens_of_pool.into_iter().zip(fees) {
         if fee.is_zero() {
             continue;
         }
         if token == USDM {
             msgs.push(burn(&usdm, uint(fee))?);
-        } else if token == XMS && ctx.protocol.assets().find(XMS).is_none() {
+        } else if token == XMS && ctx.protocol.find_asset(XMS).is_none() {
             msgs.push(burn(&xms, uint(fee))?);
         }
     }
@@ -297,32 +291,25 @@ pub fn return_native(
     info: MessageInfo,
 ) -> Result<Response, ContractError> {
     let coin = cw_utils::one_coin(&info)?;
-    let mut asset = None;
-    for entry in
-        crate::state::ASSETS.range(deps.storage, None, None, cosmwasm_std::Order::Ascending)
-    {
-        let (s, info) = entry?;
-        if info.denom() == Some(coin.denom.as_str()) {
-            asset = Some(s);
-        }
-    }
-    let asset = asset.ok_or_else(|| {
-        ContractError::BadToken(format!("{} is not a whitelisted denom", coin.denom))
-    })?;
-    let asset = symbol(&asset)?;
-    native_payment(deps.as_ref(), &info, asset)?;
-    return_from_strategy(deps, env, &info.sender, asset, coin.amount)
+    let not_whitelisted =
+        || ContractError::BadToken(format!("{} is not a whitelisted denom", coin.denom));
+    let index = TOKEN_ASSET
+        .may_load(deps.storage, coin.denom.as_str())?
+        .ok_or_else(not_whitelisted)?;
+    let asset = ASSETS.load(deps.storage, index)?.config.symbol;
+    let ctx = load(deps.as_ref(), &env)?;
+    native_payment(deps.as_ref(), &ctx.protocol, &info, asset)?;
+    return_from_strategy(deps, ctx, &info.sender, asset, coin.amount)
 }
 
 /// Tokens a strategy returned: recorded as a recall of that strategy's position.
 pub fn return_from_strategy(
     deps: DepsMut,
-    env: Env,
+    mut ctx: Ctx,
     strategy: &Addr,
     asset: Symbol,
     returned: Uint128,
 ) -> Result<Response, ContractError> {
-    let mut ctx = load(deps.as_ref(), &env)?;
     // The strategy is authenticated by its address; the recall runs with governance's authority.
     let governor = ctx.protocol.governance().governor.clone();
     let op = TreasuryOp::Recall {
@@ -330,7 +317,6 @@ pub fn return_from_strategy(
         asset,
         amount: amount(returned),
     };
-    let receipt = ctx.protocol.treasury_op(&governor, op, ctx.now)?;
-    ctx.events.extend(receipt.events);
+    ctx.apply(deps.as_ref(), |p, now| p.treasury_op(&governor, op.clone(), now))?;
     finish(deps, ctx, "return_from_strategy", vec![])
 }

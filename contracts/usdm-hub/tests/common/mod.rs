@@ -2,7 +2,7 @@
 //! (DAI) and a USDm/USDC pair, deployed in the documented order, with one method per action.
 #![allow(dead_code)]
 
-use cosmwasm_std::{coin, to_json_binary, Addr, Binary, Coin, Decimal, Empty, Uint128};
+use cosmwasm_std::{coin, to_json_binary, Addr, Coin, Decimal, Empty, Uint128};
 use cw20::{BalanceResponse, Cw20Coin, Cw20ExecuteMsg, Cw20QueryMsg, MinterResponse};
 use cw_multi_test::{App, AppResponse, BankSudo, Contract, ContractWrapper, Executor, SudoMsg};
 use usdm_core::Protocol;
@@ -14,6 +14,9 @@ use usdm_interface::pair::{
     ExecuteMsg as PairExecute, InstantiateMsg as PairInstantiate, PairToken,
 };
 use usdm_interface::AssetInfo;
+
+/// A contract's stored keys and values, in key order.
+pub type RawStorage = Vec<(Vec<u8>, Vec<u8>)>;
 
 /// Seconds per block.
 pub const BLOCK_SECONDS: u64 = 3;
@@ -489,7 +492,7 @@ impl Suite {
         })
         .unwrap();
         let state = self.state();
-        (pair, state.pools().len() as u32 - 1)
+        (pair, state.pool_count() as u32 - 1)
     }
 
     /// Deploys a USDm/USDC pair with the hub as fee recipient and registers it.
@@ -537,10 +540,23 @@ impl Suite {
         self.app.wrap().query_wasm_smart(&self.hub, msg).unwrap()
     }
 
-    /// The hub's whole core state.
+    /// The hub's whole core state, read from its storage (and its pairs') part by part.
     pub fn state(&self) -> Protocol {
-        let bin: Binary = self.query(&QueryMsg::State {});
-        cosmwasm_std::from_json(&bin).unwrap()
+        let storage = self.app.contract_storage(&self.hub);
+        let deps = cosmwasm_std::Deps {
+            storage: &*storage,
+            api: self.app.api(),
+            querier: self.app.wrap(),
+        };
+        usdm_hub::query::whole_state(deps, &self.hub).unwrap()
+    }
+
+    /// Every key and value a contract has stored.
+    pub fn raw_storage(&self, contract: &Addr) -> RawStorage {
+        self.app
+            .contract_storage(contract)
+            .range(None, None, cosmwasm_std::Order::Ascending)
+            .collect()
     }
 
     pub fn supply_cap(&self) -> SupplyCapResponse {
@@ -576,10 +592,9 @@ impl Suite {
 
     /// Everything that must not change when an operation is refused: the core state, the
     /// token supplies and the hub's holdings.
-    pub fn snapshot(&self) -> (String, Uint128, Uint128, Uint128, Uint128) {
-        let state = serde_json_string(&self.state());
+    pub fn snapshot(&self) -> (RawStorage, Uint128, Uint128, Uint128, Uint128) {
         (
-            state,
+            self.raw_storage(&self.hub),
             self.cw20_supply(&self.usdm),
             self.cw20_supply(&self.xms),
             self.native(&self.hub, "uusdc"),
@@ -602,7 +617,7 @@ impl Suite {
             p.supply().xms.raw(),
             "XMS supply"
         );
-        for (config, h) in p.assets().iter().zip(p.treasury().holdings()) {
+        for (config, h) in p.asset_configs().unwrap().into_iter().zip(p.holdings().unwrap()) {
             let held = match config.symbol.as_str() {
                 "USDC" => self.native(&self.hub, "uusdc"),
                 "BTC" => self.native(&self.hub, "ubtc"),

@@ -127,7 +127,7 @@ impl Suite {
         if s == XMS || s == USDM {
             return 18;
         }
-        self.p.assets().require(s).unwrap().1.decimals
+        self.p.require_asset(s).unwrap().1.decimals
     }
 
     /// Posts a price at the current block.
@@ -312,7 +312,7 @@ impl Suite {
         self.govern(GovAction::CreatePool {
             tokens: [sym(a), sym(b)],
         });
-        self.p.pools().len() as PoolId - 1
+        self.p.pool_count() as PoolId - 1
     }
 
     fn pool_tokens(&self, pool: PoolId) -> ([Symbol; 2], [u8; 2]) {
@@ -449,7 +449,7 @@ impl Suite {
         for side in 0..2 {
             let fee = r.value[side];
             self.debit(&Self::pool_account(pool), tokens[side], fee);
-            if self.p.assets().find(tokens[side]).is_some() {
+            if self.p.find_asset(tokens[side]).is_some() {
                 self.credit(&self.protocol_account.clone(), tokens[side], fee);
             }
         }
@@ -615,7 +615,7 @@ impl Suite {
             self.p.supply().xms.raw(),
             "XMS in wallets != XMS supply"
         );
-        for pool in self.p.pools() {
+        for pool in self.p.pools().unwrap() {
             for side in 0..2 {
                 let held = self.balance(&Self::pool_account(pool.id), pool.tokens[side]);
                 let recorded = pool.reserves[side].raw() + pool.protocol_fees[side].raw();
@@ -628,7 +628,7 @@ impl Suite {
                 );
             }
         }
-        for s in &self.p.treasury().strategies {
+        for s in self.p.strategies() {
             assert_eq!(
                 self.balance(&Self::strategy_account(&s.name), s.asset),
                 s.reported,
@@ -636,7 +636,7 @@ impl Suite {
                 s.name
             );
         }
-        for (config, h) in self.p.assets().iter().zip(self.p.treasury().holdings()) {
+        for (config, h) in self.p.asset_configs().unwrap().into_iter().zip(self.p.holdings().unwrap()) {
             assert_eq!(
                 self.balance(&self.protocol_account, config.symbol),
                 h.custody().unwrap(),
