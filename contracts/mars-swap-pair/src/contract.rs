@@ -314,7 +314,8 @@ fn withdraw(
             .into());
         }
     }
-    let checkpoints = pool.apply_remove(&provider, amount(shares), out, env.block.time.seconds())?;
+    let checkpoints =
+        pool.apply_remove(&provider, amount(shares), out, env.block.time.seconds())?;
     store(deps.storage, pool, &info.sender)?;
     save_checkpoints(deps.storage, checkpoints)?;
     let msgs = pay_all(&config.tokens, out, info.sender.as_str())?;

@@ -98,7 +98,11 @@ pub fn tokens(deps: Deps) -> Result<(Addr, Addr), ContractError> {
 }
 
 /// The on-chain identity of a whitelisted asset.
-pub fn asset_info(deps: Deps, protocol: &Protocol, symbol: Symbol) -> Result<AssetInfo, ContractError> {
+pub fn asset_info(
+    deps: Deps,
+    protocol: &Protocol,
+    symbol: Symbol,
+) -> Result<AssetInfo, ContractError> {
     let unknown = || {
         ContractError::Core(usdm_core::Error::UnknownAsset {
             symbol,

@@ -149,7 +149,11 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
         } => to_json_binary(&pending(deps, owner, start_after, limit)?)?,
         QueryMsg::Supplies {} => {
             let (supply, owned, circulating_xms) = ctx.run(deps, |p, now| {
-                Ok((*p.supply(), p.protocol_owned_usdm(now)?, p.circulating_xms()?))
+                Ok((
+                    *p.supply(),
+                    p.protocol_owned_usdm(now)?,
+                    p.circulating_xms()?,
+                ))
             })?;
             to_json_binary(&SuppliesResponse {
                 usdm: uint(supply.usdm),
@@ -187,7 +191,9 @@ fn pending(
             .map(|r| r.map(|(_, v)| v))
             .collect::<Result<_, _>>()?,
     };
-    let next = (page.len() == limit).then(|| page.last().map(|r| r.id)).flatten();
+    let next = (page.len() == limit)
+        .then(|| page.last().map(|r| r.id))
+        .flatten();
     Ok(PendingResponse {
         redemptions: page
             .into_iter()

@@ -40,13 +40,19 @@ impl HubSource<'_> {
     }
 
     /// `key` in `pair`'s storage, parsed.
-    fn raw<T: serde::de::DeserializeOwned>(&self, pair: &Addr, key: &[u8]) -> usdm_core::Result<Option<T>> {
+    fn raw<T: serde::de::DeserializeOwned>(
+        &self,
+        pair: &Addr,
+        key: &[u8],
+    ) -> usdm_core::Result<Option<T>> {
         let bytes = self
             .deps
             .querier
             .query_wasm_raw(pair.as_str(), key.to_vec())
             .map_err(storage_error)?;
-        bytes.map(|b| from_json(&b).map_err(storage_error)).transpose()
+        bytes
+            .map(|b| from_json(&b).map_err(storage_error))
+            .transpose()
     }
 
     fn pool(&self, id: u32) -> usdm_core::Result<Pool> {
@@ -68,7 +74,8 @@ impl HubSource<'_> {
         pool.retired = false;
         pool.shares.clear();
         if let Some(s) = shares.filter(|s| !s.is_zero()) {
-            pool.shares.insert(treasury_account(), Amount::new(s.u128()));
+            pool.shares
+                .insert(treasury_account(), Amount::new(s.u128()));
         }
         Ok(pool)
     }
@@ -111,9 +118,9 @@ impl PartSource for HubSource<'_> {
                 )
             }
             PartKey::Pool(id) => Part::Pool(Box::new(self.pool(id)?)),
-            PartKey::Redemption(id) => Part::Redemption(
-                redemptions().may_load(storage, id).map_err(storage_error)?,
-            ),
+            PartKey::Redemption(id) => {
+                Part::Redemption(redemptions().may_load(storage, id).map_err(storage_error)?)
+            }
         })
     }
 }
@@ -136,11 +143,7 @@ pub fn load_protocol(storage: &dyn Storage) -> Result<(Protocol, Loaded), Contra
         clock: CLOCK.load(storage)?,
         books: BOOKS.load(storage)?,
     };
-    let protocol = Protocol::from_parts(
-        loaded.config.clone(),
-        loaded.clock,
-        loaded.books.clone(),
-    );
+    let protocol = Protocol::from_parts(loaded.config.clone(), loaded.clock, loaded.books.clone());
     Ok((protocol, loaded))
 }
 

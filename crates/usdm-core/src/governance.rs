@@ -207,7 +207,9 @@ impl Protocol {
         action: GovAction,
         now: BlockTime,
     ) -> Result<Receipt<()>> {
-        self.config.governance.require_governor(caller, action.name())?;
+        self.config
+            .governance
+            .require_governor(caller, action.name())?;
         let mut step = self.begin(now)?;
         let event = match action {
             GovAction::ProposeGovernor { candidate } => {
@@ -219,7 +221,8 @@ impl Protocol {
             }
             GovAction::CancelGovernorProposal => {
                 let candidate = self
-                    .config.governance
+                    .config
+                    .governance
                     .pending_governor
                     .take()
                     .ok_or_else(|| Error::NoPendingGovernor)?;

@@ -42,9 +42,12 @@ impl Protocol {
             )));
         }
         if self.feeds.len() != self.config.feeds.len() || self.rings.len() != self.feeds.len() {
-            return Err(violated("feeds, their symbols and their histories disagree".into()));
+            return Err(violated(
+                "feeds, their symbols and their histories disagree".into(),
+            ));
         }
-        if self.pools.len() != self.config.pools as usize || self.pool_rings.len() != self.pools.len()
+        if self.pools.len() != self.config.pools as usize
+            || self.pool_rings.len() != self.pools.len()
         {
             return Err(violated("pools and their histories disagree".into()));
         }
@@ -89,7 +92,12 @@ impl Protocol {
                 )));
             }
         }
-        for (i, (config, h)) in self.asset_configs()?.into_iter().zip(self.holdings()?).enumerate() {
+        for (i, (config, h)) in self
+            .asset_configs()?
+            .into_iter()
+            .zip(self.holdings()?)
+            .enumerate()
+        {
             let custody = h
                 .custody()
                 .ok_or_else(|| violated("custody overflows".into()))?;
@@ -238,8 +246,14 @@ mod tests {
         fresh.check_invariants().unwrap();
         type Corruption = Box<dyn Fn(&mut Protocol)>;
         let corruptions: Vec<(&str, Corruption)> = vec![
-            ("USDm supply", Box::new(|p| p.books.supply.usdm = Amount::new(1))),
-            ("XMS supply", Box::new(|p| p.books.supply.xms = Amount::new(999))),
+            (
+                "USDm supply",
+                Box::new(|p| p.books.supply.usdm = Amount::new(1)),
+            ),
+            (
+                "XMS supply",
+                Box::new(|p| p.books.supply.xms = Amount::new(999)),
+            ),
             (
                 "custody",
                 Box::new(|p| p.holdings.get_mut(0).unwrap().balance = Amount::new(5)),

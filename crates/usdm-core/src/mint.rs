@@ -172,13 +172,22 @@ impl Protocol {
         let (mut step, plan) = self.plan_mint(request, now)?;
         let q = plan.quote;
         // Every new value is computed (checked) before the first assignment.
-        let usdm = self.books.supply.usdm.checked_add(q.usdm_out, "USDm supply")?;
+        let usdm = self
+            .books
+            .supply
+            .usdm
+            .checked_add(q.usdm_out, "USDm supply")?;
         let usdm_minted = self
-            .books.supply
+            .books
+            .supply
             .usdm_minted
             .checked_add(q.usdm_out, "USDm minted")?;
         let xms = self.books.supply.xms.checked_sub(q.xms_in, "XMS supply")?;
-        let xms_burned = self.books.supply.xms_burned.checked_add(q.xms_in, "XMS burned")?;
+        let xms_burned = self
+            .books
+            .supply
+            .xms_burned
+            .checked_add(q.xms_in, "XMS burned")?;
         let holding = match plan.asset {
             Some((index, _)) => {
                 let mut h = *self.holding(index)?;
@@ -248,7 +257,8 @@ impl Protocol {
                     return Err(Error::ShareTokenNotCollateral);
                 }
                 if self
-                    .config.governance
+                    .config
+                    .governance
                     .pauses
                     .is_paused(PauseTarget::MintAsset(asset))
                 {

@@ -47,7 +47,9 @@ impl History for [Option<Checkpoint>] {
         self.get((seq % HISTORY_LEN as u64) as usize)
             .copied()
             .flatten()
-            .ok_or(Error::InvariantViolated(format!("checkpoint {seq} missing")))
+            .ok_or(Error::InvariantViolated(format!(
+                "checkpoint {seq} missing"
+            )))
     }
 }
 
@@ -275,7 +277,11 @@ impl Feed {
         let elapsed = end_at.saturating_sub(from.at);
         if elapsed == 0 {
             return Ok(Twap {
-                price: if now >= self.posted_at { Some(spot) } else { None },
+                price: if now >= self.posted_at {
+                    Some(spot)
+                } else {
+                    None
+                },
                 covered,
             });
         }
@@ -375,7 +381,10 @@ mod tests {
             }
         }
         fn twap(&self, now: u64, window: u64) -> Option<Price> {
-            self.feed.twap(now, window, self.ring.as_slice()).unwrap().price
+            self.feed
+                .twap(now, window, self.ring.as_slice())
+                .unwrap()
+                .price
         }
     }
 
@@ -436,7 +445,10 @@ mod tests {
         // History starts at 100: mean of 10 for 50 s and 30 for 50 s.
         assert_eq!(f.twap(200, 600), Some(p("20")));
         let t = f.feed.twap(200, 600, f.ring.as_slice()).unwrap();
-        assert_eq!(t.covered, 100, "the history reaches back 100 s, short of the window");
+        assert_eq!(
+            t.covered, 100,
+            "the history reaches back 100 s, short of the window"
+        );
     }
 
     #[test]
@@ -461,7 +473,11 @@ mod tests {
         let mut step = 1u64;
         for i in 0..400u64 {
             // Irregular spacing: bursts of posts, then gaps.
-            step = if i % 37 == 0 { 97 } else { (step * 7 + 3) % 23 + 1 };
+            step = if i % 37 == 0 {
+                97
+            } else {
+                (step * 7 + 3) % 23 + 1
+            };
             t += step;
             f.post(Price::new(1_000 + u128::from(i)).unwrap(), t, 300);
             for window in [0u64, 1, 30, 299, 300, 600, 5_000] {
@@ -497,7 +513,13 @@ mod tests {
         let mut f = Kept::new();
         // 10 from t=0, 20 from t=100, 40 from t=200 (window 160: a checkpoint every 10 s).
         for t in (0..300u64).step_by(10) {
-            let price = if t < 100 { "10" } else if t < 200 { "20" } else { "40" };
+            let price = if t < 100 {
+                "10"
+            } else if t < 200 {
+                "20"
+            } else {
+                "40"
+            };
             f.post(p(price), t, 160);
         }
         // At t=195, before the latest post (t=290): the average over [30, 190] (the checkpoint

@@ -10,10 +10,10 @@ use crate::events::Event;
 use crate::ids::{Account, Symbol};
 use crate::math::{mul_div, Rounding};
 use crate::prices::{Feed, PriceQuote, XMS_FEED};
-use crate::state::{HistoryId, HistoryView, PartKey};
-use crate::swap::PoolId;
 use crate::protocol::{Protocol, Receipt};
+use crate::state::{HistoryId, HistoryView, PartKey};
 use crate::supply_cap::McapSample;
+use crate::swap::PoolId;
 use crate::time::BlockTime;
 use crate::units::{Price, WAD};
 
@@ -156,12 +156,12 @@ impl Protocol {
                     });
                 }
                 let (pool, side, counter) = self.pool_leg(feed, pool)?;
-                let spot = self
-                    .pool(pool)?
-                    .spot_price(side)
-                    .ok_or_else(|| Error::MissingPrice {
-                        symbol: feed.symbol,
-                    })?;
+                let spot =
+                    self.pool(pool)?
+                        .spot_price(side)
+                        .ok_or_else(|| Error::MissingPrice {
+                            symbol: feed.symbol,
+                        })?;
                 Ok(chain(spot, self.spot_at(counter, now, depth + 1)?))
             }
         }

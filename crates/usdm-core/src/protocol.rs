@@ -284,7 +284,12 @@ impl Protocol {
 
     /// Runs the Frax controller: anyone may call it once per cooldown.
     pub fn refresh_ratio(&mut self, now: BlockTime) -> Result<Receipt<Refresh>> {
-        if self.config.governance.pauses.is_paused(PauseTarget::Refresh) {
+        if self
+            .config
+            .governance
+            .pauses
+            .is_paused(PauseTarget::Refresh)
+        {
             return Err(Error::RefreshPaused);
         }
         if self.books.policy.kind() != PolicyKind::Frax {

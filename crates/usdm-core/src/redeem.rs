@@ -153,9 +153,14 @@ impl Protocol {
             quote: q,
             breakers,
         } = self.plan_redeem(request, now)?;
-        let usdm = self.books.supply.usdm.checked_sub(q.usdm_in, "USDm supply")?;
+        let usdm = self
+            .books
+            .supply
+            .usdm
+            .checked_sub(q.usdm_in, "USDm supply")?;
         let usdm_burned = self
-            .books.supply
+            .books
+            .supply
             .usdm_burned
             .checked_add(q.usdm_in, "USDm burned")?;
         let holding = match index {
@@ -190,7 +195,9 @@ impl Protocol {
             asset: request.asset.filter(|_| !q.cr.is_zero()),
             collateral: q.collateral_out,
             xms: q.xms_out,
-            ready_at: now.height.saturating_add(self.config.params.redemption_delay),
+            ready_at: now
+                .height
+                .saturating_add(self.config.params.redemption_delay),
             requested_at: now,
         };
 
@@ -360,9 +367,14 @@ impl Protocol {
             }
             None => None,
         };
-        let xms = self.books.supply.xms.checked_add(pending.xms, "XMS supply")?;
+        let xms = self
+            .books
+            .supply
+            .xms
+            .checked_add(pending.xms, "XMS supply")?;
         let xms_minted = self
-            .books.supply
+            .books
+            .supply
             .xms_minted
             .checked_add(pending.xms, "XMS minted")?;
 

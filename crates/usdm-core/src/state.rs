@@ -353,7 +353,10 @@ impl Redemptions {
     }
 
     /// The redemption `id`: `Ok(None)` if it does not exist, `Err(key)` if not loaded.
-    pub(crate) fn lookup(&self, id: u64) -> std::result::Result<Option<&PendingRedemption>, PartKey> {
+    pub(crate) fn lookup(
+        &self,
+        id: u64,
+    ) -> std::result::Result<Option<&PendingRedemption>, PartKey> {
         match self.entries.get(&id) {
             Some(r) => Ok(Some(r)),
             None if self.complete || self.absent.contains(&id) => Ok(None),
@@ -530,8 +533,16 @@ impl Protocol {
     /// Every part changed since the last [`Protocol::clear_changes`].
     pub fn changes(&self) -> Vec<Change<'_>> {
         let mut out = Vec::new();
-        out.extend(self.assets.changed().map(|(i, a)| Change::Asset(i as u16, a)));
-        out.extend(self.holdings.changed().map(|(i, h)| Change::Holding(i as u16, h)));
+        out.extend(
+            self.assets
+                .changed()
+                .map(|(i, a)| Change::Asset(i as u16, a)),
+        );
+        out.extend(
+            self.holdings
+                .changed()
+                .map(|(i, h)| Change::Holding(i as u16, h)),
+        );
         out.extend(self.feeds.changed().map(|(i, f)| Change::Feed(i as u16, f)));
         for (i, ring) in self.rings.iter().enumerate() {
             push_ring(&mut out, ring, HistoryId::Feed(i as u16));
@@ -541,13 +552,22 @@ impl Protocol {
                 push_ring(&mut out, ring, HistoryId::Pool(id as PoolId, side as u8));
             }
         }
-        out.extend(self.pools.changed().map(|(i, p)| Change::Pool(i as PoolId, p)));
+        out.extend(
+            self.pools
+                .changed()
+                .map(|(i, p)| Change::Pool(i as PoolId, p)),
+        );
         for id in &self.redemptions.added {
             if let Some(r) = self.redemptions.entries.get(id) {
                 out.push(Change::RedemptionAdded(r));
             }
         }
-        out.extend(self.redemptions.removed.iter().map(|id| Change::RedemptionRemoved(*id)));
+        out.extend(
+            self.redemptions
+                .removed
+                .iter()
+                .map(|id| Change::RedemptionRemoved(*id)),
+        );
         out
     }
 
@@ -563,6 +583,57 @@ impl Protocol {
             .for_each(|r| r.dirty = 0);
         self.pools.clear_changes();
         self.redemptions.clear_changes();
+    }
+
+    /// Every part held, by key, in key order: the whole state of a protocol held in memory, to
+    /// store part by part (an adapter's instantiation or migration) or to compare with what an
+    /// adapter stored.
+    pub fn parts(&self) -> Vec<(PartKey, Part)> {
+        let mut out = Vec::new();
+        let index = |i: usize| i as u16;
+        for (i, a) in self.assets.iter().enumerate() {
+            if let Some(a) = a {
+                out.push((PartKey::Asset(index(i)), Part::Asset(a.clone())));
+            }
+        }
+        for (i, h) in self.holdings.iter().enumerate() {
+            if let Some(h) = h {
+                out.push((PartKey::Holding(index(i)), Part::Holding(h.clone())));
+            }
+        }
+        for (i, f) in self.feeds.iter().enumerate() {
+            if let Some(f) = f {
+                out.push((PartKey::Feed(index(i)), Part::Feed(f.clone())));
+            }
+        }
+        let mut ring = |h: HistoryId, ring: &Ring| {
+            for slot in 0..HISTORY_LEN {
+                if let Some(c) = ring.get(slot) {
+                    out.push((PartKey::Checkpoint(h, slot as u8), Part::Checkpoint(c)));
+                }
+            }
+        };
+        for (i, r) in self.rings.iter().enumerate() {
+            ring(HistoryId::Feed(index(i)), r);
+        }
+        for (id, rings) in self.pool_rings.iter().enumerate() {
+            for (side, r) in rings.iter().enumerate() {
+                ring(HistoryId::Pool(id as PoolId, side as u8), r);
+            }
+        }
+        for (id, pool) in self.pools.iter().enumerate() {
+            if let Some(pool) = pool {
+                out.push((
+                    PartKey::Pool(id as PoolId),
+                    Part::Pool(Box::new(pool.clone())),
+                ));
+            }
+        }
+        for r in self.redemptions.iter() {
+            out.push((PartKey::Redemption(r.id), Part::Redemption(Some(r.clone()))));
+        }
+        out.sort_by_key(|(k, _)| *k);
+        out
     }
 
     /// Checkpoint `slot` of history `h`, if loaded.

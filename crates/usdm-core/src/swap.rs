@@ -593,7 +593,9 @@ impl crate::protocol::Protocol {
 
     /// Every pool, by id.
     pub fn pools(&self) -> Result<Vec<&Pool>> {
-        (0..self.pools.len() as PoolId).map(|id| self.pool(id)).collect()
+        (0..self.pools.len() as PoolId)
+            .map(|id| self.pool(id))
+            .collect()
     }
 
     pub(crate) fn pool_mut(&mut self, id: PoolId) -> Result<&mut Pool> {

@@ -113,9 +113,15 @@ impl Protocol {
         op: TreasuryOp,
         now: BlockTime,
     ) -> Result<Receipt<()>> {
-        self.config.governance
+        self.config
+            .governance
             .require_governor(caller, "run treasury operations")?;
-        if self.config.governance.pauses.is_paused(PauseTarget::TreasuryOps) {
+        if self
+            .config
+            .governance
+            .pauses
+            .is_paused(PauseTarget::TreasuryOps)
+        {
             return Err(Error::TreasuryOpsPaused);
         }
         let mut step = self.begin(now)?;

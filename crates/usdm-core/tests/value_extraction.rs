@@ -188,7 +188,14 @@ impl Arena {
             self.value_of(p.symbol, Amount::new(amount))
         };
         let total: U256 = v.positions.iter().map(value).fold(U256::ZERO, |a, b| a + b);
-        for (config, p) in self.s.p.asset_configs().unwrap().into_iter().zip(&v.positions) {
+        for (config, p) in self
+            .s
+            .p
+            .asset_configs()
+            .unwrap()
+            .into_iter()
+            .zip(&v.positions)
+        {
             let cap = self.s.p.params().max_share(config);
             if cap.is_one() || value(p) == U256::ZERO {
                 continue;

@@ -179,7 +179,8 @@ impl World {
             return true;
         }
         // What the pool would pay for the whole amount, slippage included.
-        let pool = self.pool(USDM_POOL)
+        let pool = self
+            .pool(USDM_POOL)
             .quote_swap(USDM, usdm)
             .map_or(0.0, |q| tokens(q.amount_out, 6));
         self.redemption_value_estimate(tokens(usdm, 18)) >= pool
@@ -449,7 +450,8 @@ impl World {
             let cheap_enough = |usdm_cost: f64| ru / rx * usdm_cost < external * (1.0 - fee);
             if spend >= 1.0 && cheap_enough(p0 * (1.0 + fee)) {
                 let usdc = amount(spend, 6);
-                let cost = self.pool(USDM_POOL)
+                let cost = self
+                    .pool(USDM_POOL)
                     .quote_swap(USDC, usdc)
                     .ok()
                     .map(|q| spend / tokens(q.amount_out, 18).max(f64::MIN_POSITIVE));

@@ -627,7 +627,11 @@ impl World {
             xms_history: vec![px[2]; window],
             retail_target: 0.0,
             retail_depth: tokens(
-                setup.protocol.pool(USDM_POOL).expect("the simulator holds every pool").reserves[setup.sides[0][0]],
+                setup
+                    .protocol
+                    .pool(USDM_POOL)
+                    .expect("the simulator holds every pool")
+                    .reserves[setup.sides[0][0]],
                 18,
             ),
             whale: None,
@@ -973,7 +977,10 @@ impl World {
         let mut best = (USDC, -1.0);
         for (symbol, px) in [(USDC, 1.0), (BTC, self.px[0]), (ETH, self.px[1])] {
             if let Some(index) = self.p.find_asset(symbol) {
-                let h = self.p.holding(index).expect("the simulator holds every part");
+                let h = self
+                    .p
+                    .holding(index)
+                    .expect("the simulator holds every part");
                 let value = tokens(h.balance, decimals_of(symbol)) * px;
                 if value > best.1 {
                     best = (symbol, value);

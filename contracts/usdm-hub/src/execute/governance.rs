@@ -265,7 +265,9 @@ pub fn govern(
             target: pause(target)?,
         },
     };
-    ctx.apply(deps.as_ref(), |p, now| p.govern(&caller, action.clone(), now))?;
+    ctx.apply(deps.as_ref(), |p, now| {
+        p.govern(&caller, action.clone(), now)
+    })?;
     let mut deps = deps;
     if let Some((config, on_chain, indexed)) = new_asset {
         let index = ctx.protocol.asset_count() as u16 - 1;

@@ -1,7 +1,9 @@
 //! Treasury operations: the core decides the amounts; the hub moves tokens to and from pairs,
 //! strategies, grant recipients and other contracts.
 
-use crate::context::{approve, asset_info, burn, finish, load, mint, require_governor, tokens, Ctx};
+use crate::context::{
+    approve, asset_info, burn, finish, load, mint, require_governor, tokens, Ctx,
+};
 use crate::convert::{amount, symbol, uint};
 use crate::error::ContractError;
 use crate::execute::native_payment;
@@ -26,7 +28,11 @@ fn pair_address(deps: &DepsMut, pool: u32) -> Result<Addr, ContractError> {
 }
 
 /// The on-chain identity of a pool token: USDm, XMS or a whitelisted asset.
-fn token_info(deps: &DepsMut, protocol: &usdm_core::Protocol, s: Symbol) -> Result<AssetInfo, ContractError> {
+fn token_info(
+    deps: &DepsMut,
+    protocol: &usdm_core::Protocol,
+    s: Symbol,
+) -> Result<AssetInfo, ContractError> {
     let (usdm, xms) = tokens(deps.as_ref())?;
     Ok(if s == USDM {
         AssetInfo::Cw20 {
@@ -116,7 +122,9 @@ pub fn treasury_op(
             }
         }
     };
-    let receipt = ctx.run(deps.as_ref(), |p, now| p.treasury_op(&governor, op.clone(), now))?;
+    let receipt = ctx.run(deps.as_ref(), |p, now| {
+        p.treasury_op(&governor, op.clone(), now)
+    })?;
     let mut msgs: Vec<CosmosMsg> = Vec::new();
     for event in &receipt.events {
         match event {
@@ -198,7 +206,8 @@ pub fn treasury_op(
                 ..
             } => {
                 msgs.push(
-                    token_info(&deps, &ctx.protocol, *asset)?.transfer(recipient.as_str(), uint(*a))?,
+                    token_info(&deps, &ctx.protocol, *asset)?
+                        .transfer(recipient.as_str(), uint(*a))?,
                 );
             }
             _ => {}
@@ -317,6 +326,8 @@ pub fn return_from_strategy(
         asset,
         amount: amount(returned),
     };
-    ctx.apply(deps.as_ref(), |p, now| p.treasury_op(&governor, op.clone(), now))?;
+    ctx.apply(deps.as_ref(), |p, now| {
+        p.treasury_op(&governor, op.clone(), now)
+    })?;
     finish(deps, ctx, "return_from_strategy", vec![])
 }

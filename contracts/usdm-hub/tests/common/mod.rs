@@ -617,7 +617,12 @@ impl Suite {
             p.supply().xms.raw(),
             "XMS supply"
         );
-        for (config, h) in p.asset_configs().unwrap().into_iter().zip(p.holdings().unwrap()) {
+        for (config, h) in p
+            .asset_configs()
+            .unwrap()
+            .into_iter()
+            .zip(p.holdings().unwrap())
+        {
             let held = match config.symbol.as_str() {
                 "USDC" => self.native(&self.hub, "uusdc"),
                 "BTC" => self.native(&self.hub, "ubtc"),

@@ -3,6 +3,8 @@
 //! conservation (the protocol's records against the tokens actually moved).
 #![allow(dead_code, clippy::needless_range_loop)]
 
+pub mod lazy;
+
 use std::collections::BTreeMap;
 use usdm_core::prelude::*;
 
@@ -47,6 +49,11 @@ pub struct Suite {
     pub prices: BTreeMap<Symbol, Price>,
     pub wallets: BTreeMap<Account, BTreeMap<Symbol, Amount>>,
     pub events: Vec<Event>,
+    /// Also run every operation the chain adapter's way, on the state stored in parts, and
+    /// assert the same outcome (see [`lazy`]); on unless a test turns it off (soak runs do).
+    pub lazy: bool,
+    /// The parts the last operation loaded when run that way.
+    pub last_loads: Vec<PartKey>,
 }
 
 impl Suite {
@@ -73,6 +80,8 @@ impl Suite {
             prices: BTreeMap::new(),
             wallets: BTreeMap::new(),
             events: receipt.events,
+            lazy: true,
+            last_loads: Vec::new(),
         };
         s.credit(&Account::new("market"), XMS, xms);
         s.check();
@@ -123,6 +132,30 @@ impl Suite {
         self.credit(&Account::new(who), XMS, a);
     }
 
+    /// Runs a core operation on the whole protocol and, when [`Suite::lazy`] is on, the chain
+    /// adapter's way on the same state stored in parts: both must give the same answer (events
+    /// included) and leave the same state.
+    pub fn core<T: std::fmt::Debug>(
+        &mut self,
+        what: &str,
+        mut op: impl FnMut(&mut Protocol) -> Result<T>,
+    ) -> Result<T> {
+        if !self.lazy {
+            return op(&mut self.p);
+        }
+        let mut stored = lazy::Stored::of(&self.p);
+        let whole = op(&mut self.p);
+        let parts = stored.run(&mut op);
+        assert_eq!(
+            format!("{whole:?}"),
+            format!("{parts:?}"),
+            "{what}: run on stored parts, the operation answered differently"
+        );
+        stored.assert_holds(&self.p, what);
+        self.last_loads = stored.loaded();
+        whole
+    }
+
     pub fn decimals(&self, s: Symbol) -> u8 {
         if s == XMS || s == USDM {
             return 18;
@@ -134,9 +167,11 @@ impl Suite {
     pub fn set_price(&mut self, symbol: &str, p: &str) {
         let s = sym(symbol);
         let pr = price(p);
+        let (feeder, now) = (self.feeder.clone(), self.now);
         let r = self
-            .p
-            .post_price(&self.feeder.clone(), s, pr, self.now.seconds, self.now)
+            .core("post_price", |p| {
+                p.post_price(&feeder, s, pr, now.seconds, now)
+            })
             .unwrap();
         self.prices.insert(s, pr);
         self.events.extend(r.events);
@@ -155,9 +190,11 @@ impl Suite {
         self.now = self.now.advance(blocks, BLOCK_SECONDS);
         let feeder = self.feeder.clone();
         for (s, p) in self.prices.clone() {
+            let now = self.now;
             let r = self
-                .p
-                .post_price(&feeder, s, p, self.now.seconds, self.now)
+                .core("post_price", |q| {
+                    q.post_price(&feeder, s, p, now.seconds, now)
+                })
                 .unwrap();
             self.events.extend(r.events);
         }
@@ -177,7 +214,10 @@ impl Suite {
 
     /// Applies a governance action as governance.
     pub fn govern(&mut self, action: GovAction) {
-        let r = self.p.govern(&self.gov.clone(), action, self.now).unwrap();
+        let (gov, now) = (self.gov.clone(), self.now);
+        let r = self
+            .core("govern", |p| p.govern(&gov, action.clone(), now))
+            .unwrap();
         self.events.extend(r.events);
         self.check();
     }
@@ -216,7 +256,8 @@ impl Suite {
     pub fn mint_request(&mut self, who: &str, req: &MintRequest) -> Result<MintQuote> {
         let who = Account::new(who);
         let before = self.p.clone();
-        let r = match self.p.mint(&who, req, self.now) {
+        let now = self.now;
+        let r = match self.core("mint", |p| p.mint(&who, req, now)) {
             Ok(r) => r,
             Err(e) => {
                 assert_eq!(self.p, before, "a refused mint changed the state: {e}");
@@ -248,7 +289,8 @@ impl Suite {
     pub fn redeem_request(&mut self, who: &str, req: &RedeemRequest) -> Result<PendingRedemption> {
         let who = Account::new(who);
         let before = self.p.clone();
-        let r = match self.p.redeem(&who, req, self.now) {
+        let now = self.now;
+        let r = match self.core("redeem", |p| p.redeem(&who, req, now)) {
             Ok(r) => r,
             Err(e) => {
                 assert_eq!(
@@ -267,7 +309,8 @@ impl Suite {
     /// Collects redemption `id`, paying its owner.
     pub fn collect(&mut self, id: u64) -> Result<PendingRedemption> {
         let before = self.p.clone();
-        let r = match self.p.collect(id, self.now) {
+        let now = self.now;
+        let r = match self.core("collect", |p| p.collect(id, now)) {
             Ok(r) => r,
             Err(e) => {
                 assert_eq!(self.p, before, "a refused collect changed the state: {e}");
@@ -341,10 +384,10 @@ impl Suite {
         let (tokens, _) = self.pool_tokens(pool);
         let who = Account::new(who);
         let before = self.p.clone();
-        let r = match self
-            .p
-            .add_liquidity(&who, pool, max, Amount::ZERO, self.now)
-        {
+        let now = self.now;
+        let r = match self.core("add_liquidity", |p| {
+            p.add_liquidity(&who, pool, max, Amount::ZERO, now)
+        }) {
             Ok(r) => r,
             Err(e) => {
                 assert_eq!(self.p, before, "a refused add changed the state: {e}");
@@ -374,10 +417,10 @@ impl Suite {
         let (tokens, _) = self.pool_tokens(pool);
         let who = Account::new(who);
         let before = self.p.clone();
-        let r = match self
-            .p
-            .remove_liquidity(&who, pool, shares, [Amount::ZERO; 2], self.now)
-        {
+        let now = self.now;
+        let r = match self.core("remove_liquidity", |p| {
+            p.remove_liquidity(&who, pool, shares, [Amount::ZERO; 2], now)
+        }) {
             Ok(r) => r,
             Err(e) => {
                 assert_eq!(self.p, before, "a refused remove changed the state: {e}");
@@ -421,7 +464,8 @@ impl Suite {
             min_out: Amount::ZERO,
         };
         let before = self.p.clone();
-        let r = match self.p.swap(&who, &req, self.now) {
+        let now = self.now;
+        let r = match self.core("swap", |p| p.swap(&who, &req, now)) {
             Ok(r) => r,
             Err(e) => {
                 assert_eq!(self.p, before, "a refused swap changed the state: {e}");
@@ -445,7 +489,10 @@ impl Suite {
     /// Sweeps a pool's protocol fees: treasury assets to the protocol, USDm and stray XMS burned.
     pub fn sweep(&mut self, pool: PoolId) -> [Amount; 2] {
         let (tokens, _) = self.pool_tokens(pool);
-        let r = self.p.sweep_pool_fees(pool, self.now).unwrap();
+        let now = self.now;
+        let r = self
+            .core("sweep_pool_fees", |p| p.sweep_pool_fees(pool, now))
+            .unwrap();
         for side in 0..2 {
             let fee = r.value[side];
             self.debit(&Self::pool_account(pool), tokens[side], fee);
@@ -461,7 +508,8 @@ impl Suite {
     /// Runs a treasury operation as governance and moves the tokens it says it moved.
     pub fn treasury_op(&mut self, op: TreasuryOp) -> Result<()> {
         let before = self.p.clone();
-        let r = match self.p.treasury_op(&self.gov.clone(), op.clone(), self.now) {
+        let (gov, now) = (self.gov.clone(), self.now);
+        let r = match self.core("treasury_op", |p| p.treasury_op(&gov, op.clone(), now)) {
             Ok(r) => r,
             Err(e) => {
                 assert_eq!(
@@ -550,10 +598,10 @@ impl Suite {
         let amount = amt(amount, self.decimals(a));
         let acct = Account::new(who);
         let before = self.p.clone();
-        let r = match self
-            .p
-            .recollateralize(&acct, a, amount, Amount::ZERO, self.now)
-        {
+        let now = self.now;
+        let r = match self.core("recollateralize", |p| {
+            p.recollateralize(&acct, a, amount, Amount::ZERO, now)
+        }) {
             Ok(r) => r,
             Err(e) => {
                 assert_eq!(
@@ -576,10 +624,9 @@ impl Suite {
         let a = sym(asset);
         let acct = Account::new(who);
         let before = self.p.clone();
-        let r = match self
-            .p
-            .buyback(&acct, a, amt(xms, 18), Amount::ZERO, self.now)
-        {
+        let now = self.now;
+        let xms = amt(xms, 18);
+        let r = match self.core("buyback", |p| p.buyback(&acct, a, xms, Amount::ZERO, now)) {
             Ok(r) => r,
             Err(e) => {
                 assert_eq!(self.p, before, "a refused buyback changed the state: {e}");
@@ -636,7 +683,13 @@ impl Suite {
                 s.name
             );
         }
-        for (config, h) in self.p.asset_configs().unwrap().into_iter().zip(self.p.holdings().unwrap()) {
+        for (config, h) in self
+            .p
+            .asset_configs()
+            .unwrap()
+            .into_iter()
+            .zip(self.p.holdings().unwrap())
+        {
             assert_eq!(
                 self.balance(&self.protocol_account, config.symbol),
                 h.custody().unwrap(),
