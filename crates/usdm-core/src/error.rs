@@ -492,6 +492,12 @@ pub enum Error {
         retry_in: Option<u64>,
     },
 
+    // ---- migration ---------------------------------------------------------------------
+    /// A stored state of an earlier version that cannot be migrated (see
+    /// [`crate::state::legacy`]).
+    #[error("the legacy state cannot be migrated: {0}")]
+    LegacyState(String),
+
     // ---- invariants --------------------------------------------------------------------
     /// A global invariant does not hold: a bug, never a user error.
     #[error("invariant violated: {0}")]

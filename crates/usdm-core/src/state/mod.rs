@@ -18,6 +18,8 @@
 //! the operation again, on the protocol as it was before the attempt ([`Protocol::run_loading`]
 //! does exactly this over a [`PartSource`]). Operations are pure, so a retry costs computation,
 //! never storage; after a success [`Protocol::changes`] names the parts to write back.
+//!
+//! [`legacy`] reads the single-value state of earlier versions into these parts (migration).
 
 use crate::asset::AssetConfig;
 use crate::breakers::Breakers;
@@ -35,6 +37,8 @@ use crate::swap::{Pool, PoolId};
 use crate::time::BlockTime;
 use crate::treasury::{Holding, Strategy};
 use std::collections::{BTreeMap, BTreeSet};
+
+pub mod legacy;
 
 /// The most assets that may be whitelisted: every valuation of the treasury reads each of
 /// them, so their number bounds what a mint or a treasury query costs.
