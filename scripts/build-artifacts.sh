@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Builds the contracts to wasm the way the CosmWasm optimizer does, into artifacts/:
-#   usdm_hub.wasm, mars_swap_pair.wasm, cw20_token.wasm (cw20-base, for the VM tests), and
+#   usdm_hub.wasm, mars_swap_pair.wasm, cw20_token.wasm (cw20-base, for the VM tests),
+#   usdm_hub_migrator.wasm (the one-off step of an upgrade from 0.1), and
 #   checksums.txt (sha256, as `sha256sum` prints it).
 #
 #   1. cargo build --release --lib --target wasm32-unknown-unknown with the workspace's release
 #      profile (Cargo.toml) and `-C link-arg=-s`, as the optimizer image does;
-#   2. wasm-opt -Oz, then the lowering passes that take out the instructions cosmwasm-vm does not
+#   2. wasm-opt -Oz (inlining a function into its only caller only while it is small: merged
+#      into one, a few large functions exceed the VM's limit of 100 locals), then the lowering passes that take out the instructions cosmwasm-vm does not
 #      enable (sign extension, bulk memory, non-trapping float-to-int: the standard library of
 #      recent Rust uses them), then the target-features section is stripped;
 #   3. refuses an artifact over MAX_KIB (default 800 KiB, wasmd's default MaxWasmSize).
@@ -32,15 +34,16 @@ max_kib="${MAX_KIB:-800}"
 target_dir="target/wasm"
 out="artifacts"
 
-contracts=(usdm-hub mars-swap-pair cw20-token)
-packages=()
-for c in "${contracts[@]}"; do packages+=(-p "$c"); done
-
-echo "== cargo +$toolchain build --release --lib --target wasm32-unknown-unknown ${contracts[*]}" >&2
-# shellcheck disable=SC2086
-RUSTFLAGS="-C link-arg=-s -C link-arg=--allow-undefined" \
-    cargo "+$toolchain" build --release --lib --locked --target wasm32-unknown-unknown \
-    --target-dir "$target_dir" "${packages[@]}" ${CARGO_FLAGS:-}
+contracts=(usdm-hub mars-swap-pair cw20-token usdm-hub-migrator)
+# One cargo build per contract: built together, cargo would unify features, and the migrator's
+# dependency on the hub as a library would take the hub's entry points out of the hub's wasm.
+for c in "${contracts[@]}"; do
+    echo "== cargo +$toolchain build --release --lib --target wasm32-unknown-unknown -p $c" >&2
+    # shellcheck disable=SC2086
+    RUSTFLAGS="-C link-arg=-s -C link-arg=--allow-undefined" \
+        cargo "+$toolchain" build --release --lib --locked --target wasm32-unknown-unknown \
+        --target-dir "$target_dir" -p "$c" ${CARGO_FLAGS:-}
+done
 
 mkdir -p "$out"
 rm -f "$out"/*.wasm "$out/checksums.txt"
@@ -48,7 +51,7 @@ status=0
 for c in "${contracts[@]}"; do
     name="${c//-/_}"
     raw="$target_dir/wasm32-unknown-unknown/release/$name.wasm"
-    "$wasm_opt" -Oz \
+    "$wasm_opt" -Oz --one-caller-inline-max-function-size 200 \
         --enable-sign-ext --enable-bulk-memory --enable-nontrapping-float-to-int \
         --enable-mutable-globals --enable-multivalue --enable-reference-types \
         --signext-lowering --llvm-memory-copy-fill-lowering --llvm-nontrapping-fptoint-lowering \

@@ -5,7 +5,12 @@ use cosmwasm_vm::{capabilities_from_csv, WasmLimits};
 use std::path::PathBuf;
 
 /// The artifacts the VM tests load, by file name.
-pub const ARTIFACTS: [&str; 3] = ["usdm_hub.wasm", "mars_swap_pair.wasm", "cw20_token.wasm"];
+pub const ARTIFACTS: [&str; 4] = [
+    "usdm_hub.wasm",
+    "mars_swap_pair.wasm",
+    "cw20_token.wasm",
+    "usdm_hub_migrator.wasm",
+];
 
 /// wasmd's default `MaxWasmSize`: a larger code cannot be stored.
 pub const MAX_WASM_SIZE: usize = 800 * 1024;

@@ -488,8 +488,31 @@ pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, C
     }
     usdm_interface::check_upgrade(&previous.version, CONTRACT_VERSION)
         .map_err(StdError::generic_err)?;
-    cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
-    Ok(Response::new()
+    let mut response = Response::new()
         .add_attribute("action", "migrate")
-        .add_attribute("from_version", previous.version))
+        .add_attribute("from_version", previous.version.clone());
+    if previous.version.starts_with("0.1.") {
+        // 0.1 stored the pool with its price histories inline: store them a checkpoint a key.
+        let bytes = deps
+            .storage
+            .get(POOL.as_slice())
+            .ok_or_else(|| StdError::generic_err("cannot migrate: no pool stored"))?;
+        let (pool, sides) =
+            cosmwasm_std::from_json::<usdm_core::state::legacy::LegacyPairPool>(&bytes)?
+                .into_pool()
+                .map_err(|e| StdError::generic_err(format!("cannot migrate the 0.1 pool: {e}")))?;
+        let mut moved = 0;
+        for (side, checkpoints) in sides.iter().enumerate() {
+            for (slot, c) in checkpoints {
+                CHECKPOINTS.save(deps.storage, (side as u8, *slot), c)?;
+                moved += 1;
+            }
+        }
+        POOL.save(deps.storage, &pool)?;
+        response = response
+            .add_attribute("layout", "checkpoints stored apart")
+            .add_attribute("checkpoints", moved.to_string());
+    }
+    cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    Ok(response)
 }

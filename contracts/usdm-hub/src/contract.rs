@@ -13,8 +13,10 @@ use usdm_core::units::Amount;
 use usdm_core::Protocol;
 use usdm_interface::hub::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
 
-const CONTRACT_NAME: &str = "crates.io:usdm-hub";
-const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The hub's cw2 name.
+pub const CONTRACT_NAME: &str = "crates.io:usdm-hub";
+/// The hub's cw2 version.
+pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Starts the protocol: genesis with the preset, governor, feeders and assets.
 #[cfg_attr(not(feature = "library"), cosmwasm_std::entry_point)]
@@ -130,6 +132,13 @@ pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, C
     }
     usdm_interface::check_upgrade(&previous.version, CONTRACT_VERSION)
         .map_err(StdError::generic_err)?;
+    if crate::migrate::holds_single_item(deps.storage) {
+        return Err(StdError::generic_err(
+            "this is 0.1's single-item state: migrate to the usdm-hub-migrator code first, \
+             then to this code (README, Upgrading from 0.1)",
+        )
+        .into());
+    }
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     Ok(Response::new()
         .add_attribute("action", "migrate")

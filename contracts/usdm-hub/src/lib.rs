@@ -9,6 +9,7 @@ pub mod contract;
 pub mod convert;
 pub mod error;
 pub mod execute;
+pub mod migrate;
 pub mod query;
 pub mod state;
 pub mod store;

@@ -189,6 +189,7 @@ pub fn save_changes(
 /// Writes every part of a protocol held wholly in memory (at instantiation and migration):
 /// the small parts, each asset's holding (its record is written with its on-chain identity),
 /// each feed with its checkpoints, each pending redemption.
+#[inline(never)]
 pub fn save_all(storage: &mut dyn Storage, protocol: &Protocol) -> Result<(), ContractError> {
     CONFIG.save(storage, protocol.config())?;
     CLOCK.save(storage, protocol.clock())?;

@@ -207,6 +207,7 @@ impl LegacyProtocol {
     /// genesis), so an adapter stores it with [`Protocol::parts`] or [`Protocol::changes`].
     /// Refuses, with [`Error::LegacyState`], a state 7ebb74f could not have written or this
     /// version cannot hold, and one that fails [`Protocol::check_invariants`].
+    #[inline(never)]
     pub fn into_protocol(self) -> Result<Protocol> {
         let assets = self.registry.assets;
         let n = assets.len();
@@ -311,5 +312,25 @@ impl LegacyProtocol {
         p.check_invariants()
             .map_err(|e| refuse(format!("the migrated state fails a check: {e}")))?;
         Ok(p)
+    }
+}
+
+/// A pool as a 0.1 pair contract stored it (one value, its histories inline).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(transparent)]
+pub struct LegacyPairPool(LegacyPool);
+
+impl LegacyPairPool {
+    /// The pool in the new layout and each side's checkpoints by ring slot, for the pair to
+    /// store apart; refuses a history whose times do not increase.
+    pub fn into_pool(self) -> Result<(Pool, [Vec<(u8, Checkpoint)>; 2])> {
+        let id = self.0.id as usize;
+        let (pool, rings) = self.0.split(id)?;
+        let slots = |r: &Ring| -> Vec<(u8, Checkpoint)> {
+            (0..HISTORY_LEN)
+                .filter_map(|s| r.get(s).map(|c| (s as u8, c)))
+                .collect()
+        };
+        Ok((pool, [slots(&rings[0]), slots(&rings[1])]))
     }
 }

@@ -1,0 +1,165 @@
+//! Moving a deployment of 0.1 (the whole protocol as one item, `protocol`) to the layout of
+//! [`crate::state`]. The core converts its own old state ([`usdm_core::state::legacy`]); this
+//! module moves the hub's records around it and deletes every old key, in one transaction.
+//!
+//! The hub's own `migrate` does not call it: parsing the old state takes about 90 KiB of wasm,
+//! which the hub cannot spare under a chain's 800 KiB limit. The one-off `usdm-hub-migrator`
+//! contract calls it; an upgrade from 0.1 migrates the hub to that code, then to 0.2's.
+//! Pairs are migrated first (their pools changed shape too); the hub reads pools from them.
+
+use crate::error::ContractError;
+use crate::execute::governance::token_key;
+use crate::state::{
+    AssetRecord, Hub, PairRecord, ASSETS, HUB, LEGACY_PROTOCOL, PAIRS, TOKEN_ASSET,
+};
+use cosmwasm_std::{Addr, Checksum, Order, StdError, Storage};
+use cw_storage_plus::{Item, Map};
+use serde::{Deserialize, Serialize};
+use usdm_core::ids::XMS;
+use usdm_interface::AssetInfo;
+
+/// 0.1's token record (`tokens`).
+#[derive(Serialize, Deserialize)]
+struct LegacyTokens {
+    usdm: Option<Addr>,
+    xms: Option<Addr>,
+}
+
+const LEGACY_TOKENS: Item<LegacyTokens> = Item::new("tokens");
+/// 0.1's on-chain identity of each asset, by symbol.
+const LEGACY_ASSETS: Map<&str, AssetInfo> = Map::new("assets");
+/// 0.1's registered pairs: (pool id, address).
+const LEGACY_PAIRS: Item<Vec<(u32, Addr)>> = Item::new("pairs");
+/// 0.1's accepted pair code (absent on deployments older than the key).
+const LEGACY_PAIR_CODE: Item<Option<Checksum>> = Item::new("pair_code");
+
+/// What a layout migration moved, for the response's attributes.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Moved {
+    /// Whitelisted assets.
+    pub assets: usize,
+    /// Pending redemptions.
+    pub redemptions: usize,
+    /// Registered pairs.
+    pub pairs: usize,
+}
+
+#[inline(never)]
+fn parse(bytes: &[u8]) -> Result<usdm_core::Protocol, ContractError> {
+    cosmwasm_std::from_json::<usdm_core::state::legacy::LegacyProtocol>(bytes)
+        .map_err(bad)?
+        .into_protocol()
+        .map_err(bad)
+}
+
+fn bad(what: impl std::fmt::Display) -> ContractError {
+    StdError::generic_err(format!("cannot migrate the 0.1 state: {what}")).into()
+}
+
+/// True if `storage` holds 0.1's single item.
+pub fn holds_single_item(storage: &dyn Storage) -> bool {
+    storage.get(LEGACY_PROTOCOL.as_bytes()).is_some()
+}
+
+/// Converts a 0.1 layout in place; `None` if the storage holds no 0.1 state.
+// Kept out of line, with its phases, so no wasm function exceeds the VM's 100 locals.
+#[inline(never)]
+pub fn from_single_item(storage: &mut dyn Storage) -> Result<Option<Moved>, ContractError> {
+    let Some(bytes) = storage.get(LEGACY_PROTOCOL.as_bytes()) else {
+        return Ok(None);
+    };
+    let protocol = parse(&bytes)?;
+    let tokens = LEGACY_TOKENS.may_load(storage)?.unwrap_or(LegacyTokens {
+        usdm: None,
+        xms: None,
+    });
+    let pair_code = LEGACY_PAIR_CODE.may_load(storage)?.flatten();
+    let hub = Hub {
+        usdm: tokens.usdm,
+        xms: tokens.xms,
+        pair_code,
+    };
+
+    let infos: Vec<(String, AssetInfo)> = LEGACY_ASSETS
+        .range(storage, None, None, Order::Ascending)
+        .collect::<Result<_, _>>()?;
+    let mut records = Vec::new();
+    for i in 0..protocol.asset_count() {
+        let config = protocol.asset(i).map_err(bad)?.clone();
+        let symbol = config.symbol;
+        let info = infos
+            .iter()
+            .find(|(s, _)| s == symbol.as_str())
+            .map(|(_, info)| info.clone())
+            .ok_or_else(|| bad(format!("asset {symbol} has no on-chain identity")))?;
+        // XMS is found by its token only once the tokens are registered (as at instantiation).
+        let indexed = symbol != XMS
+            || matches!((&info, &hub.xms), (AssetInfo::Cw20 { contract }, Some(x)) if contract == x.as_str());
+        records.push((i as u16, AssetRecord { config, info }, indexed));
+    }
+    if infos.len() != records.len() {
+        return Err(bad(format!(
+            "{} on-chain identities for {} assets",
+            infos.len(),
+            records.len()
+        )));
+    }
+
+    let pairs = LEGACY_PAIRS.may_load(storage)?.unwrap_or_default();
+    let mut pair_records = Vec::new();
+    for (id, address) in &pairs {
+        let pool = protocol
+            .pool(*id)
+            .map_err(|e| bad(format!("pair {address}: {e}")))?;
+        pair_records.push((
+            *id,
+            PairRecord {
+                address: address.clone(),
+                tokens: pool.tokens,
+                decimals: pool.decimals,
+                twap_window: pool.twap_window,
+                retired: pool.retired,
+            },
+        ));
+    }
+
+    write(storage, &infos, &hub, &records, &pair_records, &protocol)?;
+    Ok(Some(Moved {
+        assets: records.len(),
+        redemptions: protocol.redemptions().len(),
+        pairs: pair_records.len(),
+    }))
+}
+
+/// The write phase: the new layout, and every old key deleted.
+#[inline(never)]
+fn write(
+    storage: &mut dyn Storage,
+    infos: &[(String, AssetInfo)],
+    hub: &Hub,
+    records: &[(u16, AssetRecord, bool)],
+    pair_records: &[(u32, PairRecord)],
+    protocol: &usdm_core::Protocol,
+) -> Result<(), ContractError> {
+    // Everything is read and checked: now write the new layout and delete the old keys.
+    for (symbol, _) in infos {
+        LEGACY_ASSETS.remove(storage, symbol);
+    }
+    storage.remove(LEGACY_PROTOCOL.as_bytes());
+    LEGACY_TOKENS.remove(storage);
+    LEGACY_PAIRS.remove(storage);
+    LEGACY_PAIR_CODE.remove(storage);
+
+    HUB.save(storage, hub)?;
+    for (i, record, indexed) in records {
+        if *indexed {
+            TOKEN_ASSET.save(storage, token_key(&record.info), i)?;
+        }
+        ASSETS.save(storage, *i, record)?;
+    }
+    for (id, record) in pair_records {
+        PAIRS.save(storage, *id, record)?;
+    }
+    crate::store::save_all(storage, protocol)?;
+    Ok(())
+}
