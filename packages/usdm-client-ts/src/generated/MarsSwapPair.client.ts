@@ -11,11 +11,6 @@ export interface MarsSwapPairReadOnlyInterface {
   contractAddress: string;
   pool: () => Promise<PoolResponse>;
   tokens: () => Promise<TupleOfPairTokenAndPairToken>;
-  state: ({
-    holder
-  }: {
-    holder?: string;
-  }) => Promise<Binary>;
   config: () => Promise<PairConfigResponse>;
   shares: ({
     address
@@ -46,7 +41,6 @@ export class MarsSwapPairQueryClient implements MarsSwapPairReadOnlyInterface {
     this.contractAddress = contractAddress;
     this.pool = this.pool.bind(this);
     this.tokens = this.tokens.bind(this);
-    this.state = this.state.bind(this);
     this.config = this.config.bind(this);
     this.shares = this.shares.bind(this);
     this.simulate = this.simulate.bind(this);
@@ -61,17 +55,6 @@ export class MarsSwapPairQueryClient implements MarsSwapPairReadOnlyInterface {
   tokens = async (): Promise<TupleOfPairTokenAndPairToken> => {
     return this.client.queryContractSmart(this.contractAddress, {
       tokens: {}
-    });
-  };
-  state = async ({
-    holder
-  }: {
-    holder?: string;
-  }): Promise<Binary> => {
-    return this.client.queryContractSmart(this.contractAddress, {
-      state: {
-        holder
-      }
     });
   };
   config = async (): Promise<PairConfigResponse> => {

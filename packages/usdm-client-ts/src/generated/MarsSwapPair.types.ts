@@ -54,10 +54,6 @@ export type QueryMsg = {
 } | {
   tokens: {};
 } | {
-  state: {
-    holder?: string | null;
-  };
-} | {
   config: {};
 } | {
   shares: {

@@ -37,12 +37,15 @@ export interface UsdmHubReadOnlyInterface {
     usdm: Uint128;
   }) => Promise<RedeemQuoteResponse>;
   pendingRedemptions: ({
-    owner
+    limit,
+    owner,
+    startAfter
   }: {
+    limit?: number;
     owner?: string;
+    startAfter?: number;
   }) => Promise<PendingResponse>;
   supplies: () => Promise<SuppliesResponse>;
-  state: () => Promise<Binary>;
 }
 export class UsdmHubQueryClient implements UsdmHubReadOnlyInterface {
   client: CosmWasmClient;
@@ -60,7 +63,6 @@ export class UsdmHubQueryClient implements UsdmHubReadOnlyInterface {
     this.quoteRedeem = this.quoteRedeem.bind(this);
     this.pendingRedemptions = this.pendingRedemptions.bind(this);
     this.supplies = this.supplies.bind(this);
-    this.state = this.state.bind(this);
   }
 
   config = async (): Promise<ConfigResponse> => {
@@ -129,24 +131,25 @@ export class UsdmHubQueryClient implements UsdmHubReadOnlyInterface {
     });
   };
   pendingRedemptions = async ({
-    owner
+    limit,
+    owner,
+    startAfter
   }: {
+    limit?: number;
     owner?: string;
+    startAfter?: number;
   }): Promise<PendingResponse> => {
     return this.client.queryContractSmart(this.contractAddress, {
       pending_redemptions: {
-        owner
+        limit,
+        owner,
+        start_after: startAfter
       }
     });
   };
   supplies = async (): Promise<SuppliesResponse> => {
     return this.client.queryContractSmart(this.contractAddress, {
       supplies: {}
-    });
-  };
-  state = async (): Promise<Binary> => {
-    return this.client.queryContractSmart(this.contractAddress, {
-      state: {}
     });
   };
 }

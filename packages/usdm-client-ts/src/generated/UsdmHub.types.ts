@@ -168,6 +168,10 @@ export type ParamMsg = {
     value: number;
   };
 } | {
+  min_redemption: {
+    value: Uint128;
+  };
+} | {
   tier_max_share: {
     tier: number;
     value: Decimal;
@@ -300,12 +304,12 @@ export type QueryMsg = {
   };
 } | {
   pending_redemptions: {
+    limit?: number | null;
     owner?: string | null;
+    start_after?: number | null;
   };
 } | {
   supplies: {};
-} | {
-  state: {};
 };
 export interface MigrateMsg {}
 export interface ConfigResponse {
@@ -342,6 +346,7 @@ export interface ParamsResponse {
   epoch_seconds: number;
   max_price_age: number;
   min_cr: Decimal;
+  min_redemption: Uint128;
   price_band: Decimal;
   redemption_delay: number;
   refresh_cooldown: number;
@@ -355,6 +360,7 @@ export interface MaxDepositResponse {
   max_deposit?: Uint128 | null;
 }
 export interface PendingResponse {
+  next?: number | null;
   redemptions: PendingRedemption[];
 }
 export interface PendingRedemption {
