@@ -56,7 +56,7 @@ def main():
     ap.add_argument("--runs", type=int, default=300)
     ap.add_argument("--steps", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--usdm", default=os.path.join(HERE, "..", "target", "release", "usdm"))
+    ap.add_argument("--usdm", default=os.path.join(HERE, "..", "target", "sim", "usdm"))
     a = ap.parse_args()
 
     print(f"reference model: {a.runs} runs x {a.steps} steps (bench/README.md)")

@@ -12,5 +12,5 @@ if [ ! -x bench/.venv/bin/python ]; then
     python3 -m venv bench/.venv
     bench/.venv/bin/pip install --quiet "cadCAD==0.5.3"
 fi
-cargo build --release --quiet --bin usdm
+cargo build --profile sim --quiet --bin usdm
 bench/.venv/bin/python bench/compare.py "$@"

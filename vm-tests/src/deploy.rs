@@ -149,18 +149,28 @@ impl Chain {
     /// Stores the artifacts and deploys under `preset` with `n` whitelisted assets
     /// ([`assets`]).
     pub fn deploy(preset: &str, n: usize) -> Chain {
+        Chain::deploy_code(
+            preset,
+            n,
+            &artifacts::load("usdm_hub.wasm"),
+            &artifacts::load("mars_swap_pair.wasm"),
+        )
+    }
+
+    /// [`Chain::deploy`] with other hub and pair code (an older release's, for upgrades).
+    pub fn deploy_code(preset: &str, n: usize, hub_wasm: &[u8], pair_wasm: &[u8]) -> Chain {
         let w = World::new();
         let gov = w.addr("gov");
         let feeder = w.addr("feeder");
         let market = w.addr("market");
-        let store = |name| {
-            w.store_code(&artifacts::load(name), &gov)
+        let store = |name: &str, wasm: &[u8]| {
+            w.store_code(wasm, &gov)
                 .unwrap_or_else(|e| panic!("{name} fails the chain's checks: {e}"))
         };
         let codes = Codes {
-            hub: store("usdm_hub.wasm"),
-            pair: store("mars_swap_pair.wasm"),
-            cw20: store("cw20_token.wasm"),
+            hub: store("the hub", hub_wasm),
+            pair: store("the pair", pair_wasm),
+            cw20: store("cw20_token.wasm", &artifacts::load("cw20_token.wasm")),
         };
         let cw20 = |symbol: &str, decimals: u8, balances: Vec<Cw20Coin>, minter: Option<&Addr>| {
             let msg = cw20_base::msg::InstantiateMsg {
@@ -291,12 +301,18 @@ impl Chain {
     pub fn open_market(&mut self) {
         let config: usdm_interface::hub::ConfigResponse =
             self.query(&QueryMsg::Config {}).expect("config");
-        for a in &config.assets {
+        let symbols: Vec<String> = config.assets.iter().map(|a| a.symbol.clone()).collect();
+        self.open_market_for(&symbols);
+    }
+
+    /// [`Chain::open_market`] for the assets `symbols` (without asking the hub which).
+    pub fn open_market_for(&mut self, symbols: &[String]) {
+        for symbol in symbols {
             let price = BASE_ASSETS
                 .iter()
-                .find(|(s, _)| *s == a.symbol)
+                .find(|(s, _)| s == symbol)
                 .map_or("1", |(_, p)| p);
-            self.set_price(&a.symbol, price);
+            self.set_price(symbol, price);
         }
         self.set_price("USDm", "1");
         self.advance(180 / BLOCK_SECONDS);
@@ -384,6 +400,16 @@ impl Chain {
     /// Instantiates a pair of the stored pair code (no admin, the hub as fee recipient) and
     /// registers it.
     pub fn deploy_pair(&self, tokens: [PairToken; 2], twap_window: u64) -> Result<Addr, String> {
+        self.deploy_pair_with_admin(tokens, twap_window, None)
+    }
+
+    /// [`Chain::deploy_pair`] with an admin (who may migrate it).
+    pub fn deploy_pair_with_admin(
+        &self,
+        tokens: [PairToken; 2],
+        twap_window: u64,
+        admin: Option<&Addr>,
+    ) -> Result<Addr, String> {
         let (pair, _) = self.w.instantiate(
             self.codes.pair,
             &self.gov,
@@ -394,7 +420,7 @@ impl Chain {
             },
             &[],
             "pair",
-            None,
+            admin,
         )?;
         self.govern(GovMsg::RegisterPair {
             pair: pair.to_string(),

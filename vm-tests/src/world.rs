@@ -571,7 +571,12 @@ impl World {
         msg: &impl serde::Serialize,
     ) -> Result<Tx, String> {
         let msg = serde_json::to_vec(msg).map_err(|e| e.to_string())?;
-        self.transaction(|w| {
+        let previous = self
+            .contracts
+            .borrow()
+            .get(contract.as_str())
+            .map(|c| c.code_id);
+        let result = self.transaction(|w| {
             {
                 let mut contracts = w.contracts.borrow_mut();
                 let c = contracts
@@ -601,7 +606,14 @@ impl World {
             let response = response?;
             w.dispatch(contract.as_str(), &response)?;
             Ok(response)
-        })
+        });
+        // A failed migration leaves the contract on its code, as a chain's does.
+        if let (Err(_), Some(code)) = (&result, previous) {
+            if let Some(c) = self.contracts.borrow_mut().get_mut(contract.as_str()) {
+                c.code_id = code;
+            }
+        }
+        result
     }
 
     fn call_execute(

@@ -5,7 +5,8 @@
 //! The hub's own `migrate` does not call it: parsing the old state takes about 90 KiB of wasm,
 //! which the hub cannot spare under a chain's 800 KiB limit. The one-off `usdm-hub-migrator`
 //! contract calls it; an upgrade from 0.1 migrates the hub to that code, then to 0.2's.
-//! Pairs are migrated first (their pools changed shape too); the hub reads pools from them.
+//! A registered pair has no admin, so it stays 0.1 code for ever: the migration refuses while
+//! one is live (retire it on 0.1 first); a retired one is never read again.
 
 use crate::error::ContractError;
 use crate::execute::governance::token_key;
@@ -40,7 +41,7 @@ pub struct Moved {
     pub assets: usize,
     /// Pending redemptions.
     pub redemptions: usize,
-    /// Registered pairs.
+    /// Pairs carried (all retired: see [`from_single_item`]).
     pub pairs: usize,
 }
 
@@ -107,18 +108,36 @@ pub fn from_single_item(storage: &mut dyn Storage) -> Result<Option<Moved>, Cont
 
     let pairs = LEGACY_PAIRS.may_load(storage)?.unwrap_or_default();
     let mut pair_records = Vec::new();
-    for (id, address) in &pairs {
-        let pool = protocol
-            .pool(*id)
-            .map_err(|e| bad(format!("pair {address}: {e}")))?;
+    for id in 0..protocol.pool_count() as u32 {
+        let pool = protocol.pool(id).map_err(bad)?;
+        let address = match pairs.iter().find(|(p, _)| *p == id) {
+            Some((_, address)) => address.clone(),
+            // 0.1 forgot the address of a pair it unregistered; a retired pool is never read.
+            None if pool.retired => Addr::unchecked(""),
+            None => {
+                return Err(bad(format!(
+                    "pool {id} is live but no pair is registered for it"
+                )))
+            }
+        };
+        if !pool.retired {
+            // A registered pair has no admin, so its code stays 0.1's and its pool keeps 0.1's
+            // shape, which 0.2 does not read.
+            return Err(bad(format!(
+                "pair {address} (pool {id}) is live, and a registered pair has no admin to \
+                 migrate it: on 0.1, withdraw the treasury's liquidity from it \
+                 (treasury_op withdraw_liquidity), stop pricing tokens by it and unregister it \
+                 (govern unregister_pair), then migrate; register a 0.2 pair afterwards"
+            )));
+        }
         pair_records.push((
-            *id,
+            id,
             PairRecord {
-                address: address.clone(),
+                address,
                 tokens: pool.tokens,
                 decimals: pool.decimals,
                 twap_window: pool.twap_window,
-                retired: pool.retired,
+                retired: true,
             },
         ));
     }

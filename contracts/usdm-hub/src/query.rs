@@ -53,7 +53,11 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
                 governor: g.governor.to_string(),
                 pending_governor: g.pending_governor.as_ref().map(|a| a.to_string()),
                 feeders: g.feeders.iter().map(|f| f.to_string()).collect(),
-                policy: format!("{:?}", p.policy().kind()).to_lowercase(),
+                policy: match p.policy().kind() {
+                    usdm_core::params::PolicyKind::Mars => "mars",
+                    usdm_core::params::PolicyKind::Frax => "frax",
+                }
+                .to_string(),
                 mint_ratio: decimal(p.policy().mint_ratio()),
                 redeem_ratio: decimal(p.policy().redeem_ratio()),
                 assets,

@@ -36,6 +36,13 @@ pub fn treasury_account() -> Account {
     TREASURY.clone()
 }
 
+/// The same, borrowed: hot paths use it, since every clone of the one shared account touches a
+/// reference count that all threads of a simulation share.
+#[inline]
+pub(crate) fn treasury_ref() -> &'static Account {
+    &TREASURY
+}
+
 static TREASURY: std::sync::LazyLock<Account> =
     std::sync::LazyLock::new(|| Account::new("treasury"));
 

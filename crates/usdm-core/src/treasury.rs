@@ -9,7 +9,7 @@ use crate::ids::{Symbol, USDM, XMS};
 use crate::math::Rounding;
 use crate::protocol::Protocol;
 use crate::state::PartKey;
-use crate::swap::{treasury_account, Pool, PoolId};
+use crate::swap::{Pool, PoolId};
 use crate::time::BlockTime;
 use crate::units::{Amount, Multiple, Price, Quantity, Ratio, Usd, WAD};
 use ethnum::U256;
@@ -243,14 +243,14 @@ impl Protocol {
     /// The treasury's claim on pool reserves of `symbol` at fair reserves, plus unswept
     /// protocol fees in it.
     fn pool_claims(&self, symbol: Symbol, now: u64, mode: PriceMode) -> Result<Amount> {
-        let me = treasury_account();
+        let me = crate::swap::treasury_ref();
         let mut total = Amount::ZERO;
         for id in 0..self.pools.len() {
             let pool = self.pool(id as PoolId)?;
             let Some(side) = pool.position(symbol) else {
                 continue;
             };
-            let shares = pool.shares_of(&me);
+            let shares = pool.shares_of(me);
             if !shares.is_zero() {
                 let fair = self.fair_reserves_wide(pool, now, mode)?;
                 let claim = crate::math::wide::mul_div_256(
@@ -473,13 +473,13 @@ impl Protocol {
         if !self.config.strategies.is_empty() {
             held = held.saturating_add(self.in_strategies(XMS).map_or(u128::MAX, |a| a.raw()));
         }
-        let me = treasury_account();
+        let me = crate::swap::treasury_ref();
         for id in 0..self.pools.len() {
             let pool = self.pool(id as PoolId)?;
             let Some(side) = pool.position(XMS) else {
                 continue;
             };
-            let claim = pool.claim(pool.shares_of(&me))[side];
+            let claim = pool.claim(pool.shares_of(me))[side];
             held = held
                 .saturating_add(claim.raw())
                 .saturating_add(pool.protocol_fees[side].raw());

@@ -500,6 +500,9 @@ pub struct World {
     /// The protocol (the real one).
     pub p: Protocol,
     pub(crate) setup: Arc<Setup>,
+    /// This path's own copy of the scenario: every block takes a handle on it, and a handle on
+    /// the copy all paths share would bounce its reference count between the cores.
+    scenario: Arc<Scenario>,
     pub(crate) acc: Accounts,
     /// The path's index.
     pub path: u64,
@@ -646,6 +649,7 @@ impl World {
             metrics: PathMetrics::new(&s, options.keep_series),
             options,
             xms0,
+            scenario: Arc::new((*setup.scenario).clone()),
             setup,
         };
         w.refresh_costs();
@@ -731,9 +735,13 @@ impl World {
 
     /// One block.
     pub fn step(&mut self) -> Result<(), SimError> {
-        let s = self.setup.scenario.clone();
+        // Plain copies of what every block reads: no reference count touched per block.
+        let (block_seconds, feed_interval, sample_every, blocks) = {
+            let s = &self.scenario;
+            (s.block_seconds, s.feed_interval, s.sample_every, s.blocks)
+        };
         self.block += 1;
-        self.now = self.now.advance(1, s.block_seconds);
+        self.now = self.now.advance(1, block_seconds);
         let b = self.block;
         self.btc.step(&mut self.rng, b);
         self.eth.step(&mut self.rng, b);
@@ -743,26 +751,30 @@ impl World {
             self.eth.now(),
             self.xms.price(b, self.xms_supply()),
         ];
-        while self.next_event < s.events.len() && s.events[self.next_event].at <= b {
+        while self.next_event < self.scenario.events.len()
+            && self.scenario.events[self.next_event].at <= b
+        {
             let i = self.next_event;
             self.next_event += 1;
-            if s.events[i].when.is_some() {
+            if self.scenario.events[i].when.is_some() {
                 self.armed.push(i);
             } else {
+                let s = self.scenario.clone();
                 self.apply_event(&s.events[i].kind);
             }
         }
         if !self.armed.is_empty() {
+            let s = self.scenario.clone();
             self.fire_conditions(&s);
         }
-        if b % s.feed_interval == 0 {
+        if b % feed_interval == 0 {
             self.post_feeds();
         }
         self.collect_matured();
         if matches!(self.p.policy().kind(), PolicyKind::Frax) {
             self.frax_keeper();
         }
-        let minute = (60 / s.block_seconds).max(1);
+        let minute = (60 / block_seconds).max(1);
         if b % minute == 0 {
             self.retail();
         }
@@ -774,9 +786,8 @@ impl World {
         self.xms_sellers_step();
         let p0 = self.usdm_price();
         let breaker_bound = self.block < self.breaker_backoff_until;
-        self.metrics
-            .observe_block(p0, s.block_seconds, breaker_bound);
-        if b % s.sample_every == 0 || b == s.blocks {
+        self.metrics.observe_block(p0, block_seconds, breaker_bound);
+        if b % sample_every == 0 || b == blocks {
             self.sample();
         }
         if self.options.check_invariants {

@@ -214,9 +214,14 @@ pub fn govern(
                     (record.info, record.config.decimals)
                 };
                 if t.info != expected {
+                    let show = |i: &AssetInfo| match i {
+                        AssetInfo::Native { denom } => format!("the native denom {denom}"),
+                        AssetInfo::Cw20 { contract } => format!("the cw20 {contract}"),
+                    };
                     return Err(bad(format!(
-                        "its {s} is {:?}, but the protocol's {s} is {expected:?}",
-                        t.info
+                        "its {s} is {}, but the protocol's {s} is {}",
+                        show(&t.info),
+                        show(&expected)
                     )));
                 }
                 if t.decimals != decimals {

@@ -88,7 +88,10 @@ impl std::fmt::Display for PartKey {
             PartKey::Asset(i) => write!(f, "asset {i}"),
             PartKey::Holding(i) => write!(f, "holding {i}"),
             PartKey::Feed(i) => write!(f, "feed {i}"),
-            PartKey::Checkpoint(h, s) => write!(f, "checkpoint {s} of {h:?}"),
+            PartKey::Checkpoint(HistoryId::Feed(i), s) => write!(f, "checkpoint {s} of feed {i}"),
+            PartKey::Checkpoint(HistoryId::Pool(p, side), s) => {
+                write!(f, "checkpoint {s} of pool {p} side {side}")
+            }
             PartKey::Pool(p) => write!(f, "pool {p}"),
             PartKey::Redemption(id) => write!(f, "redemption {id}"),
         }

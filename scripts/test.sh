@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite, across its toolchains (the README's test command):
+#   1. cargo test --workspace        unit, integration, property, CLI, contracts in cw-multi-test
+#   2. scripts/build-artifacts.sh    the contracts' wasm (installing the pinned wasm toolchain and
+#                                    binaryen on first use), each within 800 KiB
+#   3. check-artifacts               cosmwasm-check's checks on each artifact (vm-tests/)
+#   4. the VM tests                  lifecycle, differential, scaling through cosmwasm-vm 2.3.6
+#   5. scripts/check-ts-client.sh    the TypeScript client is fresh and compiles (tsc --strict)
+# USDM_SKIP_WASM=1 runs step 1 alone (what `cargo test --workspace` runs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== 1. cargo test --workspace"
+cargo test --workspace
+if [ "${USDM_SKIP_WASM:-0}" = 1 ]; then
+    echo "test: workspace ok (wasm, VM and TypeScript steps skipped: USDM_SKIP_WASM=1)"
+    exit 0
+fi
+
+echo "== 2. wasm artifacts"
+eval "$(scripts/wasm/install-toolchain.sh)"
+export USDM_WASM_TOOLCHAIN USDM_WASM_OPT
+scripts/build-artifacts.sh
+
+echo "== 3. cosmwasm-check's checks"
+(cd vm-tests && cargo "+$USDM_WASM_TOOLCHAIN" run --locked --bin check-artifacts)
+
+echo "== 4. the VM tests"
+(cd vm-tests && cargo "+$USDM_WASM_TOOLCHAIN" test --locked)
+
+echo "== 5. the TypeScript client"
+scripts/check-ts-client.sh
+
+echo "test: all ok"

@@ -1,0 +1,257 @@
+//! The upgrade from 0.1 through the wasm: a deployment running the 0.1 artifacts (built from
+//! commit 7ebb74f, `fixtures/v0.1/`) with mints, pending redemptions, a registered pair that had
+//! protocol-owned liquidity and trades (retired before the upgrade, as the migration demands:
+//! a registered pair has no admin, so it stays 0.1 code) and a standalone pair with an admin is
+//! migrated (the standalone pair to 0.2; the hub to usdm-hub-migrator, then to 0.2), and then
+//! answers as it did and keeps working: the same treasury, cap and queue, the migrated
+//! redemptions collected, new mints, redemptions and swaps, a 0.2 pair registered.
+
+use cosmwasm_std::{coin, Uint128};
+use serde_json::{json, Value};
+use usdm_interface::hub::{
+    ExecuteMsg, MigrateMsg, PendingResponse, QueryMsg, SupplyCapResponse, TreasuryMsg,
+    TreasuryResponse,
+};
+use usdm_vm_tests::artifacts;
+use usdm_vm_tests::deploy::{self, units, Chain};
+
+fn old(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/v0.1")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn a_0_1_deployment_migrates_and_keeps_working() {
+    let mut c = Chain::deploy_code(
+        "mars",
+        6,
+        &old("usdm_hub.wasm"),
+        &old("mars_swap_pair.wasm"),
+    );
+    // 0.1's config response has no min_redemption: name the assets rather than ask.
+    let symbols: Vec<String> = (0..6).map(deploy::asset_symbol).collect();
+    c.open_market_for(&symbols);
+    let (alice, bob) = (c.addr("alice"), c.addr("bob"));
+    for who in [&alice, &bob] {
+        c.fund(who, 10u128.pow(13), "uusdc");
+        c.mint_native(who, "USDC", coin(100_000 * 10u128.pow(6), "uusdc"))
+            .expect("a 0.1 mint");
+    }
+    let gov = c.gov.clone();
+    // A registered 0.1 pair with protocol-owned liquidity and trades, retired before the
+    // upgrade (it has no admin, so it stays 0.1 code: the migration refuses while it is live).
+    let old_pair = c.deploy_pair(c.usdm_usdc(), 600).expect("a 0.1 pair");
+    c.exec(
+        &gov,
+        &ExecuteMsg::TreasuryOp(TreasuryMsg::ProvideLiquidity {
+            pool: 0,
+            asset_amount: Uint128::new(10_000 * 10u128.pow(6)),
+        }),
+        &[],
+    )
+    .expect("0.1 protocol-owned liquidity");
+    let swap = |c: &Chain, pair: &cosmwasm_std::Addr| {
+        c.w.execute(
+            &bob,
+            pair,
+            &usdm_interface::pair::ExecuteMsg::Swap {
+                min_out: Uint128::zero(),
+            },
+            &[coin(100 * 10u128.pow(6), "uusdc")],
+        )
+    };
+    for _ in 0..3 {
+        swap(&c, &old_pair).expect("a 0.1 swap");
+        c.advance(20);
+    }
+    // A standalone 0.1 pair whose deployer kept the admin: its own migrate moves its pool.
+    let (free_pair, _) = c
+        .w
+        .instantiate(
+            c.codes.pair,
+            &gov,
+            &usdm_interface::pair::InstantiateMsg {
+                tokens: c.usdm_usdc(),
+                fee_recipient: gov.to_string(),
+                twap_window: 600,
+            },
+            &[],
+            "free pair",
+            Some(&gov),
+        )
+        .expect("a standalone 0.1 pair");
+    let lp = c.addr("lp");
+    c.fund(&lp, 10u128.pow(12), "uusdc");
+    let usdm_token = c.usdm.clone();
+    c.w.execute(
+        &alice,
+        &usdm_token,
+        &cw20::Cw20ExecuteMsg::Transfer {
+            recipient: lp.to_string(),
+            amount: units(5_000, 18),
+        },
+        &[],
+    )
+    .expect("USDm to the provider");
+    c.w.execute(
+        &lp,
+        &usdm_token,
+        &cw20::Cw20ExecuteMsg::IncreaseAllowance {
+            spender: free_pair.to_string(),
+            amount: units(5_000, 18),
+            expires: None,
+        },
+        &[],
+    )
+    .expect("allowance");
+    c.w.execute(
+        &lp,
+        &free_pair,
+        &usdm_interface::pair::ExecuteMsg::ProvideLiquidity {
+            max: [units(5_000, 18), Uint128::new(5_000 * 10u128.pow(6))],
+            min_shares: Uint128::zero(),
+        },
+        &[coin(5_000 * 10u128.pow(6), "uusdc")],
+    )
+    .expect("liquidity in the standalone pair");
+    for _ in 0..3 {
+        swap(&c, &free_pair).expect("a 0.1 swap");
+        c.advance(20);
+    }
+    let mut pending = Vec::new();
+    for (who, usdm) in [(&alice, 100), (&bob, 250), (&alice, 40)] {
+        pending.push(c.redeem(who, units(usdm, 18), None).expect("a 0.1 redemption").0);
+    }
+
+    let store = |wasm: &[u8]| c.w.store_code(wasm, &gov).expect("0.2 code");
+    let (hub2, pair2, migrator) = (
+        store(&artifacts::load("usdm_hub.wasm")),
+        store(&artifacts::load("mars_swap_pair.wasm")),
+        store(&artifacts::load("usdm_hub_migrator.wasm")),
+    );
+    let refused = c.w.migrate(&gov, &c.hub, migrator, &MigrateMsg {});
+    assert!(
+        refused.as_ref().is_err_and(|e| e.contains("is live")),
+        "the migration refuses a live 0.1 pair: {refused:?}"
+    );
+    let shares: Uint128 = c
+        .w
+        .query(
+            &old_pair,
+            &usdm_interface::pair::QueryMsg::Shares {
+                address: c.hub.to_string(),
+            },
+        )
+        .expect("the treasury's shares");
+    c.exec(
+        &gov,
+        &ExecuteMsg::TreasuryOp(TreasuryMsg::WithdrawLiquidity { pool: 0, shares }),
+        &[],
+    )
+    .expect("0.1: the treasury leaves the pair");
+    c.govern(usdm_interface::hub::GovMsg::UnregisterPair { pool: 0 })
+        .expect("0.1: the pair is retired");
+
+    // What 0.1 answers.
+    let treasury: TreasuryResponse = c.query(&QueryMsg::Treasury {}).unwrap();
+    let cap: SupplyCapResponse = c.query(&QueryMsg::SupplyCap {}).unwrap();
+    let queue: Value = c
+        .w
+        .query(&c.hub, &json!({"pending_redemptions": {"owner": null}}))
+        .unwrap();
+    let old_queue = queue["redemptions"].as_array().unwrap().clone();
+    assert_eq!(old_queue.len(), 3);
+
+    let free_pool: serde_json::Value = c
+        .w
+        .query(&free_pair, &usdm_interface::pair::QueryMsg::Pool {})
+        .unwrap();
+    let tx = c
+        .w
+        .migrate(&gov, &free_pair, pair2, &MigrateMsg {})
+        .expect("the standalone pair migrates");
+    assert!(tx.attribute("checkpoints").is_some_and(|n| n != "0"));
+    let free_pool2: serde_json::Value = c
+        .w
+        .query(&free_pair, &usdm_interface::pair::QueryMsg::Pool {})
+        .unwrap();
+    assert_eq!(free_pool2, free_pool, "the pool answers as it did");
+    let refused = c.w.migrate(&gov, &c.hub, hub2, &MigrateMsg {});
+    assert!(
+        refused.as_ref().is_err_and(|e| e.contains("usdm-hub-migrator")),
+        "the 0.2 hub refuses a 0.1 state: {refused:?}"
+    );
+    let tx = c
+        .w
+        .migrate(&gov, &c.hub, migrator, &MigrateMsg {})
+        .expect("the migrator moves the state");
+    assert_eq!(tx.attribute("pending_redemptions"), Some("3"));
+    assert_eq!(tx.attribute("pairs"), Some("1"), "the retired pair is carried");
+    assert!(
+        c.exec(&alice, &ExecuteMsg::Collect { id: pending[0] }, &[]).is_err(),
+        "the migrator runs nothing else"
+    );
+    c.w.migrate(&gov, &c.hub, hub2, &MigrateMsg {})
+        .expect("then the 0.2 hub");
+    for old_key in [&b"protocol"[..], b"tokens", b"pairs", b"\x00\x06assets"] {
+        assert!(
+            c.w.storage(&c.hub).keys().all(|k| !k.starts_with(old_key)),
+            "an old key is left: {}",
+            String::from_utf8_lossy(old_key)
+        );
+    }
+
+    // The same answers under 0.2.
+    let treasury2: TreasuryResponse = c.query(&QueryMsg::Treasury {}).unwrap();
+    assert_eq!(treasury2, treasury);
+    let cap2: SupplyCapResponse = c.query(&QueryMsg::SupplyCap {}).unwrap();
+    assert_eq!(cap2, cap);
+    let queue2: PendingResponse = c
+        .query(&QueryMsg::PendingRedemptions {
+            owner: None,
+            start_after: None,
+            limit: None,
+        })
+        .unwrap();
+    assert_eq!(queue2.redemptions.len(), 3);
+    for (new, old) in queue2.redemptions.iter().zip(&old_queue) {
+        assert_eq!(serde_json::to_value(new).unwrap(), *old);
+    }
+
+    // And it keeps working: the migrated redemptions pay their owners.
+    c.advance(2);
+    for (id, r) in pending.iter().zip(&queue2.redemptions) {
+        let owner = cosmwasm_std::Addr::unchecked(r.owner.clone());
+        let before = c.cw20_balance(&c.xms, &owner);
+        c.collect(&alice, *id).expect("a migrated redemption is collected");
+        assert_eq!(c.cw20_balance(&c.xms, &owner), before + r.xms);
+    }
+    c.mint_native(&alice, "USDC", coin(1_000 * 10u128.pow(6), "uusdc"))
+        .expect("a 0.2 mint");
+    let (id, _) = c.redeem(&bob, units(10, 18), None).expect("a 0.2 redemption");
+    swap(&c, &free_pair).expect("a swap on the migrated standalone pair");
+    swap(&c, &old_pair).expect("the retired 0.1 pair still trades on its own");
+    // New pairs run the 0.2 code: governance accepts it, then one is registered.
+    c.govern(usdm_interface::hub::GovMsg::SetPairCode {
+        checksum: Some(c.w.checksum(pair2)),
+    })
+    .expect("the 0.2 pair code accepted");
+    c.codes.pair = pair2;
+    let new_pair = c.deploy_pair(c.usdm_usdc(), 600).expect("a 0.2 pair");
+    c.exec(
+        &gov,
+        &ExecuteMsg::TreasuryOp(TreasuryMsg::ProvideLiquidity {
+            pool: 1,
+            asset_amount: Uint128::new(1_000 * 10u128.pow(6)),
+        }),
+        &[],
+    )
+    .expect("liquidity in the 0.2 pair");
+    swap(&c, &new_pair).expect("a swap on the 0.2 pair");
+    c.advance(2);
+    c.collect(&bob, id).expect("a 0.2 collect");
+    let after: TreasuryResponse = c.query(&QueryMsg::Treasury {}).unwrap();
+    assert!(after.total_value > treasury.total_value);
+}
