@@ -163,6 +163,9 @@ fn a_0_1_deployment_migrates_and_keeps_working() {
         .unwrap();
     let old_queue = queue["redemptions"].as_array().unwrap().clone();
     assert_eq!(old_queue.len(), 3);
+    if std::env::var_os("USDM_WRITE_0_1_FIXTURE").is_some() {
+        write_fixture(&c, &treasury, &cap, &queue);
+    }
 
     let free_pool: serde_json::Value = c
         .w
@@ -254,4 +257,33 @@ fn a_0_1_deployment_migrates_and_keeps_working() {
     c.collect(&bob, id).expect("a 0.2 collect");
     let after: TreasuryResponse = c.query(&QueryMsg::Treasury {}).unwrap();
     assert!(after.total_value > treasury.total_value);
+}
+
+/// Writes the 0.1 hub's storage and answers at this point, for the migration test in
+/// cw-multi-test (`contracts/usdm-hub-migrator/tests/`), which has no 0.1 code to run.
+fn write_fixture(c: &Chain, treasury: &TreasuryResponse, cap: &SupplyCapResponse, queue: &Value) {
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let block = c.w.block();
+    let storage: Vec<[String; 2]> = c
+        .w
+        .storage(&c.hub)
+        .iter()
+        .map(|(k, v)| [hex(k), hex(v)])
+        .collect();
+    let fixture = json!({
+        "written_by": "vm-tests/tests/upgrade.rs with USDM_WRITE_0_1_FIXTURE=1, on the 0.1 artifacts",
+        "hub": c.hub,
+        "gov": c.gov,
+        "feeder": c.feeder,
+        "block": {"height": block.height, "time_seconds": block.time.seconds()},
+        "storage": storage,
+        "treasury": treasury,
+        "supply_cap": cap,
+        "pending_redemptions": queue,
+    });
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../contracts/usdm-hub-migrator/tests/fixtures/hub-0.1-storage.json");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, serde_json::to_string_pretty(&fixture).unwrap()).unwrap();
+    eprintln!("wrote {}", path.display());
 }
