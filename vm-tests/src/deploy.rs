@@ -274,18 +274,50 @@ impl Chain {
     }
 
     fn post_price(&self, symbol: &str, price: Decimal) -> Tx {
+        ok(self.try_post_price(symbol, price), "post price")
+    }
+
+    /// The feeder posts `price` for `symbol`, observed now.
+    pub fn try_post_price(&self, symbol: &str, price: Decimal) -> Result<Tx, String> {
         let observed_at = self.w.block().time.seconds();
-        ok(
-            self.exec(
-                &self.feeder,
-                &ExecuteMsg::PostPrice {
-                    symbol: symbol.into(),
-                    price,
-                    observed_at,
-                },
-                &[],
-            ),
-            "post price",
+        self.exec(
+            &self.feeder,
+            &ExecuteMsg::PostPrice {
+                symbol: symbol.into(),
+                price,
+                observed_at,
+            },
+            &[],
+        )
+    }
+
+    /// `lp` deposits `usdm` USDm (approving `pair` for it) and `usdc` base units of native USDC
+    /// into a USDm/USDC pair.
+    pub fn provide_liquidity(
+        &self,
+        lp: &Addr,
+        pair: &Addr,
+        usdm: Uint128,
+        usdc: u128,
+    ) -> Result<Tx, String> {
+        self.w.execute(
+            lp,
+            &self.usdm,
+            &Cw20ExecuteMsg::IncreaseAllowance {
+                spender: pair.to_string(),
+                amount: usdm,
+                expires: None,
+            },
+            &[],
+        )?;
+        self.w.execute(
+            lp,
+            pair,
+            &usdm_interface::pair::ExecuteMsg::ProvideLiquidity {
+                max: [usdm, Uint128::new(usdc)],
+                min_shares: Uint128::zero(),
+            },
+            &[coin(usdc, "uusdc")],
         )
     }
 

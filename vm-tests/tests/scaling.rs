@@ -2,9 +2,8 @@
 //! post_price with 10,000 pending redemptions (from 1,000 owners) and 1,000 liquidity holders
 //! on the registered pair is within 2% of the same on a deployment with none of them.
 
-use cosmwasm_std::{coin, Uint128};
+use cosmwasm_std::coin;
 use cw20::Cw20ExecuteMsg;
-use usdm_interface::hub::ExecuteMsg;
 use usdm_vm_tests::bench::{deploy, Shape};
 use usdm_vm_tests::deploy::{units, Chain};
 
@@ -27,17 +26,8 @@ fn measure(c: &Chain) -> Vec<(&'static str, u64)> {
     let tx = c.collect(&alice, id).expect("collect");
     out.push(("collect", tx.contract_gas("hub")));
     c.w.advance(1, 3);
-    let observed_at = c.w.block().time.seconds();
     let tx = c
-        .exec(
-            &c.feeder,
-            &ExecuteMsg::PostPrice {
-                symbol: "XMS".into(),
-                price: "2.5".parse().unwrap(),
-                observed_at,
-            },
-            &[],
-        )
+        .try_post_price("XMS", "2.5".parse().unwrap())
         .expect("post_price");
     out.push(("post_price", tx.contract_gas("hub")));
     out
@@ -79,27 +69,8 @@ fn load(c: &Chain) {
             &[],
         )
         .expect("USDm to a provider");
-        c.w.execute(
-            &lp,
-            &usdm,
-            &Cw20ExecuteMsg::IncreaseAllowance {
-                spender: pair.to_string(),
-                amount: units(10, 18),
-                expires: None,
-            },
-            &[],
-        )
-        .expect("allowance");
-        c.w.execute(
-            &lp,
-            &pair,
-            &usdm_interface::pair::ExecuteMsg::ProvideLiquidity {
-                max: [units(10, 18), Uint128::new(10 * 10u128.pow(6))],
-                min_shares: Uint128::zero(),
-            },
-            &[coin(10 * 10u128.pow(6), "uusdc")],
-        )
-        .expect("liquidity");
+        c.provide_liquidity(&lp, &pair, units(10, 18), 10 * 10u128.pow(6))
+            .expect("liquidity");
     }
 }
 

@@ -95,27 +95,8 @@ fn a_0_1_deployment_migrates_and_keeps_working() {
         &[],
     )
     .expect("USDm to the provider");
-    c.w.execute(
-        &lp,
-        &usdm_token,
-        &cw20::Cw20ExecuteMsg::IncreaseAllowance {
-            spender: free_pair.to_string(),
-            amount: units(5_000, 18),
-            expires: None,
-        },
-        &[],
-    )
-    .expect("allowance");
-    c.w.execute(
-        &lp,
-        &free_pair,
-        &usdm_interface::pair::ExecuteMsg::ProvideLiquidity {
-            max: [units(5_000, 18), Uint128::new(5_000 * 10u128.pow(6))],
-            min_shares: Uint128::zero(),
-        },
-        &[coin(5_000 * 10u128.pow(6), "uusdc")],
-    )
-    .expect("liquidity in the standalone pair");
+    c.provide_liquidity(&lp, &free_pair, units(5_000, 18), 5_000 * 10u128.pow(6))
+        .expect("liquidity in the standalone pair");
     for _ in 0..3 {
         swap(&c, &free_pair).expect("a 0.1 swap");
         c.advance(20);
