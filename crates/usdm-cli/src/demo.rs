@@ -302,7 +302,9 @@ pub fn run(json_out: bool) -> CliResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(CliError("a worked example disagreed with the SPEC".into()))
+        Err(CliError::new(
+            "a worked example disagreed with the SPEC".into(),
+        ))
     }
 }
 
@@ -427,7 +429,11 @@ fn tiers(n: &mut Narrator, w: &mut World) -> CliResult<()> {
             "erin deposits 1,000,000 UNI ($10M) into tier 4 (max share 15%)",
             &e,
         ),
-        Ok(_) => return Err(CliError("the UNI share cap should have refused".into())),
+        Ok(_) => {
+            return Err(CliError::new(
+                "the UNI share cap should have refused".into(),
+            ))
+        }
     }
     let q = w.mint("erin", "UNI", "500000")?;
     let mut t = Table::new(["minter", "deposit", "tier", "value", "fee", "USDm out"]);
@@ -461,7 +467,7 @@ fn cap_binds(n: &mut Narrator, w: &mut World) -> CliResult<()> {
     n.table(&t);
     match w.mint("whale", "USDC", "60000000") {
         Err(e) => n.refused("whale mints with 60,000,000 USDC", &e),
-        Ok(_) => return Err(CliError("the supply cap should have refused".into())),
+        Ok(_) => return Err(CliError::new("the supply cap should have refused".into())),
     }
     // The largest USDC deposit whose USDm (after the 0.20% fee) fits the headroom.
     let fee = w.p.params().fees.tier_mint_fee(Tier::Stablecoin);
@@ -695,7 +701,7 @@ fn liquidity(n: &mut Narrator, w: &mut World) -> CliResult<()> {
             &e,
         ),
         Ok(_) => {
-            return Err(CliError(
+            return Err(CliError::new(
                 "liquidity at an off-oracle price should be refused".into(),
             ))
         }

@@ -6,33 +6,68 @@ use std::fmt;
 use usdm_core::math::{format_decimal_places, format_fixed, group_thousands, parse_decimal};
 use usdm_core::prelude::*;
 
-/// A command-line error: one line naming the problem.
+/// A command-line error: one line naming the problem, and whether the command line itself was
+/// malformed (exit 2) or a well-formed request was refused (exit 1).
 #[derive(Debug)]
-pub struct CliError(pub String);
+pub struct CliError {
+    /// What was wrong and what would be accepted.
+    pub message: String,
+    /// A malformed command line: a flag's value that does not parse, a name that does not
+    /// exist, a missing argument.
+    pub usage: bool,
+}
+
+impl CliError {
+    /// A refused request (exit 1).
+    pub fn new(message: String) -> CliError {
+        CliError {
+            message,
+            usage: false,
+        }
+    }
+
+    /// A malformed command line (exit 2).
+    pub fn usage(message: String) -> CliError {
+        CliError {
+            message,
+            usage: true,
+        }
+    }
+
+    /// The process exit code.
+    pub fn exit_code(&self) -> u8 {
+        if self.usage {
+            2
+        } else {
+            1
+        }
+    }
+}
 
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 
 impl From<Error> for CliError {
     fn from(e: Error) -> Self {
-        CliError(e.to_string())
+        CliError::new(e.to_string())
     }
 }
 
 impl From<serde_json::Error> for CliError {
     fn from(e: serde_json::Error) -> Self {
-        CliError(format!("JSON output failed: {e}"))
+        CliError::new(format!("JSON output failed: {e}"))
     }
 }
 
 /// Shorthand for command results.
 pub type CliResult<T> = std::result::Result<T, CliError>;
 
+/// A flag whose value does not parse or is out of range: a malformed command line.
 fn flag_error(flag: &str, value: &str, why: impl fmt::Display) -> CliError {
-    CliError(format!("{flag} '{value}': {why}"))
+    CliError::usage(format!("{flag} '{value}': {why}"))
 }
 
 /// A fraction in [0, 1], as `0.8` or `80%`.
@@ -138,11 +173,11 @@ mod tests {
         assert_eq!(parse_ratio("--fee", "0.2%").unwrap(), Ratio::bps(20));
         assert!(parse_ratio("--cr", "1.5")
             .unwrap_err()
-            .0
+            .message
             .contains("between 0 and 1"));
         assert!(parse_ratio("--cr", "-0.5")
             .unwrap_err()
-            .0
+            .message
             .contains("negative"));
         assert_eq!(
             parse_support_ratio("--s", "250%").unwrap(),
@@ -154,7 +189,7 @@ mod tests {
     fn amounts_name_the_token_when_too_precise() {
         let e = parse_amount("--amount", "1.0000001", 6, Symbol::new("USDC").unwrap()).unwrap_err();
         assert_eq!(
-            e.0,
+            e.message,
             "--amount '1.0000001': USDC has 6 decimals but 7 were given"
         );
         assert!(parse_amount("--amount", "0", 6, Symbol::new("USDC").unwrap()).is_err());
@@ -168,7 +203,7 @@ mod tests {
         assert!(parse_price_pair("XMS").is_err());
         assert!(parse_price_pair("XMS=0")
             .unwrap_err()
-            .0
+            .message
             .contains("greater than zero"));
         assert!(parse_price_pair("XMS=abc").is_err());
     }

@@ -17,7 +17,10 @@ use std::process::ExitCode;
 #[derive(Parser, Debug)]
 #[command(name = "usdm", version, about, long_about = None)]
 struct Cli {
-    /// Print machine-readable JSON (amounts as exact decimal strings in whole tokens).
+    /// Print machine-readable JSON on standard output, errors included (as
+    /// `{"error": {...}}` with a non-zero exit). Quotes and the demo give protocol amounts as
+    /// exact decimal strings in whole tokens; simulation outputs are estimates, given as
+    /// JSON numbers (floats).
     #[arg(long, global = true)]
     json: bool,
     #[command(subcommand)]
@@ -37,10 +40,26 @@ enum Command {
     Sweep(simulate::SweepArgs),
     /// Time the simulator (no report): blocks per second on this machine.
     Bench(simulate::BenchArgs),
-    /// List the built-in scenarios.
-    Scenarios,
+    /// List the built-in scenarios, or print one (`usdm scenarios show NAME`).
+    Scenarios(simulate::ScenariosArgs),
     /// Run the small reference model shared with the cadCAD benchmark (`bench/run.sh`).
     Reference(simulate::ReferenceArgs),
+}
+
+/// Reports an error: one line on standard error, or under `--json` a JSON object on standard
+/// output (where a program reading the output looks for it); returns the exit code.
+fn fail(message: &str, code: u8, json: bool) -> ExitCode {
+    if json {
+        let v = serde_json::json!({"error": {
+            "message": message,
+            "kind": if code == 2 { "usage" } else { "refused" },
+            "exit_code": code,
+        }});
+        println!("{v}");
+    } else {
+        eprintln!("error: {message}");
+    }
+    ExitCode::from(code)
 }
 
 /// Renders a clap error as one line: the message and the offending argument, without usage.
@@ -58,7 +77,7 @@ fn one_line(err: &clap::Error) -> String {
     }
     let msg = parts.join(" ");
     let msg = msg.strip_prefix("error: ").unwrap_or(&msg).to_string();
-    format!("error: {msg} (see --help)")
+    format!("{msg} (see --help)")
 }
 
 fn main() -> ExitCode {
@@ -87,10 +106,7 @@ fn main() -> ExitCode {
                     let _ = e.print();
                     ExitCode::from(2)
                 }
-                _ => {
-                    eprintln!("{}", one_line(&e));
-                    ExitCode::from(2)
-                }
+                _ => fail(&one_line(&e), 2, std::env::args().any(|a| a == "--json")),
             };
         }
     };
@@ -100,14 +116,11 @@ fn main() -> ExitCode {
         Command::Simulate(a) => simulate::simulate(a, cli.json),
         Command::Sweep(a) => simulate::sweep(a, cli.json),
         Command::Bench(a) => simulate::bench(a, cli.json),
-        Command::Scenarios => simulate::scenarios(cli.json),
+        Command::Scenarios(a) => simulate::scenarios_cmd(a, cli.json),
         Command::Reference(a) => simulate::reference(a, cli.json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(1)
-        }
+        Err(e) => fail(&e.message, e.exit_code(), cli.json),
     }
 }

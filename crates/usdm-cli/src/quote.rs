@@ -154,7 +154,7 @@ fn asset(symbol: &str) -> CliResult<AssetConfig> {
         .cloned()
         .ok_or_else(|| {
             let known: Vec<&str> = assets.iter().map(|a| a.symbol.as_str()).collect();
-            CliError(format!(
+            CliError::usage(format!(
                 "unknown asset '{symbol}'; known: {}",
                 known.join(", ")
             ))
@@ -173,7 +173,7 @@ impl Prices {
                 asset(s.as_str())?;
             }
             if v.iter().any(|(x, _)| *x == s) {
-                return Err(CliError(format!("--price given twice for {s}")));
+                return Err(CliError::usage(format!("--price given twice for {s}")));
             }
             v.push((s, p));
         }
@@ -185,7 +185,9 @@ impl Prices {
             .iter()
             .find(|(x, _)| *x == s)
             .map(|(_, p)| *p)
-            .ok_or_else(|| CliError(format!("missing price for {s}: pass --price {s}=<USD>")))
+            .ok_or_else(|| {
+                CliError::usage(format!("missing price for {s}: pass --price {s}=<USD>"))
+            })
     }
 }
 
@@ -196,7 +198,7 @@ fn fee_arg(fee: &Option<String>, tier_default: impl FnOnce() -> Ratio) -> CliRes
         Some(s) => {
             let r = parse_ratio("--fee", s)?;
             usdm_core::fees::validate_fee(r)
-                .map_err(|_| CliError(format!("--fee '{s}': at most 10% is accepted")))?;
+                .map_err(|_| CliError::usage(format!("--fee '{s}': at most 10% is accepted")))?;
             Ok(r)
         }
     }
@@ -208,30 +210,30 @@ fn quote_mint(a: &MintArgs) -> CliResult<Output> {
     let fees = usdm_core::fees::FeeSchedule::default();
     let (q, collateral) = if cr.is_zero() {
         if a.collateral.is_some() || a.amount.is_some() {
-            return Err(CliError(
+            return Err(CliError::usage(
                 "--cr 0 is algorithmic minting: pass --xms <AMOUNT> instead of --collateral/--amount".into(),
             ));
         }
         let xms = a
             .xms
             .as_deref()
-            .ok_or_else(|| CliError("--cr 0 needs --xms <AMOUNT> (XMS to burn)".into()))?;
+            .ok_or_else(|| CliError::usage("--cr 0 needs --xms <AMOUNT> (XMS to burn)".into()))?;
         let xms = parse_amount("--xms", xms, 18, XMS)?;
         let fee = fee_arg(&a.fee, || fees.tier_mint_fee(Tier::ProtocolToken))?;
         (algorithmic_mint(xms, prices.get(XMS)?, fee)?, None)
     } else {
         if a.xms.is_some() {
-            return Err(CliError("--xms is only for algorithmic minting at --cr 0; above 0 the XMS to burn is computed".into()));
+            return Err(CliError::usage("--xms is only for algorithmic minting at --cr 0; above 0 the XMS to burn is computed".into()));
         }
         let symbol = a
             .collateral
             .as_deref()
-            .ok_or_else(|| CliError("missing --collateral <ASSET>".into()))?;
+            .ok_or_else(|| CliError::usage("missing --collateral <ASSET>".into()))?;
         let config = asset(symbol)?;
         let amount = a
             .amount
             .as_deref()
-            .ok_or_else(|| CliError("missing --amount <AMOUNT>".into()))?;
+            .ok_or_else(|| CliError::usage("missing --amount <AMOUNT>".into()))?;
         let amount = parse_amount("--amount", amount, config.decimals, config.symbol)?;
         let xms_price = if cr.is_one() {
             None
@@ -250,8 +252,8 @@ fn quote_mint(a: &MintArgs) -> CliResult<Output> {
         (q, Some(config))
     };
     if let Some(max) = &a.max_xms_in {
-        let max =
-            Amount::parse(max, 18).map_err(|e| CliError(format!("--max-xms-in '{max}': {e}")))?;
+        let max = Amount::parse(max, 18)
+            .map_err(|e| CliError::usage(format!("--max-xms-in '{max}': {e}")))?;
         if q.xms_in > max {
             return Err(Error::XmsLimitExceeded {
                 required: Box::new(Quantity::xms(q.xms_in)),
@@ -261,8 +263,8 @@ fn quote_mint(a: &MintArgs) -> CliResult<Output> {
         }
     }
     if let Some(min) = &a.min_usdm_out {
-        let min =
-            Amount::parse(min, 18).map_err(|e| CliError(format!("--min-usdm-out '{min}': {e}")))?;
+        let min = Amount::parse(min, 18)
+            .map_err(|e| CliError::usage(format!("--min-usdm-out '{min}': {e}")))?;
         if q.usdm_out < min {
             return Err(Error::SlippageExceeded {
                 out: Box::new(Quantity::usdm(q.usdm_out)),
@@ -315,7 +317,7 @@ fn quote_redeem(a: &RedeemArgs) -> CliResult<Output> {
         Some(s) => Some(asset(s)?),
         None if cr.is_zero() => None,
         None => {
-            return Err(CliError(format!(
+            return Err(CliError::new(format!(
                 "--cr {} pays collateral: pass --collateral <ASSET>",
                 a.cr
             )))
@@ -406,7 +408,7 @@ fn token_decimals(symbol: &str) -> CliResult<(Symbol, u8)> {
 
 fn quote_swap(a: &SwapArgs) -> CliResult<Output> {
     if a.reserves.len() != 2 {
-        return Err(CliError(format!(
+        return Err(CliError::usage(format!(
             "give the pool's two reserves with --reserve SYMBOL=AMOUNT (got {})",
             a.reserves.len()
         )));
@@ -414,7 +416,7 @@ fn quote_swap(a: &SwapArgs) -> CliResult<Output> {
     let mut tokens = Vec::new();
     for r in &a.reserves {
         let (sym, amount) = r.split_once('=').ok_or_else(|| {
-            CliError(format!(
+            CliError::usage(format!(
                 "--reserve '{r}': expected SYMBOL=AMOUNT, e.g. USDC=1000000"
             ))
         })?;
@@ -423,7 +425,7 @@ fn quote_swap(a: &SwapArgs) -> CliResult<Output> {
         tokens.push((symbol, decimals, amount));
     }
     if tokens[0].0 == tokens[1].0 {
-        return Err(CliError(
+        return Err(CliError::usage(
             "--reserve: the pool's two tokens must differ".into(),
         ));
     }
@@ -446,8 +448,8 @@ fn quote_swap(a: &SwapArgs) -> CliResult<Output> {
         pool.decimals[side_out],
     );
     if let Some(min) = &a.min_out {
-        let min =
-            Amount::parse(min, d_out).map_err(|e| CliError(format!("--min-out '{min}': {e}")))?;
+        let min = Amount::parse(min, d_out)
+            .map_err(|e| CliError::usage(format!("--min-out '{min}': {e}")))?;
         if q.amount_out < min {
             return Err(Error::SlippageExceeded {
                 out: Box::new(Quantity::new(q.amount_out, d_out, buy)),

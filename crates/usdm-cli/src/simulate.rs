@@ -80,9 +80,16 @@ pub struct SweepArgs {
     /// Default: the support ratio at 150%, 200%, 250% and 500%.
     #[arg(long = "set", value_name = "KEY=VALUES")]
     set: Vec<String>,
-    /// Monte Carlo paths per point.
-    #[arg(long, default_value_t = 20)]
+    /// Monte Carlo paths per point (with --until-ci: the first batch, and each batch added).
+    #[arg(long, default_value_t = 100)]
     paths: u64,
+    /// A precision target: add batches of --paths paths to a point until the 95% interval of
+    /// every probability it reports is at most this wide (0.05 = 5 points), or --max-paths.
+    #[arg(long, value_name = "WIDTH")]
+    until_ci: Option<String>,
+    /// The most paths a point may run under --until-ci.
+    #[arg(long, default_value_t = 2000)]
+    max_paths: u64,
     /// Directory for the report, CSV and JSON files.
     #[arg(long, default_value = "usdm-sweep")]
     out: PathBuf,
@@ -124,9 +131,15 @@ pub struct BenchArgs {
 }
 
 fn load(name: &str) -> CliResult<Arc<Scenario>> {
-    Scenario::load(name)
-        .map(Arc::new)
-        .map_err(|e| CliError(e.to_string()))
+    Scenario::load(name).map(Arc::new).map_err(|e| {
+        // A name that is neither built in nor a file is a malformed command line; a file that
+        // is read but wrong is a refused request.
+        if e.line == 0 && e.message.starts_with("neither a built-in") {
+            CliError::usage(e.to_string())
+        } else {
+            CliError::new(e.to_string())
+        }
+    })
 }
 
 fn preset_of(s: &Scenario, flag: &Option<String>) -> CliResult<Preset> {
@@ -134,15 +147,15 @@ fn preset_of(s: &Scenario, flag: &Option<String>) -> CliResult<Preset> {
         None => Ok(s.preset),
         Some(p) => p
             .parse()
-            .map_err(|e| CliError(format!("--preset {p}: {e}"))),
+            .map_err(|e| CliError::usage(format!("--preset {p}: {e}"))),
     }
 }
 
 fn config(paths: u64, run: &RunFlags, series: bool) -> CliResult<McConfig> {
     if paths == 0 {
-        return Err(CliError("--paths must be at least 1".into()));
+        return Err(CliError::usage("--paths must be at least 1".into()));
     }
-    montecarlo::check_threads(run.threads).map_err(CliError)?;
+    montecarlo::check_threads(run.threads).map_err(CliError::usage)?;
     Ok(McConfig {
         paths,
         seed: run.seed,
@@ -159,39 +172,72 @@ fn command_line() -> String {
 }
 
 fn summary_table(s: &Summary) -> Table {
-    let mut t = Table::new(["outcome", "median", "5th pct", "95th pct"]);
+    let mut t = Table::new(["outcome", "median [95% interval]", "5th pct", "95th pct"]);
     for st in &s.stats {
+        let q = &st.quantiles.0;
         t.row([
             outcome_title(st.name).to_string(),
-            format_outcome(st.name, st.percentiles[2]),
-            format_outcome(st.name, st.percentiles[0]),
-            format_outcome(st.name, st.percentiles[4]),
+            report::estimate(st.name, &q[2]),
+            format_outcome(st.name, q[0].value),
+            format_outcome(st.name, q[4].value),
         ]);
     }
-    t.row([
-        "XMS supply up 100-fold".to_string(),
-        format!("{:.1}% of paths", s.p_xms_x100 * 100.0),
-        String::new(),
-        String::new(),
+    for (label, p) in [
+        ("peg broke (below $0.97)", &s.p_break),
+        ("XMS supply up 100-fold", &s.p_xms_x100),
+        ("death spiral", &s.p_death_spiral),
+    ] {
+        t.row([
+            label.to_string(),
+            format!("{} of paths", report::prob(p)),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    t
+}
+
+/// The key outcomes of the paths that broke the peg and of those that held it.
+fn split_table(s: &Summary) -> Table {
+    let mut t = Table::new([
+        "median [95% interval]".to_string(),
+        format!("broke the peg ({} paths)", s.given_break.paths),
+        format!("held it ({} paths)", s.given_hold.paths),
     ]);
-    t.row([
-        "death spiral".to_string(),
-        format!("{:.1}% of paths", s.p_death_spiral * 100.0),
-        String::new(),
-        String::new(),
-    ]);
+    for name in [
+        "max_depeg",
+        "hours_below_097",
+        "hours_to_break",
+        "xms_dilution",
+        "final_usdm_price",
+    ] {
+        let cell = |c: &montecarlo::Conditional| {
+            if c.paths == 0 {
+                "-".to_string()
+            } else {
+                c.stat(name).map_or("-".into(), |st| {
+                    report::estimate(name, &st.quantiles.median())
+                })
+            }
+        };
+        t.row([
+            outcome_title(name).to_string(),
+            cell(&s.given_break),
+            cell(&s.given_hold),
+        ]);
+    }
     t
 }
 
 fn print_ensemble(e: &Ensemble, fields: &[FieldChange]) {
     let s = &e.setup.scenario;
     println!(
-        "{} under {}: {} paths x {} blocks ({:.1} days), seed {}",
+        "{} under {}: {} paths x {} blocks ({}), seed {}",
         s.name,
         e.setup.preset,
         e.config.paths,
         s.blocks,
-        (s.blocks * s.block_seconds) as f64 / 86_400.0,
+        report::duration(s.blocks * s.block_seconds),
         e.config.seed
     );
     let changes: Vec<String> = fields
@@ -203,6 +249,10 @@ fn print_ensemble(e: &Ensemble, fields: &[FieldChange]) {
         println!("  with {}", changes.join(", "));
     }
     println!("{}", summary_table(&e.summary));
+    if e.summary.given_break.paths > 0 && e.summary.given_hold.paths > 0 {
+        println!("  split outcomes: the paths that broke the peg and those that held it");
+        println!("{}", split_table(&e.summary));
+    }
     let refused: Vec<String> = e
         .refusals
         .iter()
@@ -229,14 +279,15 @@ pub fn simulate(a: &SimulateArgs, json: bool) -> CliResult<()> {
     let scenario = Arc::new(
         scenario
             .with_fields(&fields)
-            .map_err(|e| CliError(e.to_string()))?,
+            .map_err(|e| CliError::new(e.to_string()))?,
     );
-    let setup =
-        Arc::new(Setup::new(scenario, preset, &overrides).map_err(|e| CliError(e.to_string()))?);
-    let e = montecarlo::run(setup, &config).map_err(|e| CliError(e.to_string()))?;
+    let setup = Arc::new(
+        Setup::new(scenario, preset, &overrides).map_err(|e| CliError::new(e.to_string()))?,
+    );
+    let e = montecarlo::run(setup, &config).map_err(|e| CliError::new(e.to_string()))?;
     let command = command_line();
     let written = report::write_ensemble(&e, &a.out, &command).map_err(|err| {
-        CliError(format!(
+        CliError::new(format!(
             "cannot write the report to {}: {err}",
             a.out.display()
         ))
@@ -249,7 +300,7 @@ pub fn simulate(a: &SimulateArgs, json: bool) -> CliResult<()> {
         print_ensemble(&e, &fields);
         println!("  report: {}", written.html.display());
         println!(
-            "  data:   {} (outcomes.csv, fan.csv, median_path.csv, worst_path.csv, summary.json)",
+            "  data:   {} (outcomes.csv, fan.csv, below_097.csv, since_break.csv, typical_path.csv, worst_path.csv, summary.json)",
             a.out.display()
         );
     }
@@ -266,19 +317,19 @@ fn overrides(
     let (mut params, mut fields) = (Vec::new(), Vec::new());
     for spec in sets {
         let (key, value) = spec.split_once('=').ok_or_else(|| {
-            CliError(format!(
+            CliError::usage(format!(
                 "--set {spec}: expected key=value (e.g. breaker_xms_minted=0.002)"
             ))
         })?;
         let (key, value) = (key.trim(), value.trim());
         if seen.contains(&key) {
-            return Err(CliError(format!(
+            return Err(CliError::usage(format!(
                 "--set {spec}: {key} is set twice; give each key once"
             )));
         }
         seen.push(key);
         if value.contains(',') && !value.starts_with('[') {
-            return Err(CliError(format!(
+            return Err(CliError::usage(format!(
                 "--set {spec}: one value per key here; `usdm sweep --set {spec}` compares several"
             )));
         }
@@ -291,7 +342,7 @@ fn overrides(
         } else {
             params.push(
                 param_from_text(key, value, scenario.block_seconds)
-                    .map_err(|e| CliError(format!("--set {spec}: {}", e.message)))?,
+                    .map_err(|e| CliError::usage(format!("--set {spec}: {}", e.message)))?,
             );
         }
     }
@@ -308,9 +359,9 @@ fn set_error(spec: &str, e: ScenarioError) -> CliError {
         e.field.as_str()
     };
     if key.contains('.') {
-        CliError(format!("--set {spec}: {field}: {}", e.message))
+        CliError::usage(format!("--set {spec}: {field}: {}", e.message))
     } else {
-        CliError(format!("--set {spec}: {}", e.message))
+        CliError::usage(format!("--set {spec}: {}", e.message))
     }
 }
 
@@ -318,7 +369,7 @@ fn set_error(spec: &str, e: ScenarioError) -> CliError {
 pub fn sweep(a: &SweepArgs, json: bool) -> CliResult<()> {
     let config = config(a.paths, &a.run, false)?;
     let scenario = load(&a.scenario)?;
-    let mut axes = vec![Axis::presets(&a.preset).map_err(CliError)?];
+    let mut axes = vec![Axis::presets(&a.preset).map_err(CliError::usage)?];
     let sets = if a.set.is_empty() {
         vec![DEFAULT_SWEEP_AXIS.to_string()]
     } else {
@@ -327,62 +378,114 @@ pub fn sweep(a: &SweepArgs, json: bool) -> CliResult<()> {
     for spec in &sets {
         axes.push(Axis::parse(spec, &scenario).map_err(|e| set_error(spec, e))?);
     }
-    let sw = sweep::run(scenario, axes, &config).map_err(|e| CliError(e.to_string()))?;
+    let precision = match &a.until_ci {
+        None => None,
+        Some(w) => {
+            let width: f64 = w
+                .trim()
+                .parse()
+                .ok()
+                .filter(|x: &f64| *x > 0.0 && *x < 1.0)
+                .ok_or_else(|| {
+                    CliError::usage(format!(
+                        "--until-ci '{w}': give the widest interval accepted as a fraction between 0 and 1, e.g. 0.05"
+                    ))
+                })?;
+            if a.max_paths < a.paths {
+                return Err(CliError::usage(format!(
+                    "--max-paths {} is below --paths {}: a point runs at least one batch",
+                    a.max_paths, a.paths
+                )));
+            }
+            Some(sweep::Precision {
+                width,
+                max_paths: a.max_paths,
+            })
+        }
+    };
+    let sw =
+        sweep::run(scenario, axes, &config, precision).map_err(|e| CliError::new(e.to_string()))?;
     let command = command_line();
     let written = report::write_sweep(&sw, &a.out, &command).map_err(|err| {
-        CliError(format!(
+        CliError::new(format!(
             "cannot write the report to {}: {err}",
             a.out.display()
         ))
     })?;
     if json {
-        let v = serde_json::json!({
-            "scenario": sw.scenario.name,
-            "report": written.html.display().to_string(),
-            "points": sw.points.iter().map(|p| serde_json::json!({"labels": p.labels, "summary": p.summary})).collect::<Vec<_>>(),
-        });
+        let mut v = report::sweep_json(&sw, &command);
+        v["report"] = serde_json::json!(written.html.display().to_string());
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
+    let paths = match sw.precision {
+        Some(p) => format!(
+            "{}-{} paths (until every 95% interval is at most {:.1} points wide, at most {})",
+            sw.points.iter().map(|p| p.summary.paths).min().unwrap_or(0),
+            sw.points.iter().map(|p| p.summary.paths).max().unwrap_or(0),
+            p.width * 100.0,
+            p.max_paths
+        ),
+        None => format!("{} paths", sw.config.paths),
+    };
     println!(
-        "sweep of {}: {} points x {} paths, seed {}",
+        "sweep of {}: {} points x {}, seed {}",
         sw.scenario.name,
         sw.points.len(),
-        sw.config.paths,
+        paths,
         sw.config.seed
     );
     let mut headers: Vec<String> = sw.axes.iter().map(|a| a.name.clone()).collect();
     headers.extend(
         [
+            "paths",
+            "P(broke)",
             "P(spiral)",
-            "P(XMS x100)",
             "max depeg p50",
-            "p95",
-            "h < $0.97",
+            "h < $0.97 p50",
             "XMS dilution p50",
-            "final backing",
         ]
         .map(String::from),
     );
     let mut t = Table::new(headers);
+    let mut any_flag = false;
     for p in &sw.points {
-        let st = |n: &str| {
-            p.summary
-                .stat(n)
-                .map(|s| s.percentiles)
-                .unwrap_or([f64::NAN; 5])
+        let flag = |name: &str| {
+            if p.unresolved.iter().any(|u| u.estimate == name) {
+                "*"
+            } else {
+                ""
+            }
         };
+        any_flag |= !p.unresolved.is_empty();
+        let sm = &p.summary;
         let mut row = p.labels.clone();
-        row.push(format!("{:.0}%", p.summary.p_death_spiral * 100.0));
-        row.push(format!("{:.0}%", p.summary.p_xms_x100 * 100.0));
-        row.push(format_outcome("max_depeg", st("max_depeg")[2]));
-        row.push(format_outcome("max_depeg", st("max_depeg")[4]));
-        row.push(format_outcome("hours_below_097", st("hours_below_097")[2]));
-        row.push(format_outcome("xms_dilution", st("xms_dilution")[2]));
-        row.push(format_outcome("final_backing", st("final_backing")[2]));
+        row.push(sm.paths.to_string());
+        row.push(format!("{}{}", report::prob(&sm.p_break), flag("p_break")));
+        row.push(format!(
+            "{}{}",
+            report::prob(&sm.p_death_spiral),
+            flag("p_death_spiral")
+        ));
+        row.push(format!(
+            "{}{}",
+            report::estimate("max_depeg", &sm.median("max_depeg")),
+            flag("max_depeg_p50")
+        ));
+        row.push(report::estimate(
+            "hours_below_097",
+            &sm.median("hours_below_097"),
+        ));
+        row.push(report::estimate("xms_dilution", &sm.median("xms_dilution")));
         t.row(row);
     }
     println!("{t}");
+    println!("  [..]: 95% interval (? where too few paths bound that end)");
+    if any_flag {
+        println!(
+            "  *: differs from a neighbouring point by less than the noise (the intervals overlap)"
+        );
+    }
     println!(
         "  {:.1} s, {:.2}M blocks/s",
         sw.elapsed.as_secs_f64(),
@@ -412,15 +515,17 @@ pub fn bench(a: &BenchArgs, json: bool) -> CliResult<()> {
     let config = config(a.paths, &a.run, false)?;
     let scenario = load(&a.scenario)?;
     let preset = preset_of(&scenario, &a.preset)?;
-    let setup = Arc::new(Setup::new(scenario, preset, &[]).map_err(|e| CliError(e.to_string()))?);
-    let e = montecarlo::run(setup, &config).map_err(|e| CliError(e.to_string()))?;
+    let setup =
+        Arc::new(Setup::new(scenario, preset, &[]).map_err(|e| CliError::new(e.to_string()))?);
+    let e = montecarlo::run(setup, &config).map_err(|e| CliError::new(e.to_string()))?;
     let s = &e.setup.scenario;
     let blocks = e.config.paths * s.blocks;
     if json {
         let v = serde_json::json!({
             "scenario": s.name, "preset": e.setup.preset.to_string(), "paths": e.config.paths,
-            "blocks_per_path": s.blocks, "blocks": blocks, "seconds": e.elapsed.as_secs_f64(),
+            "blocks_per_path": s.blocks, "blocks": blocks, "elapsed_seconds": e.elapsed.as_secs_f64(),
             "blocks_per_second": e.blocks_per_second(), "threads": e.threads, "machine": machine(),
+            "p_break": e.summary.p_break,
             "p_death_spiral": e.summary.p_death_spiral,
             "p_xms_x100": e.summary.p_xms_x100,
         });
@@ -446,14 +551,59 @@ pub fn bench(a: &BenchArgs, json: bool) -> CliResult<()> {
     Ok(())
 }
 
+/// `usdm scenarios`: list the built-ins, or print one.
+#[derive(Args, Debug)]
+pub struct ScenariosArgs {
+    #[command(subcommand)]
+    action: Option<ScenariosCmd>,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum ScenariosCmd {
+    /// Print a built-in scenario's TOML, to read or to copy and edit
+    /// (`usdm scenarios show calm > my.toml`).
+    Show {
+        /// The built-in scenario.
+        name: String,
+    },
+}
+
+/// Runs `usdm scenarios`.
+pub fn scenarios_cmd(a: &ScenariosArgs, json: bool) -> CliResult<()> {
+    match &a.action {
+        None => scenarios(json),
+        Some(ScenariosCmd::Show { name }) => {
+            let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name) else {
+                return Err(CliError::usage(format!(
+                    "no built-in scenario '{name}'; built-in scenarios: {}",
+                    BUILTIN
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            };
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({"name": name, "toml": text}))?
+                );
+            } else {
+                print!("{text}");
+            }
+            Ok(())
+        }
+    }
+}
+
 /// Lists the built-in scenarios.
 pub fn scenarios(json: bool) -> CliResult<()> {
     let mut t = Table::new(["scenario", "length", "description"]);
     let mut list = Vec::new();
     for (name, _) in BUILTIN {
         let s = Scenario::builtin(name)
-            .ok_or_else(|| CliError(format!("missing built-in {name}")))?
-            .map_err(|e| CliError(e.to_string()))?;
+            .ok_or_else(|| CliError::new(format!("missing built-in {name}")))?
+            .map_err(|e| CliError::new(e.to_string()))?;
         let days = (s.blocks * s.block_seconds) as f64 / 86_400.0;
         t.row([
             format!(
@@ -475,7 +625,8 @@ pub fn scenarios(json: bool) -> CliResult<()> {
     } else {
         print!("{t}");
         println!("  run one: usdm simulate NAME [--preset mars|mars-guarded|frax] [--paths N]");
-        println!("  or write your own: see scenarios/README.md");
+        println!("  print one to copy and edit: usdm scenarios show NAME > my.toml");
+        println!("  write your own: see scenarios/README.md");
     }
     Ok(())
 }
@@ -483,9 +634,9 @@ pub fn scenarios(json: bool) -> CliResult<()> {
 /// Runs `usdm reference`: the small model shared with the cadCAD benchmark (`bench/`).
 pub fn reference(a: &ReferenceArgs, json: bool) -> CliResult<()> {
     if a.runs == 0 {
-        return Err(CliError("--runs must be at least 1".into()));
+        return Err(CliError::usage("--runs must be at least 1".into()));
     }
-    montecarlo::check_threads(a.threads).map_err(CliError)?;
+    montecarlo::check_threads(a.threads).map_err(CliError::usage)?;
     let params = usdm_sim::reference::RefParams::default();
     let started = std::time::Instant::now();
     let outcomes = montecarlo::with_threads(a.threads, || {
@@ -494,7 +645,7 @@ pub fn reference(a: &ReferenceArgs, json: bool) -> CliResult<()> {
     let seconds = started.elapsed().as_secs_f64();
     if json {
         let v = serde_json::json!({
-            "runs": a.runs, "steps": a.steps, "seed": a.seed, "seconds": seconds,
+            "runs": a.runs, "steps": a.steps, "seed": a.seed, "elapsed_seconds": seconds,
             "threads": a.threads.unwrap_or_else(rayon_threads), "params": params, "outcomes": outcomes,
         });
         println!("{}", serde_json::to_string(&v)?);

@@ -321,7 +321,7 @@ fn simulate_writes_a_report_and_says_where() {
             .unwrap()
             .iter()
             .find(|s| s["name"] == name)
-            .map(|s| s["percentiles"][2].as_f64().unwrap())
+            .map(|s| s["p50"].as_f64().unwrap())
             .unwrap()
     };
     assert!(stat("hours_breaker_bound") > 0.5, "{v}");
@@ -385,10 +385,11 @@ fn simulator_commands_refuse_bad_input_in_one_line() {
             "--set agents.holders.cohorts=1e9: agents.holders.cohorts: invalid type",
         ),
     ];
+    // Every one is a malformed command line: exit 2.
     for (args, needle) in cases {
         let o = usdm(args);
         let err = String::from_utf8_lossy(&o.stderr);
-        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(needle), "{args:?}: {err}");
         assert_eq!(err.trim().lines().count(), 1, "{args:?}: {err}");
     }
@@ -468,4 +469,127 @@ fn absurd_thread_counts_are_refused_at_once() {
     }
     let out = usdm(&split("simulate calm --paths 1 --threads 0 --quiet"));
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 1"));
+}
+
+/// Issue 12: the README promises exit 2 for a malformed command line and 1 for a refused
+/// request; a missing `--amount`, an amount in exponent notation and an unknown preset exited 1.
+#[test]
+fn exit_codes_tell_a_malformed_command_line_from_a_refused_request() {
+    let m = "quote mint --collateral USDC --price USDC=1 --price XMS=2";
+    for (line, code) in [
+        (format!("{m} --cr 1"), 2),
+        (format!("{m} --cr 1 --amount 1e6"), 2),
+        ("simulate calm --preset terra --paths 1 -q".to_string(), 2),
+        ("simulate no-such-scenario".to_string(), 2),
+        ("sweep calm --until-ci 2 --paths 1 -q".to_string(), 2),
+        ("scenarios show nope".to_string(), 2),
+        (format!("{m} --cr 0.8 --amount 120 --max-xms-in 14"), 1),
+        (
+            "quote swap --reserve USDm=100 --reserve USDC=100 --sell USDm --amount 1 --min-out 5"
+                .to_string(),
+            1,
+        ),
+    ] {
+        let out = usdm(&split(&line));
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{line}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // A scenario file that is read but wrong is a refused request, not a bad command line.
+    let (dir, file) = scenario_file("exit");
+    std::fs::write(
+        &file,
+        "name = \"x\"\nduration = \"1d\"\n[market]\nusdm_pool_depth = 7\n",
+    )
+    .unwrap();
+    let out = usdm(&["simulate", file.to_str().unwrap(), "-q"]);
+    assert_eq!(out.status.code(), Some(1));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Issue 12: under `--json` an error was plain text on stderr with nothing on stdout.
+#[test]
+fn json_errors_are_an_object_on_stdout() {
+    for (line, code, needle) in [
+        ("--json simulate calm --preset terra -q", 2, "--preset terra"),
+        ("--json quote mint --cr 1 --collateral USDC --price USDC=1", 2, "--amount"),
+        ("--json frobnicate", 2, "frobnicate"),
+        (
+            "--json quote swap --reserve USDm=100 --reserve USDC=100 --sell USDm --amount 1 --min-out 5",
+            1,
+            "below the minimum",
+        ),
+    ] {
+        let out = usdm(&split(line));
+        assert_eq!(out.status.code(), Some(code), "{line}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{line}: stdout is not JSON ({e}): {:?}", out.stdout));
+        let msg = v["error"]["message"].as_str().unwrap();
+        assert!(msg.contains(needle), "{line}: {msg}");
+        assert_eq!(v["error"]["exit_code"], code);
+        assert_eq!(
+            v["error"]["kind"],
+            if code == 2 { "usage" } else { "refused" }
+        );
+    }
+}
+
+/// Issue 12: a built-in scenario could not be printed, so a user of the installed binary could
+/// not see or copy one.
+#[test]
+fn scenarios_show_prints_a_builtin_that_loads_back() {
+    let out = usdm(&split("scenarios show xms-crash"));
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("name = \"xms-crash\""), "{text}");
+    let (dir, file) = scenario_file("show");
+    std::fs::write(&file, &text).unwrap();
+    let copy = usdm_sim::scenario::Scenario::load(file.to_str().unwrap()).unwrap();
+    let builtin = usdm_sim::scenario::Scenario::load("xms-crash").unwrap();
+    assert_eq!(copy.blocks, builtin.blocks);
+    assert_eq!(copy.description, builtin.description);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Issue 12: `sweep --json` on stdout lacked the axis names, seed and paths of `sweep.json`;
+/// the two are now the same document (plus where the report is).
+#[test]
+fn sweep_json_on_stdout_is_the_sweep_file() {
+    let (dir, file) = scenario_file("sweepjson");
+    let out = dir.join("sw");
+    let mut v = json(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "--preset",
+        "mars",
+        "--set",
+        "breaker_xms_minted=off,0.01",
+        "--paths",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    let file_json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("sweep.json")).unwrap()).unwrap();
+    assert!(v["report"].as_str().unwrap().ends_with("report.html"));
+    v.as_object_mut().unwrap().remove("report");
+    assert_eq!(v, file_json);
+    assert_eq!(v["seed"], 42);
+    assert_eq!(v["axes"][1]["name"], "breaker_xms_minted");
+    // Typed axes: `off` is null, thresholds are numbers.
+    assert_eq!(
+        v["points"][0]["axes"]["breaker_xms_minted"],
+        serde_json::Value::Null
+    );
+    assert_eq!(v["points"][1]["axes"]["breaker_xms_minted"], 0.01);
+    let p = &v["points"][0]["summary"]["p_death_spiral"];
+    assert!(
+        p["lo"].is_number() && p["hi"].is_number() && p["paths"] == 2,
+        "{p}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -14,5 +14,6 @@ pub mod reference;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod stats;
 pub mod sweep;
 pub mod world;

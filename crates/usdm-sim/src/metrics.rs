@@ -197,6 +197,55 @@ pub const FAN_METRICS: [&str; 6] = [
     "supply_cap",
 ];
 
+/// A protocol message for people: the exact 18-decimal amounts the core writes
+/// (`1234.567890123456789012 USDm`) rounded to cents, or to 4 significant digits below 1, with
+/// thousands grouped (`1,234.57 USDm`).
+pub fn readable(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let bytes = message.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let starts_number = bytes[i].is_ascii_digit()
+            && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'.'));
+        if !starts_number {
+            let c = message[i..].chars().next().unwrap_or(' ');
+            out.push(c);
+            i += c.len_utf8();
+            continue;
+        }
+        let mut j = i;
+        while j < bytes.len() && (bytes[j].is_ascii_digit() || bytes[j] == b'.') {
+            j += 1;
+        }
+        let token = message[i..j].trim_end_matches('.');
+        let end = i + token.len();
+        let fraction = token.split_once('.').map_or(0, |(_, f)| f.len());
+        match token.parse::<f64>() {
+            Ok(x) if fraction > 4 => {
+                let text = if x >= 1.0 || x == 0.0 {
+                    let cents = format!("{x:.2}");
+                    let (whole, frac) = cents.split_once('.').unwrap_or((&cents, "00"));
+                    let mut grouped = String::new();
+                    for (k, ch) in whole.chars().enumerate() {
+                        if k > 0 && (whole.len() - k) % 3 == 0 {
+                            grouped.push(',');
+                        }
+                        grouped.push(ch);
+                    }
+                    format!("{grouped}.{frac}")
+                } else {
+                    let digits = (3 - x.log10().floor() as i64).clamp(0, 18) as usize;
+                    format!("{x:.digits$}")
+                };
+                out.push_str(&text);
+            }
+            _ => out.push_str(token),
+        }
+        i = end;
+    }
+    out
+}
+
 /// One path's outcome.
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Outcome {
@@ -208,6 +257,14 @@ pub struct Outcome {
     pub min_usdm_price: f64,
     /// Hours USDm spent below $0.97.
     pub hours_below_097: f64,
+    /// USDm went below $0.97 at some block (the peg broke).
+    pub broke_peg: bool,
+    /// Hours from the start to the first block below $0.97 (NaN when the peg held).
+    pub hours_to_break: f64,
+    /// Highest USDm pool price.
+    pub max_usdm_price: f64,
+    /// Hours USDm spent above $1.03 (a squeeze: minting refused while the price runs up).
+    pub hours_above_103: f64,
     /// XMS supply at the end over XMS supply at the start.
     pub xms_dilution: f64,
     /// Treasury value over circulating USDm at the end (NaN when undefined).
@@ -250,7 +307,10 @@ pub struct PathMetrics {
     /// The outcome (complete after the run).
     pub outcome: Outcome,
     keep_series: bool,
+    seconds: u64,
     seconds_below: u64,
+    seconds_above: u64,
+    first_break: Option<u64>,
     seconds_breaker: u64,
     seconds_cap: u64,
     interval_low: f64,
@@ -271,6 +331,7 @@ impl PathMetrics {
             keep_series,
             outcome: Outcome {
                 min_usdm_price: f64::INFINITY,
+                max_usdm_price: f64::NEG_INFINITY,
                 ..Outcome::default()
             },
             interval_low: f64::INFINITY,
@@ -284,10 +345,15 @@ impl PathMetrics {
         let o = &mut self.outcome;
         o.max_depeg = o.max_depeg.max(1.0 - usdm_price);
         o.min_usdm_price = o.min_usdm_price.min(usdm_price);
+        o.max_usdm_price = o.max_usdm_price.max(usdm_price);
         self.interval_low = self.interval_low.min(usdm_price);
         if usdm_price < 0.97 {
             self.seconds_below += block_seconds;
+            self.first_break.get_or_insert(self.seconds);
+        } else if usdm_price > 1.03 {
+            self.seconds_above += block_seconds;
         }
+        self.seconds += block_seconds;
         if breaker_bound {
             self.seconds_breaker += block_seconds;
         }
@@ -328,7 +394,7 @@ impl PathMetrics {
             _ => {}
         }
         if self.first_refusal[i].is_none() {
-            self.first_refusal[i] = Some(e.to_string());
+            self.first_refusal[i] = Some(readable(&e.to_string()));
         }
     }
 
@@ -389,6 +455,9 @@ impl PathMetrics {
         let t = &self.totals;
         let o = &mut self.outcome;
         o.hours_below_097 = self.seconds_below as f64 / 3600.0;
+        o.hours_above_103 = self.seconds_above as f64 / 3600.0;
+        o.broke_peg = self.first_break.is_some();
+        o.hours_to_break = self.first_break.map_or(f64::NAN, |s| s as f64 / 3600.0);
         o.xms_dilution = xms_final / xms0.max(1e-18);
         o.final_usdm_price = self.last_price;
         o.usdm_supply_ratio = usdm_final / self.usdm0.max(1e-18);
@@ -399,5 +468,29 @@ impl PathMetrics {
         o.hours_cap_bound = self.seconds_cap as f64 / 3600.0;
         o.hours_breaker_bound = self.seconds_breaker as f64 / 3600.0;
         o.death_spiral = o.xms_dilution >= SPIRAL_DILUTION && o.final_usdm_price < 0.90;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_round_exact_amounts_for_people() {
+        assert_eq!(
+            readable(
+                "mint of $1234567.123456789012345678 exceeds the headroom $0.000000000000000001"
+            ),
+            "mint of $1,234,567.12 exceeds the headroom $0.000000000000000001"
+        );
+        assert_eq!(
+            readable("treasury holds 0.012345678901234567 USDC at t=600s"),
+            "treasury holds 0.01235 USDC at t=600s"
+        );
+        // Short numbers, epochs and ids are left alone.
+        assert_eq!(
+            readable("epoch 12, id 3, cr 0.85"),
+            "epoch 12, id 3, cr 0.85"
+        );
     }
 }

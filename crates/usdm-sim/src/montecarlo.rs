@@ -6,6 +6,7 @@
 //! being deterministic, the re-run must reproduce their outcomes exactly, which is checked.
 
 use crate::metrics::{Outcome, PathMetrics, RefusalKind, FAN_METRICS};
+use crate::stats::{self, Estimate, Proportion, Quantiles};
 use crate::world::{RunOptions, Setup, SimError, World};
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -44,7 +45,8 @@ impl Default for McConfig {
 /// Percentiles reported everywhere: 5th, 25th, 50th, 75th and 95th.
 pub const PERCENTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 
-/// The 5/25/50/75/95th percentiles of `values` (NaNs ignored; all NaN if none are left).
+/// The 5/25/50/75/95th percentiles of `values` (NaNs ignored; all NaN if none are left), for
+/// charts; [`stats::quantiles`] adds their intervals.
 pub fn percentiles(values: &mut Vec<f64>) -> [f64; 5] {
     values.retain(|v| !v.is_nan());
     if values.is_empty() {
@@ -70,84 +72,182 @@ pub struct Fan {
     pub bands: Vec<[f64; 5]>,
 }
 
-/// Summary statistics of one outcome across paths.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+/// A fan re-timed at each path's first break of the peg: sample `k` of `hours` is `hours[k]`
+/// after (or, negative, before) the first sample whose low was below $0.97, across the paths
+/// that broke. However the paths spread in time, this shows the shape of a crash.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlignedFan {
+    /// The metric.
+    pub metric: &'static str,
+    /// Hours since the break at each point.
+    pub hours: Vec<f64>,
+    /// Percentiles at each point, in [`PERCENTILES`] order.
+    pub bands: Vec<[f64; 5]>,
+    /// Paths that have a sample at each point (paths that broke late end early).
+    pub paths: Vec<u64>,
+}
+
+/// Summary statistics of one outcome across paths: its mean and labelled percentiles, each
+/// with a 95% interval.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Stat {
     /// The outcome's name.
     pub name: &'static str,
+    /// Paths with a value (a NaN, e.g. the time to a break that never came, is left out).
+    pub paths: u64,
     /// Mean.
     pub mean: f64,
-    /// 5th, 25th, 50th, 75th, 95th percentiles.
-    pub percentiles: [f64; 5],
+    /// The 5th, 25th, 50th, 75th and 95th percentiles with their intervals.
+    pub quantiles: Quantiles,
+}
+
+impl Stat {
+    /// The point estimates of the percentiles, in [`PERCENTILES`] order.
+    pub fn percentiles(&self) -> [f64; 5] {
+        self.quantiles.values()
+    }
+}
+
+impl serde::Serialize for Stat {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(18))?;
+        m.serialize_entry("name", self.name)?;
+        m.serialize_entry("paths", &self.paths)?;
+        m.serialize_entry("mean", &self.mean)?;
+        self.quantiles.serialize_into(&mut m)?;
+        m.end()
+    }
 }
 
 /// An outcome's name and how to read it from an [`Outcome`].
 type OutcomeField = (&'static str, fn(&Outcome) -> f64);
+
+/// The outcomes summarised, in report order.
+pub const OUTCOME_FIELDS: [OutcomeField; 15] = [
+    ("max_depeg", |o| o.max_depeg),
+    ("min_usdm_price", |o| o.min_usdm_price),
+    ("hours_below_097", |o| o.hours_below_097),
+    ("hours_to_break", |o| o.hours_to_break),
+    ("max_usdm_price", |o| o.max_usdm_price),
+    ("hours_above_103", |o| o.hours_above_103),
+    ("xms_dilution", |o| o.xms_dilution),
+    ("final_backing", |o| o.final_backing),
+    ("final_usdm_price", |o| o.final_usdm_price),
+    ("final_xms_price", |o| o.final_xms_price),
+    ("usdm_supply_ratio", |o| o.usdm_supply_ratio),
+    ("usdm_redeemed", |o| o.usdm_redeemed),
+    ("xms_minted", |o| o.xms_minted),
+    ("hours_cap_bound", |o| o.hours_cap_bound),
+    ("hours_breaker_bound", |o| o.hours_breaker_bound),
+];
+
+/// The statistics of every outcome over `outcomes`.
+fn stats_of(outcomes: &[&Outcome]) -> Vec<Stat> {
+    OUTCOME_FIELDS
+        .iter()
+        .map(|(name, f)| {
+            let finite: Vec<f64> = outcomes
+                .iter()
+                .map(|o| f(o))
+                .filter(|x| !x.is_nan())
+                .collect();
+            let mean = if finite.is_empty() {
+                f64::NAN
+            } else {
+                finite.iter().sum::<f64>() / finite.len() as f64
+            };
+            Stat {
+                name,
+                paths: finite.len() as u64,
+                mean,
+                quantiles: stats::quantiles(&finite),
+            }
+        })
+        .collect()
+}
+
+/// The outcomes of a subset of paths (those that broke the peg, or held it).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Conditional {
+    /// Paths in the subset.
+    pub paths: u64,
+    /// Per-outcome statistics over the subset (NaN estimates when it is empty).
+    pub stats: Vec<Stat>,
+}
+
+impl Conditional {
+    /// The statistic named `name`.
+    pub fn stat(&self, name: &str) -> Option<&Stat> {
+        self.stats.iter().find(|s| s.name == name)
+    }
+}
 
 /// The outcomes summarised.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Summary {
     /// Paths run.
     pub paths: u64,
+    /// Share of paths that broke the peg: USDm below $0.97 at any block.
+    pub p_break: Proportion,
     /// Share of paths ending in a death spiral.
-    pub p_death_spiral: f64,
+    pub p_death_spiral: Proportion,
     /// Share of paths whose XMS supply grew at least 100-fold, whatever USDm did at the end (a
     /// death spiral also needs USDm below $0.90; a run can hyperinflate XMS and still end near
     /// the peg).
-    pub p_xms_x100: f64,
-    /// Per-outcome statistics.
+    pub p_xms_x100: Proportion,
+    /// Per-outcome statistics over every path.
     pub stats: Vec<Stat>,
+    /// The same over the paths that broke the peg: when outcomes split, the median of all
+    /// paths can fall in the gap between two groups and describe neither.
+    pub given_break: Conditional,
+    /// The same over the paths that held it.
+    pub given_hold: Conditional,
 }
 
 impl Summary {
     /// Summarises `outcomes`.
     pub fn of(outcomes: &[Outcome]) -> Summary {
-        let n = outcomes.len().max(1) as f64;
-        let fields: [OutcomeField; 11] = [
-            ("max_depeg", |o| o.max_depeg),
-            ("min_usdm_price", |o| o.min_usdm_price),
-            ("hours_below_097", |o| o.hours_below_097),
-            ("xms_dilution", |o| o.xms_dilution),
-            ("final_backing", |o| o.final_backing),
-            ("final_usdm_price", |o| o.final_usdm_price),
-            ("final_xms_price", |o| o.final_xms_price),
-            ("usdm_redeemed", |o| o.usdm_redeemed),
-            ("xms_minted", |o| o.xms_minted),
-            ("hours_cap_bound", |o| o.hours_cap_bound),
-            ("hours_breaker_bound", |o| o.hours_breaker_bound),
-        ];
-        let stats = fields
-            .iter()
-            .map(|(name, f)| {
-                let mut v: Vec<f64> = outcomes.iter().map(f).collect();
-                let finite: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
-                let mean = if finite.is_empty() {
-                    f64::NAN
-                } else {
-                    finite.iter().sum::<f64>() / finite.len() as f64
-                };
-                Stat {
-                    name,
-                    mean,
-                    percentiles: percentiles(&mut v),
-                }
-            })
-            .collect();
+        let all: Vec<&Outcome> = outcomes.iter().collect();
+        let (broke, held): (Vec<&Outcome>, Vec<&Outcome>) =
+            outcomes.iter().partition(|o| o.broke_peg);
         Summary {
             paths: outcomes.len() as u64,
-            p_death_spiral: outcomes.iter().filter(|o| o.death_spiral).count() as f64 / n,
-            p_xms_x100: outcomes
-                .iter()
-                .filter(|o| o.xms_dilution >= crate::metrics::SPIRAL_DILUTION)
-                .count() as f64
-                / n,
-            stats,
+            p_break: Proportion::new(broke.len() as u64, outcomes.len() as u64),
+            p_death_spiral: Proportion::of(outcomes, |o| o.death_spiral),
+            p_xms_x100: Proportion::of(outcomes, |o| {
+                o.xms_dilution >= crate::metrics::SPIRAL_DILUTION
+            }),
+            stats: stats_of(&all),
+            given_break: Conditional {
+                paths: broke.len() as u64,
+                stats: stats_of(&broke),
+            },
+            given_hold: Conditional {
+                paths: held.len() as u64,
+                stats: stats_of(&held),
+            },
         }
     }
 
     /// The statistic named `name`.
     pub fn stat(&self, name: &str) -> Option<&Stat> {
         self.stats.iter().find(|s| s.name == name)
+    }
+
+    /// The median of `name` with its interval (an estimate of nothing if unknown).
+    pub fn median(&self, name: &str) -> Estimate {
+        self.stat(name)
+            .map_or(Estimate::NONE, |s| s.quantiles.median())
+    }
+
+    /// The probabilities reported, by name.
+    pub fn probabilities(&self) -> [(&'static str, &Proportion); 3] {
+        [
+            ("p_break", &self.p_break),
+            ("p_death_spiral", &self.p_death_spiral),
+            ("p_xms_x100", &self.p_xms_x100),
+        ]
     }
 }
 
@@ -166,9 +266,14 @@ pub struct Ensemble {
     pub hours: Vec<f64>,
     /// Fan charts, one per [`FAN_METRICS`] entry (empty without series).
     pub fans: Vec<Fan>,
+    /// The share of paths whose USDm low was below $0.97 in each sample, with its interval.
+    pub below_097: Vec<Proportion>,
+    /// The USDm low and XMS price fans re-timed at each path's first break.
+    pub since_break: Vec<AlignedFan>,
     /// Refusals by kind, summed over paths.
     pub refusals: Vec<(RefusalKind, u64, Option<String>)>,
-    /// The median path (by maximum depeg), in full.
+    /// The typical path, in full: the one closest to the fans' medians (USDm's low and XMS's
+    /// log price at every sample), so its charts agree with the fans; see [`typical_path`].
     pub median: Option<PathMetrics>,
     /// The worst path (by maximum depeg), in full.
     pub worst: Option<PathMetrics>,
@@ -237,17 +342,18 @@ pub fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Sen
     }
 }
 
-/// Runs paths `0..paths` of `setup`; outcomes (and fan series if asked) in path order.
+/// Runs paths `range` of `setup`; outcomes (and fan series if asked) in path order.
 pub(crate) fn run_paths(
     setup: &Arc<Setup>,
     config: &McConfig,
+    range: std::ops::Range<u64>,
     pb: &indicatif::ProgressBar,
 ) -> Result<Vec<PathMetrics>, SimError> {
     let options = RunOptions {
         check_invariants: config.check_invariants,
         keep_series: false,
     };
-    (0..config.paths)
+    range
         .into_par_iter()
         .map(|i| {
             let mut m = World::new(setup.clone(), config.seed, i, options).run()?;
@@ -269,7 +375,10 @@ pub fn run(setup: Arc<Setup>, config: &McConfig) -> Result<Ensemble, SimError> {
     );
     let started = Instant::now();
     let (paths, threads) = with_threads(config.threads, || {
-        (run_paths(&setup, config, &pb), rayon::current_num_threads())
+        (
+            run_paths(&setup, config, 0..config.paths, &pb),
+            rayon::current_num_threads(),
+        )
     });
     let paths = paths?;
     let elapsed = started.elapsed();
@@ -294,7 +403,7 @@ pub fn run(setup: Arc<Setup>, config: &McConfig) -> Result<Ensemble, SimError> {
             (block * s.block_seconds) as f64 / 3600.0
         })
         .collect();
-    let fans = if config.series && samples > 0 {
+    let fans: Vec<Fan> = if config.series && samples > 0 {
         FAN_METRICS
             .iter()
             .enumerate()
@@ -313,6 +422,34 @@ pub fn run(setup: Arc<Setup>, config: &McConfig) -> Result<Ensemble, SimError> {
             .collect()
     } else {
         Vec::new()
+    };
+    let below_097: Vec<Proportion> = if config.series {
+        (0..samples)
+            .map(|t| {
+                Proportion::of(&paths, |m| {
+                    m.fan.get(t).is_some_and(|x| f64::from(x[0]) < 0.97)
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let sample_hours = {
+        let s = &setup.scenario;
+        (s.sample_every * s.block_seconds) as f64 / 3600.0
+    };
+    let since_break = if config.series {
+        [(0usize, "usdm_low"), (1, "xms_price")]
+            .iter()
+            .filter_map(|&(k, metric)| aligned_fan(&paths, k, metric, sample_hours))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let typical = if config.series && !fans.is_empty() {
+        typical_path(&paths, &fans)
+    } else {
+        None
     };
     drop(paths);
 
@@ -352,7 +489,7 @@ pub fn run(setup: Arc<Setup>, config: &McConfig) -> Result<Ensemble, SimError> {
             Ok(m)
         };
         (
-            Some(rerun(order[order.len() / 2])?),
+            Some(rerun(typical.unwrap_or(order[order.len() / 2]))?),
             Some(rerun(order[order.len() - 1])?),
         )
     } else {
@@ -365,12 +502,97 @@ pub fn run(setup: Arc<Setup>, config: &McConfig) -> Result<Ensemble, SimError> {
         outcomes,
         hours,
         fans,
+        below_097,
+        since_break,
         refusals,
         median,
         worst,
         elapsed,
         threads,
     })
+}
+
+/// The index of the path closest to the fans' medians: the mean absolute distance of its USDm
+/// low from the median low, plus that of its log10 XMS price from the median's, over every
+/// sample (ties to the lower index). A path chosen by its largest depeg alone can crash at 4 h
+/// while the median band moves at 50 h; this one moves with the band.
+pub fn typical_path(paths: &[PathMetrics], fans: &[Fan]) -> Option<usize> {
+    let low = &fans.first()?.bands;
+    let xms = &fans.get(1)?.bands;
+    let lg = |x: f64| x.max(1e-12).log10();
+    let distance = |m: &PathMetrics| -> f64 {
+        let mut d = 0.0;
+        for (t, x) in m.fan.iter().enumerate() {
+            let (l, p) = (f64::from(x[0]), f64::from(x[1]));
+            let (ml, mp) = (
+                low.get(t).map_or(l, |b| b[2]),
+                xms.get(t).map_or(p, |b| b[2]),
+            );
+            if l.is_finite() && ml.is_finite() {
+                d += (l - ml).abs();
+            }
+            if p.is_finite() && mp.is_finite() {
+                d += (lg(p) - lg(mp)).abs();
+            }
+        }
+        d / m.fan.len().max(1) as f64
+    };
+    (0..paths.len()).min_by(|a, b| {
+        distance(&paths[*a])
+            .total_cmp(&distance(&paths[*b]))
+            .then(a.cmp(b))
+    })
+}
+
+/// Metric `k` of the fan series re-timed at each path's first sample with a low below $0.97,
+/// from a day before the break (or the start) to the end; a point is kept while at least half
+/// of the paths that broke have a sample there. `None` when no path broke.
+fn aligned_fan(
+    paths: &[PathMetrics],
+    k: usize,
+    metric: &'static str,
+    sample_hours: f64,
+) -> Option<AlignedFan> {
+    let breaks: Vec<(usize, &PathMetrics)> = paths
+        .iter()
+        .filter_map(|m| {
+            m.fan
+                .iter()
+                .position(|x| f64::from(x[0]) < 0.97)
+                .map(|t| (t, m))
+        })
+        .collect();
+    if breaks.is_empty() || sample_hours <= 0.0 {
+        return None;
+    }
+    let before = ((24.0 / sample_hours).ceil() as i64).max(1);
+    let longest = breaks.iter().map(|(_, m)| m.fan.len()).max().unwrap_or(0) as i64;
+    let need = breaks.len().div_ceil(2);
+    let mut fan = AlignedFan {
+        metric,
+        hours: Vec::new(),
+        bands: Vec::new(),
+        paths: Vec::new(),
+    };
+    for offset in -before..longest {
+        let mut v: Vec<f64> = breaks
+            .iter()
+            .filter_map(|(t, m)| {
+                let i = *t as i64 + offset;
+                (i >= 0)
+                    .then(|| m.fan.get(i as usize))
+                    .flatten()
+                    .map(|x| f64::from(x[k]))
+            })
+            .collect();
+        if v.len() < need {
+            continue;
+        }
+        fan.paths.push(v.len() as u64);
+        fan.hours.push(offset as f64 * sample_hours);
+        fan.bands.push(percentiles(&mut v));
+    }
+    Some(fan)
 }
 
 #[cfg(test)]
@@ -400,7 +622,8 @@ mod tests {
             path(8_000.0, 0.2, true),
             path(99.0, 0.5, false),
         ]);
-        assert_eq!(s.p_xms_x100, 0.5);
-        assert_eq!(s.p_death_spiral, 0.25);
+        assert_eq!(s.p_xms_x100.value, 0.5);
+        assert_eq!(s.p_death_spiral.value, 0.25);
+        assert_eq!((s.p_death_spiral.count, s.p_death_spiral.paths), (1, 4));
     }
 }

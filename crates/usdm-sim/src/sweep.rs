@@ -29,6 +29,23 @@ pub struct Axis {
     pub values: Vec<(String, AxisValue)>,
 }
 
+impl AxisValue {
+    /// The value as typed data for CSV and JSON: a preset's name, a number, or `null` for a
+    /// breaker that is `off` (so a column of breaker thresholds loads as numbers).
+    pub fn typed(label: &str) -> serde_json::Value {
+        if label == "off" {
+            return serde_json::Value::Null;
+        }
+        match label.trim_end_matches('%').parse::<f64>() {
+            Ok(x) if x.is_finite() => {
+                let x = if label.ends_with('%') { x / 100.0 } else { x };
+                serde_json::json!(x)
+            }
+            _ => serde_json::json!(label),
+        }
+    }
+}
+
 impl Axis {
     /// Presets from a comma-separated list (`mars,mars-guarded,frax`).
     pub fn presets(list: &str) -> Result<Axis, String> {
@@ -136,6 +153,29 @@ pub struct SweepPoint {
     pub outcomes: Vec<Outcome>,
     /// The outcomes summarised.
     pub summary: Summary,
+    /// Estimates that differ from a neighbouring point's (one step along one axis) while
+    /// their 95% intervals overlap: the sweep has not resolved that difference.
+    pub unresolved: Vec<Unresolved>,
+}
+
+/// A difference between neighbouring sweep points that lies within the noise.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Unresolved {
+    /// The estimate (`p_break`, `p_death_spiral`, `p_xms_x100` or `max_depeg_p50`).
+    pub estimate: &'static str,
+    /// The axis along which the neighbour lies.
+    pub axis: String,
+    /// The neighbour's label on that axis.
+    pub neighbour: String,
+}
+
+/// How many paths a point runs when a precision target is set.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Precision {
+    /// The widest 95% interval accepted for each probability reported (0.05 = 5 points).
+    pub width: f64,
+    /// The most paths a point may run.
+    pub max_paths: u64,
 }
 
 /// A finished sweep.
@@ -147,8 +187,10 @@ pub struct Sweep {
     pub axes: Vec<Axis>,
     /// Every point, the first axis varying slowest.
     pub points: Vec<SweepPoint>,
-    /// Paths per point, seed, threads.
+    /// Paths per point (the first batch, under a precision target), seed, threads.
     pub config: McConfig,
+    /// The precision target, if any.
+    pub precision: Option<Precision>,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -156,7 +198,7 @@ pub struct Sweep {
 impl Sweep {
     /// Total blocks simulated.
     pub fn blocks(&self) -> u64 {
-        self.points.len() as u64 * self.config.paths * self.scenario.blocks
+        self.points.iter().map(|p| p.summary.paths).sum::<u64>() * self.scenario.blocks
     }
 }
 
@@ -177,8 +219,67 @@ pub fn combinations(axes: &[Axis]) -> Vec<Vec<usize>> {
     out
 }
 
-/// Runs `config.paths` paths at every point of the sweep.
-pub fn run(scenario: Arc<Scenario>, axes: Vec<Axis>, config: &McConfig) -> Result<Sweep, SimError> {
+/// Whether `a` and `b` differ while their intervals overlap.
+fn unresolved_pair(a: &Summary, b: &Summary) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    for ((name, p), (_, q)) in a.probabilities().iter().zip(b.probabilities().iter()) {
+        if p.value != q.value && p.lo <= q.hi && q.lo <= p.hi {
+            out.push(*name);
+        }
+    }
+    let (x, y) = (a.median("max_depeg"), b.median("max_depeg"));
+    if x.value != y.value && x.overlaps(&y) {
+        out.push("max_depeg_p50");
+    }
+    out
+}
+
+/// Flags every point's unresolved differences from its neighbours along each axis.
+fn flag_neighbours(axes: &[Axis], combos: &[Vec<usize>], points: &mut [SweepPoint]) {
+    for i in 0..points.len() {
+        let mut flags = Vec::new();
+        for (a, axis) in axes.iter().enumerate() {
+            for step in [-1i64, 1] {
+                let k = combos[i][a] as i64 + step;
+                if k < 0 || k as usize >= axis.values.len() {
+                    continue;
+                }
+                let mut target = combos[i].clone();
+                target[a] = k as usize;
+                let Some(j) = combos.iter().position(|c| *c == target) else {
+                    continue;
+                };
+                for estimate in unresolved_pair(&points[i].summary, &points[j].summary) {
+                    flags.push(Unresolved {
+                        estimate,
+                        axis: axis.name.clone(),
+                        neighbour: axis.values[k as usize].0.clone(),
+                    });
+                }
+            }
+        }
+        points[i].unresolved = flags;
+    }
+}
+
+/// The widest 95% interval among a summary's probabilities.
+pub fn widest_interval(s: &Summary) -> f64 {
+    s.probabilities()
+        .iter()
+        .map(|(_, p)| p.width())
+        .fold(0.0, f64::max)
+}
+
+/// Runs `config.paths` paths at every point of the sweep; under a precision target, adds
+/// batches of `config.paths` paths (the next path indices, so the result depends on the seed
+/// and the target alone) until every probability's interval is at most `width` wide or the
+/// point has run `max_paths`.
+pub fn run(
+    scenario: Arc<Scenario>,
+    axes: Vec<Axis>,
+    config: &McConfig,
+    precision: Option<Precision>,
+) -> Result<Sweep, SimError> {
     let combos = combinations(&axes);
     let total = combos.len() as u64 * config.paths;
     let pb = montecarlo::progress_bar(total, config.progress, &scenario.name);
@@ -213,25 +314,43 @@ pub fn run(scenario: Arc<Scenario>, axes: Vec<Axis>, config: &McConfig) -> Resul
         };
         pb.set_message(format!("{} / {}", scenario.name, labels.join(" / ")));
         let setup = Arc::new(Setup::new(variant, preset, &overrides)?);
-        let metrics = montecarlo::with_threads(config.threads, || {
-            montecarlo::run_paths(&setup, &point_config, &pb)
-        })?;
-        let outcomes: Vec<Outcome> = metrics.iter().map(|m| m.outcome).collect();
+        let batch = |range: std::ops::Range<u64>| -> Result<Vec<Outcome>, SimError> {
+            let metrics = montecarlo::with_threads(config.threads, || {
+                montecarlo::run_paths(&setup, &point_config, range, &pb)
+            })?;
+            Ok(metrics.iter().map(|m| m.outcome).collect())
+        };
+        let mut outcomes = batch(0..config.paths)?;
+        let mut summary = Summary::of(&outcomes);
+        if let Some(target) = precision {
+            while widest_interval(&summary) > target.width
+                && (outcomes.len() as u64) < target.max_paths
+            {
+                let n = outcomes.len() as u64;
+                let add = config.paths.min(target.max_paths - n);
+                pb.inc_length(add);
+                outcomes.extend(batch(n..n + add)?);
+                summary = Summary::of(&outcomes);
+            }
+        }
         points.push(SweepPoint {
             labels,
             preset,
             overrides,
             fields,
-            summary: Summary::of(&outcomes),
+            summary,
             outcomes,
+            unresolved: Vec::new(),
         });
     }
     pb.finish_and_clear();
+    flag_neighbours(&axes, &combinations(&axes), &mut points);
     Ok(Sweep {
         scenario,
         axes,
         points,
         config: config.clone(),
+        precision,
         elapsed: started.elapsed(),
     })
 }

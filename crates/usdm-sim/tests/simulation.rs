@@ -246,7 +246,7 @@ fn sweeps_cover_the_cartesian_product() {
         Axis::presets("mars,frax").unwrap(),
         Axis::param("xms_support_ratio=1.5,4", s.block_seconds).unwrap(),
     ];
-    let sw = sweep::run(s, axes, &config(2, 2)).unwrap();
+    let sw = sweep::run(s, axes, &config(2, 2), None).unwrap();
     assert_eq!(sw.points.len(), 4);
     assert_eq!(sw.points[1].labels, vec!["mars", "4"]);
     assert_eq!(sw.points[3].preset, Preset::Frax);
@@ -266,7 +266,7 @@ fn sweeps_over_scenario_fields_run_variants_of_the_scenario() {
     // Market assumptions are an axis like any parameter: a deeper XMS market absorbs the
     // redemptions' XMS with a smaller fall.
     let axes = vec![Axis::parse("market.xms_market_depth=0.02,0.5", &s).unwrap()];
-    let sw = sweep::run(s.clone(), axes, &config(2, 2)).unwrap();
+    let sw = sweep::run(s.clone(), axes, &config(2, 2), None).unwrap();
     assert_eq!(sw.points.len(), 2);
     assert_eq!(sw.points[0].fields[0].key, "market.xms_market_depth");
     let final_xms = |i: usize| {
@@ -274,7 +274,7 @@ fn sweeps_over_scenario_fields_run_variants_of_the_scenario() {
             .summary
             .stat("final_xms_price")
             .unwrap()
-            .percentiles[2]
+            .percentiles()[2]
     };
     assert!(
         final_xms(1) > final_xms(0),
@@ -347,6 +347,7 @@ fn reports_are_written_with_charts_and_data() {
             Axis::param("breaker_xms_minted=off,0.001", s.block_seconds).unwrap(),
         ],
         &config(1, 1),
+        None,
     )
     .unwrap();
     let w = usdm_sim::report::write_sweep(&sw, &dir, "usdm sweep stress.toml").unwrap();

@@ -4,8 +4,9 @@
 pub mod svg;
 
 use crate::metrics::{Outcome, PathMetrics, Snapshot};
-use crate::montecarlo::{Ensemble, Summary};
-use crate::sweep::Sweep;
+use crate::montecarlo::{AlignedFan, Conditional, Ensemble, Stat, Summary};
+use crate::stats::{Estimate, Proportion};
+use crate::sweep::{AxisValue, Sweep};
 use std::fmt::Write as _;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -73,6 +74,22 @@ fn pct(x: f64) -> String {
     }
 }
 
+fn pct0(x: f64) -> String {
+    if x.is_finite() {
+        format!("{:.0}%", x * 100.0)
+    } else {
+        "-".into()
+    }
+}
+
+fn hours1(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.1} h")
+    } else {
+        "-".into()
+    }
+}
+
 fn money(x: f64) -> String {
     if x.is_finite() {
         if x.abs() >= 0.01 {
@@ -97,11 +114,33 @@ fn times(x: f64) -> String {
     }
 }
 
+/// A probability with its interval: `45.0% [35.6%, 54.8%]`.
+pub fn prob(p: &Proportion) -> String {
+    if p.paths == 0 {
+        return "-".into();
+    }
+    format!("{} [{}, {}]", pct(p.value), pct(p.lo), pct(p.hi))
+}
+
+/// An estimate with its interval, each end `?` when the sample cannot bound it.
+pub fn estimate(name: &str, e: &Estimate) -> String {
+    let end = |x: Option<f64>| x.map_or("?".to_string(), |v| format_outcome(name, v));
+    if !e.value.is_finite() {
+        return format_outcome(name, e.value);
+    }
+    format!(
+        "{} [{}, {}]",
+        format_outcome(name, e.value),
+        end(e.lo),
+        end(e.hi)
+    )
+}
+
 /// How each outcome is shown.
 pub fn format_outcome(name: &str, x: f64) -> String {
     match name {
         "max_depeg" => pct(x),
-        "hours_below_097" | "hours_cap_bound" | "hours_breaker_bound" => {
+        "hours_cap_bound" | "hours_breaker_bound" => {
             if x.is_finite() {
                 format!("{x:.1} h")
             } else {
@@ -109,7 +148,15 @@ pub fn format_outcome(name: &str, x: f64) -> String {
             }
         }
         "xms_dilution" | "final_backing" => times(x),
-        "min_usdm_price" | "final_usdm_price" | "final_xms_price" => money(x),
+        "hours_below_097" | "hours_above_103" | "hours_to_break" => {
+            if x.is_finite() {
+                format!("{x:.1} h")
+            } else {
+                "-".into()
+            }
+        }
+        "min_usdm_price" | "max_usdm_price" | "final_usdm_price" | "final_xms_price" => money(x),
+        "usdm_supply_ratio" => times(x),
         _ => short(x),
     }
 }
@@ -120,6 +167,10 @@ pub fn outcome_title(name: &str) -> &'static str {
         "max_depeg" => "max depeg",
         "min_usdm_price" => "lowest USDm price",
         "hours_below_097" => "time below $0.97",
+        "hours_to_break" => "time to the first break (if any)",
+        "max_usdm_price" => "highest USDm price",
+        "hours_above_103" => "time above $1.03",
+        "usdm_supply_ratio" => "USDm supply, end / start",
         "xms_dilution" => "XMS dilution",
         "final_backing" => "final backing ratio",
         "final_usdm_price" => "final USDm price",
@@ -132,27 +183,78 @@ pub fn outcome_title(name: &str) -> &'static str {
     }
 }
 
-fn summary_table(s: &Summary) -> String {
-    let mut t = String::from(
-        "<table><tr><th>outcome</th><th>median</th><th>5th pct</th><th>95th pct</th><th>mean</th></tr>",
-    );
-    for st in &s.stats {
+fn stat_rows(t: &mut String, stats: &[Stat]) {
+    for st in stats {
+        let q = &st.quantiles.0;
         let _ = write!(
             t,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             outcome_title(st.name),
-            esc(&format_outcome(st.name, st.percentiles[2])),
-            esc(&format_outcome(st.name, st.percentiles[0])),
-            esc(&format_outcome(st.name, st.percentiles[4])),
+            esc(&estimate(st.name, &q[2])),
+            esc(&format_outcome(st.name, q[0].value)),
+            esc(&format_outcome(st.name, q[4].value)),
             esc(&format_outcome(st.name, st.mean)),
         );
     }
-    let _ = write!(
-        t,
-        "<tr><td>probability of XMS supply up 100-fold</td><td colspan=\"4\">{}</td></tr><tr><td>probability of a death spiral</td><td colspan=\"4\">{}</td></tr></table>",
-        pct(s.p_xms_x100),
-        pct(s.p_death_spiral)
+}
+
+fn summary_table(s: &Summary) -> String {
+    let mut t = String::from(
+        "<table><tr><th>outcome (all paths)</th><th>median [95% interval]</th><th>5th pct</th><th>95th pct</th><th>mean</th></tr>",
     );
+    stat_rows(&mut t, &s.stats);
+    for (label, p) in [
+        (
+            "probability the peg broke (below $0.97 at any block)",
+            &s.p_break,
+        ),
+        ("probability of XMS supply up 100-fold", &s.p_xms_x100),
+        ("probability of a death spiral", &s.p_death_spiral),
+    ] {
+        let _ = write!(
+            t,
+            "<tr><td>{label}</td><td colspan=\"4\">{} ({} of {} paths)</td></tr>",
+            esc(&prob(p)),
+            p.count,
+            p.paths
+        );
+    }
+    t.push_str("</table>");
+    t
+}
+
+/// The outcomes that matter, for the paths that broke the peg and for those that held it.
+fn conditional_table(s: &Summary) -> String {
+    const KEY: [&str; 7] = [
+        "max_depeg",
+        "hours_below_097",
+        "hours_to_break",
+        "xms_dilution",
+        "final_usdm_price",
+        "max_usdm_price",
+        "final_backing",
+    ];
+    let cell = |c: &Conditional, name: &str| -> String {
+        if c.paths == 0 {
+            return "no such path".into();
+        }
+        c.stat(name)
+            .map_or("-".into(), |st| estimate(name, &st.quantiles.median()))
+    };
+    let mut t = format!(
+        "<table><tr><th>median [95% interval]</th><th>paths that broke the peg ({})</th><th>paths that held it ({})</th></tr>",
+        s.given_break.paths, s.given_hold.paths
+    );
+    for name in KEY {
+        let _ = write!(
+            t,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            outcome_title(name),
+            esc(&cell(&s.given_break, name)),
+            esc(&cell(&s.given_hold, name))
+        );
+    }
+    t.push_str("</table>");
     t
 }
 
@@ -213,10 +315,50 @@ fn fan_chart(
     chart
 }
 
+/// A CSV cell: floats always with a decimal point or an exponent (`72.0`, `1e-7`), so a
+/// column's pandas dtype does not flip between int64 and float64 from one run to the next;
+/// NaN as an empty cell, which every reader takes as missing.
+pub trait Cell {
+    /// The cell's text.
+    fn cell(&self) -> String;
+}
+
+impl Cell for f64 {
+    fn cell(&self) -> String {
+        if self.is_nan() {
+            String::new()
+        } else {
+            format!("{self:?}")
+        }
+    }
+}
+
+impl Cell for u64 {
+    fn cell(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl Cell for bool {
+    fn cell(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl Cell for &str {
+    fn cell(&self) -> String {
+        if self.contains([',', '"', '\n']) {
+            format!("\"{}\"", self.replace('"', "\"\""))
+        } else {
+            self.to_string()
+        }
+    }
+}
+
 /// `(column, value)` pairs for [`csv`], from `"name" => expression` lines.
 macro_rules! columns {
     ($($name:literal => $value:expr),* $(,)?) => {
-        vec![$(($name, $value.to_string())),*]
+        vec![$(($name, Cell::cell(&$value))),*]
     };
 }
 
@@ -245,6 +387,10 @@ fn outcomes_csv(outcomes: &[Outcome]) -> String {
             "max_depeg" => o.max_depeg,
             "min_usdm_price" => o.min_usdm_price,
             "hours_below_097" => o.hours_below_097,
+            "broke_peg" => o.broke_peg,
+            "hours_to_break" => o.hours_to_break,
+            "max_usdm_price" => o.max_usdm_price,
+            "hours_above_103" => o.hours_above_103,
             "xms_dilution" => o.xms_dilution,
             "final_backing" => o.final_backing,
             "final_usdm_price" => o.final_usdm_price,
@@ -302,11 +448,33 @@ fn fan_csv(e: &Ensemble) -> String {
     let mut s = String::from("metric,hours,p5,p25,p50,p75,p95\n");
     for fan in &e.fans {
         for (h, b) in e.hours.iter().zip(&fan.bands) {
-            let _ = writeln!(
-                s,
-                "{},{},{},{},{},{},{}",
-                fan.metric, h, b[0], b[1], b[2], b[3], b[4]
-            );
+            let cells: Vec<String> = b.iter().map(Cell::cell).collect();
+            let _ = writeln!(s, "{},{},{}", fan.metric, h.cell(), cells.join(","));
+        }
+    }
+    s
+}
+
+fn below_csv(e: &Ensemble) -> String {
+    let rows: Vec<(f64, &Proportion)> = e.hours.iter().copied().zip(&e.below_097).collect();
+    csv(&rows, |(h, p): &(f64, &Proportion)| {
+        columns![
+            "hours" => *h,
+            "share_below_097" => p.value,
+            "share_below_097_lo" => p.lo,
+            "share_below_097_hi" => p.hi,
+            "paths_below" => p.count,
+            "paths" => p.paths,
+        ]
+    })
+}
+
+fn since_break_csv(fans: &[AlignedFan]) -> String {
+    let mut s = String::from("metric,hours_since_break,paths,p5,p25,p50,p75,p95\n");
+    for fan in fans {
+        for ((h, b), n) in fan.hours.iter().zip(&fan.bands).zip(&fan.paths) {
+            let cells: Vec<String> = b.iter().map(Cell::cell).collect();
+            let _ = writeln!(s, "{},{},{},{}", fan.metric, h.cell(), n, cells.join(","));
         }
     }
     s
@@ -335,6 +503,8 @@ pub fn ensemble_json(e: &Ensemble, command: &str) -> serde_json::Value {
         "elapsed_seconds": e.elapsed.as_secs_f64(),
         "blocks_per_second": e.blocks_per_second(),
         "summary": e.summary,
+        "typical_path": e.median.as_ref().map(|m| m.outcome.path),
+        "worst_path": e.worst.as_ref().map(|m| m.outcome.path),
         "refusals": e.refusals.iter().map(|(k, n, first)| serde_json::json!({"kind": k, "count": n, "example": first})).collect::<Vec<_>>(),
         "events_median_path": e.median.as_ref().map(|m| m.notes.iter().map(|(b, t)| serde_json::json!({"block": b, "event": t})).collect::<Vec<_>>()),
     })
@@ -349,9 +519,18 @@ pub fn write_ensemble(e: &Ensemble, dir: &Path, command: &str) -> io::Result<Wri
     write(dir, "outcomes.csv", &outcomes_csv(&e.outcomes), &mut files)?;
     if !e.fans.is_empty() {
         write(dir, "fan.csv", &fan_csv(e), &mut files)?;
+        write(dir, "below_097.csv", &below_csv(e), &mut files)?;
+    }
+    if !e.since_break.is_empty() {
+        write(
+            dir,
+            "since_break.csv",
+            &since_break_csv(&e.since_break),
+            &mut files,
+        )?;
     }
     if let Some(m) = &e.median {
-        write(dir, "median_path.csv", &series_csv(m), &mut files)?;
+        write(dir, "typical_path.csv", &series_csv(m), &mut files)?;
     }
     if let Some(m) = &e.worst {
         write(dir, "worst_path.csv", &series_csv(m), &mut files)?;
@@ -362,11 +541,52 @@ pub fn write_ensemble(e: &Ensemble, dir: &Path, command: &str) -> io::Result<Wri
     Ok(Written { html, files })
 }
 
+/// A fan chart of an [`AlignedFan`]: the shape of a crash in time since each path's break.
+fn aligned_chart(fan: &AlignedFan, title: &str, y_label: &str, log_y: bool) -> Chart {
+    let pts = |lo: usize, hi: usize| -> Vec<(f64, f64, f64)> {
+        fan.hours
+            .iter()
+            .zip(&fan.bands)
+            .map(|(h, b)| (*h, b[lo], b[hi]))
+            .collect()
+    };
+    Chart {
+        title: title.into(),
+        x_label: "hours since the break".into(),
+        y_label: y_label.into(),
+        log_y,
+        bands: vec![
+            Band {
+                label: "5th-95th pct".into(),
+                color: PALETTE[3].into(),
+                opacity: 0.15,
+                points: pts(0, 4),
+            },
+            Band {
+                label: "25th-75th pct".into(),
+                color: PALETTE[3].into(),
+                opacity: 0.3,
+                points: pts(1, 3),
+            },
+        ],
+        lines: vec![Line::new(
+            "median",
+            PALETTE[3],
+            fan.hours
+                .iter()
+                .zip(&fan.bands)
+                .map(|(h, b)| (*h, b[2]))
+                .collect(),
+        )],
+        ..Chart::default()
+    }
+}
+
 fn ensemble_html(e: &Ensemble, command: &str, files: &[PathBuf]) -> String {
     let s = &e.setup.scenario;
     let sum = &e.summary;
-    let med = |name: &str| sum.stat(name).map_or(f64::NAN, |s| s.percentiles[2]);
-    let p95 = |name: &str| sum.stat(name).map_or(f64::NAN, |s| s.percentiles[4]);
+    let med = |name: &str| sum.median(name);
+    let p95 = |name: &str| sum.stat(name).map_or(f64::NAN, |s| s.quantiles.0[4].value);
     let mut b = String::new();
     let _ = write!(
         b,
@@ -375,7 +595,7 @@ fn ensemble_html(e: &Ensemble, command: &str, files: &[PathBuf]) -> String {
         esc(&e.setup.preset.to_string()),
         esc(&s.description)
     );
-    let depeg = med("max_depeg");
+    let depeg = med("max_depeg").value;
     let depeg_class = if depeg > 0.1 {
         "bad"
     } else if depeg > 0.03 {
@@ -383,54 +603,78 @@ fn ensemble_html(e: &Ensemble, command: &str, files: &[PathBuf]) -> String {
     } else {
         "good"
     };
-    let spiral_class = if sum.p_death_spiral > 0.0 {
-        "bad"
-    } else {
-        "good"
+    // Any chance of a failure seen is a warning, never green.
+    let risk_class = |p: &Proportion| {
+        if p.value >= 0.05 {
+            "bad"
+        } else if p.count > 0 {
+            "warn"
+        } else {
+            "good"
+        }
     };
     b.push_str("<div class=\"cards\">");
     b.push_str(&card(
-        &pct(depeg),
+        &prob(&sum.p_break),
+        "paths that broke the peg (below $0.97 at any block), 95% interval",
+        risk_class(&sum.p_break),
+    ));
+    b.push_str(&card(
+        &estimate("max_depeg", &med("max_depeg")),
         "median of the worst depeg per path",
         depeg_class,
     ));
     b.push_str(&card(
-        &pct(p95("max_depeg")),
+        &format_outcome("max_depeg", p95("max_depeg")),
         "95th percentile of the worst depeg",
         depeg_class,
     ));
     b.push_str(&card(
-        &format_outcome("hours_below_097", med("hours_below_097")),
+        &estimate("hours_below_097", &med("hours_below_097")),
         "median time below $0.97",
         "",
     ));
     b.push_str(&card(
-        &times(med("xms_dilution")),
+        &estimate("xms_dilution", &med("xms_dilution")),
         "median XMS dilution",
         "",
     ));
     b.push_str(&card(
-        &times(med("final_backing")),
+        &estimate("final_backing", &med("final_backing")),
         "median final backing ratio",
         "",
     ));
     b.push_str(&card(
-        &pct(sum.p_xms_x100),
-        "paths with XMS supply up 100-fold",
-        if sum.p_xms_x100 > 0.0 { "warn" } else { "good" },
+        &estimate("max_usdm_price", &med("max_usdm_price")),
+        "median highest USDm price",
+        if med("max_usdm_price").value > 1.03 {
+            "warn"
+        } else {
+            ""
+        },
     ));
     b.push_str(&card(
-        &pct(sum.p_death_spiral),
+        &estimate("hours_above_103", &med("hours_above_103")),
+        "median time above $1.03",
+        "",
+    ));
+    b.push_str(&card(
+        &prob(&sum.p_xms_x100),
+        "paths with XMS supply up 100-fold",
+        risk_class(&sum.p_xms_x100),
+    ));
+    b.push_str(&card(
+        &prob(&sum.p_death_spiral),
         "paths ending in a death spiral",
-        spiral_class,
+        risk_class(&sum.p_death_spiral),
     ));
     b.push_str("</div>");
     let _ = write!(
         b,
-        "<p class=\"small\">{} of {} blocks ({:.1} days at {} s), seed {}, {}, {:.2} s of wall time ({} blocks/s). Reproduce with <code>{}</code>.</p>",
+        "<p class=\"small\">{} of {} blocks ({} at {} s), seed {}, {}, {:.2} s of wall time ({} blocks/s). Reproduce with <code>{}</code>.</p>",
         plural(e.config.paths as usize, "path"),
         s.blocks,
-        (s.blocks * s.block_seconds) as f64 / 86_400.0,
+        duration(s.blocks * s.block_seconds),
         s.block_seconds,
         e.config.seed,
         plural(e.threads, "thread"),
@@ -438,10 +682,19 @@ fn ensemble_html(e: &Ensemble, command: &str, files: &[PathBuf]) -> String {
         short(e.blocks_per_second()),
         esc(command)
     );
-    b.push_str("<h2>How to read this</h2><p class=\"small\">Shaded bands span the 5th-95th and 25th-75th percentiles across all paths at each moment; the blue line is their median. The orange line is the single worst path (largest depeg), run again in full. Supply, treasury and flow charts follow the median path (by largest depeg) unless they say otherwise. A death spiral is a path whose XMS supply grew at least 100-fold and whose USDm ends below $0.90.</p>");
+    b.push_str("<h2>How to read this</h2><p class=\"small\">Every figure is an estimate from a finite number of paths: brackets give its 95% interval (Wilson score intervals for probabilities, order-statistic intervals for percentiles; <code>?</code> when there are too few paths to bound that end). Shaded bands span the 5th-95th and 25th-75th percentiles across all paths at each moment; the blue line is their median. When paths crash at different times, the median at each moment can stay at $1 while most paths crash: read it with the share of paths below $0.97 over time and with the fans aligned at each path's first break. The orange line is the single worst path (largest depeg), run again in full. Charts marked <em>typical path</em> follow the path closest to the median bands (USDm's low and XMS's log price at every sample), so they agree with the fans. A death spiral is a path whose XMS supply grew at least 100-fold and whose USDm ends below $0.90.</p>");
+    if sum.given_break.paths > 0 && sum.given_hold.paths > 0 {
+        b.push_str("<h2>Split outcomes</h2><p class=\"small\">Some paths broke the peg and some held it; medians over all paths can fall in the gap between the two groups, so here is each group on its own.</p>");
+    } else {
+        b.push_str("<h2>Paths that broke the peg and paths that held it</h2>");
+    }
+    b.push_str(&conditional_table(sum));
 
     let worst = e.worst.as_ref();
     let median = e.median.as_ref();
+    let typical = median.map_or(String::new(), |m| {
+        format!("typical path #{}", m.outcome.path)
+    });
     let w = |f: fn(&Snapshot) -> f64| worst.map(|m| series(m, f));
     b.push_str("<h2>Price and peg</h2><div class=\"grid2\">");
     let mut peg = fan_chart(
@@ -457,6 +710,60 @@ fn ensemble_html(e: &Ensemble, command: &str, files: &[PathBuf]) -> String {
         peg.svg(),
         "USDm's market price, watched every block; each point is the lowest since the previous sample, so no dip hides between samples.",
     ));
+    if !e.below_097.is_empty() {
+        let share = Chart {
+            title: "Share of paths below $0.97".into(),
+            x_label: "hours".into(),
+            y_label: "share of paths".into(),
+            bands: vec![Band {
+                label: "95% interval".into(),
+                color: PALETTE[1].into(),
+                opacity: 0.2,
+                points: e
+                    .hours
+                    .iter()
+                    .zip(&e.below_097)
+                    .map(|(h, p)| (*h, p.lo, p.hi))
+                    .collect(),
+            }],
+            lines: vec![Line::new(
+                "share below $0.97",
+                PALETTE[1],
+                e.hours
+                    .iter()
+                    .zip(&e.below_097)
+                    .map(|(h, p)| (*h, p.value))
+                    .collect(),
+            )],
+            include_y: vec![0.0, 1.0],
+            ..Chart::default()
+        };
+        b.push_str(&figure(
+            share.svg(),
+            "At each sample, the share of paths whose USDm low in that interval was below $0.97.",
+        ));
+    }
+    for fan in &e.since_break {
+        let (title, y, log, caption) = match fan.metric {
+            "usdm_low" => (
+                "USDm low, aligned at each path's first break",
+                "USD",
+                false,
+                "Paths that broke the peg, re-timed so that 0 is each one's first sample below $0.97: the shape of the crash whatever its date.",
+            ),
+            _ => (
+                "XMS price, aligned at each path's first break (log scale)",
+                "USD",
+                true,
+                "The share token around the same moment.",
+            ),
+        };
+        let mut chart = aligned_chart(fan, title, y, log);
+        if fan.metric == "usdm_low" {
+            chart.rules = vec![(1.0, "$1".into()), (0.97, "$0.97".into())];
+        }
+        b.push_str(&figure(chart.svg(), caption));
+    }
     let xms = fan_chart(
         e,
         "xms_price",
@@ -472,7 +779,7 @@ fn ensemble_html(e: &Ensemble, command: &str, files: &[PathBuf]) -> String {
     b.push_str("</div><h2>Supplies against the cap</h2><div class=\"grid2\">");
     if let Some(m) = median {
         let chart = Chart {
-            title: "USDm supply and supply cap (median path)".into(),
+            title: format!("USDm supply and supply cap ({typical})"),
             x_label: "hours".into(),
             y_label: "USDm".into(),
             lines: vec![
@@ -517,7 +824,7 @@ fn ensemble_html(e: &Ensemble, command: &str, files: &[PathBuf]) -> String {
             .collect();
         b.push_str(&figure(
             svg::stacked(
-                "Treasury value by tier (median path)",
+                &format!("Treasury value by tier ({typical})"),
                 "hours",
                 "USD",
                 &hours,
@@ -541,41 +848,29 @@ fn ensemble_html(e: &Ensemble, command: &str, files: &[PathBuf]) -> String {
     ));
     b.push_str("</div><h2>Flows</h2><div class=\"grid2\">");
     if let Some(m) = worst {
-        let label = |s: &Snapshot| format!("{:.0}h", s.hours);
-        let redeemed: Vec<(String, f64)> = m
-            .series
-            .iter()
-            .skip(1)
-            .map(|s| (label(s), s.redeemed))
-            .collect();
+        let flow = |f: fn(&Snapshot) -> f64| -> Vec<(f64, f64)> {
+            m.series.iter().skip(1).map(|s| (s.hours, f(s))).collect()
+        };
         b.push_str(&figure(
-            svg::bars(
-                "USDm redeemed per sample (worst path)",
-                "hours",
+            svg::flows(
+                &format!("USDm redeemed per sample (worst path #{})", m.outcome.path),
                 "USDm",
-                &redeemed,
+                &flow(|s| s.redeemed),
                 PALETTE[0],
             ),
             "Redemptions burn USDm; under a ratio below 1 each one mints XMS.",
         ));
-        let minted: Vec<(String, f64)> = m
-            .series
-            .iter()
-            .skip(1)
-            .map(|s| (label(s), s.xms_minted))
-            .collect();
         b.push_str(&figure(
-            svg::bars(
-                "XMS minted per sample (worst path)",
-                "hours",
+            svg::flows(
+                &format!("XMS minted per sample (worst path #{})", m.outcome.path),
                 "XMS",
-                &minted,
+                &flow(|s| s.xms_minted),
                 PALETTE[1],
             ),
             "XMS minted at collection of redemptions.",
         ));
         let cr = Chart {
-            title: "Collateral ratios (worst path)".into(),
+            title: format!("Collateral ratios (worst path #{})", m.outcome.path),
             x_label: "hours".into(),
             y_label: "ratio".into(),
             lines: vec![
@@ -595,11 +890,12 @@ fn ensemble_html(e: &Ensemble, command: &str, files: &[PathBuf]) -> String {
     b.push_str(&figure(
         svg::histogram(
             "Worst depeg per path",
-            "max depeg",
+            "max depeg (% below $1)",
             &values(|o| o.max_depeg),
             20,
             false,
             PALETTE[0],
+            &|x| format!("{:.0}%", x * 100.0),
         ),
         "How far below $1 each path's USDm fell at its worst.",
     ));
@@ -611,35 +907,47 @@ fn ensemble_html(e: &Ensemble, command: &str, files: &[PathBuf]) -> String {
             20,
             true,
             PALETTE[1],
+            &times,
         ),
         "How many times the XMS supply grew.",
     ));
     b.push_str("</div>");
     b.push_str(&summary_table(sum));
-    b.push_str("<h2>What the protocol refused</h2><table><tr><th>reason</th><th>refused attempts (all paths)</th><th>first message</th></tr>");
-    for (kind, n, first) in &e.refusals {
-        if *n > 0 {
-            let _ = write!(
-                b,
-                "<tr><td>{}</td><td>{}</td><td style=\"text-align:left\">{}</td></tr>",
-                kind.label(),
-                n,
-                esc(first.as_deref().unwrap_or(""))
-            );
-        }
-    }
-    b.push_str("</table><p class=\"small\">Refusals are the protocol working: the supply cap binding, a circuit breaker tripping, a treasury short of the asset asked for. Agents adapt and try again a few blocks later, so these count attempts; how long the cap and the breakers actually bound is in the outcomes table.</p>");
-    if let Some(m) = median {
-        b.push_str("<h2>Events (median path)</h2><table><tr><th>hour</th><th>event</th></tr>");
-        for (block, text) in &m.notes {
-            let _ = write!(
-                b,
-                "<tr><td>{:.2}</td><td style=\"text-align:left\">{}</td></tr>",
-                (*block * s.block_seconds) as f64 / 3600.0,
-                esc(text)
-            );
+    b.push_str("<h2>What the protocol refused</h2>");
+    if e.refusals.iter().any(|r| r.1 > 0) {
+        b.push_str("<table><tr><th>reason</th><th>refused attempts (all paths)</th><th>first message</th></tr>");
+        for (kind, n, first) in &e.refusals {
+            if *n > 0 {
+                let _ = write!(
+                    b,
+                    "<tr><td>{}</td><td>{}</td><td style=\"text-align:left\">{}</td></tr>",
+                    kind.label(),
+                    n,
+                    esc(first.as_deref().unwrap_or(""))
+                );
+            }
         }
         b.push_str("</table>");
+    } else {
+        b.push_str("<p class=\"small\">Nothing was refused on any path.</p>");
+    }
+    b.push_str("<p class=\"small\">Refusals are the protocol working: the supply cap binding, a circuit breaker tripping, a treasury short of the asset asked for. Agents adapt and try again a few blocks later, so these count attempts; how long the cap and the breakers actually bound is in the outcomes table.</p>");
+    if let Some(m) = median {
+        let _ = write!(b, "<h2>Events ({typical})</h2>");
+        if m.notes.is_empty() {
+            b.push_str("<p class=\"small\">The scenario schedules no events and governance took no action on this path.</p>");
+        } else {
+            b.push_str("<table><tr><th>hour</th><th>event</th></tr>");
+            for (block, text) in &m.notes {
+                let _ = write!(
+                    b,
+                    "<tr><td>{:.2}</td><td style=\"text-align:left\">{}</td></tr>",
+                    (*block * s.block_seconds) as f64 / 3600.0,
+                    esc(text)
+                );
+            }
+            b.push_str("</table>");
+        }
     }
     b.push_str("<h2>Files</h2><ul class=\"small\">");
     for f in files {
@@ -653,62 +961,149 @@ fn ensemble_html(e: &Ensemble, command: &str, files: &[PathBuf]) -> String {
     page(&format!("usdm: {} under {}", s.name, e.setup.preset), &b)
 }
 
-/// Writes a sweep's report, CSV and JSON into `dir`.
-pub fn write_sweep(sw: &Sweep, dir: &Path, command: &str) -> io::Result<Written> {
-    std::fs::create_dir_all(dir)?;
-    let mut files = Vec::new();
-    let html = dir.join("report.html");
-    files.push(html.clone());
-    let mut csv = String::new();
-    for a in &sw.axes {
-        let _ = write!(csv, "{},", a.name);
+/// A length of simulated time for people: `1 hour`, `36 hours`, `3 days`, `2.5 days`.
+pub fn duration(seconds: u64) -> String {
+    let hours = seconds as f64 / 3600.0;
+    if hours < 48.0 {
+        let h = if hours.fract() == 0.0 {
+            format!("{hours:.0}")
+        } else {
+            format!("{hours:.1}")
+        };
+        if h == "1" {
+            "1 hour".into()
+        } else {
+            format!("{h} hours")
+        }
+    } else {
+        let d = hours / 24.0;
+        if d.fract() == 0.0 {
+            format!("{d:.0} days")
+        } else {
+            format!("{d:.1} days")
+        }
     }
-    csv.push_str("paths,p_death_spiral,p_xms_x100");
+}
+
+/// The point's typed axis values, `{axis name: value}` (see [`AxisValue::typed`]).
+fn typed_axes(sw: &Sweep, labels: &[String]) -> serde_json::Map<String, serde_json::Value> {
+    sw.axes
+        .iter()
+        .zip(labels)
+        .map(|(a, l)| (a.name.clone(), AxisValue::typed(l)))
+        .collect()
+}
+
+/// A sweep as JSON: what `sweep.json` holds and `usdm sweep --json` prints.
+pub fn sweep_json(sw: &Sweep, command: &str) -> serde_json::Value {
+    serde_json::json!({
+        "command": command,
+        "scenario": sw.scenario.name,
+        "paths_per_point": sw.config.paths,
+        "until_ci": sw.precision.map(|p| p.width),
+        "max_paths_per_point": sw.precision.map(|p| p.max_paths),
+        "seed": sw.config.seed,
+        "elapsed_seconds": sw.elapsed.as_secs_f64(),
+        "axes": sw.axes.iter().map(|a| serde_json::json!({
+            "name": a.name,
+            "labels": a.values.iter().map(|v| v.0.clone()).collect::<Vec<_>>(),
+            "values": a.values.iter().map(|v| AxisValue::typed(&v.0)).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "points": sw.points.iter().map(|p| serde_json::json!({
+            "axes": typed_axes(sw, &p.labels),
+            "labels": p.labels,
+            "preset": p.preset.to_string(),
+            "paths": p.summary.paths,
+            "summary": p.summary,
+            "unresolved": p.unresolved,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+fn sweep_csv(sw: &Sweep) -> String {
+    let mut csv = String::new();
+    let mut header: Vec<String> = sw.axes.iter().map(|a| a.name.clone()).collect();
+    header.push("paths".into());
+    for name in ["p_break", "p_death_spiral", "p_xms_x100"] {
+        header.extend([name.to_string(), format!("{name}_lo"), format!("{name}_hi")]);
+    }
     let names: Vec<&str> = sw
         .points
         .first()
         .map(|p| p.summary.stats.iter().map(|s| s.name).collect())
         .unwrap_or_default();
     for n in &names {
-        let _ = write!(csv, ",{n}_p5,{n}_p50,{n}_p95,{n}_mean");
+        header.push(format!("{n}_mean"));
+        for (_, q) in crate::stats::QUANTILES {
+            header.extend([
+                format!("{n}_{q}"),
+                format!("{n}_{q}_lo"),
+                format!("{n}_{q}_hi"),
+            ]);
+        }
     }
+    header.push("unresolved".into());
+    csv.push_str(&header.join(","));
     csv.push('\n');
     for p in &sw.points {
-        for l in &p.labels {
-            let _ = write!(csv, "{l},");
+        let mut row: Vec<String> = p
+            .labels
+            .iter()
+            .map(|l| match AxisValue::typed(l) {
+                serde_json::Value::Null => String::new(),
+                serde_json::Value::Number(n) => n.as_f64().unwrap_or(f64::NAN).cell(),
+                _ => l.as_str().cell(),
+            })
+            .collect();
+        row.push(p.summary.paths.cell());
+        for (_, pr) in p.summary.probabilities() {
+            row.extend([pr.value.cell(), pr.lo.cell(), pr.hi.cell()]);
         }
-        let _ = write!(
-            csv,
-            "{},{},{}",
-            p.summary.paths, p.summary.p_death_spiral, p.summary.p_xms_x100
-        );
         for st in &p.summary.stats {
-            let _ = write!(
-                csv,
-                ",{},{},{},{}",
-                st.percentiles[0], st.percentiles[2], st.percentiles[4], st.mean
-            );
+            row.push(st.mean.cell());
+            for e in &st.quantiles.0 {
+                row.extend([
+                    e.value.cell(),
+                    e.lo.unwrap_or(f64::NAN).cell(),
+                    e.hi.unwrap_or(f64::NAN).cell(),
+                ]);
+            }
         }
+        let flags: Vec<String> = p
+            .unresolved
+            .iter()
+            .map(|u| format!("{} vs {}={}", u.estimate, u.axis, u.neighbour))
+            .collect();
+        row.push(flags.join("; ").as_str().cell());
+        csv.push_str(&row.join(","));
         csv.push('\n');
     }
-    write(dir, "sweep.csv", &csv, &mut files)?;
-    let json = serde_json::json!({
-        "command": command,
-        "scenario": sw.scenario.name,
-        "paths_per_point": sw.config.paths,
-        "seed": sw.config.seed,
-        "elapsed_seconds": sw.elapsed.as_secs_f64(),
-        "axes": sw.axes.iter().map(|a| serde_json::json!({"name": a.name, "values": a.values.iter().map(|v| v.0.clone()).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-        "points": sw.points.iter().map(|p| serde_json::json!({"labels": p.labels, "preset": p.preset.to_string(), "summary": p.summary})).collect::<Vec<_>>(),
-    });
+    csv
+}
+
+/// Writes a sweep's report, CSV and JSON into `dir`.
+pub fn write_sweep(sw: &Sweep, dir: &Path, command: &str) -> io::Result<Written> {
+    std::fs::create_dir_all(dir)?;
+    let mut files = Vec::new();
+    let html = dir.join("report.html");
+    files.push(html.clone());
+    write(dir, "sweep.csv", &sweep_csv(sw), &mut files)?;
     write(
         dir,
         "sweep.json",
-        &serde_json::to_string_pretty(&json).unwrap_or_default(),
+        &serde_json::to_string_pretty(&sweep_json(sw, command)).unwrap_or_default(),
         &mut files,
     )?;
     std::fs::write(&html, sweep_html(sw, command, &files))?;
     Ok(Written { html, files })
+}
+
+/// What a heat map shows of each point: its value, the interval under it, and whether the
+/// colour is the risk scale.
+struct HeatValue<'a> {
+    value: &'a dyn Fn(&Summary) -> f64,
+    note: &'a dyn Fn(&Summary) -> String,
+    risk: bool,
 }
 
 /// The heat-map grid of a sweep for one outcome: rows along the first axis, columns along the
@@ -716,7 +1111,7 @@ pub fn write_sweep(sw: &Sweep, dir: &Path, command: &str) -> io::Result<Written>
 fn sweep_heatmaps(
     sw: &Sweep,
     title: &str,
-    value: &dyn Fn(&Summary) -> f64,
+    hv: HeatValue,
     range: Option<(f64, f64)>,
     fmt: &dyn Fn(f64) -> String,
 ) -> String {
@@ -742,6 +1137,7 @@ fn sweep_heatmaps(
     let mut out = String::new();
     for facet in facets {
         let mut grid = vec![vec![f64::NAN; cols.len()]; rows.len()];
+        let mut notes = vec![vec![String::new(); cols.len()]; rows.len()];
         for p in &sw.points {
             if p.labels.iter().skip(2).cloned().collect::<Vec<_>>() != facet {
                 continue;
@@ -751,7 +1147,8 @@ fn sweep_heatmaps(
                 Some(_) => cols.iter().position(|x| *x == p.labels[1]).unwrap_or(0),
                 None => 0,
             };
-            grid[r][c] = value(&p.summary);
+            grid[r][c] = (hv.value)(&p.summary);
+            notes[r][c] = (hv.note)(&p.summary);
         }
         let facet_title = if facet.is_empty() {
             title.to_string()
@@ -775,6 +1172,8 @@ fn sweep_heatmaps(
                     values: &grid,
                     high_is_good: false,
                     range,
+                    risk: hv.risk,
+                    notes: &notes,
                 },
                 fmt,
             ),
@@ -794,36 +1193,74 @@ fn sweep_html(sw: &Sweep, command: &str, files: &[PathBuf]) -> String {
         esc(&s.name),
         esc(&s.description),
         sw.points.len(),
-        sw.config.paths,
+        match sw.precision {
+            Some(p) => format!(
+                "{} to {} (batches of {} until every probability's 95% interval is at most {} wide)",
+                sw.points.iter().map(|p| p.summary.paths).min().unwrap_or(0),
+                sw.points.iter().map(|p| p.summary.paths).max().unwrap_or(0),
+                sw.config.paths,
+                pct(p.width)
+            ),
+            None => sw.config.paths.to_string(),
+        },
         s.blocks,
         sw.config.seed,
         sw.elapsed.as_secs_f64(),
         esc(command)
     );
-    b.push_str("<p class=\"small\">Each cell is one point of the sweep: rows follow the first axis, columns the second; further axes get their own grids. Green is better, red worse, on fixed scales: 0-100% for probabilities and depegs, x1 to x10,000 for dilution, the whole scenario for time below $0.97. Values are across paths: the probabilities of a death spiral and of XMS supply growing 100-fold (which may end near the peg), and medians of the other outcomes.</p>");
-    let med =
-        |name: &'static str| move |s: &Summary| s.stat(name).map_or(f64::NAN, |x| x.percentiles[2]);
-    b.push_str("<h2>Probability of a death spiral</h2><div class=\"grid2\">");
-    b.push_str(&sweep_heatmaps(
-        sw,
-        "P(death spiral)",
-        &|s: &Summary| s.p_death_spiral,
-        Some((0.0, 1.0)),
-        &pct,
-    ));
-    b.push_str("</div><h2>Probability of XMS supply up 100-fold</h2><div class=\"grid2\">");
-    b.push_str(&sweep_heatmaps(
-        sw,
-        "P(XMS supply x100)",
-        &|s: &Summary| s.p_xms_x100,
-        Some((0.0, 1.0)),
-        &pct,
-    ));
-    b.push_str("</div><h2>Median worst depeg</h2><div class=\"grid2\">");
+    b.push_str("<p class=\"small\">Each cell is one point of the sweep: rows follow the first axis, columns the second; further axes get their own grids. Under each value is its 95% interval (Wilson for probabilities, order statistics for medians; <code>?</code> when there are too few paths to bound that end). Probabilities of a failure are coloured on a risk scale that is green only when no path failed: amber above 0, orange from 5%, red from 20%. Other outcomes go from green to red on fixed scales: 0-100% for depegs, x1 to x10,000 for dilution, the whole scenario for time below $0.97. In the table, a point marked * differs from a neighbour (one step along one axis) by less than the noise: their intervals overlap.</p>");
+    let med = |name: &'static str| move |s: &Summary| s.median(name).value;
+    let interval = |name: &'static str, f: &'static dyn Fn(f64) -> String| {
+        move |s: &Summary| {
+            let e = s.median(name);
+            format!(
+                "[{}, {}]",
+                e.lo.map_or("?".into(), f),
+                e.hi.map_or("?".into(), f)
+            )
+        }
+    };
+    let p_interval = |p: &Proportion| format!("[{}, {}]", pct(p.lo), pct(p.hi));
+    for (heading, title, get) in [
+        (
+            "Probability that the peg broke",
+            "P(below $0.97 at any block)",
+            (|s: &Summary| s.p_break) as fn(&Summary) -> Proportion,
+        ),
+        (
+            "Probability of a death spiral",
+            "P(death spiral)",
+            |s: &Summary| s.p_death_spiral,
+        ),
+        (
+            "Probability of XMS supply up 100-fold",
+            "P(XMS supply x100)",
+            |s: &Summary| s.p_xms_x100,
+        ),
+    ] {
+        let _ = write!(b, "<h2>{}</h2><div class=\"grid2\">", esc(heading));
+        b.push_str(&sweep_heatmaps(
+            sw,
+            title,
+            HeatValue {
+                value: &|s: &Summary| get(s).value,
+                note: &|s: &Summary| p_interval(&get(s)),
+                risk: true,
+            },
+            Some((0.0, 1.0)),
+            &pct,
+        ));
+        b.push_str("</div>");
+    }
+    b.push_str("<h2>Median worst depeg</h2><div class=\"grid2\">");
     b.push_str(&sweep_heatmaps(
         sw,
         "median max depeg",
-        &med("max_depeg"),
+        HeatValue {
+            value: &med("max_depeg"),
+            note: &interval("max_depeg", &pct0),
+            risk: false,
+        },
         Some((0.0, 1.0)),
         &pct,
     ));
@@ -831,9 +1268,10 @@ fn sweep_html(sw: &Sweep, command: &str, files: &[PathBuf]) -> String {
     b.push_str(&sweep_heatmaps(
         sw,
         "median XMS dilution",
-        &|s: &Summary| {
-            s.stat("xms_dilution")
-                .map_or(f64::NAN, |x| x.percentiles[2].max(1e-300).log10())
+        HeatValue {
+            value: &|s: &Summary| s.median("xms_dilution").value.max(1e-300).log10(),
+            note: &interval("xms_dilution", &times),
+            risk: false,
         },
         Some((0.0, 4.0)),
         &|x: f64| times(10f64.powf(x)),
@@ -842,40 +1280,47 @@ fn sweep_html(sw: &Sweep, command: &str, files: &[PathBuf]) -> String {
     b.push_str(&sweep_heatmaps(
         sw,
         "median hours below $0.97",
-        &med("hours_below_097"),
+        HeatValue {
+            value: &med("hours_below_097"),
+            note: &interval("hours_below_097", &hours1),
+            risk: false,
+        },
         Some((0.0, hours)),
-        &|x: f64| format!("{x:.1} h"),
+        &hours1,
     ));
     b.push_str("</div><h2>Every point</h2><table><tr>");
     for a in &sw.axes {
         let _ = write!(b, "<th>{}</th>", esc(&a.name));
     }
-    b.push_str("<th>P(death spiral)</th><th>P(XMS supply x100)</th><th>max depeg p50 [p5, p95]</th><th>hours &lt; $0.97 p50</th><th>XMS dilution p50 [p95]</th><th>final backing p50</th></tr>");
+    b.push_str("<th>paths</th><th>P(peg broke)</th><th>P(death spiral)</th><th>P(XMS supply x100)</th><th>max depeg p50</th><th>hours &lt; $0.97 p50</th><th>XMS dilution p50</th><th>final backing p50</th></tr>");
     for p in &sw.points {
         b.push_str("<tr>");
         for l in &p.labels {
             let _ = write!(b, "<td>{}</td>", esc(l));
         }
-        let st = |n: &str| {
-            p.summary
-                .stat(n)
-                .map(|s| s.percentiles)
-                .unwrap_or([f64::NAN; 5])
+        let flag = |name: &str| {
+            if p.unresolved.iter().any(|u| u.estimate == name) {
+                "*"
+            } else {
+                ""
+            }
         };
-        let d = st("max_depeg");
-        let x = st("xms_dilution");
+        let sm = &p.summary;
         let _ = write!(
             b,
-            "<td>{}</td><td>{}</td><td>{} [{}, {}]</td><td>{}</td><td>{} [{}]</td><td>{}</td></tr>",
-            pct(p.summary.p_death_spiral),
-            pct(p.summary.p_xms_x100),
-            pct(d[2]),
-            pct(d[0]),
-            pct(d[4]),
-            format_outcome("hours_below_097", st("hours_below_097")[2]),
-            times(x[2]),
-            times(x[4]),
-            times(st("final_backing")[2]),
+            "<td>{}</td><td>{}{}</td><td>{}{}</td><td>{}{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            sm.paths,
+            esc(&prob(&sm.p_break)),
+            flag("p_break"),
+            esc(&prob(&sm.p_death_spiral)),
+            flag("p_death_spiral"),
+            esc(&prob(&sm.p_xms_x100)),
+            flag("p_xms_x100"),
+            esc(&estimate("max_depeg", &sm.median("max_depeg"))),
+            flag("max_depeg_p50"),
+            esc(&estimate("hours_below_097", &sm.median("hours_below_097"))),
+            esc(&estimate("xms_dilution", &sm.median("xms_dilution"))),
+            esc(&estimate("final_backing", &sm.median("final_backing"))),
         );
     }
     b.push_str("</table><h2>Files</h2><ul class=\"small\">");

@@ -114,6 +114,31 @@ fn nice_ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
     out
 }
 
+/// Ticks for an axis in hours: steps of 1, 2, 3, 6 or 12 hours or whole days, so a
+/// three-day run ticks at 0h, 12h, 24h... rather than 0h, 7h, 14h.
+fn hour_ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
+        return vec![lo];
+    }
+    let raw = (hi - lo) / count.max(1) as f64;
+    let step = [
+        1.0, 2.0, 3.0, 6.0, 12.0, 24.0, 48.0, 72.0, 168.0, 336.0, 720.0,
+    ]
+    .into_iter()
+    .find(|s| *s >= raw)
+    .unwrap_or_else(|| (raw / 720.0).ceil() * 720.0);
+    if raw < 1.0 {
+        return nice_ticks(lo, hi, count);
+    }
+    let mut t = (lo / step).ceil() * step;
+    let mut out = Vec::new();
+    while t <= hi + step * 1e-9 && out.len() < 50 {
+        out.push(t);
+        t += step;
+    }
+    out
+}
+
 /// A short label for a number: 1.2k, 3.4M, 5B, 0.0001, 1e-9.
 pub fn short(x: f64) -> String {
     let a = x.abs();
@@ -257,7 +282,13 @@ fn axes(out: &mut String, f: &Frame, chart: &Chart) {
     for t in yticks {
         y_gridline(out, f.y(t), t);
     }
-    for t in nice_ticks(f.x0, f.x1, 8) {
+    let hours = chart.x_label.starts_with("hours");
+    let xticks = if hours {
+        hour_ticks(f.x0, f.x1, 8)
+    } else {
+        nice_ticks(f.x0, f.x1, 8)
+    };
+    for t in xticks {
         let x = f.x(t);
         let _ = write!(
             out,
@@ -265,7 +296,11 @@ fn axes(out: &mut String, f: &Frame, chart: &Chart) {
             H - MB,
             H - MB + 4.0,
             H - MB + 16.0,
-            short(t)
+            if hours {
+                format!("{}h", short(t))
+            } else {
+                short(t)
+            }
         );
     }
     let _ = write!(
@@ -477,68 +512,86 @@ pub fn stacked(
     .svg()
 }
 
-/// A bar chart of `(label, value)` pairs (for per-interval flows and histograms).
-pub fn bars(
+/// Columns on a numeric x axis: `(x0, x1, value)` each, with the x ticks given as
+/// `(position, label)` (positions in the axis's own units, log10 ones for a log axis).
+fn columns(
     title: &str,
     x_label: &str,
     y_label: &str,
-    bars: &[(String, f64)],
+    cols: &[(f64, f64, f64)],
+    xticks: &[(f64, String)],
     color: &str,
 ) -> String {
     let mut out = String::new();
     open_svg(&mut out, title);
-    let max = bars
+    let _ = write!(
+        out,
+        r##"<text x="{ML}" y="20" class="title">{}</text>"##,
+        esc(title)
+    );
+    let finite: Vec<&(f64, f64, f64)> = cols
         .iter()
-        .map(|b| b.1)
-        .filter(|v| v.is_finite())
-        .fold(0.0f64, f64::max);
+        .filter(|(a, b, v)| a.is_finite() && b.is_finite() && v.is_finite())
+        .collect();
+    if finite.is_empty() {
+        let _ = write!(
+            out,
+            r##"<text x="{ML}" y="60" class="tick">no data</text></svg>"##
+        );
+        return out;
+    }
+    let max = finite.iter().map(|c| c.2).fold(0.0f64, f64::max);
+    if max <= 0.0 {
+        // An axis with no columns reads as a broken chart: say what the data is.
+        let _ = write!(
+            out,
+            r##"<text x="{ML}" y="60" class="tick">none: every value is 0</text></svg>"##
+        );
+        return out;
+    }
+    let x0 = finite.iter().map(|c| c.0).fold(f64::INFINITY, f64::min);
+    let x1 = finite.iter().map(|c| c.1).fold(f64::NEG_INFINITY, f64::max);
     let f = Frame {
-        x0: 0.0,
-        x1: bars.len().max(1) as f64,
+        x0,
+        x1: if x1 > x0 { x1 } else { x0 + 1.0 },
         y0: 0.0,
         y1: if max > 0.0 { max * 1.05 } else { 1.0 },
         log: false,
     };
-    let chart = Chart {
-        title: title.into(),
-        x_label: x_label.into(),
-        y_label: y_label.into(),
-        ..Chart::default()
-    };
-    // Axes without x ticks: bars carry their own labels.
-    let _ = write!(
-        out,
-        r##"<text x="{ML}" y="20" class="title">{}</text>"##,
-        esc(&chart.title)
-    );
     for t in nice_ticks(f.y0, f.y1, 5) {
         y_gridline(&mut out, f.y(t), t);
     }
-    let bw = (W - ML - MR) / bars.len().max(1) as f64;
-    let every = (bars.len() / 10).max(1);
-    for (i, (label, v)) in bars.iter().enumerate() {
-        let x = ML + i as f64 * bw;
-        if v.is_finite() && *v > 0.0 {
+    for (a, b, v) in &finite {
+        if *v > 0.0 {
+            let (xa, xb) = (f.x(*a), f.x(*b));
+            let gap = ((xb - xa) * 0.08).min(2.0);
             let y = f.y(*v);
             let _ = write!(
                 out,
-                r##"<rect x="{:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" fill="{color}"><title>{}: {}</title></rect>"##,
-                x + bw * 0.1,
-                (bw * 0.8).max(0.5),
+                r##"<rect x="{:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" fill="{color}"><title>{}</title></rect>"##,
+                xa + gap,
+                (xb - xa - 2.0 * gap).max(0.5),
                 (H - MB - y).max(0.0),
-                esc(label),
                 short(*v)
             );
         }
-        if i % every == 0 {
-            let _ = write!(
-                out,
-                r##"<text x="{:.1}" y="{}" class="tick" text-anchor="middle">{}</text>"##,
-                x + bw / 2.0,
-                H - MB + 16.0,
-                esc(label)
-            );
+    }
+    // Tick labels at least 56 px apart, so they never run together.
+    let mut last = f64::NEG_INFINITY;
+    for (t, label) in xticks {
+        let x = f.x(*t);
+        if !(ML - 1.0..=W - MR + 1.0).contains(&x) || x - last < 56.0 {
+            continue;
         }
+        last = x;
+        let _ = write!(
+            out,
+            r##"<line x1="{x:.1}" x2="{x:.1}" y1="{}" y2="{}" class="axis"/><text x="{x:.1}" y="{}" class="tick" text-anchor="middle">{}</text>"##,
+            H - MB,
+            H - MB + 4.0,
+            H - MB + 16.0,
+            esc(label)
+        );
     }
     let _ = write!(
         out,
@@ -556,7 +609,32 @@ pub fn bars(
     out
 }
 
-/// A histogram of `values` in `bins` equal bins (log-spaced if `log`).
+/// A flow per sample interval: `(hours at the interval's end, amount)`, each column spanning
+/// its interval, on an axis ticked in round hours.
+pub fn flows(title: &str, y_label: &str, points: &[(f64, f64)], color: &str) -> String {
+    let mut cols = Vec::with_capacity(points.len());
+    let mut prev = points.first().map_or(0.0, |p| p.0);
+    for (i, (h, v)) in points.iter().enumerate() {
+        let start = if i == 0 {
+            // The first interval is as long as the second.
+            h - points.get(1).map_or(1.0, |n| n.0 - h)
+        } else {
+            prev
+        };
+        cols.push((start, *h, *v));
+        prev = *h;
+    }
+    let lo = cols.first().map_or(0.0, |c| c.0);
+    let hi = cols.last().map_or(1.0, |c| c.1);
+    let ticks: Vec<(f64, String)> = hour_ticks(lo, hi, 8)
+        .into_iter()
+        .map(|t| (t, format!("{}h", short(t))))
+        .collect();
+    columns(title, "hours", y_label, &cols, &ticks, color)
+}
+
+/// A histogram of `values` in `bins` equal bins (log-spaced if `log`), the x axis ticked at
+/// round values labelled by `fmt`.
 pub fn histogram(
     title: &str,
     x_label: &str,
@@ -564,6 +642,7 @@ pub fn histogram(
     bins: usize,
     log: bool,
     color: &str,
+    fmt: &dyn Fn(f64) -> String,
 ) -> String {
     let v: Vec<f64> = values
         .iter()
@@ -572,30 +651,48 @@ pub fn histogram(
         .map(|x| if log { x.log10() } else { x })
         .collect();
     if v.is_empty() {
-        return bars(title, x_label, "paths", &[], color);
+        return columns(title, x_label, "paths", &[], &[], color);
     }
-    let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let mut lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let mut hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if hi - lo < 1e-12 {
+        // One value: a single column of unit width around it.
+        let half = if log {
+            0.5
+        } else {
+            (lo.abs() * 0.05).max(1e-3)
+        };
+        lo -= half;
+        hi += half;
+    }
     let bins = bins.max(1);
-    let width = if hi > lo {
-        (hi - lo) / bins as f64
-    } else {
-        1.0
-    };
+    let width = (hi - lo) / bins as f64;
     let mut counts = vec![0.0; bins];
     for x in &v {
         let i = (((x - lo) / width) as usize).min(bins - 1);
         counts[i] += 1.0;
     }
-    let labels: Vec<(String, f64)> = counts
+    let cols: Vec<(f64, f64, f64)> = counts
         .iter()
         .enumerate()
-        .map(|(i, c)| {
-            let mid = lo + (i as f64 + 0.5) * width;
-            (short(if log { 10f64.powf(mid) } else { mid }), *c)
-        })
+        .map(|(i, c)| (lo + i as f64 * width, lo + (i + 1) as f64 * width, *c))
         .collect();
-    bars(title, x_label, "paths", &labels, color)
+    let ticks: Vec<(f64, String)> = if log {
+        let (a, b) = (lo.ceil() as i64, hi.floor() as i64);
+        let whole: Vec<f64> = if b - a >= 2 {
+            let step = ((b - a) as f64 / 6.0).ceil().max(1.0) as i64;
+            (a..=b).step_by(step as usize).map(|e| e as f64).collect()
+        } else {
+            nice_ticks(lo, hi, 5)
+        };
+        whole.into_iter().map(|t| (t, fmt(10f64.powf(t)))).collect()
+    } else {
+        nice_ticks(lo, hi, 6)
+            .into_iter()
+            .map(|t| (t, fmt(t)))
+            .collect()
+    };
+    columns(title, x_label, "paths", &cols, &ticks, color)
 }
 
 /// A heat map: rows x columns of values, coloured from good (green) to bad (red).
@@ -616,6 +713,32 @@ pub struct HeatMap<'a> {
     pub high_is_good: bool,
     /// The values coloured fully good and fully bad (`None`: the grid's own range).
     pub range: Option<(f64, f64)>,
+    /// Colour by [`RISK_THRESHOLDS`] instead of a continuous scale: for probabilities of a
+    /// failure, where any chance seen is a warning and never green.
+    pub risk: bool,
+    /// A second, smaller line per cell (the 95% interval), or empty.
+    pub notes: &'a [Vec<String>],
+}
+
+/// The risk scale's steps: green only for exactly zero, then amber, orange and red from these
+/// lower bounds.
+pub const RISK_THRESHOLDS: [(f64, &str, &str); 4] = [
+    (0.0, "#1a9641", "none seen"),
+    (f64::MIN_POSITIVE, "#f0c419", "above 0"),
+    (0.05, "#e8742c", "5% or more"),
+    (0.20, "#c62828", "20% or more"),
+];
+
+/// The risk colour of a probability.
+pub fn risk_color(p: f64) -> &'static str {
+    if !p.is_finite() {
+        return "#ddd";
+    }
+    RISK_THRESHOLDS
+        .iter()
+        .rev()
+        .find(|(lo, _, _)| p >= *lo)
+        .map_or(RISK_THRESHOLDS[0].1, |t| t.1)
 }
 
 /// Renders a [`HeatMap`], writing each cell's value with `format`.
@@ -629,10 +752,12 @@ pub fn heatmap(m: &HeatMap, format: impl Fn(f64) -> String) -> String {
         values,
         high_is_good,
         range,
+        risk,
+        notes,
     } = *m;
     let cell_w = ((W - ML - 40.0) / cols.len().max(1) as f64).min(140.0);
-    let cell_h = 34.0;
-    let h = MT + 30.0 + rows.len() as f64 * cell_h + 40.0;
+    let cell_h = if notes.is_empty() { 34.0 } else { 42.0 };
+    let h = MT + 30.0 + rows.len() as f64 * cell_h + if risk { 62.0 } else { 40.0 };
     let mut out = String::new();
     let _ = write!(
         out,
@@ -694,21 +819,55 @@ pub fn heatmap(m: &HeatMap, format: impl Fn(f64) -> String) -> String {
                     (40.0 + k * 8.0) as u8,
                 )
             };
-            let fill = if v.is_finite() {
+            let fill = if risk {
+                risk_color(*v).to_string()
+            } else if v.is_finite() {
                 format!("rgb({r_},{g_},{b_})")
             } else {
                 "#ddd".into()
             };
             let x = left + j as f64 * cell_w;
+            let note = notes
+                .get(i)
+                .and_then(|r| r.get(j))
+                .filter(|n| !n.is_empty());
+            let text_y = if note.is_some() {
+                y + cell_h / 2.0
+            } else {
+                y + cell_h / 2.0 + 4.0
+            };
             let _ = write!(
                 out,
                 r##"<rect x="{x:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" fill="{fill}" stroke="#fff"/><text x="{:.1}" y="{:.1}" class="cell" text-anchor="middle">{}</text>"##,
                 cell_w,
                 cell_h,
                 x + cell_w / 2.0,
-                y + cell_h / 2.0 + 4.0,
+                text_y,
                 esc(&format(*v))
             );
+            if let Some(n) = note {
+                let _ = write!(
+                    out,
+                    r##"<text x="{:.1}" y="{:.1}" class="tick" text-anchor="middle">{}</text>"##,
+                    x + cell_w / 2.0,
+                    text_y + 14.0,
+                    esc(n)
+                );
+            }
+        }
+    }
+    if risk {
+        // The legend states the thresholds, so no colour has to be guessed.
+        let y = MT + 30.0 + rows.len() as f64 * cell_h + 8.0;
+        let mut x = left;
+        for (_, color, label) in RISK_THRESHOLDS {
+            let _ = write!(
+                out,
+                r##"<rect x="{x:.1}" y="{y:.1}" width="12" height="12" fill="{color}"/><text x="{:.1}" y="{:.1}" class="tick">{label}</text>"##,
+                x + 16.0,
+                y + 10.0
+            );
+            x += 110.0;
         }
     }
     let _ = write!(
