@@ -626,4 +626,56 @@ mod tests {
         assert_eq!(s.p_death_spiral.value, 0.25);
         assert_eq!((s.p_death_spiral.count, s.p_death_spiral.paths), (1, 4));
     }
+
+    /// A path whose USDm low is 1.0 until sample `at`, then 0.5 (XMS at 1.0 throughout).
+    fn crash_at(at: Option<usize>, samples: usize) -> PathMetrics {
+        let mut m = PathMetrics::default();
+        m.fan = (0..samples)
+            .map(|t| {
+                let low = if at.is_some_and(|a| t >= a) { 0.5 } else { 1.0 };
+                [low, 1.0, 0.0, 0.0, 0.0, 0.0]
+            })
+            .collect();
+        m
+    }
+
+    /// Issue 12: paths that crash at different times left the fan's median at $1; aligned at
+    /// each path's first break, every one of them is below $0.97 at hour 0.
+    #[test]
+    fn fans_aligned_at_the_break_show_the_crash_whenever_it_came() {
+        let paths = vec![
+            crash_at(Some(10), 100),
+            crash_at(Some(50), 100),
+            crash_at(Some(90), 100),
+            crash_at(None, 100),
+        ];
+        let fan = aligned_fan(&paths, 0, "usdm_low", 1.0).unwrap();
+        let at = |h: f64| fan.hours.iter().position(|x| *x == h).unwrap();
+        assert_eq!(fan.bands[at(0.0)], [0.5; 5]);
+        assert_eq!(fan.bands[at(-1.0)], [1.0; 5]);
+        assert_eq!(fan.paths[at(0.0)], 3);
+        // Kept while at least two of the three broken paths have a sample: up to 49 h after.
+        assert_eq!(fan.hours.last(), Some(&49.0));
+        assert!(aligned_fan(&[crash_at(None, 10)], 0, "usdm_low", 1.0).is_none());
+    }
+
+    #[test]
+    fn the_typical_path_is_the_one_closest_to_the_median_bands() {
+        let paths = vec![
+            crash_at(Some(1), 50),
+            crash_at(Some(40), 50),
+            crash_at(None, 50),
+        ];
+        let band = |k: usize| Fan {
+            metric: FAN_METRICS[k],
+            bands: (0..50)
+                .map(|t| {
+                    let mut v: Vec<f64> = paths.iter().map(|m| f64::from(m.fan[t][k])).collect();
+                    percentiles(&mut v)
+                })
+                .collect(),
+        };
+        // The median low is 1.0 until sample 40, then 0.5: exactly the second path.
+        assert_eq!(typical_path(&paths, &[band(0), band(1)]), Some(1));
+    }
 }

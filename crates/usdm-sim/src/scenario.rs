@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use toml::Spanned;
+use usdm_core::error::Error;
 use usdm_core::params::{ParamChange, Preset};
 use usdm_core::units::{Ratio, SupportRatio};
 
@@ -423,6 +424,12 @@ pub const BUILTIN: [(&str, &str); 5] = [
 /// The default scenario of `usdm simulate` with no arguments.
 pub const DEFAULT_SCENARIO: &str = "bank-run";
 
+/// A parsed duration: blocks when given in blocks (`20b`), else seconds.
+enum Duration {
+    Blocks(u64),
+    Seconds(u64),
+}
+
 struct Ctx<'a> {
     file: &'a str,
     text: &'a str,
@@ -492,11 +499,34 @@ impl Ctx<'_> {
         span: std::ops::Range<usize>,
         field: &str,
     ) -> Result<u64, ScenarioError> {
+        Ok(match self.duration(d, span, field)? {
+            Duration::Blocks(b) => b,
+            Duration::Seconds(s) => s.div_ceil(self.block_seconds),
+        })
+    }
+    /// A duration in seconds, as typed (a parameter is in seconds, not rounded to blocks).
+    fn seconds_of(
+        &self,
+        d: &DurationSpec,
+        span: std::ops::Range<usize>,
+        field: &str,
+    ) -> Result<u64, ScenarioError> {
+        Ok(match self.duration(d, span, field)? {
+            Duration::Blocks(b) => b * self.block_seconds,
+            Duration::Seconds(s) => s,
+        })
+    }
+    fn duration(
+        &self,
+        d: &DurationSpec,
+        span: std::ops::Range<usize>,
+        field: &str,
+    ) -> Result<Duration, ScenarioError> {
         let bad = || {
             self.err(span.clone(), field, "expected a duration like \"3d\", \"12h\", \"30m\", \"90s\", \"20b\" (blocks) or seconds")
         };
-        let seconds = match d {
-            DurationSpec::Seconds(s) => *s,
+        Ok(match d {
+            DurationSpec::Seconds(s) => Duration::Seconds(*s),
             DurationSpec::Text(t) => {
                 let t = t.trim();
                 let (num, unit) =
@@ -505,18 +535,17 @@ impl Ctx<'_> {
                 if !n.is_finite() || n < 0.0 {
                     return Err(bad());
                 }
-                match unit {
-                    "b" => return Ok(n.round() as u64),
+                let seconds = match unit {
+                    "b" => return Ok(Duration::Blocks(n.round() as u64)),
                     "s" | "" => n,
                     "m" => n * 60.0,
                     "h" => n * 3600.0,
                     "d" => n * 86_400.0,
                     _ => return Err(bad()),
-                }
-                .round() as u64
+                };
+                Duration::Seconds(seconds.round() as u64)
             }
-        };
-        Ok(seconds.div_ceil(self.block_seconds))
+        })
     }
     fn dur(&self, d: &Dur, field: &str) -> Result<u64, ScenarioError> {
         self.blocks_of(d.get_ref(), d.span(), field)
@@ -905,7 +934,25 @@ impl Scenario {
         for e in &f.events {
             let spec = e.get_ref();
             let at = match &spec.at {
-                Some(d) => ctx.blocks_of(d, e.span(), "events.at")?,
+                Some(d) => {
+                    let at = ctx.blocks_of(d, e.span(), "events.at")?;
+                    if at > blocks {
+                        return Err(ctx.err(
+                            e.span(),
+                            "events.at",
+                            format!(
+                                "{} is after the scenario's end ({} blocks, {} s): the event would never fire; move it earlier or lengthen `duration`",
+                                match d {
+                                    DurationSpec::Text(t) => t.clone(),
+                                    DurationSpec::Seconds(s) => format!("{s} s"),
+                                },
+                                blocks,
+                                blocks * ctx.block_seconds
+                            ),
+                        ));
+                    }
+                    at
+                }
                 None if spec.when.is_some() => 0,
                 None => {
                     return Err(ctx.err(
@@ -1239,16 +1286,21 @@ fn parse_param_change(
             .and_then(ratio_of)
             .ok_or_else(|| bad("a fraction between 0 and 1"))
     };
+    let breaker = || {
+        number()
+            .and_then(ratio_of)
+            .ok_or_else(|| bad("a fraction between 0 and 1, or \"off\""))
+    };
     let dur = |name: &str| -> Result<u64, ScenarioError> {
         let spec = match v {
             toml::Value::String(s) => DurationSpec::Text(s.clone()),
             toml::Value::Integer(i) if *i >= 0 => DurationSpec::Seconds(*i as u64),
             _ => return Err(bad("a duration like \"10m\" or seconds")),
         };
-        // Parameters are in seconds, not blocks.
-        Ok(ctx.blocks_of(&spec, span.clone(), name)? * ctx.block_seconds)
+        // Parameters are in seconds as typed, not rounded to whole blocks.
+        ctx.seconds_of(&spec, span.clone(), name)
     };
-    Ok(match key {
+    let change = match key {
         "xms_support_ratio" => ParamChange::XmsSupportRatio(
             number()
                 .and_then(|x| if x.is_finite() && x > 0.0 { Some(x) } else { None })
@@ -1265,8 +1317,8 @@ fn parse_param_change(
         "min_cr" => ParamChange::MinCr(ratio()?),
         "cr_step" => ParamChange::CrStep(ratio()?),
         "price_band" => ParamChange::PriceBand(ratio()?),
-        "breaker_redemption_outflow" => ParamChange::BreakerRedemptionOutflow(if off { None } else { Some(ratio()?) }),
-        "breaker_xms_minted" => ParamChange::BreakerXmsMinted(if off { None } else { Some(ratio()?) }),
+        "breaker_redemption_outflow" => ParamChange::BreakerRedemptionOutflow(if off { None } else { Some(breaker()?) }),
+        "breaker_xms_minted" => ParamChange::BreakerXmsMinted(if off { None } else { Some(breaker()?) }),
         other => {
             return Err(ctx.err(
                 span,
@@ -1274,5 +1326,18 @@ fn parse_param_change(
                 "unknown parameter; accepted: xms_support_ratio, epoch, max_price_age, twap_window, redemption_delay, refresh_cooldown, min_cr, cr_step, price_band, breaker_redemption_outflow, breaker_xms_minted",
             ))
         }
-    })
+    };
+    // The value's own bounds, checked now under the name the user typed (the core names the
+    // field `epoch_seconds` where a scenario says `epoch`). Bounds that depend on other
+    // parameters are checked when the run is set up.
+    let core_name = change.to_string();
+    let core_name = core_name.split(" = ").next().unwrap_or_default();
+    if let Err(Error::InvalidParameter { name, accepted, .. }) =
+        usdm_core::params::Params::default().with_change(&change)
+    {
+        if name == core_name {
+            return Err(bad(accepted));
+        }
+    }
+    Ok(change)
 }

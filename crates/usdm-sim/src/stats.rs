@@ -215,13 +215,13 @@ mod tests {
 
     #[test]
     fn wilson_matches_published_values() {
-        // 0 of 100: [0, 3.70%]; 20 of 100: [13.34%, 28.89%] (Newcombe 1998, method 3).
+        // 0 of 100: [0, 3.70%]; 20 of 100: [13.34%, 28.88%] (Newcombe 1998, method 3).
         let (lo, hi) = wilson(0, 100);
         assert_eq!(lo, 0.0);
         assert!((hi - 0.0370).abs() < 5e-5, "{hi}");
         let (lo, hi) = wilson(20, 100);
         assert!((lo - 0.1334).abs() < 5e-5, "{lo}");
-        assert!((hi - 0.2889).abs() < 5e-5, "{hi}");
+        assert!((hi - 0.2888).abs() < 5e-5, "{hi}");
         let (lo, hi) = wilson(100, 100);
         assert!((lo - 0.9630).abs() < 5e-5 && hi == 1.0, "{lo} {hi}");
         assert!(wilson(0, 0).0.is_nan());

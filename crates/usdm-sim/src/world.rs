@@ -7,7 +7,7 @@
 //! covers the TWAP window). Every Monte Carlo path then starts from a clone of it, so paths
 //! differ only by their random numbers.
 
-use crate::convert::{amount, dollars, price, share_of, tokens};
+use crate::convert::{amount, dollars, fraction, price, share_of, tokens};
 use crate::market::{ExoPrice, XmsMarket, XmsMarketParams};
 use crate::metrics::{PathMetrics, RefusalKind};
 use crate::rng::Rng;
@@ -196,6 +196,19 @@ fn setup_err(s: &Scenario, reason: impl Into<String>) -> SimError {
     }
 }
 
+/// `file:line` of the first line of the scenario's source that sets `key` (the file alone if
+/// none does), for errors found only when the scenario is set up.
+fn located(s: &Scenario, key: &str) -> String {
+    match s
+        .source
+        .lines()
+        .position(|l| l.trim_start().starts_with(key))
+    {
+        Some(i) => format!("{}:{}", s.file, i + 1),
+        None => s.file.clone(),
+    }
+}
+
 /// The four assets of every simulated treasury.
 pub fn sim_assets() -> Vec<AssetConfig> {
     vec![
@@ -319,14 +332,35 @@ impl Setup {
                         .checked_sub(a, "XMS float")
                         .map_err(|e| core("XMS collateral", e))?;
                 }
-                let q = p
-                    .mint(
+                let mint = |p: &mut Protocol, a: Amount| {
+                    p.mint(
                         &acc.lp,
                         &MintRequest::collateral(symbol, a, Amount::ZERO, Amount::ZERO),
                         now,
                     )
-                    .map_err(|e| core(&format!("minting the starting supply with {name}"), e))?
-                    .value;
+                };
+                let q = match mint(&mut p, a) {
+                    // A share exactly at the tier's cap lands a few base units over it, from
+                    // rounding the other deposits down: deposit what the cap accepts.
+                    Err(Error::ShareCapExceeded { max_deposit, .. })
+                        if max_deposit.amount.raw() >= a.raw() - a.raw() / 1_000_000 =>
+                    {
+                        mint(&mut p, max_deposit.amount)
+                    }
+                    other => other,
+                }
+                .map_err(|e| match e {
+                    Error::ShareCapExceeded { max_share, .. } => setup_err(
+                        s,
+                        format!(
+                            "{}: protocol.collateral: {name} = {share} is above its tier's cap of {max_share} of treasury value; lower it to at most {}",
+                            located(s, "collateral"),
+                            fraction(max_share)
+                        ),
+                    ),
+                    e => core(&format!("minting the starting supply with {name}"), e),
+                })?
+                .value;
                 minted = Amount::new(minted.raw() + q.usdm_out.raw());
             }
         }

@@ -683,7 +683,11 @@ pub fn histogram(
             let step = ((b - a) as f64 / 6.0).ceil().max(1.0) as i64;
             (a..=b).step_by(step as usize).map(|e| e as f64).collect()
         } else {
-            nice_ticks(lo, hi, 5)
+            // Under three decades: 1, 2 and 5 times each power of ten in range.
+            (lo.floor() as i64..=hi.ceil() as i64)
+                .flat_map(|e| [1.0, 2.0, 5.0].map(|m: f64| (m * 10f64.powi(e as i32)).log10()))
+                .filter(|t| (lo..=hi).contains(t))
+                .collect()
         };
         whole.into_iter().map(|t| (t, fmt(10f64.powf(t)))).collect()
     } else {
@@ -937,5 +941,59 @@ mod tests {
         let start = svg.rfind("<path d=\"").unwrap() + 9;
         let d = &svg[start..start + svg[start..].find('"').unwrap()];
         assert_eq!(d.matches('M').count(), 2, "{d}");
+    }
+
+    /// Issue 12: a 20% chance of a death spiral was painted green.
+    #[test]
+    fn the_risk_scale_is_green_only_for_zero() {
+        assert_eq!(risk_color(0.0), "#1a9641");
+        for p in [1e-9, 0.01, 0.049] {
+            assert_eq!(risk_color(p), "#f0c419", "{p}");
+        }
+        assert_eq!(risk_color(0.05), "#e8742c");
+        assert_eq!(risk_color(0.2), "#c62828");
+        assert_eq!(risk_color(1.0), "#c62828");
+    }
+
+    fn tick_labels(svg: &str) -> Vec<(f64, String)> {
+        svg.split("<text x=\"")
+            .skip(1)
+            .filter(|t| t.contains("class=\"tick\" text-anchor=\"middle\""))
+            .map(|t| {
+                let x: f64 = t[..t.find('"').unwrap()].parse().unwrap();
+                let label = t[t.find('>').unwrap() + 1..t.find("</text>").unwrap()].to_string();
+                (x, label)
+            })
+            .collect()
+    }
+
+    /// Issue 12: the dilution histogram's labels ran together (`4767.2715727.3046880.667`).
+    #[test]
+    fn histogram_ticks_are_round_and_spaced() {
+        let values: Vec<f64> = (0..100)
+            .map(|i| 10f64.powf(3.5 + i as f64 * 0.02))
+            .collect();
+        let svg = histogram("d", "x", &values, 20, true, "#000", &short);
+        let ticks = tick_labels(&svg);
+        assert!(ticks.len() >= 2, "{ticks:?}");
+        for w in ticks.windows(2) {
+            assert!(w[1].0 - w[0].0 >= 56.0, "{ticks:?}");
+        }
+        assert!(ticks.iter().all(|(_, l)| l.len() <= 6), "{ticks:?}");
+        // One value repeated: a single column, not 20 bins over twenty powers of ten.
+        let svg = histogram("d", "x", &[1.0; 20], 20, true, "#000", &short);
+        assert_eq!(svg.matches("<rect").count(), 1, "{svg}");
+    }
+
+    /// Issue 12: flow charts ticked at 0h, 7h, 14h, 22h.
+    #[test]
+    fn flows_tick_at_round_hours() {
+        let points: Vec<(f64, f64)> = (1..=72).map(|h| (h as f64, 1.0)).collect();
+        let ticks = tick_labels(&flows("f", "USDm", &points, "#000"));
+        let labels: Vec<&str> = ticks.iter().map(|t| t.1.as_str()).collect();
+        assert_eq!(labels, ["0h", "12h", "24h", "36h", "48h", "60h", "72h"]);
+        // All zero: said in words rather than an empty frame.
+        let zero: Vec<(f64, f64)> = (1..=72).map(|h| (h as f64, 0.0)).collect();
+        assert!(flows("f", "USDm", &zero, "#000").contains("every value is 0"));
     }
 }
