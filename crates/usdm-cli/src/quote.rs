@@ -5,6 +5,8 @@ use crate::format::*;
 use clap::{Args, Subcommand};
 use serde_json::json;
 use usdm_core::asset::example_assets;
+use usdm_core::fees::FeeSchedule;
+use usdm_core::params::Preset;
 use usdm_core::math::group_thousands;
 use usdm_core::mint::{algorithmic_mint, collateral_mint, MintQuote};
 use usdm_core::prelude::*;
@@ -45,6 +47,9 @@ pub struct SwapArgs {
     /// Refuse if less than this (whole tokens of the token bought) would come out.
     #[arg(long, allow_hyphen_values = true)]
     pub min_out: Option<String>,
+    /// Tolerated slippage (0.005 or 0.5%): prints the min_out to send.
+    #[arg(long, allow_hyphen_values = true)]
+    pub slippage: Option<String>,
 }
 
 /// `usdm quote mint`.
@@ -57,8 +62,12 @@ pub struct MintArgs {
     #[arg(long)]
     pub collateral: Option<String>,
     /// Collateral amount in whole tokens (e.g. 120 or 0.5).
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, conflicts_with = "usdm_out")]
     pub amount: Option<String>,
+    /// A reverse quote: the least collateral (or, at --cr 0, XMS) that mints at least this
+    /// much USDm, in whole USDm.
+    #[arg(long, allow_hyphen_values = true, conflicts_with = "xms")]
+    pub usdm_out: Option<String>,
     /// XMS to burn, for algorithmic minting at --cr 0 (instead of --collateral/--amount).
     #[arg(long, allow_hyphen_values = true)]
     pub xms: Option<String>,
@@ -69,10 +78,16 @@ pub struct MintArgs {
         allow_hyphen_values = true
     )]
     pub prices: Vec<String>,
-    /// Mint fee (0.002 or 0.2%); "tier" for the asset's tier default. Default: 0, as in the
-    /// SPEC's worked examples.
+    /// Mint fee (0.002 or 0.2%; 0 for the SPEC's worked examples). Default: the preset's fee
+    /// for the asset's tier, which is what the protocol charges.
     #[arg(long, allow_hyphen_values = true)]
     pub fee: Option<String>,
+    /// The preset whose fees apply unless --fee is given: mars, mars-guarded or frax.
+    #[arg(long, default_value = "mars")]
+    pub preset: String,
+    /// Tolerated slippage (0.005 or 0.5%): prints the min_usdm_out and max_xms_in to send.
+    #[arg(long, allow_hyphen_values = true)]
+    pub slippage: Option<String>,
     /// Refuse if more than this much XMS would be burned.
     #[arg(long, allow_hyphen_values = true)]
     pub max_xms_in: Option<String>,
@@ -100,9 +115,17 @@ pub struct RedeemArgs {
         allow_hyphen_values = true
     )]
     pub prices: Vec<String>,
-    /// Redeem fee (0.003 or 0.3%); "tier" for the asset's tier default. Default: 0.
+    /// Redeem fee (0.003 or 0.3%; 0 for the SPEC's worked examples). Default: the preset's
+    /// fee for the asset's tier, which is what the protocol charges.
     #[arg(long, allow_hyphen_values = true)]
     pub fee: Option<String>,
+    /// The preset whose fees apply unless --fee is given: mars, mars-guarded or frax.
+    #[arg(long, default_value = "mars")]
+    pub preset: String,
+    /// Tolerated slippage (0.005 or 0.5%): prints the min_collateral_out and min_xms_out to
+    /// send.
+    #[arg(long, allow_hyphen_values = true)]
+    pub slippage: Option<String>,
 }
 
 /// `usdm quote supply-cap`.
@@ -191,36 +214,160 @@ impl Prices {
     }
 }
 
-fn fee_arg(fee: &Option<String>, tier_default: impl FnOnce() -> Ratio) -> CliResult<Ratio> {
+/// The fee rate a quote uses and where it came from, echoed with the quote so that a
+/// `min_usdm_out` taken from it matches what the protocol will charge.
+struct Fee {
+    rate: Ratio,
+    source: String,
+}
+
+/// `--fee` if given (a rate, or `tier` for the preset's tier default), else the preset's fee
+/// for the asset.
+fn fee_arg(
+    fee: &Option<String>,
+    preset: &str,
+    what: &str,
+    default: impl FnOnce(&FeeSchedule) -> (Ratio, String),
+) -> CliResult<Fee> {
+    let preset: Preset = preset
+        .parse()
+        .map_err(|e| CliError::usage(format!("--preset {preset}: {e}")))?;
+    let schedule = preset.params().fees;
     match fee.as_deref() {
-        None => Ok(Ratio::ZERO),
-        Some("tier") => Ok(tier_default()),
+        None | Some("tier") => {
+            let (rate, of) = default(&schedule);
+            Ok(Fee {
+                rate,
+                source: format!("the {preset} preset's {what} fee for {of}"),
+            })
+        }
         Some(s) => {
-            let r = parse_ratio("--fee", s)?;
-            usdm_core::fees::validate_fee(r)
+            let rate = parse_ratio("--fee", s)?;
+            usdm_core::fees::validate_fee(rate)
                 .map_err(|_| CliError::usage(format!("--fee '{s}': at most 10% is accepted")))?;
-            Ok(r)
+            Ok(Fee {
+                rate,
+                source: "--fee".into(),
+            })
         }
     }
+}
+
+/// `--slippage`: a fraction of at most 50%.
+fn slippage_arg(s: &Option<String>) -> CliResult<Option<Ratio>> {
+    s.as_deref()
+        .map(|s| {
+            let r = parse_ratio("--slippage", s)?;
+            if r > Ratio::bps(5_000) {
+                return Err(CliError::usage(format!(
+                    "--slippage '{s}': at most 50% is accepted"
+                )));
+            }
+            Ok(r)
+        })
+        .transpose()
+}
+
+/// `amount` less `slippage`, rounded down: the least output to accept.
+fn less(amount: Amount, slippage: Ratio) -> CliResult<Amount> {
+    let keep = Ratio::ONE.raw() - slippage.raw();
+    Ok(Amount::new(usdm_core::math::mul_div(
+        amount.raw(),
+        keep,
+        usdm_core::units::WAD,
+        Rounding::Down,
+    )
+    .ok_or_else(|| CliError::new("arithmetic overflow applying --slippage".into()))?))
+}
+
+/// `amount` plus `slippage`, rounded up: the most input to allow.
+fn more(amount: Amount, slippage: Ratio) -> CliResult<Amount> {
+    let grow = Ratio::ONE.raw() + slippage.raw();
+    Ok(Amount::new(usdm_core::math::mul_div(
+        amount.raw(),
+        grow,
+        usdm_core::units::WAD,
+        Rounding::Up,
+    )
+    .ok_or_else(|| CliError::new("arithmetic overflow applying --slippage".into()))?))
+}
+
+/// The least input (in base units) for which `quote(input)` gives at least `target` USDm:
+/// a search over the protocol's own formula, which is monotone in its input, so no inverse
+/// formula is written twice.
+fn least_input(
+    target: Amount,
+    quote: impl Fn(Amount) -> Result<MintQuote>,
+) -> CliResult<MintQuote> {
+    let enough = |a: Amount| -> Result<Option<MintQuote>> {
+        match quote(a) {
+            Ok(q) if q.usdm_out >= target => Ok(Some(q)),
+            Ok(_) => Ok(None),
+            Err(Error::ZeroAmount { .. } | Error::OutputTooSmall { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    };
+    let mut hi = 1u128;
+    let best = loop {
+        if let Some(q) = enough(Amount::new(hi))? {
+            break q;
+        }
+        hi = hi.checked_mul(2).ok_or_else(|| {
+            CliError::new(format!(
+                "no deposit mints {} USDm: the amount is beyond what the types hold",
+                target.to_decimal(18)
+            ))
+        })?;
+    };
+    let (mut lo, mut best) = (hi / 2, best);
+    // Invariant: `lo` is not enough (or 0), `hi` is.
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        match enough(Amount::new(mid))? {
+            Some(q) => {
+                hi = mid;
+                best = q;
+            }
+            None => lo = mid,
+        }
+    }
+    Ok(best)
 }
 
 fn quote_mint(a: &MintArgs) -> CliResult<Output> {
     let cr = parse_ratio("--cr", &a.cr)?;
     let prices = Prices::parse(&a.prices)?;
-    let fees = usdm_core::fees::FeeSchedule::default();
-    let (q, collateral) = if cr.is_zero() {
+    let slippage = slippage_arg(&a.slippage)?;
+    let target = a
+        .usdm_out
+        .as_deref()
+        .map(|t| parse_amount("--usdm-out", t, 18, USDM))
+        .transpose()?;
+    let (q, collateral, fee) = if cr.is_zero() {
         if a.collateral.is_some() || a.amount.is_some() {
             return Err(CliError::usage(
-                "--cr 0 is algorithmic minting: pass --xms <AMOUNT> instead of --collateral/--amount".into(),
+                "--cr 0 is algorithmic minting: pass --xms <AMOUNT> (or --usdm-out) instead of --collateral/--amount".into(),
             ));
         }
-        let xms = a
-            .xms
-            .as_deref()
-            .ok_or_else(|| CliError::usage("--cr 0 needs --xms <AMOUNT> (XMS to burn)".into()))?;
-        let xms = parse_amount("--xms", xms, 18, XMS)?;
-        let fee = fee_arg(&a.fee, || fees.tier_mint_fee(Tier::ProtocolToken))?;
-        (algorithmic_mint(xms, prices.get(XMS)?, fee)?, None)
+        let fee = fee_arg(&a.fee, &a.preset, "mint", |f| {
+            (
+                f.tier_mint_fee(Tier::ProtocolToken),
+                format!("XMS ({})", Tier::ProtocolToken),
+            )
+        })?;
+        let price = prices.get(XMS)?;
+        let q = match (target, a.xms.as_deref()) {
+            (Some(t), _) => least_input(t, |x| algorithmic_mint(x, price, fee.rate))?,
+            (None, Some(xms)) => {
+                algorithmic_mint(parse_amount("--xms", xms, 18, XMS)?, price, fee.rate)?
+            }
+            (None, None) => {
+                return Err(CliError::usage(
+                    "--cr 0 needs --xms <AMOUNT> (XMS to burn) or --usdm-out <AMOUNT>".into(),
+                ))
+            }
+        };
+        (q, None, fee)
     } else {
         if a.xms.is_some() {
             return Err(CliError::usage("--xms is only for algorithmic minting at --cr 0; above 0 the XMS to burn is computed".into()));
@@ -230,26 +377,37 @@ fn quote_mint(a: &MintArgs) -> CliResult<Output> {
             .as_deref()
             .ok_or_else(|| CliError::usage("missing --collateral <ASSET>".into()))?;
         let config = asset(symbol)?;
-        let amount = a
-            .amount
-            .as_deref()
-            .ok_or_else(|| CliError::usage("missing --amount <AMOUNT>".into()))?;
-        let amount = parse_amount("--amount", amount, config.decimals, config.symbol)?;
         let xms_price = if cr.is_one() {
             None
         } else {
             Some(prices.get(XMS)?)
         };
-        let fee = fee_arg(&a.fee, || fees.mint_fee(&config))?;
-        let q = collateral_mint(
-            cr,
-            amount,
-            prices.get(config.symbol)?,
-            config.decimals,
-            xms_price,
-            fee,
-        )?;
-        (q, Some(config))
+        let fee = fee_arg(&a.fee, &a.preset, "mint", |f| {
+            (
+                f.mint_fee(&config),
+                format!("{} ({})", config.symbol, config.tier),
+            )
+        })?;
+        let price = prices.get(config.symbol)?;
+        let mint = |amount: Amount| {
+            collateral_mint(cr, amount, price, config.decimals, xms_price, fee.rate)
+        };
+        let q = match (target, a.amount.as_deref()) {
+            (Some(t), _) => least_input(t, mint)?,
+            (None, Some(amount)) => mint(parse_amount(
+                "--amount",
+                amount,
+                config.decimals,
+                config.symbol,
+            )?)?,
+            (None, None) => {
+                return Err(CliError::usage(
+                    "missing --amount <AMOUNT> (or --usdm-out <AMOUNT> for a reverse quote)"
+                        .into(),
+                ))
+            }
+        };
+        (q, Some(config), fee)
     };
     if let Some(max) = &a.max_xms_in {
         let max = Amount::parse(max, 18)
@@ -273,14 +431,24 @@ fn quote_mint(a: &MintArgs) -> CliResult<Output> {
             .into());
         }
     }
-    Ok(render_mint(&q, collateral.as_ref()))
+    let send = match slippage {
+        None => None,
+        Some(s) => Some((less(q.usdm_out, s)?, more(q.xms_in, s)?, s)),
+    };
+    Ok(render_mint(&q, collateral.as_ref(), &fee, send, target))
 }
 
-fn render_mint(q: &MintQuote, collateral: Option<&AssetConfig>) -> Output {
+fn render_mint(
+    q: &MintQuote,
+    collateral: Option<&AssetConfig>,
+    fee: &Fee,
+    send: Option<(Amount, Amount, Ratio)>,
+    target: Option<Amount>,
+) -> Output {
     let (sym, dec) = collateral.map_or(("none".to_string(), 18), |c| {
         (c.symbol.to_string(), c.decimals)
     });
-    let json = json!({
+    let mut json = json!({
         "cr": q.cr.to_decimal(),
         "collateral": collateral.map(|c| c.symbol.to_string()),
         "collateral_in": q.collateral_in.to_decimal(dec),
@@ -289,8 +457,20 @@ fn render_mint(q: &MintQuote, collateral: Option<&AssetConfig>) -> Output {
         "xms_value": q.xms_value.to_decimal(),
         "usdm_out": q.usdm_out.to_decimal(18),
         "fee": q.fee.to_decimal(),
+        "fee_rate": fee.rate.to_decimal(),
+        "fee_source": fee.source,
     });
-    let mut text = format!("Mint at collateral ratio {}\n", q.cr);
+    if let Some(t) = target {
+        json["usdm_out_requested"] = json!(t.to_decimal(18));
+    }
+    let mut text = format!("Mint at collateral ratio {}
+", q.cr);
+    if let Some(t) = target {
+        text += &format!(
+            "  the least input that mints at least {} USDm:\n",
+            t.to_decimal(18)
+        );
+    }
     if collateral.is_some() {
         text += &format!(
             "  deposit   {} {sym}  (worth ${})\n",
@@ -303,8 +483,24 @@ fn render_mint(q: &MintQuote, collateral: Option<&AssetConfig>) -> Output {
         q.xms_in.to_decimal(18),
         q.xms_value.to_decimal()
     );
-    text += &format!("  fee       ${}\n", q.fee.to_decimal());
+    text += &format!(
+        "  fee       ${}  ({} from {})\n",
+        q.fee.to_decimal(),
+        fee.rate.to_percent(),
+        fee.source
+    );
     text += &format!("  receive   {} USDm\n", q.usdm_out.to_decimal(18));
+    if let Some((min_out, max_in, s)) = send {
+        json["slippage"] = json!(s.to_decimal());
+        json["min_usdm_out"] = json!(min_out.to_decimal(18));
+        json["max_xms_in"] = json!(max_in.to_decimal(18));
+        text += &format!(
+            "  send with {} slippage: min_usdm_out {}, max_xms_in {}\n",
+            s.to_percent(),
+            min_out.to_decimal(18),
+            max_in.to_decimal(18)
+        );
+    }
     Output { json, text }
 }
 
@@ -312,7 +508,7 @@ fn quote_redeem(a: &RedeemArgs) -> CliResult<Output> {
     let cr = parse_ratio("--cr", &a.cr)?;
     let prices = Prices::parse(&a.prices)?;
     let usdm_in = parse_amount("--usdm", &a.usdm, 18, USDM)?;
-    let fees = usdm_core::fees::FeeSchedule::default();
+    let slippage = slippage_arg(&a.slippage)?;
     let config = match a.collateral.as_deref() {
         Some(s) => Some(asset(s)?),
         None if cr.is_zero() => None,
@@ -323,9 +519,12 @@ fn quote_redeem(a: &RedeemArgs) -> CliResult<Output> {
             )))
         }
     };
-    let fee = fee_arg(&a.fee, || match &config {
-        Some(c) => fees.redeem_fee(c),
-        None => fees.tier_redeem_fee(Tier::ProtocolToken),
+    let fee = fee_arg(&a.fee, &a.preset, "redeem", |f| match &config {
+        Some(c) => (f.redeem_fee(c), format!("{} ({})", c.symbol, c.tier)),
+        None => (
+            f.tier_redeem_fee(Tier::ProtocolToken),
+            format!("XMS ({})", Tier::ProtocolToken),
+        ),
     })?;
     let collateral = match &config {
         Some(c) if !cr.is_zero() => Some((c.symbol, prices.get(c.symbol)?, c.decimals)),
@@ -336,22 +535,29 @@ fn quote_redeem(a: &RedeemArgs) -> CliResult<Output> {
     } else {
         Some(prices.get(XMS)?)
     };
-    let q = redeem_math(cr, usdm_in, collateral, xms_price, fee)?;
+    let q = redeem_math(cr, usdm_in, collateral, xms_price, fee.rate)?;
     let (sym, dec) = config.as_ref().map_or(("none".to_string(), 18), |c| {
         (c.symbol.to_string(), c.decimals)
     });
-    let json = json!({
+    let mut json = json!({
         "cr": q.cr.to_decimal(),
         "usdm_in": q.usdm_in.to_decimal(18),
         "collateral": config.as_ref().map(|c| c.symbol.to_string()),
         "collateral_out": q.collateral_out.to_decimal(dec),
         "xms_out": q.xms_out.to_decimal(18),
         "fee": q.fee.to_decimal(),
+        "fee_rate": fee.rate.to_decimal(),
+        "fee_source": fee.source,
         "net_value": q.net_value.to_decimal(),
     });
     let mut text = format!("Redeem at collateral ratio {}\n", q.cr);
     text += &format!("  burn      {} USDm\n", q.usdm_in.to_decimal(18));
-    text += &format!("  fee       ${}\n", q.fee.to_decimal());
+    text += &format!(
+        "  fee       ${}  ({} from {})\n",
+        q.fee.to_decimal(),
+        fee.rate.to_percent(),
+        fee.source
+    );
     if config.is_some() {
         text += &format!("  receive   {} {sym}\n", q.collateral_out.to_decimal(dec));
     }
@@ -360,6 +566,18 @@ fn quote_redeem(a: &RedeemArgs) -> CliResult<Output> {
         q.xms_out.to_decimal(18)
     );
     text += "  collect after the redemption delay (default 2 blocks)\n";
+    if let Some(s) = slippage {
+        let (min_c, min_x) = (less(q.collateral_out, s)?, less(q.xms_out, s)?);
+        json["slippage"] = json!(s.to_decimal());
+        json["min_collateral_out"] = json!(min_c.to_decimal(dec));
+        json["min_xms_out"] = json!(min_x.to_decimal(18));
+        text += &format!(
+            "  send with {} slippage: min_collateral_out {}, min_xms_out {}\n",
+            s.to_percent(),
+            min_c.to_decimal(dec),
+            min_x.to_decimal(18)
+        );
+    }
     Ok(Output { json, text })
 }
 
@@ -462,12 +680,17 @@ fn quote_swap(a: &SwapArgs) -> CliResult<Output> {
     let mut after_pool = pool.clone();
     after_pool.reserves = q.reserves_after;
     let after = after_pool.spot_price(side_in);
-    // The execution price is the price of a "pool" holding exactly what was swapped.
+    // The execution price is the price of a "pool" holding exactly what was swapped; the
+    // price impact, by the usual convention, is that of the amount that reached the curve
+    // (the fee taken out), so that it measures depth alone and the fee is shown apart.
     let mut exec_pool = pool.clone();
     exec_pool.reserves[side_in] = q.amount_in;
     exec_pool.reserves[side_out] = q.amount_out;
     let exec = exec_pool.spot_price(side_in);
-    let impact = match (before, exec) {
+    let mut curve_pool = exec_pool.clone();
+    curve_pool.reserves[side_in] = q.amount_in.saturating_sub(q.fee);
+    let curve = curve_pool.spot_price(side_in);
+    let impact = match (before, curve) {
         (Some(b), Some(e)) if e < b => Ratio::new(
             usdm_core::math::mul_div(
                 b.raw() - e.raw(),
@@ -480,9 +703,10 @@ fn quote_swap(a: &SwapArgs) -> CliResult<Output> {
         .unwrap_or(Ratio::ONE),
         _ => Ratio::ZERO,
     };
+    let slippage = slippage_arg(&a.slippage)?;
     let lp_fee = q.fee.saturating_sub(q.protocol_fee);
     let price = |p: Option<Price>| p.map_or("none".to_string(), |p| p.to_decimal());
-    let json = json!({
+    let mut json = json!({
         "pool": pool.name(),
         "sell": sell.to_string(),
         "amount_in": q.amount_in.to_decimal(d_in),
@@ -495,7 +719,12 @@ fn quote_swap(a: &SwapArgs) -> CliResult<Output> {
         "execution_price": price(exec),
         "price_after": price(after),
         "price_impact": impact.to_decimal(),
+        "price_impact_excludes_fee": true,
     });
+    if let Some(s) = slippage {
+        json["slippage"] = json!(s.to_decimal());
+        json["min_out"] = json!(less(q.amount_out, s)?.to_decimal(d_out));
+    }
     let mut text = format!(
         "Swap in a {} pool ({} {} / {} {})\n",
         pool.name(),
@@ -528,6 +757,12 @@ fn quote_swap(a: &SwapArgs) -> CliResult<Output> {
         format!("{} {buy} per {sell}", price(exec)),
     );
     line("price after", format!("{} {buy} per {sell}", price(after)));
-    line("price impact", impact.to_percent());
+    line("price impact", format!("{} (the fee apart)", impact.to_percent()));
+    if let Some(s) = slippage {
+        line(
+            &format!("send ({} slip.)", s.to_percent()),
+            format!("min_out {}", less(q.amount_out, s)?.to_decimal(d_out)),
+        );
+    }
     Ok(Output { json, text })
 }

@@ -30,7 +30,7 @@ fn json(args: &[&str]) -> serde_json::Value {
 #[test]
 fn quote_mint_gives_worked_example_b() {
     let v = json(&split(
-        "quote mint --cr 0.8 --collateral USDC --amount 120 --price USDC=1 --price XMS=2",
+        "quote mint --cr 0.8 --collateral USDC --amount 120 --price USDC=1 --price XMS=2 --fee 0",
     ));
     assert_eq!(v["xms_in"], "15");
     assert_eq!(v["usdm_out"], "150");
@@ -40,7 +40,7 @@ fn quote_mint_gives_worked_example_b() {
 #[test]
 fn quote_mint_gives_worked_example_c_rounded_up() {
     let v = json(&split(
-        "quote mint --cr 0.5 --collateral USDC --amount 220 --price USDC=0.9995 --price XMS=3.5",
+        "quote mint --cr 0.5 --collateral USDC --amount 220 --price USDC=0.9995 --price XMS=3.5 --fee 0",
     ));
     assert_eq!(v["xms_in"], "62.825714285714285715");
     assert_eq!(v["usdm_out"], "439.78");
@@ -62,7 +62,7 @@ fn quote_mint_applies_a_fee() {
 #[test]
 fn quote_redeem_gives_worked_examples_d_and_f() {
     let v = json(&split(
-        "quote redeem --cr 0.65 --usdm 170 --collateral USDC --price USDC=1 --price XMS=3.75",
+        "quote redeem --cr 0.65 --usdm 170 --collateral USDC --price USDC=1 --price XMS=3.75 --fee 0",
     ));
     assert_eq!(v["collateral_out"], "110.5");
     assert_eq!(v["xms_out"], "15.866666666666666666");
@@ -70,6 +70,76 @@ fn quote_redeem_gives_worked_examples_d_and_f() {
         "quote redeem --cr 0 --usdm 100 --price XMS=0.5 --fee 0.3%",
     ));
     assert_eq!(v["xms_out"], "199.4");
+}
+
+/// Issue 12: quotes defaulted to a zero fee, so a `min_usdm_out` taken from one made a real
+/// transaction fail (the protocol gives 998 for 1,000 USDC, not 1,000).
+#[test]
+fn quotes_use_the_presets_fees_and_say_so() {
+    let v = json(&split(
+        "quote mint --cr 1 --collateral USDC --amount 1000 --price USDC=1",
+    ));
+    // SPEC 6: a 0.20% mint fee for tier 1 by default.
+    assert_eq!(v["usdm_out"], "998");
+    assert_eq!(v["fee_rate"], "0.002");
+    assert!(v["fee_source"].as_str().unwrap().contains("mars preset"), "{v}");
+    let v = json(&split(
+        "quote mint --cr 1 --collateral USDC --amount 1000 --price USDC=1 --fee 0",
+    ));
+    assert_eq!((v["usdm_out"].as_str(), v["fee_source"].as_str()), (Some("1000"), Some("--fee")));
+    let v = json(&split(
+        "quote redeem --cr 1 --usdm 1000 --collateral USDC --price USDC=1",
+    ));
+    // SPEC 6: a 0.30% redeem fee for tier 1.
+    assert_eq!(v["collateral_out"], "997");
+    assert_eq!(v["fee_rate"], "0.003");
+}
+
+#[test]
+fn slippage_gives_the_limits_to_send() {
+    let v = json(&split(
+        "quote mint --cr 0.8 --collateral USDC --amount 120 --price USDC=1 --price XMS=2 --fee 0 --slippage 1%",
+    ));
+    // 150 USDm less 1% is 148.5; 15 XMS plus 1% is 15.15.
+    assert_eq!(v["min_usdm_out"], "148.5");
+    assert_eq!(v["max_xms_in"], "15.15");
+    let v = json(&split(
+        "quote swap --reserve USDm=1000000 --reserve USDC=1000000 --sell USDC --amount 10000 --slippage 0.5%",
+    ));
+    // 9,871.580343970612988504 less 0.5%, rounded down to USDm's 18 decimals.
+    assert_eq!(v["min_out"], "9822.222442250759923561");
+}
+
+/// Issue 12: there was no reverse quote ("USDC needed for N USDm").
+#[test]
+fn reverse_quotes_give_the_least_input_for_an_output() {
+    let v = json(&split(
+        "quote mint --cr 0.8 --collateral USDC --usdm-out 150 --price USDC=1 --price XMS=2 --fee 0",
+    ));
+    // Worked example B backwards: 120 USDC and 15 XMS mint 150 USDm.
+    assert_eq!((v["collateral_in"].as_str(), v["xms_in"].as_str()), (Some("120"), Some("15")));
+    let v = json(&split(
+        "quote mint --cr 1 --collateral USDC --usdm-out 998 --price USDC=1",
+    ));
+    assert_eq!(v["collateral_in"], "1000");
+    // One base unit less is not enough: the least input, not just an input.
+    let less = json(&split(
+        "quote mint --cr 1 --collateral USDC --amount 999.999999 --price USDC=1",
+    ));
+    assert!(less["usdm_out"].as_str().unwrap() < "998", "{less}");
+    let v = json(&split("quote mint --cr 0 --usdm-out 100 --price XMS=0.5 --fee 0"));
+    assert_eq!(v["xms_in"], "200");
+}
+
+/// Issue 12: the price impact included the fee, unlike the usual convention.
+#[test]
+fn swap_price_impact_leaves_the_fee_apart() {
+    let v = json(&split(
+        "quote swap --reserve USDm=1000000 --reserve USDC=1000000 --sell USDC --amount 10000",
+    ));
+    // After the 0.3% fee 9,970 reach the curve: the impact is 9,970 / 1,009,970 = 0.98716%.
+    let impact: f64 = v["price_impact"].as_str().unwrap().parse().unwrap();
+    assert!((impact - 9_970.0 / 1_009_970.0).abs() < 1e-12, "{v}");
 }
 
 #[test]
