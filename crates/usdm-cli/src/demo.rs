@@ -1,8 +1,9 @@
 //! `usdm demo`: a narrated walk through the protocol on built-in defaults. Everything shown is
 //! computed by `usdm-core` on a live protocol instance; nothing is precomputed.
 
+use crate::cells;
 use crate::format::*;
-use crate::table::Table;
+use crate::table::{Cell, Table};
 use serde_json::{json, Value};
 use usdm_core::asset::example_assets;
 use usdm_core::mint::collateral_mint;
@@ -232,8 +233,24 @@ impl World {
 
 struct EpochRollView(usdm_core::supply_cap::EpochRoll);
 
-fn opt_usd(v: Option<Usd>) -> String {
-    v.map_or("none".into(), |u| human_usd(u, 0))
+fn opt_usd(v: Option<Usd>) -> Cell {
+    v.map_or(Cell::new("none".into(), Value::Null), |u| usd_cell(u, 0))
+}
+
+/// A ratio shown as a percentage, a fraction in JSON.
+fn ratio_cell(r: Ratio) -> Cell {
+    Cell::new(r.to_percent(), r.to_decimal().into())
+}
+
+/// A price for people, exact in JSON.
+fn price_cell(p: Price, places: u8) -> Cell {
+    Cell::new(
+        format!(
+            "${}",
+            usdm_core::math::format_decimal_places(p.raw(), 18, places)
+        ),
+        p.to_decimal().into(),
+    )
 }
 
 fn mint_row(t: &mut Table, w: &World, who: &str, q: &MintQuote, asset: Symbol) {
@@ -242,24 +259,24 @@ fn mint_row(t: &mut Table, w: &World, who: &str, q: &MintQuote, asset: Symbol) {
         w.p.require_asset(asset)
             .map(|(_, c)| c.tier.number())
             .unwrap_or(0);
-    t.row([
+    t.row(cells![
         who.to_string(),
-        format!("{} {asset}", human(q.collateral_in, d, 4)),
+        token_cell(q.collateral_in, d, 4, asset),
         tier.to_string(),
-        human_usd(q.collateral_value, 2),
-        human_usd(q.fee, 2),
-        human_usdm(q.usdm_out),
+        usd_cell(q.collateral_value, 2),
+        usd_cell(q.fee, 2),
+        usdm_cell(q.usdm_out),
     ]);
 }
 
 fn cap_row(t: &mut Table, label: &str, s: &CapStatus) {
-    t.row([
+    t.row(cells![
         label.to_string(),
         s.epoch.to_string(),
         opt_usd(s.average_mcap),
         opt_usd(s.supply_cap),
-        human_usd(s.circulating_usdm, 2),
-        human_usd(s.headroom, 2),
+        usd_cell(s.circulating_usdm, 2),
+        usd_cell(s.headroom, 2),
     ]);
 }
 
@@ -325,14 +342,14 @@ fn genesis(n: &mut Narrator, w: &mut World) -> CliResult<()> {
     ]);
     let params = w.p.params().clone();
     for a in w.p.asset_configs()? {
-        t.row([
+        t.row(cells![
             a.symbol.to_string(),
             a.tier.number().to_string(),
             a.tier.name().to_string(),
             a.decimals.to_string(),
-            params.max_share(a).to_percent(),
-            params.fees.mint_fee(a).to_percent(),
-            params.fees.redeem_fee(a).to_percent(),
+            ratio_cell(params.max_share(a)),
+            ratio_cell(params.fees.mint_fee(a)),
+            ratio_cell(params.fees.redeem_fee(a)),
         ]);
     }
     n.table(&t);
@@ -353,9 +370,9 @@ fn genesis(n: &mut Narrator, w: &mut World) -> CliResult<()> {
     let mut t = Table::new(["token", "price", "observed at"]);
     for (s, p) in prices {
         w.post(s, p)?;
-        t.row([
+        t.row(cells![
             s.to_string(),
-            format!("${}", price(p).to_decimal()),
+            price_cell(price(p), 18),
             format!("t={}", w.now.seconds),
         ]);
     }
@@ -391,11 +408,14 @@ fn mintage(n: &mut Narrator, w: &mut World) -> CliResult<()> {
         "supply cap",
     ]);
     for r in &rolls {
-        t.row([
+        t.row(cells![
             r.0.epoch.to_string(),
             format!("t={}", r.0.started_at),
             opt_usd(r.0.average_mcap),
-            w.p.params().xms_support_ratio.to_string(),
+            Cell::new(
+                w.p.params().xms_support_ratio.to_string(),
+                w.p.params().xms_support_ratio.to_decimal().into()
+            ),
             opt_usd(r.0.supply_cap),
         ]);
     }
@@ -445,12 +465,12 @@ fn tiers(n: &mut Narrator, w: &mut World) -> CliResult<()> {
         let s = sym(s);
         let config = w.p.require_asset(s)?.1.clone();
         let max = w.p.max_deposit(s, w.now)?;
-        t.row([
+        t.row(cells![
             s.to_string(),
             config.tier.number().to_string(),
-            w.p.params().max_share(&config).to_percent(),
-            max.map_or("unlimited".into(), |m| {
-                format!("{} {s}", human(m, config.decimals, 4))
+            ratio_cell(w.p.params().max_share(&config)),
+            max.map_or(Cell::new("unlimited".into(), Value::Null), |m| {
+                token_cell(m, config.decimals, 4, s)
             }),
         ]);
     }
@@ -542,12 +562,12 @@ fn redemption(n: &mut Narrator, w: &mut World) -> CliResult<()> {
         Event::RedemptionRequested { fee, .. } => Some(*fee),
         _ => None,
     });
-    t.row([
+    t.row(cells![
         pending.id.to_string(),
-        "bob".into(),
-        "1,000".into(),
-        fee.map_or(String::new(), |f| human_usd(f, 2)),
-        human(pending.xms, 18, 6),
+        "bob",
+        Cell::new("1,000".into(), "1000".into()),
+        fee.map_or(Cell::new(String::new(), Value::Null), |f| usd_cell(f, 2)),
+        amount_cell(pending.xms, 18, 6),
         format!("block {}", pending.requested_at.height),
         format!("block {}", pending.ready_at),
     ]);
@@ -602,34 +622,42 @@ fn treasury(n: &mut Narrator, w: &World) -> CliResult<()> {
     let mut t = Table::new(["tier", "kind", "value", "share", "max", ""]);
     for (tier, value) in tier_rows(&v) {
         let share = shares[tier.index()];
-        t.row([
+        t.row(cells![
             tier.number().to_string(),
             tier.name().to_string(),
-            human_usd(value, 0),
-            percent(share, 1),
-            params.max_share[tier.index()].to_percent(),
+            usd_cell(value, 0),
+            percent_cell(share, 1),
+            ratio_cell(params.max_share[tier.index()]),
             bar(share, 30),
         ]);
     }
     n.table(&t);
     let fees = w.p.fee_totals()?;
     let mut t = Table::new(["measure", "value"]);
-    t.row(["treasury value".to_string(), human_usd(v.total, 2)]);
-    t.row([
+    t.row(cells!["treasury value".to_string(), usd_cell(v.total, 2)]);
+    t.row(cells![
         "circulating USDm".to_string(),
-        human_usd(w.p.circulating_usdm(w.now).unwrap(), 2),
+        usd_cell(w.p.circulating_usdm(w.now).unwrap(), 2),
     ]);
-    t.row([
+    t.row(cells![
         "backing ratio".to_string(),
         w.p.backing_ratio(w.now)?
-            .map_or("n/a".into(), |b| b.to_string()),
+            .map_or(Cell::new("n/a".into(), Value::Null), |b| {
+                Cell::new(b.to_string(), b.to_decimal().into())
+            }),
     ]);
-    t.row(["mint fees kept".to_string(), human_usd(fees.mint, 2)]);
-    t.row(["redeem fees kept".to_string(), human_usd(fees.redeem, 2)]);
-    t.row(["XMS supply".to_string(), human(w.p.supply().xms, 18, 2)]);
-    t.row([
+    t.row(cells!["mint fees kept".to_string(), usd_cell(fees.mint, 2)]);
+    t.row(cells![
+        "redeem fees kept".to_string(),
+        usd_cell(fees.redeem, 2)
+    ]);
+    t.row(cells![
+        "XMS supply".to_string(),
+        amount_cell(w.p.supply().xms, 18, 2)
+    ]);
+    t.row(cells![
         "XMS circulating".to_string(),
-        human(w.p.circulating_xms()?, 18, 2),
+        amount_cell(w.p.circulating_xms()?, 18, 2),
     ]);
     n.table(&t);
     w.p.check_invariants()?;
@@ -655,24 +683,27 @@ fn liquidity(n: &mut Narrator, w: &mut World) -> CliResult<()> {
     })?;
     let mut t = Table::new(["measure", "before", "after"]);
     let p = w.p.pool(pool)?.clone();
-    t.row([
+    t.row(cells![
         "pool reserves".to_string(),
-        "empty".into(),
-        format!(
-            "{} USDm / {} USDC",
-            human(p.reserves[0], 18, 0),
-            human(p.reserves[1], 6, 0)
+        "empty",
+        Cell::new(
+            format!(
+                "{} USDm / {} USDC",
+                human(p.reserves[0], 18, 0),
+                human(p.reserves[1], 6, 0)
+            ),
+            json!({"USDm": p.reserves[0].to_decimal(18), "USDC": p.reserves[1].to_decimal(6)})
         ),
     ]);
-    t.row([
+    t.row(cells![
         "protocol-owned USDm".to_string(),
-        "0".into(),
-        human_usdm(w.p.protocol_owned_usdm(w.now).unwrap()),
+        "0",
+        usdm_cell(w.p.protocol_owned_usdm(w.now).unwrap()),
     ]);
-    t.row([
+    t.row(cells![
         "circulating USDm".to_string(),
-        human_usd(circulating, 2),
-        human_usd(w.p.circulating_usdm(w.now).unwrap(), 2),
+        usd_cell(circulating, 2),
+        usd_cell(w.p.circulating_usdm(w.now).unwrap(), 2),
     ]);
     n.table(&t);
     let before = w.p.pool(pool)?.spot_price(0).unwrap_or(Price::ONE_DOLLAR);
@@ -680,15 +711,18 @@ fn liquidity(n: &mut Narrator, w: &mut World) -> CliResult<()> {
     let after = w.p.pool(pool)?.spot_price(0).unwrap_or(Price::ONE_DOLLAR);
     n.say("bob sells 400,000 USDm into the pool, pushing its pool price below the peg:");
     let mut t = Table::new(["swap", "USDm in", "USDC out", "fee", "USDm pool price"]);
-    t.row([
+    t.row(cells![
         "bob".to_string(),
-        human(q.amount_in, 18, 0),
-        human(q.amount_out, 6, 2),
-        format!("{} USDm", human(q.fee, 18, 2)),
-        format!(
-            "{} -> {}",
-            usdm_core::math::format_decimal_places(before.raw(), 18, 4),
-            usdm_core::math::format_decimal_places(after.raw(), 18, 4)
+        amount_cell(q.amount_in, 18, 0),
+        amount_cell(q.amount_out, 6, 2),
+        token_cell(q.fee, 18, 2, USDM),
+        Cell::new(
+            format!(
+                "{} -> {}",
+                usdm_core::math::format_decimal_places(before.raw(), 18, 4),
+                usdm_core::math::format_decimal_places(after.raw(), 18, 4)
+            ),
+            json!({"before": before.to_decimal(), "after": after.to_decimal()})
         ),
     ]);
     n.table(&t);
@@ -754,15 +788,12 @@ fn frax(n: &mut Narrator) -> CliResult<()> {
             Ok(r) => {
                 let r = r.value;
                 let elapsed = w.now.seconds - START.seconds;
-                t.row([
+                t.row(cells![
                     format!("+{}h{:02}m", elapsed / 3600, elapsed % 3600 / 60),
                     what.to_string(),
-                    format!(
-                        "${}",
-                        usdm_core::math::format_decimal_places(r.usdm_price.raw(), 18, 4)
-                    ),
-                    r.old.to_percent(),
-                    r.new.to_percent(),
+                    price_cell(r.usdm_price, 4),
+                    ratio_cell(r.old),
+                    ratio_cell(r.new),
                 ]);
             }
             Err(e) => n.refused("refresh again at once", &e),
@@ -785,12 +816,12 @@ fn frax(n: &mut Narrator) -> CliResult<()> {
     refresh(&mut w, &mut t, n, "discount persists")?;
     n.table(&t);
     let mut m = Table::new(["mint", "ratio", "USDC in", "XMS burned", "USDm out"]);
-    m.row([
+    m.row(cells![
         "bob".to_string(),
-        cr.to_percent(),
-        human(q.collateral_in, 6, 2),
-        human(q.xms_in, 18, 6),
-        human_usdm(q.usdm_out),
+        ratio_cell(cr),
+        amount_cell(q.collateral_in, 6, 2),
+        amount_cell(q.xms_in, 18, 6),
+        usdm_cell(q.usdm_out),
     ]);
     n.say(&format!("Between the two, bob minted at {cr}: collateral for {cr} of the value, burned XMS for the rest:"));
     n.table(&m);
@@ -839,12 +870,12 @@ fn frax(n: &mut Narrator) -> CliResult<()> {
         "XMS out (with bonus)",
         "shortfall left",
     ]);
-    r.row([
+    r.row(cells![
         "carol".to_string(),
-        human(trade.collateral, 6, 2),
-        human_usd(trade.value, 2),
-        human(trade.xms, 18, 4),
-        human_usd(w.p.collateral_status(w.now)?.shortfall(), 2),
+        amount_cell(trade.collateral, 6, 2),
+        usd_cell(trade.value, 2),
+        amount_cell(trade.xms, 18, 4),
+        usd_cell(w.p.collateral_status(w.now)?.shortfall(), 2),
     ]);
     n.table(&r);
     w.p.check_invariants()?;
@@ -903,13 +934,13 @@ fn breakers(n: &mut Narrator) -> CliResult<()> {
         let minted = w.p.supply().xms.saturating_sub(supply0);
         let growth =
             Multiple::of(Usd::from_usdm(minted), Usd::from_usdm(supply0)).unwrap_or_default();
-        t.row([
+        t.row(cells![
             preset.name().to_string(),
             attempts.to_string(),
             refused.to_string(),
-            human(redeemed, 18, 0),
-            human(minted, 18, 0),
-            format!("+{growth}"),
+            amount_cell(redeemed, 18, 0),
+            amount_cell(minted, 18, 0),
+            Cell::new(format!("+{growth}"), growth.to_decimal().into()),
         ]);
     }
     n.table(&t);
@@ -1034,7 +1065,7 @@ fn worked_examples(n: &mut Narrator) -> CliResult<bool> {
                 "case {case}: SPEC expects {expected}, computed {computed}"
             ));
         }
-        t.row([
+        t.row(cells![
             case.to_string(),
             inputs.to_string(),
             computed,

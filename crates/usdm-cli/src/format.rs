@@ -142,6 +142,37 @@ pub fn percent(r: Ratio, places: u8) -> String {
     format!("{}%", format_fixed(r.raw(), 16, places))
 }
 
+/// Dollars for people, exact in JSON (`"30000000"`).
+pub fn usd_cell(value: Usd, places: u8) -> crate::table::Cell {
+    crate::table::Cell::new(human_usd(value, places), value.to_decimal().into())
+}
+
+/// Whole tokens for people, exact in JSON at the token's decimals.
+pub fn amount_cell(amount: Amount, decimals: u8, places: u8) -> crate::table::Cell {
+    crate::table::Cell::new(
+        human(amount, decimals, places),
+        amount.to_decimal(decimals).into(),
+    )
+}
+
+/// An amount with its token, exact in JSON: `{"amount": "100", "token": "BTC"}`.
+pub fn token_cell(amount: Amount, decimals: u8, places: u8, token: Symbol) -> crate::table::Cell {
+    crate::table::Cell::new(
+        format!("{} {token}", human(amount, decimals, places)),
+        serde_json::json!({"amount": amount.to_decimal(decimals), "token": token.to_string()}),
+    )
+}
+
+/// A ratio as a percentage for people, as a fraction in JSON (`"0.3"`).
+pub fn percent_cell(r: Ratio, places: u8) -> crate::table::Cell {
+    crate::table::Cell::new(percent(r, places), r.to_decimal().into())
+}
+
+/// A USDm amount for people, exact in JSON.
+pub fn usdm_cell(amount: Amount) -> crate::table::Cell {
+    amount_cell(amount, 18, 4)
+}
+
 /// A USDm amount for people.
 pub fn human_usdm(amount: Amount) -> String {
     human(amount, 18, 4)

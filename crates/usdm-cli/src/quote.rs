@@ -6,9 +6,9 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 use usdm_core::asset::example_assets;
 use usdm_core::fees::FeeSchedule;
-use usdm_core::params::Preset;
 use usdm_core::math::group_thousands;
 use usdm_core::mint::{algorithmic_mint, collateral_mint, MintQuote};
+use usdm_core::params::Preset;
 use usdm_core::prelude::*;
 use usdm_core::redeem::redeem_math;
 use usdm_core::supply_cap::cap_for;
@@ -271,25 +271,19 @@ fn slippage_arg(s: &Option<String>) -> CliResult<Option<Ratio>> {
 /// `amount` less `slippage`, rounded down: the least output to accept.
 fn less(amount: Amount, slippage: Ratio) -> CliResult<Amount> {
     let keep = Ratio::ONE.raw() - slippage.raw();
-    Ok(Amount::new(usdm_core::math::mul_div(
-        amount.raw(),
-        keep,
-        usdm_core::units::WAD,
-        Rounding::Down,
-    )
-    .ok_or_else(|| CliError::new("arithmetic overflow applying --slippage".into()))?))
+    Ok(Amount::new(
+        usdm_core::math::mul_div(amount.raw(), keep, usdm_core::units::WAD, Rounding::Down)
+            .ok_or_else(|| CliError::new("arithmetic overflow applying --slippage".into()))?,
+    ))
 }
 
 /// `amount` plus `slippage`, rounded up: the most input to allow.
 fn more(amount: Amount, slippage: Ratio) -> CliResult<Amount> {
     let grow = Ratio::ONE.raw() + slippage.raw();
-    Ok(Amount::new(usdm_core::math::mul_div(
-        amount.raw(),
-        grow,
-        usdm_core::units::WAD,
-        Rounding::Up,
-    )
-    .ok_or_else(|| CliError::new("arithmetic overflow applying --slippage".into()))?))
+    Ok(Amount::new(
+        usdm_core::math::mul_div(amount.raw(), grow, usdm_core::units::WAD, Rounding::Up)
+            .ok_or_else(|| CliError::new("arithmetic overflow applying --slippage".into()))?,
+    ))
 }
 
 /// The least input (in base units) for which `quote(input)` gives at least `target` USDm:
@@ -402,8 +396,7 @@ fn quote_mint(a: &MintArgs) -> CliResult<Output> {
             )?)?,
             (None, None) => {
                 return Err(CliError::usage(
-                    "missing --amount <AMOUNT> (or --usdm-out <AMOUNT> for a reverse quote)"
-                        .into(),
+                    "missing --amount <AMOUNT> (or --usdm-out <AMOUNT> for a reverse quote)".into(),
                 ))
             }
         };
@@ -463,8 +456,11 @@ fn render_mint(
     if let Some(t) = target {
         json["usdm_out_requested"] = json!(t.to_decimal(18));
     }
-    let mut text = format!("Mint at collateral ratio {}
-", q.cr);
+    let mut text = format!(
+        "Mint at collateral ratio {}
+",
+        q.cr
+    );
     if let Some(t) = target {
         text += &format!(
             "  the least input that mints at least {} USDm:\n",
@@ -757,7 +753,10 @@ fn quote_swap(a: &SwapArgs) -> CliResult<Output> {
         format!("{} {buy} per {sell}", price(exec)),
     );
     line("price after", format!("{} {buy} per {sell}", price(after)));
-    line("price impact", format!("{} (the fee apart)", impact.to_percent()));
+    line(
+        "price impact",
+        format!("{} (the fee apart)", impact.to_percent()),
+    );
     if let Some(s) = slippage {
         line(
             &format!("send ({} slip.)", s.to_percent()),

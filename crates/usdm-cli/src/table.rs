@@ -4,6 +4,46 @@
 pub struct Table {
     headers: Vec<String>,
     rows: Vec<Vec<String>>,
+    exact: Vec<Vec<serde_json::Value>>,
+}
+
+/// One cell: the text people read and the exact value JSON carries (an amount as an exact
+/// decimal string in whole tokens, a ratio as a fraction, not `$30,000,000.00` or `0.2%`).
+pub struct Cell {
+    /// What the terminal shows.
+    pub text: String,
+    /// What `--json` gives.
+    pub exact: serde_json::Value,
+}
+
+impl Cell {
+    /// A cell showing `text` whose exact value is `exact`.
+    pub fn new(text: String, exact: serde_json::Value) -> Cell {
+        Cell { text, exact }
+    }
+}
+
+impl From<String> for Cell {
+    fn from(text: String) -> Cell {
+        Cell {
+            exact: serde_json::Value::String(text.clone()),
+            text,
+        }
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(text: &str) -> Cell {
+        Cell::from(text.to_string())
+    }
+}
+
+/// A row of cells of mixed kinds: `cells![name, usd_cell(v, 2)]`.
+#[macro_export]
+macro_rules! cells {
+    ($($c:expr),* $(,)?) => {
+        vec![$($crate::table::Cell::from($c)),*]
+    };
 }
 
 fn looks_numeric(cell: &str) -> bool {
@@ -17,18 +57,44 @@ impl Table {
         Table {
             headers: headers.into_iter().map(Into::into).collect(),
             rows: Vec::new(),
+            exact: Vec::new(),
         }
     }
 
     /// Adds a row (missing cells are left blank).
-    pub fn row<I: IntoIterator<Item = S>, S: Into<String>>(&mut self, cells: I) -> &mut Self {
-        self.rows.push(cells.into_iter().map(Into::into).collect());
+    pub fn row<I: IntoIterator<Item = S>, S: Into<Cell>>(&mut self, cells: I) -> &mut Self {
+        let (text, exact): (Vec<String>, Vec<serde_json::Value>) = cells
+            .into_iter()
+            .map(|c| {
+                let c = c.into();
+                (c.text, c.exact)
+            })
+            .unzip();
+        self.rows.push(text);
+        self.exact.push(exact);
         self
     }
 
-    /// The table as JSON: `{"headers": [...], "rows": [[...], ...]}`.
+    /// The table as JSON: `{"headers": [...], "rows": [{header: exact value}, ...]}`, one
+    /// object per row keyed by its column headers (a column without a header, such as a bar,
+    /// is decoration and left out).
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({ "headers": self.headers, "rows": self.rows })
+        let rows: Vec<serde_json::Value> = self
+            .exact
+            .iter()
+            .map(|r| {
+                let m: serde_json::Map<String, serde_json::Value> = self
+                    .headers
+                    .iter()
+                    .zip(r)
+                    .filter(|(h, _)| !h.is_empty())
+                    .map(|(h, v)| (h.clone(), v.clone()))
+                    .collect();
+                serde_json::Value::Object(m)
+            })
+            .collect();
+        let headers: Vec<&String> = self.headers.iter().filter(|h| !h.is_empty()).collect();
+        serde_json::json!({ "headers": headers, "rows": rows })
     }
 
     /// Renders with a two-space indent, a header rule and right-aligned numeric columns.

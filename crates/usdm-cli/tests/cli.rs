@@ -82,11 +82,17 @@ fn quotes_use_the_presets_fees_and_say_so() {
     // SPEC 6: a 0.20% mint fee for tier 1 by default.
     assert_eq!(v["usdm_out"], "998");
     assert_eq!(v["fee_rate"], "0.002");
-    assert!(v["fee_source"].as_str().unwrap().contains("mars preset"), "{v}");
+    assert!(
+        v["fee_source"].as_str().unwrap().contains("mars preset"),
+        "{v}"
+    );
     let v = json(&split(
         "quote mint --cr 1 --collateral USDC --amount 1000 --price USDC=1 --fee 0",
     ));
-    assert_eq!((v["usdm_out"].as_str(), v["fee_source"].as_str()), (Some("1000"), Some("--fee")));
+    assert_eq!(
+        (v["usdm_out"].as_str(), v["fee_source"].as_str()),
+        (Some("1000"), Some("--fee"))
+    );
     let v = json(&split(
         "quote redeem --cr 1 --usdm 1000 --collateral USDC --price USDC=1",
     ));
@@ -117,7 +123,10 @@ fn reverse_quotes_give_the_least_input_for_an_output() {
         "quote mint --cr 0.8 --collateral USDC --usdm-out 150 --price USDC=1 --price XMS=2 --fee 0",
     ));
     // Worked example B backwards: 120 USDC and 15 XMS mint 150 USDm.
-    assert_eq!((v["collateral_in"].as_str(), v["xms_in"].as_str()), (Some("120"), Some("15")));
+    assert_eq!(
+        (v["collateral_in"].as_str(), v["xms_in"].as_str()),
+        (Some("120"), Some("15"))
+    );
     let v = json(&split(
         "quote mint --cr 1 --collateral USDC --usdm-out 998 --price USDC=1",
     ));
@@ -127,7 +136,9 @@ fn reverse_quotes_give_the_least_input_for_an_output() {
         "quote mint --cr 1 --collateral USDC --amount 999.999999 --price USDC=1",
     ));
     assert!(less["usdm_out"].as_str().unwrap() < "998", "{less}");
-    let v = json(&split("quote mint --cr 0 --usdm-out 100 --price XMS=0.5 --fee 0"));
+    let v = json(&split(
+        "quote mint --cr 0 --usdm-out 100 --price XMS=0.5 --fee 0",
+    ));
     assert_eq!(v["xms_in"], "200");
 }
 
@@ -322,6 +333,40 @@ fn demo_json_is_structured() {
     assert!(sections
         .iter()
         .all(|s| s["title"].is_string() && s["items"].is_array()));
+    // Issue 12: amounts were display strings (`"$30,000,000.00"`, `"1 -> 0.8575"`, XMS owed
+    // cut to 6 decimals); rows are now objects keyed by header with exact values.
+    let rows = |title: &str| -> Vec<serde_json::Value> {
+        sections
+            .iter()
+            .find(|s| s["title"].as_str().unwrap().starts_with(title))
+            .unwrap()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|i| i["rows"].as_array().cloned())
+            .flatten()
+            .collect()
+    };
+    let mints = rows("Minting across the tiers");
+    let alice = mints.iter().find(|r| r["minter"] == "alice").unwrap();
+    assert_eq!(alice["value"], "30000000");
+    assert_eq!(alice["deposit"]["amount"], "30000000");
+    assert_eq!(alice["deposit"]["token"], "USDC");
+    let genesis = rows("Genesis");
+    assert_eq!(genesis[0]["mint fee"], "0.002");
+    let swap = rows("Mars Swap");
+    let price = swap.iter().find_map(|r| r.get("USDm pool price")).unwrap();
+    assert_eq!(price["before"], "1");
+    assert!(
+        price["after"].as_str().unwrap().starts_with("0.8575"),
+        "{price}"
+    );
+    let pending = rows("Redemption");
+    let owed = pending.iter().find_map(|r| r.get("XMS owed")).unwrap();
+    assert!(
+        owed.as_str().unwrap().split('.').nth(1).unwrap().len() > 6,
+        "{owed}"
+    );
 }
 
 /// A short scenario file for the simulator commands (two simulated hours).
