@@ -53,6 +53,10 @@ pub struct SimulateArgs {
     /// Directory for the report, CSV and JSON files.
     #[arg(long, default_value = "usdm-report")]
     out: PathBuf,
+    /// Full series to write: `typical` (the typical and the worst path, as CSV) or `all` (also
+    /// every path's, as series.parquet: one row per path and sample, for pandas or DuckDB).
+    #[arg(long, default_value = "typical", value_parser = ["typical", "all"])]
+    series: String,
     #[command(flatten)]
     run: RunFlags,
 }
@@ -284,7 +288,7 @@ pub fn simulate(a: &SimulateArgs, json: bool) -> CliResult<()> {
     let setup = Arc::new(
         Setup::new(scenario, preset, &overrides).map_err(|e| CliError::new(e.to_string()))?,
     );
-    let e = montecarlo::run(setup, &config).map_err(|e| CliError::new(e.to_string()))?;
+    let e = montecarlo::run(setup.clone(), &config).map_err(|e| CliError::new(e.to_string()))?;
     let command = command_line();
     let written = report::write_ensemble(&e, &a.out, &command).map_err(|err| {
         CliError::new(format!(
@@ -292,9 +296,21 @@ pub fn simulate(a: &SimulateArgs, json: bool) -> CliResult<()> {
             a.out.display()
         ))
     })?;
+    let parquet = if a.series == "all" {
+        let file = a.out.join("series.parquet");
+        let rows = usdm_sim::export::write_series(&setup, &config, &file)
+            .map_err(|e| CliError::new(e.to_string()))?;
+        Some((file, rows))
+    } else {
+        None
+    };
     if json {
         let mut v = report::ensemble_json(&e, &command);
         v["report"] = serde_json::json!(written.html.display().to_string());
+        if let Some((file, rows)) = &parquet {
+            v["series_parquet"] =
+                serde_json::json!({"file": file.display().to_string(), "rows": rows});
+        }
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         print_ensemble(&e, &fields);
@@ -303,6 +319,12 @@ pub fn simulate(a: &SimulateArgs, json: bool) -> CliResult<()> {
             "  data:   {} (outcomes.csv, fan.csv, below_097.csv, since_break.csv, typical_path.csv, worst_path.csv, summary.json)",
             a.out.display()
         );
+        if let Some((file, rows)) = &parquet {
+            println!(
+                "  series: {} ({rows} rows: every path's samples)",
+                file.display()
+            );
+        }
     }
     Ok(())
 }

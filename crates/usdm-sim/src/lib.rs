@@ -7,6 +7,7 @@
 
 pub mod agents;
 pub mod convert;
+pub mod export;
 pub mod market;
 pub mod metrics;
 pub mod montecarlo;

@@ -187,6 +187,50 @@ impl Snapshot {
     }
 }
 
+/// A column of a path's full series: an integer or a float read from a [`Snapshot`].
+#[derive(Clone, Copy)]
+pub enum Column {
+    /// A count.
+    Int(fn(&Snapshot) -> u64),
+    /// A measure.
+    Float(fn(&Snapshot) -> f64),
+}
+
+/// Every column of a path's full series, in file order: the one list behind the series CSV
+/// files and the Parquet export, so they cannot drift apart.
+pub const SERIES_COLUMNS: [(&str, Column); 30] = [
+    ("block", Column::Int(|x| x.block)),
+    ("hours", Column::Float(|x| x.hours)),
+    ("usdm_price", Column::Float(|x| x.usdm_price)),
+    ("usdm_low", Column::Float(|x| x.usdm_low)),
+    ("xms_price", Column::Float(|x| x.xms_price)),
+    ("xms_pool_price", Column::Float(|x| x.xms_pool_price)),
+    ("xms_oracle", Column::Float(|x| x.xms_oracle)),
+    ("usdm_supply", Column::Float(|x| x.usdm_supply)),
+    ("circulating_usdm", Column::Float(|x| x.circulating_usdm)),
+    ("supply_cap", Column::Float(|x| x.supply_cap)),
+    ("headroom", Column::Float(|x| x.headroom)),
+    ("xms_supply", Column::Float(|x| x.xms_supply)),
+    ("xms_mcap", Column::Float(|x| x.xms_mcap)),
+    ("treasury_value", Column::Float(|x| x.treasury_value)),
+    ("tier1", Column::Float(|x| x.tiers[0])),
+    ("tier2", Column::Float(|x| x.tiers[1])),
+    ("tier3", Column::Float(|x| x.tiers[2])),
+    ("tier4", Column::Float(|x| x.tiers[3])),
+    ("tier5", Column::Float(|x| x.tiers[4])),
+    ("backing", Column::Float(|x| x.backing)),
+    ("mint_cr", Column::Float(|x| x.mint_cr)),
+    ("redeem_cr", Column::Float(|x| x.redeem_cr)),
+    ("redeemed", Column::Float(|x| x.redeemed)),
+    ("xms_minted", Column::Float(|x| x.xms_minted)),
+    ("usdm_minted", Column::Float(|x| x.usdm_minted)),
+    ("holders_left", Column::Float(|x| x.holders_left)),
+    ("arb_cash", Column::Float(|x| x.arb_cash)),
+    ("arb_usdm", Column::Float(|x| x.arb_usdm)),
+    ("cap_refusals", Column::Int(|x| x.cap_refusals)),
+    ("breaker_trips", Column::Int(|x| x.breaker_trips)),
+];
+
 /// The series kept for fan charts across paths, per sample.
 pub const FAN_METRICS: [&str; 6] = [
     "usdm_low",

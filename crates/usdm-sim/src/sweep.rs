@@ -191,6 +191,8 @@ pub struct Sweep {
     pub config: McConfig,
     /// The precision target, if any.
     pub precision: Option<Precision>,
+    /// Worker threads used.
+    pub threads: usize,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -351,6 +353,7 @@ pub fn run(
         points,
         config: config.clone(),
         precision,
+        threads: montecarlo::with_threads(config.threads, rayon::current_num_threads),
         elapsed: started.elapsed(),
     })
 }

@@ -272,3 +272,64 @@ fn short_runs_are_labelled_in_hours() {
     assert_eq!(usdm_sim::report::duration(36 * 3600), "36 hours");
     assert_eq!(usdm_sim::report::duration(3 * 86_400), "3 days");
 }
+
+/// `--series all`: every path's series as Parquet, read back here with an independent reader
+/// (the parquet crate's record API) and compared with each path run on its own.
+#[test]
+fn every_paths_series_round_trips_through_parquet() {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::RowAccessor;
+    use usdm_sim::metrics::{Column, SERIES_COLUMNS};
+    use usdm_sim::world::{RunOptions, World};
+    let setup = Arc::new(Setup::new(tiny(1), Preset::Mars, &[]).unwrap());
+    let config = cfg(3);
+    let dir = std::env::temp_dir().join(format!("usdm-parquet-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("series.parquet");
+    let rows = usdm_sim::export::write_series(&setup, &config, &file).unwrap();
+    let reader = SerializedFileReader::new(std::fs::File::open(&file).unwrap()).unwrap();
+    let meta = reader.metadata().file_metadata();
+    assert_eq!(meta.num_rows() as u64, rows);
+    let kv = meta.key_value_metadata().unwrap();
+    assert!(kv
+        .iter()
+        .any(|k| k.key == "usdm.seed" && k.value.as_deref() == Some("11")));
+    let read: Vec<parquet::record::Row> = reader
+        .get_row_iter(None)
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    let mut next = 0;
+    for i in 0..3 {
+        let m = World::new(
+            setup.clone(),
+            11,
+            i,
+            RunOptions {
+                check_invariants: false,
+                keep_series: true,
+            },
+        )
+        .run()
+        .unwrap();
+        assert!(!m.series.is_empty());
+        for x in &m.series {
+            let row = &read[next];
+            next += 1;
+            assert_eq!(row.get_long(0).unwrap(), i as i64);
+            for (k, (name, c)) in SERIES_COLUMNS.iter().enumerate() {
+                match c {
+                    Column::Int(f) => {
+                        assert_eq!(row.get_long(k + 1).unwrap(), f(x) as i64, "{name}")
+                    }
+                    Column::Float(f) => {
+                        let (a, b) = (row.get_double(k + 1).unwrap(), f(x));
+                        assert!(a == b || (a.is_nan() && b.is_nan()), "{name}: {a} vs {b}");
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(next, read.len(), "no extra rows");
+    std::fs::remove_dir_all(&dir).ok();
+}

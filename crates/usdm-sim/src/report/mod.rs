@@ -3,7 +3,7 @@
 
 pub mod svg;
 
-use crate::metrics::{Outcome, PathMetrics, Snapshot};
+use crate::metrics::{Column, Outcome, PathMetrics, Snapshot, SERIES_COLUMNS};
 use crate::montecarlo::{AlignedFan, Conditional, Ensemble, Stat, Summary};
 use crate::stats::{Estimate, Proportion};
 use crate::sweep::{AxisValue, Sweep};
@@ -408,40 +408,22 @@ fn outcomes_csv(outcomes: &[Outcome]) -> String {
 }
 
 fn series_csv(path: &PathMetrics) -> String {
-    csv(&path.series, |x: &Snapshot| {
-        columns![
-            "block" => x.block,
-            "hours" => x.hours,
-            "usdm_price" => x.usdm_price,
-            "usdm_low" => x.usdm_low,
-            "xms_price" => x.xms_price,
-            "xms_pool_price" => x.xms_pool_price,
-            "xms_oracle" => x.xms_oracle,
-            "usdm_supply" => x.usdm_supply,
-            "circulating_usdm" => x.circulating_usdm,
-            "supply_cap" => x.supply_cap,
-            "headroom" => x.headroom,
-            "xms_supply" => x.xms_supply,
-            "xms_mcap" => x.xms_mcap,
-            "treasury_value" => x.treasury_value,
-            "tier1" => x.tiers[0],
-            "tier2" => x.tiers[1],
-            "tier3" => x.tiers[2],
-            "tier4" => x.tiers[3],
-            "tier5" => x.tiers[4],
-            "backing" => x.backing,
-            "mint_cr" => x.mint_cr,
-            "redeem_cr" => x.redeem_cr,
-            "redeemed" => x.redeemed,
-            "xms_minted" => x.xms_minted,
-            "usdm_minted" => x.usdm_minted,
-            "holders_left" => x.holders_left,
-            "arb_cash" => x.arb_cash,
-            "arb_usdm" => x.arb_usdm,
-            "cap_refusals" => x.cap_refusals,
-            "breaker_trips" => x.breaker_trips,
-        ]
-    })
+    let mut s = String::new();
+    let names: Vec<&str> = SERIES_COLUMNS.iter().map(|c| c.0).collect();
+    s.push_str(&names.join(","));
+    s.push('\n');
+    for x in &path.series {
+        let cells: Vec<String> = SERIES_COLUMNS
+            .iter()
+            .map(|(_, c)| match c {
+                Column::Int(f) => f(x).cell(),
+                Column::Float(f) => f(x).cell(),
+            })
+            .collect();
+        s.push_str(&cells.join(","));
+        s.push('\n');
+    }
+    s
 }
 
 fn fan_csv(e: &Ensemble) -> String {
@@ -506,7 +488,7 @@ pub fn ensemble_json(e: &Ensemble, command: &str) -> serde_json::Value {
         "typical_path": e.median.as_ref().map(|m| m.outcome.path),
         "worst_path": e.worst.as_ref().map(|m| m.outcome.path),
         "refusals": e.refusals.iter().map(|(k, n, first)| serde_json::json!({"kind": k, "count": n, "example": first})).collect::<Vec<_>>(),
-        "events_median_path": e.median.as_ref().map(|m| m.notes.iter().map(|(b, t)| serde_json::json!({"block": b, "event": t})).collect::<Vec<_>>()),
+        "events_typical_path": e.median.as_ref().map(|m| m.notes.iter().map(|(b, t)| serde_json::json!({"block": b, "event": t})).collect::<Vec<_>>()),
     })
 }
 
@@ -999,6 +981,10 @@ pub fn sweep_json(sw: &Sweep, command: &str) -> serde_json::Value {
     serde_json::json!({
         "command": command,
         "scenario": sw.scenario.name,
+        "description": sw.scenario.description,
+        "blocks_per_path": sw.scenario.blocks,
+        "block_seconds": sw.scenario.block_seconds,
+        "threads": sw.threads,
         "paths_per_point": sw.config.paths,
         "until_ci": sw.precision.map(|p| p.width),
         "max_paths_per_point": sw.precision.map(|p| p.max_paths),
