@@ -6,6 +6,8 @@
 #   3. check-artifacts               cosmwasm-check's checks on each artifact (vm-tests/)
 #   4. the VM tests                  lifecycle, differential, scaling through cosmwasm-vm 2.3.6
 #   5. scripts/check-ts-client.sh    the TypeScript client is fresh and compiles (tsc --strict)
+#   6. scripts/check-outputs.sh      the simulator's reports in headless Chromium, its JSON against
+#                                    the schemas, its Parquet export read back with pandas
 # USDM_SKIP_WASM=1 runs step 1 alone (what `cargo test --workspace` runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,5 +32,8 @@ echo "== 4. the VM tests"
 
 echo "== 5. the TypeScript client"
 scripts/check-ts-client.sh
+
+echo "== 6. the simulator's outputs: reports in Chromium, JSON schemas, Parquet"
+scripts/check-outputs.sh
 
 echo "test: all ok"
