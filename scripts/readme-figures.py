@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Regenerates the README's simulator tables from the commands printed beside them.
+
+    scripts/readme-figures.py [--usdm target/sim/usdm] [--out target/readme-figures]
+
+Runs each command with --json, keeps the outputs in --out, and prints the markdown tables
+(medians and probabilities with their 95% intervals) that the README quotes.
+"""
+import argparse, json, subprocess, sys
+from pathlib import Path
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--usdm", default="target/sim/usdm")
+ap.add_argument("--out", default="target/readme-figures")
+args = ap.parse_args()
+out = Path(args.out)
+out.mkdir(parents=True, exist_ok=True)
+
+
+def run(cmd, tag):
+    full = [args.usdm, "--json"] + cmd + ["--quiet", "--out", str(out / tag)]
+    r = subprocess.run(full, capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"{' '.join(full)}: {r.stdout}{r.stderr}")
+    (out / f"{tag}.json").write_text(r.stdout)
+    return json.loads(r.stdout)
+
+
+def pct(x):
+    return "-" if x is None else f"{x * 100:.1f}%"
+
+
+def prob(p):
+    return f"{pct(p['value'])} [{pct(p['lo'])}, {pct(p['hi'])}]"
+
+
+def stat(summary, name):
+    return next(s for s in summary["stats"] if s["name"] == name)
+
+
+def fmt(name, x):
+    if x is None:
+        return "?"
+    if name in ("max_depeg",):
+        return pct(x)
+    if name.startswith("hours"):
+        return f"{x:.1f}"
+    if name == "xms_dilution":
+        return f"×{x:,.2f}" if x < 100 else f"×{x:,.0f}"
+    return f"{x:.4g}"
+
+
+def cond(summary, name):
+    b = summary["given_break"]
+    return "-" if b["paths"] == 0 else med(b, name)
+
+
+def med(summary, name):
+    s = stat(summary, name)
+    return f"{fmt(name, s['p50'])} [{fmt(name, s['p50_lo'])}, {fmt(name, s['p50_hi'])}]"
+
+
+print("## preset table: usdm simulate SCENARIO --preset P (100 paths, seed 42)\n")
+print("| scenario | preset | P(peg broke) | worst depeg, median | hours below $0.97, median | XMS dilution, median | P(death spiral) |")
+print("|---|---|---|---|---|---|---|")
+for scenario in ["calm", "btc-crash", "xms-crash", "bank-run", "terra-2022"]:
+    for preset in ["mars", "mars-guarded", "frax"]:
+        v = run(["simulate", scenario, "--preset", preset], f"{scenario}-{preset}")
+        s = v["summary"]
+        print(f"| {scenario} | `{preset}` | {prob(s['p_break'])} | {med(s, 'max_depeg')} | {med(s, 'hours_below_097')} | {med(s, 'xms_dilution')} | {prob(s['p_death_spiral'])} |")
+        if s["given_break"]["paths"] and s["given_hold"]["paths"]:
+            b, h = s["given_break"], s["given_hold"]
+            print(f"|  | (broke: {b['paths']} paths) |  | {med(b, 'max_depeg')} | {med(b, 'hours_below_097')} | {med(b, 'xms_dilution')} |  |")
+            print(f"|  | (held: {h['paths']} paths) |  | {med(h, 'max_depeg')} | {med(h, 'hours_below_097')} | {med(h, 'xms_dilution')} |  |")
+
+sweeps = [
+    ("sweep-default", ["sweep"]),
+    ("sweep-terra-breaker", ["sweep", "terra-2022", "--preset", "mars,mars-guarded", "--set", "breaker_xms_minted=off,0.0005,0.001,0.005"]),
+    ("sweep-xms-breakers", ["sweep", "xms-crash", "--preset", "mars-guarded", "--set", "breaker_xms_minted=off,0.001,0.005,0.02", "--set", "breaker_redemption_outflow=off,0.01"]),
+    ("sweep-depth", ["sweep", "xms-crash", "--preset", "mars", "--set", "market.xms_market_depth=0.05,0.1,0.3"]),
+]
+for tag, cmd in sweeps:
+    v = run(cmd, tag)
+    names = [a["name"] for a in v["axes"]]
+    print(f"\n## {' '.join(['usdm'] + cmd)} ({v['paths_per_point']} paths a point)\n")
+    print("| " + " | ".join(names) + " | P(peg broke) | P(XMS x100) | P(death spiral) | worst depeg p50 | if broken: hours < $0.97 p50 | if broken: XMS dilution p50 | unresolved |")
+    print("|" + "---|" * (len(names) + 7))
+    for p in v["points"]:
+        s = p["summary"]
+        flags = ", ".join(sorted({f"{u['estimate']} vs {u['axis']}={u['neighbour']}" for u in p["unresolved"]}))
+        print("| " + " | ".join(p["labels"]) + f" | {prob(s['p_break'])} | {prob(s['p_xms_x100'])} | {prob(s['p_death_spiral'])} | {med(s, 'max_depeg')} | {cond(s, 'hours_below_097')} | {cond(s, 'xms_dilution')} | {flags} |")
