@@ -64,12 +64,14 @@ pub fn percentiles(values: &mut Vec<f64>) -> [f64; 5] {
 }
 
 /// Percentile bands of one metric over time, across paths.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Fan {
     /// The metric.
     pub metric: &'static str,
     /// Percentiles per sample, in [`PERCENTILES`] order.
     pub bands: Vec<[f64; 5]>,
+    /// The same percentiles with their 95% intervals, per sample.
+    pub estimates: Vec<Quantiles>,
 }
 
 /// A fan re-timed at each path's first break of the peg: sample `k` of `hours` is `hours[k]`
@@ -404,20 +406,25 @@ pub fn run(setup: Arc<Setup>, config: &McConfig) -> Result<Ensemble, SimError> {
         })
         .collect();
     let fans: Vec<Fan> = if config.series && samples > 0 {
+        let ranks = stats::Ranks::new(paths.len());
         FAN_METRICS
             .iter()
             .enumerate()
-            .map(|(k, metric)| Fan {
-                metric,
-                bands: (0..samples)
+            .map(|(k, metric)| {
+                let estimates: Vec<Quantiles> = (0..samples)
                     .map(|t| {
                         let mut v: Vec<f64> = paths
                             .iter()
                             .filter_map(|m| m.fan.get(t).map(|x| f64::from(x[k])))
                             .collect();
-                        percentiles(&mut v)
+                        ranks.quantiles(&mut v)
                     })
-                    .collect(),
+                    .collect();
+                Fan {
+                    metric,
+                    bands: estimates.iter().map(Quantiles::values).collect(),
+                    estimates,
+                }
             })
             .collect()
     } else {
@@ -674,6 +681,7 @@ mod tests {
                     percentiles(&mut v)
                 })
                 .collect(),
+            estimates: Vec::new(),
         };
         // The median low is 1.0 until sample 40, then 0.5: exactly the second path.
         assert_eq!(typical_path(&paths, &[band(0), band(1)]), Some(1));

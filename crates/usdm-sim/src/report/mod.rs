@@ -297,6 +297,22 @@ fn fan_chart(
             opacity: 0.3,
             points: pts(1, 3),
         });
+        if !fan.estimates.is_empty() {
+            chart.bands.push(Band {
+                label: "median 95% CI".into(),
+                color: PALETTE[0].into(),
+                opacity: 0.45,
+                points: e
+                    .hours
+                    .iter()
+                    .zip(&fan.estimates)
+                    .map(|(h, q)| {
+                        let m = q.median();
+                        (*h, m.lo.unwrap_or(f64::NAN), m.hi.unwrap_or(f64::NAN))
+                    })
+                    .collect(),
+            });
+        }
         chart.lines.push(Line::new(
             "median",
             PALETTE[0],
@@ -427,11 +443,24 @@ fn series_csv(path: &PathMetrics) -> String {
 }
 
 fn fan_csv(e: &Ensemble) -> String {
-    let mut s = String::from("metric,hours,p5,p25,p50,p75,p95\n");
+    let mut s = String::from("metric,hours");
+    for (_, q) in crate::stats::QUANTILES {
+        let _ = write!(s, ",{q},{q}_lo,{q}_hi");
+    }
+    s.push('\n');
     for fan in &e.fans {
-        for (h, b) in e.hours.iter().zip(&fan.bands) {
-            let cells: Vec<String> = b.iter().map(Cell::cell).collect();
-            let _ = writeln!(s, "{},{},{}", fan.metric, h.cell(), cells.join(","));
+        for (h, q) in e.hours.iter().zip(&fan.estimates) {
+            let _ = write!(s, "{},{}", fan.metric, h.cell());
+            for est in &q.0 {
+                let _ = write!(
+                    s,
+                    ",{},{},{}",
+                    est.value.cell(),
+                    est.lo.unwrap_or(f64::NAN).cell(),
+                    est.hi.unwrap_or(f64::NAN).cell()
+                );
+            }
+            s.push('\n');
         }
     }
     s
@@ -664,7 +693,7 @@ fn ensemble_html(e: &Ensemble, command: &str, files: &[PathBuf]) -> String {
         short(e.blocks_per_second()),
         esc(command)
     );
-    b.push_str("<h2>How to read this</h2><p class=\"small\">Every figure is an estimate from a finite number of paths: brackets give its 95% interval (Wilson score intervals for probabilities, order-statistic intervals for percentiles; <code>?</code> when there are too few paths to bound that end). Shaded bands span the 5th-95th and 25th-75th percentiles across all paths at each moment; the blue line is their median. When paths crash at different times, the median at each moment can stay at $1 while most paths crash: read it with the share of paths below $0.97 over time and with the fans aligned at each path's first break. The orange line is the single worst path (largest depeg), run again in full. Charts marked <em>typical path</em> follow the path closest to the median bands (USDm's low and XMS's log price at every sample), so they agree with the fans. A death spiral is a path whose XMS supply grew at least 100-fold and whose USDm ends below $0.90.</p>");
+    b.push_str("<h2>How to read this</h2><p class=\"small\">Every figure is an estimate from a finite number of paths: brackets give its 95% interval (Wilson score intervals for probabilities, order-statistic intervals for percentiles; <code>?</code> when there are too few paths to bound that end). Shaded bands span the 5th-95th and 25th-75th percentiles across all paths at each moment; the blue line is their median, inside the darkest band, its 95% interval. When paths crash at different times, the median at each moment can stay at $1 while most paths crash: read it with the share of paths below $0.97 over time and with the fans aligned at each path's first break. The orange line is the single worst path (largest depeg), run again in full. Charts marked <em>typical path</em> follow the path closest to the median bands (USDm's low and XMS's log price at every sample), so they agree with the fans. A death spiral is a path whose XMS supply grew at least 100-fold and whose USDm ends below $0.90.</p>");
     if sum.given_break.paths > 0 && sum.given_hold.paths > 0 {
         b.push_str("<h2>Split outcomes</h2><p class=\"small\">Some paths broke the peg and some held it; medians over all paths can fall in the gap between the two groups, so here is each group on its own.</p>");
     } else {
