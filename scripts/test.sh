@@ -8,6 +8,8 @@
 #   5. scripts/check-ts-client.sh    the TypeScript client is fresh and compiles (tsc --strict)
 #   6. scripts/check-outputs.sh      the simulator's reports in headless Chromium, its JSON against
 #                                    the schemas, its Parquet export read back with pandas
+#   7. scripts/check-python.sh       the Python package: wheel, pytest (CLI equality, two-node Ray
+#                                    cluster), the notebook executed headless
 # USDM_SKIP_WASM=1 runs step 1 alone (what `cargo test --workspace` runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,5 +37,8 @@ scripts/check-ts-client.sh
 
 echo "== 6. the simulator's outputs: reports in Chromium, JSON schemas, Parquet"
 scripts/check-outputs.sh
+
+echo "== 7. the Python package: wheel, pytest with a two-node Ray cluster, the notebook"
+scripts/check-python.sh
 
 echo "test: all ok"

@@ -1,10 +1,10 @@
 //! `usdm demo`: a narrated walk through the protocol on built-in defaults. Everything shown is
 //! computed by `usdm-core` on a live protocol instance; nothing is precomputed.
 
-use crate::cells;
 use crate::format::*;
 use crate::table::{Cell, Table};
 use serde_json::{json, Value};
+use usdm_cli::cells;
 use usdm_core::asset::example_assets;
 use usdm_core::mint::collateral_mint;
 use usdm_core::prelude::*;

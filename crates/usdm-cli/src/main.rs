@@ -5,10 +5,9 @@
 //! 1 for refused requests); there is no path to a panic or a backtrace.
 
 mod demo;
-mod format;
-mod quote;
 mod simulate;
-mod table;
+
+use usdm_cli::{format, quote, table};
 
 use clap::{error::ErrorKind, Parser, Subcommand};
 use std::process::ExitCode;

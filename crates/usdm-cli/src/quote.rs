@@ -146,14 +146,23 @@ pub struct SupplyCapArgs {
     pub protocol_owned: String,
 }
 
+/// A quote as data: the object `usdm --json quote ...` prints (exact decimal strings).
+pub fn quote_json(cmd: &QuoteCmd) -> CliResult<serde_json::Value> {
+    Ok(quote(cmd)?.json)
+}
+
+fn quote(cmd: &QuoteCmd) -> CliResult<Output> {
+    match cmd {
+        QuoteCmd::Mint(a) => quote_mint(a),
+        QuoteCmd::Redeem(a) => quote_redeem(a),
+        QuoteCmd::SupplyCap(a) => quote_supply_cap(a),
+        QuoteCmd::Swap(a) => quote_swap(a),
+    }
+}
+
 /// Runs a quote and prints it.
 pub fn run(cmd: &QuoteCmd, json_out: bool) -> CliResult<()> {
-    let out = match cmd {
-        QuoteCmd::Mint(a) => quote_mint(a)?,
-        QuoteCmd::Redeem(a) => quote_redeem(a)?,
-        QuoteCmd::SupplyCap(a) => quote_supply_cap(a)?,
-        QuoteCmd::Swap(a) => quote_swap(a)?,
-    };
+    let out = quote(cmd)?;
     if json_out {
         println!("{}", serde_json::to_string_pretty(&out.json)?);
     } else {

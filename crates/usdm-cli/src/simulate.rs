@@ -10,9 +10,7 @@ use std::sync::Arc;
 use usdm_core::params::{ParamChange, Preset};
 use usdm_sim::montecarlo::{self, Ensemble, McConfig, Summary};
 use usdm_sim::report::{self, format_outcome, outcome_title};
-use usdm_sim::scenario::{
-    param_from_text, FieldChange, Scenario, ScenarioError, BUILTIN, DEFAULT_SCENARIO,
-};
+use usdm_sim::scenario::{FieldChange, Scenario, ScenarioError, BUILTIN, DEFAULT_SCENARIO};
 use usdm_sim::sweep::{self, Axis};
 use usdm_sim::world::Setup;
 
@@ -329,62 +327,18 @@ pub fn simulate(a: &SimulateArgs, json: bool) -> CliResult<()> {
     Ok(())
 }
 
-/// What `--set key=value` flags change, one value each (a sweep compares several): protocol
-/// parameters, and scenario fields for dotted keys (`market.xms_market_depth=0.05`).
+/// What `--set key=value` flags change (see [`usdm_sim::scenario::changes_from_sets`]); a bad
+/// one is a malformed command line.
 fn overrides(
     sets: &[String],
     scenario: &Scenario,
 ) -> CliResult<(Vec<ParamChange>, Vec<FieldChange>)> {
-    let mut seen = Vec::new();
-    let (mut params, mut fields) = (Vec::new(), Vec::new());
-    for spec in sets {
-        let (key, value) = spec.split_once('=').ok_or_else(|| {
-            CliError::usage(format!(
-                "--set {spec}: expected key=value (e.g. breaker_xms_minted=0.002)"
-            ))
-        })?;
-        let (key, value) = (key.trim(), value.trim());
-        if seen.contains(&key) {
-            return Err(CliError::usage(format!(
-                "--set {spec}: {key} is set twice; give each key once"
-            )));
-        }
-        seen.push(key);
-        if value.contains(',') && !value.starts_with('[') {
-            return Err(CliError::usage(format!(
-                "--set {spec}: one value per key here; `usdm sweep --set {spec}` compares several"
-            )));
-        }
-        if key.contains('.') {
-            let change = FieldChange::new(key, value);
-            scenario
-                .with_fields(std::slice::from_ref(&change))
-                .map_err(|e| set_error(spec, e))?;
-            fields.push(change);
-        } else {
-            params.push(
-                param_from_text(key, value, scenario.block_seconds)
-                    .map_err(|e| CliError::usage(format!("--set {spec}: {}", e.message)))?,
-            );
-        }
-    }
-    Ok((params, fields))
+    usdm_sim::scenario::changes_from_sets(sets, scenario).map_err(CliError::usage)
 }
 
-/// A refused `--set`: the flag, then the field at fault when a scenario field was set (a
-/// protocol parameter's message says enough on its own).
+/// A refused `--set`: the flag, then the field at fault when a scenario field was set.
 fn set_error(spec: &str, e: ScenarioError) -> CliError {
-    let key = spec.split_once('=').map_or(spec, |(k, _)| k.trim());
-    let field = if e.field == "-" {
-        key
-    } else {
-        e.field.as_str()
-    };
-    if key.contains('.') {
-        CliError::usage(format!("--set {spec}: {field}: {}", e.message))
-    } else {
-        CliError::usage(format!("--set {spec}: {}", e.message))
-    }
+    CliError::usage(usdm_sim::scenario::set_error(spec, e))
 }
 
 /// Runs `usdm sweep`.

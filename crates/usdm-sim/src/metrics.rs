@@ -291,7 +291,7 @@ pub fn readable(message: &str) -> String {
 }
 
 /// One path's outcome.
-#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Outcome {
     /// The path.
     pub path: u64,
@@ -334,6 +334,63 @@ pub struct Outcome {
     /// XMS supply up 100-fold and USDm below $0.90 at the end.
     pub death_spiral: bool,
 }
+
+/// A column of the per-path outcomes table.
+#[derive(Clone, Copy)]
+pub enum OutcomeColumn {
+    /// A count or index.
+    Int(fn(&Outcome) -> u64),
+    /// A measure.
+    Float(fn(&Outcome) -> f64),
+    /// A yes or no.
+    Bool(fn(&Outcome) -> bool),
+}
+
+/// Every column of the outcomes table, in file order: the one list behind `outcomes.csv` and
+/// the Python package's `outcomes` DataFrame.
+pub const OUTCOME_COLUMNS: [(&str, OutcomeColumn); 20] = [
+    ("path", OutcomeColumn::Int(|o| o.path)),
+    ("max_depeg", OutcomeColumn::Float(|o| o.max_depeg)),
+    ("min_usdm_price", OutcomeColumn::Float(|o| o.min_usdm_price)),
+    (
+        "hours_below_097",
+        OutcomeColumn::Float(|o| o.hours_below_097),
+    ),
+    ("broke_peg", OutcomeColumn::Bool(|o| o.broke_peg)),
+    ("hours_to_break", OutcomeColumn::Float(|o| o.hours_to_break)),
+    ("max_usdm_price", OutcomeColumn::Float(|o| o.max_usdm_price)),
+    (
+        "hours_above_103",
+        OutcomeColumn::Float(|o| o.hours_above_103),
+    ),
+    ("xms_dilution", OutcomeColumn::Float(|o| o.xms_dilution)),
+    ("final_backing", OutcomeColumn::Float(|o| o.final_backing)),
+    (
+        "final_usdm_price",
+        OutcomeColumn::Float(|o| o.final_usdm_price),
+    ),
+    (
+        "final_xms_price",
+        OutcomeColumn::Float(|o| o.final_xms_price),
+    ),
+    (
+        "usdm_supply_ratio",
+        OutcomeColumn::Float(|o| o.usdm_supply_ratio),
+    ),
+    ("usdm_redeemed", OutcomeColumn::Float(|o| o.usdm_redeemed)),
+    ("xms_minted", OutcomeColumn::Float(|o| o.xms_minted)),
+    ("cap_refusals", OutcomeColumn::Int(|o| o.cap_refusals)),
+    ("breaker_trips", OutcomeColumn::Int(|o| o.breaker_trips)),
+    (
+        "hours_cap_bound",
+        OutcomeColumn::Float(|o| o.hours_cap_bound),
+    ),
+    (
+        "hours_breaker_bound",
+        OutcomeColumn::Float(|o| o.hours_breaker_bound),
+    ),
+    ("death_spiral", OutcomeColumn::Bool(|o| o.death_spiral)),
+];
 
 /// Everything a path measured.
 #[derive(Clone, Debug, Default)]

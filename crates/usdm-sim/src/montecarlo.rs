@@ -344,6 +344,17 @@ pub fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Sen
     }
 }
 
+/// How a caller watches and stops a run from another thread: paths done so far, and a flag
+/// that stops it between paths (Ctrl-C in Python, a closed notebook cell).
+#[derive(Clone, Debug, Default)]
+pub struct Control {
+    /// Paths finished.
+    pub done: Arc<std::sync::atomic::AtomicU64>,
+    /// Set to stop: paths not yet started are skipped and the run returns
+    /// [`SimError::Cancelled`].
+    pub cancel: Arc<std::sync::atomic::AtomicBool>,
+}
+
 /// Runs paths `range` of `setup`; outcomes (and fan series if asked) in path order.
 pub(crate) fn run_paths(
     setup: &Arc<Setup>,
@@ -351,6 +362,17 @@ pub(crate) fn run_paths(
     range: std::ops::Range<u64>,
     pb: &indicatif::ProgressBar,
 ) -> Result<Vec<PathMetrics>, SimError> {
+    run_paths_with(setup, config, range, pb, &Control::default())
+}
+
+fn run_paths_with(
+    setup: &Arc<Setup>,
+    config: &McConfig,
+    range: std::ops::Range<u64>,
+    pb: &indicatif::ProgressBar,
+    control: &Control,
+) -> Result<Vec<PathMetrics>, SimError> {
+    use std::sync::atomic::Ordering;
     let options = RunOptions {
         check_invariants: config.check_invariants,
         keep_series: false,
@@ -358,18 +380,51 @@ pub(crate) fn run_paths(
     range
         .into_par_iter()
         .map(|i| {
+            if control.cancel.load(Ordering::Relaxed) {
+                return Err(SimError::Cancelled);
+            }
             let mut m = World::new(setup.clone(), config.seed, i, options).run()?;
             if !config.series {
                 m.fan = Vec::new();
             }
             pb.inc(1);
+            control.done.fetch_add(1, Ordering::Relaxed);
             Ok(m)
         })
         .collect()
 }
 
+/// Runs paths `range` of `setup` (path `i` draws from stream `i` of the seed, so a range run
+/// anywhere gives the same paths as the same indices of a whole run): the unit of work that a
+/// distributed run hands to each worker, merged by [`assemble`].
+pub fn run_range(
+    setup: &Arc<Setup>,
+    config: &McConfig,
+    range: std::ops::Range<u64>,
+    control: &Control,
+) -> Result<Vec<PathMetrics>, SimError> {
+    with_threads(config.threads, || {
+        run_paths_with(
+            setup,
+            config,
+            range,
+            &indicatif::ProgressBar::hidden(),
+            control,
+        )
+    })
+}
+
 /// Runs an ensemble.
 pub fn run(setup: Arc<Setup>, config: &McConfig) -> Result<Ensemble, SimError> {
+    run_with(setup, config, &Control::default())
+}
+
+/// Runs an ensemble that `control` can watch and stop.
+pub fn run_with(
+    setup: Arc<Setup>,
+    config: &McConfig,
+    control: &Control,
+) -> Result<Ensemble, SimError> {
     let pb = progress_bar(
         config.paths,
         config.progress,
@@ -378,14 +433,43 @@ pub fn run(setup: Arc<Setup>, config: &McConfig) -> Result<Ensemble, SimError> {
     let started = Instant::now();
     let (paths, threads) = with_threads(config.threads, || {
         (
-            run_paths(&setup, config, 0..config.paths, &pb),
+            run_paths_with(&setup, config, 0..config.paths, &pb, control),
             rayon::current_num_threads(),
         )
     });
     let paths = paths?;
     let elapsed = started.elapsed();
     pb.finish_and_clear();
+    assemble(setup, config, paths, elapsed, threads)
+}
 
+/// Builds an ensemble from its paths, in path order `0..paths.len()` (from [`run_range`]
+/// chunks concatenated in order, wherever they ran): the summary, fans, refusals, and the
+/// typical and worst paths re-run in full here.
+pub fn assemble(
+    setup: Arc<Setup>,
+    config: &McConfig,
+    paths: Vec<PathMetrics>,
+    elapsed: Duration,
+    threads: usize,
+) -> Result<Ensemble, SimError> {
+    if let Some((i, m)) = paths
+        .iter()
+        .enumerate()
+        .find(|(i, m)| m.outcome.path != *i as u64)
+    {
+        return Err(SimError::Setup {
+            scenario: setup.scenario.name.clone(),
+            reason: format!(
+                "paths to merge must be in order from 0: position {i} holds path {}",
+                m.outcome.path
+            ),
+        });
+    }
+    let config = &McConfig {
+        paths: paths.len() as u64,
+        ..config.clone()
+    };
     let outcomes: Vec<Outcome> = paths.iter().map(|m| m.outcome).collect();
     let mut refusals: Vec<(RefusalKind, u64, Option<String>)> =
         RefusalKind::ALL.iter().map(|k| (*k, 0, None)).collect();

@@ -1341,3 +1341,61 @@ fn parse_param_change(
     }
     Ok(change)
 }
+
+/// What `--set key=value` entries change, one value each (a sweep compares several): protocol
+/// parameters, and scenario fields for dotted keys (`market.xms_market_depth=0.05`), each
+/// checked against `scenario` now. The CLI's `--set` and the Python package's `set={...}`
+/// both come here, so they accept and refuse the same things with the same messages.
+pub fn changes_from_sets(
+    sets: &[String],
+    scenario: &Scenario,
+) -> Result<(Vec<ParamChange>, Vec<FieldChange>), String> {
+    let mut seen = Vec::new();
+    let (mut params, mut fields) = (Vec::new(), Vec::new());
+    for spec in sets {
+        let (key, value) = spec.split_once('=').ok_or_else(|| {
+            format!("--set {spec}: expected key=value (e.g. breaker_xms_minted=0.002)")
+        })?;
+        let (key, value) = (key.trim(), value.trim());
+        if seen.contains(&key) {
+            return Err(format!(
+                "--set {spec}: {key} is set twice; give each key once"
+            ));
+        }
+        seen.push(key);
+        if value.contains(',') && !value.starts_with('[') {
+            return Err(format!(
+                "--set {spec}: one value per key here; `usdm sweep --set {spec}` compares several"
+            ));
+        }
+        if key.contains('.') {
+            let change = FieldChange::new(key, value);
+            scenario
+                .with_fields(std::slice::from_ref(&change))
+                .map_err(|e| set_error(spec, e))?;
+            fields.push(change);
+        } else {
+            params.push(
+                param_from_text(key, value, scenario.block_seconds)
+                    .map_err(|e| format!("--set {spec}: {}", e.message))?,
+            );
+        }
+    }
+    Ok((params, fields))
+}
+
+/// A refused `--set`: the flag, then the field at fault when a scenario field was set (a
+/// protocol parameter's message says enough on its own).
+pub fn set_error(spec: &str, e: ScenarioError) -> String {
+    let key = spec.split_once('=').map_or(spec, |(k, _)| k.trim());
+    let field = if e.field == "-" {
+        key
+    } else {
+        e.field.as_str()
+    };
+    if key.contains('.') {
+        format!("--set {spec}: {field}: {}", e.message)
+    } else {
+        format!("--set {spec}: {}", e.message)
+    }
+}

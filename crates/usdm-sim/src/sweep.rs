@@ -282,80 +282,143 @@ pub fn run(
     config: &McConfig,
     precision: Option<Precision>,
 ) -> Result<Sweep, SimError> {
-    let combos = combinations(&axes);
-    let total = combos.len() as u64 * config.paths;
+    let specs = point_specs(&scenario, &axes);
+    let total = specs.len() as u64 * config.paths;
     let pb = montecarlo::progress_bar(total, config.progress, &scenario.name);
     let started = Instant::now();
+    let mut points = Vec::with_capacity(specs.len());
+    for spec in specs {
+        pb.set_message(format!("{} / {}", scenario.name, spec.labels.join(" / ")));
+        points.push(run_point(&scenario, spec, config, precision, &pb)?);
+    }
+    pb.finish_and_clear();
+    let threads = montecarlo::with_threads(config.threads, rayon::current_num_threads);
+    Ok(assemble(
+        scenario,
+        axes,
+        config,
+        precision,
+        points,
+        started.elapsed(),
+        threads,
+    ))
+}
+
+/// What one point of a sweep runs: its labels, preset, parameter changes and scenario fields.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PointSpec {
+    /// The value label on each axis, in axis order.
+    pub labels: Vec<String>,
+    /// The preset run.
+    pub preset: Preset,
+    /// The parameter changes applied.
+    pub overrides: Vec<ParamChange>,
+    /// The scenario fields changed.
+    pub fields: Vec<FieldChange>,
+}
+
+/// Every point of the sweep, the first axis varying slowest.
+pub fn point_specs(scenario: &Scenario, axes: &[Axis]) -> Vec<PointSpec> {
+    combinations(axes)
+        .into_iter()
+        .map(|combo| {
+            let mut spec = PointSpec {
+                labels: Vec::new(),
+                preset: scenario.preset,
+                overrides: Vec::new(),
+                fields: Vec::new(),
+            };
+            for (axis, &i) in axes.iter().zip(&combo) {
+                let (label, value) = &axis.values[i];
+                spec.labels.push(label.clone());
+                match value {
+                    AxisValue::Preset(p) => spec.preset = *p,
+                    AxisValue::Param(c) => spec.overrides.push(c.clone()),
+                    AxisValue::Field(f) => spec.fields.push(f.clone()),
+                }
+            }
+            spec
+        })
+        .collect()
+}
+
+/// Runs one point: `config.paths` paths, and under a precision target more batches (see
+/// [`run`]). The unit of work a distributed sweep hands to each worker.
+pub fn run_point(
+    scenario: &Arc<Scenario>,
+    spec: PointSpec,
+    config: &McConfig,
+    precision: Option<Precision>,
+    pb: &indicatif::ProgressBar,
+) -> Result<SweepPoint, SimError> {
     let point_config = McConfig {
         series: false,
         progress: false,
         ..config.clone()
     };
-    let mut points = Vec::with_capacity(combos.len());
-    for combo in combos {
-        let mut preset = scenario.preset;
-        let mut overrides = Vec::new();
-        let mut fields = Vec::new();
-        let mut labels = Vec::new();
-        for (axis, &i) in axes.iter().zip(&combo) {
-            let (label, value) = &axis.values[i];
-            labels.push(label.clone());
-            match value {
-                AxisValue::Preset(p) => preset = *p,
-                AxisValue::Param(c) => overrides.push(c.clone()),
-                AxisValue::Field(f) => fields.push(f.clone()),
-            }
+    let variant = if spec.fields.is_empty() {
+        scenario.clone()
+    } else {
+        Arc::new(
+            scenario
+                .with_fields(&spec.fields)
+                .map_err(|e| SimError::Setup {
+                    scenario: scenario.name.clone(),
+                    reason: e.to_string(),
+                })?,
+        )
+    };
+    let setup = Arc::new(Setup::new(variant, spec.preset, &spec.overrides)?);
+    let batch = |range: std::ops::Range<u64>| -> Result<Vec<Outcome>, SimError> {
+        let metrics = montecarlo::with_threads(config.threads, || {
+            montecarlo::run_paths(&setup, &point_config, range, pb)
+        })?;
+        Ok(metrics.iter().map(|m| m.outcome).collect())
+    };
+    let mut outcomes = batch(0..config.paths)?;
+    let mut summary = Summary::of(&outcomes);
+    if let Some(target) = precision {
+        while widest_interval(&summary) > target.width && (outcomes.len() as u64) < target.max_paths
+        {
+            let n = outcomes.len() as u64;
+            let add = config.paths.min(target.max_paths - n);
+            pb.inc_length(add);
+            outcomes.extend(batch(n..n + add)?);
+            summary = Summary::of(&outcomes);
         }
-        let variant = if fields.is_empty() {
-            scenario.clone()
-        } else {
-            Arc::new(scenario.with_fields(&fields).map_err(|e| SimError::Setup {
-                scenario: scenario.name.clone(),
-                reason: e.to_string(),
-            })?)
-        };
-        pb.set_message(format!("{} / {}", scenario.name, labels.join(" / ")));
-        let setup = Arc::new(Setup::new(variant, preset, &overrides)?);
-        let batch = |range: std::ops::Range<u64>| -> Result<Vec<Outcome>, SimError> {
-            let metrics = montecarlo::with_threads(config.threads, || {
-                montecarlo::run_paths(&setup, &point_config, range, &pb)
-            })?;
-            Ok(metrics.iter().map(|m| m.outcome).collect())
-        };
-        let mut outcomes = batch(0..config.paths)?;
-        let mut summary = Summary::of(&outcomes);
-        if let Some(target) = precision {
-            while widest_interval(&summary) > target.width
-                && (outcomes.len() as u64) < target.max_paths
-            {
-                let n = outcomes.len() as u64;
-                let add = config.paths.min(target.max_paths - n);
-                pb.inc_length(add);
-                outcomes.extend(batch(n..n + add)?);
-                summary = Summary::of(&outcomes);
-            }
-        }
-        points.push(SweepPoint {
-            labels,
-            preset,
-            overrides,
-            fields,
-            summary,
-            outcomes,
-            unresolved: Vec::new(),
-        });
     }
-    pb.finish_and_clear();
+    Ok(SweepPoint {
+        labels: spec.labels,
+        preset: spec.preset,
+        overrides: spec.overrides,
+        fields: spec.fields,
+        summary,
+        outcomes,
+        unresolved: Vec::new(),
+    })
+}
+
+/// A sweep from its points, in [`point_specs`] order (wherever they ran): flags the
+/// differences between neighbours that lie within the noise.
+pub fn assemble(
+    scenario: Arc<Scenario>,
+    axes: Vec<Axis>,
+    config: &McConfig,
+    precision: Option<Precision>,
+    mut points: Vec<SweepPoint>,
+    elapsed: Duration,
+    threads: usize,
+) -> Sweep {
     flag_neighbours(&axes, &combinations(&axes), &mut points);
-    Ok(Sweep {
+    Sweep {
         scenario,
         axes,
         points,
         config: config.clone(),
         precision,
-        threads: montecarlo::with_threads(config.threads, rayon::current_num_threads),
-        elapsed: started.elapsed(),
-    })
+        threads,
+        elapsed,
+    }
 }
 
 #[cfg(test)]

@@ -49,6 +49,9 @@ pub enum SimError {
         /// What failed.
         message: String,
     },
+    /// The run was stopped by its caller before it finished.
+    #[error("the run was interrupted")]
+    Cancelled,
 }
 
 /// The accounts agents act from (the core records owners; the simulator holds the wallets).

@@ -3,7 +3,9 @@
 
 pub mod svg;
 
-use crate::metrics::{Column, Outcome, PathMetrics, Snapshot, SERIES_COLUMNS};
+use crate::metrics::{
+    Column, Outcome, OutcomeColumn, PathMetrics, Snapshot, OUTCOME_COLUMNS, SERIES_COLUMNS,
+};
 use crate::montecarlo::{AlignedFan, Conditional, Ensemble, Stat, Summary};
 use crate::stats::{Estimate, Proportion};
 use crate::sweep::{AxisValue, Sweep};
@@ -397,30 +399,23 @@ fn csv<T>(items: &[T], row: impl Fn(&T) -> Vec<(&'static str, String)>) -> Strin
 }
 
 fn outcomes_csv(outcomes: &[Outcome]) -> String {
-    csv(outcomes, |o: &Outcome| {
-        columns![
-            "path" => o.path,
-            "max_depeg" => o.max_depeg,
-            "min_usdm_price" => o.min_usdm_price,
-            "hours_below_097" => o.hours_below_097,
-            "broke_peg" => o.broke_peg,
-            "hours_to_break" => o.hours_to_break,
-            "max_usdm_price" => o.max_usdm_price,
-            "hours_above_103" => o.hours_above_103,
-            "xms_dilution" => o.xms_dilution,
-            "final_backing" => o.final_backing,
-            "final_usdm_price" => o.final_usdm_price,
-            "final_xms_price" => o.final_xms_price,
-            "usdm_supply_ratio" => o.usdm_supply_ratio,
-            "usdm_redeemed" => o.usdm_redeemed,
-            "xms_minted" => o.xms_minted,
-            "cap_refusals" => o.cap_refusals,
-            "breaker_trips" => o.breaker_trips,
-            "hours_cap_bound" => o.hours_cap_bound,
-            "hours_breaker_bound" => o.hours_breaker_bound,
-            "death_spiral" => o.death_spiral,
-        ]
-    })
+    let mut s = String::new();
+    let names: Vec<&str> = OUTCOME_COLUMNS.iter().map(|c| c.0).collect();
+    s.push_str(&names.join(","));
+    s.push('\n');
+    for o in outcomes {
+        let cells: Vec<String> = OUTCOME_COLUMNS
+            .iter()
+            .map(|(_, c)| match c {
+                OutcomeColumn::Int(f) => f(o).cell(),
+                OutcomeColumn::Float(f) => f(o).cell(),
+                OutcomeColumn::Bool(f) => f(o).cell(),
+            })
+            .collect();
+        s.push_str(&cells.join(","));
+        s.push('\n');
+    }
+    s
 }
 
 fn series_csv(path: &PathMetrics) -> String {

@@ -1,0 +1,420 @@
+"""usdm: the USDm stablecoin protocol's simulator, sweeps and exact quotes, from Python.
+
+Every call runs the same Rust code as the ``usdm`` command (the protocol core, the simulator,
+the quote library), with the GIL released while it runs::
+
+    import usdm
+    run = usdm.simulate("xms-crash", preset="mars-guarded", paths=100, seed=42)
+    run.outcomes.describe()          # one row per path
+    run.summary["summary"]["p_break"]  # {"value": 0.56, "lo": 0.46, "hi": 0.65, ...}
+    run.report("usdm-report")        # the HTML report, CSV and JSON files
+
+``backend="ray"`` spreads the paths (or a sweep's points) over whatever cluster ``ray.init()``
+connects to; because each path is seeded by its index, the result equals the local run's,
+path for path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from decimal import Decimal
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
+
+import pandas as pd
+
+from . import _usdm
+from ._usdm import RefusedError, UsageError, UsdmError
+
+__version__ = _usdm.__version__
+__all__ = [
+    "simulate",
+    "sweep",
+    "quote_mint",
+    "quote_redeem",
+    "quote_supply_cap",
+    "quote_swap",
+    "scenarios",
+    "Result",
+    "SweepResult",
+    "UsdmError",
+    "UsageError",
+    "RefusedError",
+]
+
+Scenario = Union[str, "os.PathLike[str]", Mapping[str, Any]]
+
+#: Paths per Ray task by default: large enough that a task's start-up (about 10 ms) and its
+#: transfer are small against its work (a three-day path takes about 10 ms on one core).
+DEFAULT_CHUNK = 250
+
+
+def _scenario(scenario: Scenario) -> tuple:
+    """(text, is_json): a built-in name or a file path as text, a dict as JSON."""
+    if isinstance(scenario, Mapping):
+        return json.dumps(scenario), True
+    return os.fspath(scenario), False
+
+
+def _sets(values: Optional[Mapping[str, Any]]) -> List[str]:
+    """`set={"breaker_xms_minted": 0.002, "market.xms_market_depth": 0.05}` as `key=value`."""
+    out = []
+    for key, value in (values or {}).items():
+        if value is None:
+            value = "off"
+        out.append(f"{key}={value}")
+    return out
+
+
+def _progress(total: int, label: str, show: Optional[bool]):
+    """A tqdm-style bar (tqdm.auto, so it renders in notebooks) or None when not shown."""
+    if show is None:
+        show = sys.stderr.isatty() or "ipykernel" in sys.modules
+    if not show:
+        return None, None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # a plain one-line bar
+        state = {"last": -1}
+
+        def update(done, total_):
+            pct = int(100 * done / max(total_, 1))
+            if pct != state["last"]:
+                state["last"] = pct
+                sys.stderr.write(f"\r{label}: {done}/{total_} ({pct}%)")
+                if done >= total_:
+                    sys.stderr.write("\n")
+                sys.stderr.flush()
+
+        return update, None
+    bar = tqdm(total=total, desc=label, unit="path")
+
+    def update(done, total_):
+        bar.update(done - bar.n)
+
+    return update, bar
+
+
+def _command(name: str, args: Mapping[str, Any]) -> str:
+    shown = ", ".join(f"{k}={v!r}" for k, v in args.items() if v is not None)
+    return f"usdm.{name}({shown})"
+
+
+def _frame(columns: Mapping[str, list]) -> pd.DataFrame:
+    return pd.DataFrame(dict(columns))
+
+
+class Result:
+    """A Monte Carlo run: DataFrames of its outcomes and charts, and its summary."""
+
+    def __init__(self, run):
+        self._run = run
+        self._summary = None
+
+    @property
+    def summary(self) -> Dict[str, Any]:
+        """The same content as ``summary.json``: run information, the probabilities of a break,
+        a death spiral and a 100-fold XMS supply with their Wilson intervals, per-outcome
+        percentiles with their intervals, and the outcomes of the paths that broke and held."""
+        if self._summary is None:
+            self._summary = json.loads(self._run.summary_json())
+        return self._summary
+
+    @property
+    def outcomes(self) -> pd.DataFrame:
+        """One row per path, the columns of ``outcomes.csv``."""
+        return _frame(self._run.outcomes())
+
+    @property
+    def fan(self) -> pd.DataFrame:
+        """Percentiles across paths at each sample, long form (``fan.csv``)."""
+        return _frame(self._run.fan())
+
+    @property
+    def median_path(self) -> Optional[pd.DataFrame]:
+        """The typical path's full series: the path closest to the fans' medians."""
+        cols = self._run.series("typical")
+        return None if cols is None else _frame(cols)
+
+    @property
+    def worst_path(self) -> Optional[pd.DataFrame]:
+        """The worst path's (largest depeg) full series."""
+        cols = self._run.series("worst")
+        return None if cols is None else _frame(cols)
+
+    def report(self, directory: Union[str, "os.PathLike[str]"] = "usdm-report") -> str:
+        """Writes the HTML report, CSVs and ``summary.json``; returns the report's path."""
+        return self._run.report(os.fspath(directory))
+
+    def __repr__(self) -> str:
+        s = self.summary
+        p = s["summary"]["p_break"]
+        return (
+            f"<usdm.Result {s['scenario']} under {s['preset']}: {s['paths']} paths, "
+            f"P(peg broke) {p['value']:.1%} [{p['lo']:.1%}, {p['hi']:.1%}]>"
+        )
+
+
+class SweepResult:
+    """A sweep: a DataFrame of its points and their outcomes, and its report."""
+
+    def __init__(self, run):
+        self._run = run
+        self._json = None
+
+    @property
+    def json(self) -> Dict[str, Any]:
+        """The same content as ``sweep.json``."""
+        if self._json is None:
+            self._json = json.loads(self._run.json())
+        return self._json
+
+    @property
+    def points(self) -> pd.DataFrame:
+        """One row per point: its typed axis values, paths, the three probabilities with
+        their interval ends, and each outcome's median with its interval."""
+        rows = []
+        for p in self.json["points"]:
+            s = p["summary"]
+            row = dict(p["axes"])
+            row["paths"] = p["paths"]
+            for name in ("p_break", "p_death_spiral", "p_xms_x100"):
+                row[name] = s[name]["value"]
+                row[f"{name}_lo"] = s[name]["lo"]
+                row[f"{name}_hi"] = s[name]["hi"]
+            for st in s["stats"]:
+                for q in ("p50", "p50_lo", "p50_hi"):
+                    row[f"{st['name']}_{q}"] = st[q]
+            row["unresolved"] = "; ".join(
+                f"{u['estimate']} vs {u['axis']}={u['neighbour']}" for u in p["unresolved"]
+            )
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def report(self, directory: Union[str, "os.PathLike[str]"] = "usdm-sweep") -> str:
+        """Writes the HTML report, ``sweep.csv`` and ``sweep.json``; returns the report's path."""
+        return self._run.report(os.fspath(directory))
+
+    def __repr__(self) -> str:
+        j = self.json
+        return f"<usdm.SweepResult {j['scenario']}: {len(j['points'])} points>"
+
+
+def simulate(
+    scenario: Scenario = "bank-run",
+    preset: Optional[str] = None,
+    paths: int = 100,
+    seed: int = 42,
+    set: Optional[Mapping[str, Any]] = None,
+    threads: Optional[int] = None,
+    backend: str = "local",
+    chunk: int = DEFAULT_CHUNK,
+    progress: Optional[bool] = None,
+    series: bool = True,
+) -> Result:
+    """Runs ``paths`` Monte Carlo paths of ``scenario`` under ``preset``.
+
+    ``scenario`` is a built-in name (``usdm.scenarios()``), a TOML file, or a dict with the
+    scenario format's fields. ``set`` changes parameters (``{"breaker_xms_minted": 0.002}``;
+    ``None`` is ``off``) or, with dotted keys, scenario fields (``{"market.xms_market_depth":
+    0.05}``), as ``--set`` does. ``backend="ray"`` runs chunks of ``chunk`` path indices as
+    Ray tasks on the cluster ``ray.init()`` connected to (started locally if none).
+    ``series=False`` keeps outcomes only (no fans, no typical or worst path), as ``usdm bench``
+    does, for the largest runs. Raises
+    ``UsageError`` for a malformed request and ``RefusedError`` for one that cannot run, with
+    the CLI's messages (scenario file, line and field included); Ctrl-C stops the run."""
+    text, is_json = _scenario(scenario)
+    sets = _sets(set)
+    command = _command(
+        "simulate",
+        {"scenario": scenario if not is_json else "<dict>", "preset": preset, "paths": paths,
+         "seed": seed, "set": dict(set) if set else None},
+    )
+    if backend == "ray":
+        from . import _ray
+
+        return Result(
+            _ray.simulate(text, is_json, preset, paths, seed, sets, chunk, command, progress, series)
+        )
+    if backend != "local":
+        raise UsageError(f"backend '{backend}': accepted: local, ray")
+    update, bar = _progress(paths, "simulate", progress)
+    try:
+        run = _usdm.simulate(
+            text, is_json, preset, paths, seed, sets, threads, command, update, series
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    return Result(run)
+
+
+def _axes(axes: Mapping[str, Sequence[Any]]) -> List[str]:
+    out = []
+    for key, values in axes.items():
+        if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+            values = [values]
+        shown = ["off" if v is None else str(v) for v in values]
+        out.append(f"{key}={','.join(shown)}")
+    return out
+
+
+def sweep(
+    scenario: Scenario = "xms-crash",
+    axes: Optional[Mapping[str, Sequence[Any]]] = None,
+    paths: int = 100,
+    seed: int = 42,
+    threads: Optional[int] = None,
+    until_ci: Optional[float] = None,
+    max_paths: int = 2000,
+    backend: str = "local",
+    progress: Optional[bool] = None,
+) -> SweepResult:
+    """Runs a Monte Carlo ensemble at every combination of ``axes``.
+
+    ``axes`` maps ``"preset"`` to presets and parameter keys (or dotted scenario fields) to
+    values, the first varying slowest: ``{"preset": ["mars", "mars-guarded"],
+    "xms_support_ratio": [1.5, 2.5, 4]}``; ``None`` is ``off``. Default: the three presets
+    against the support ratio, as ``usdm sweep``. ``until_ci`` adds batches of ``paths`` paths to
+    each point until every probability's 95% interval is at most that wide (or ``max_paths``).
+    ``backend="ray"`` runs each point as a Ray task."""
+    if axes is None:
+        axes = {"preset": ["mars", "mars-guarded", "frax"], "xms_support_ratio": [1.5, 2, 2.5, 5]}
+    text, is_json = _scenario(scenario)
+    specs = _axes(axes)
+    command = _command(
+        "sweep",
+        {"scenario": scenario if not is_json else "<dict>", "axes": dict(axes), "paths": paths,
+         "seed": seed, "until_ci": until_ci},
+    )
+    if backend == "ray":
+        from . import _ray
+
+        return SweepResult(
+            _ray.sweep(text, is_json, specs, paths, seed, until_ci, max_paths, command, progress)
+        )
+    if backend != "local":
+        raise UsageError(f"backend '{backend}': accepted: local, ray")
+    n = _usdm.sweep_size(text, is_json, specs)
+    update, bar = _progress(n, "sweep points", progress)
+    try:
+        run = _usdm.sweep_run(
+            text, is_json, specs, paths, seed, threads, until_ci, max_paths, command, update
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    return SweepResult(run)
+
+
+def scenarios() -> Dict[str, str]:
+    """The built-in scenarios: name to TOML text (``usdm scenarios show NAME``)."""
+    return dict(_usdm.builtin_scenarios())
+
+
+def _decimals(value: Any) -> Any:
+    """Exact decimal strings as ``Decimal``; other values unchanged."""
+    if isinstance(value, dict):
+        return {k: _decimals(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decimals(v) for v in value]
+    if isinstance(value, str):
+        try:
+            return Decimal(value)
+        except Exception:
+            return value
+    return value
+
+
+def _quote(args: List[str]) -> Dict[str, Any]:
+    return _decimals(json.loads(_usdm.quote(args)))
+
+
+def _flag(args: List[str], name: str, value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, float):
+        # A float is not exact: refuse rather than quote a rounded binary value.
+        raise UsageError(f"{name}: pass a Decimal or a string for an exact amount, not the float {value!r}")
+    args += [name, str(value)]
+
+
+def _prices(args: List[str], prices: Optional[Mapping[str, Any]]) -> None:
+    for symbol, price in (prices or {}).items():
+        _flag(args, "--price", f"{symbol}={price}")
+
+
+def quote_mint(
+    cr,
+    collateral: Optional[str] = None,
+    amount=None,
+    prices: Optional[Mapping[str, Any]] = None,
+    xms=None,
+    usdm_out=None,
+    fee=None,
+    preset: str = "mars",
+    slippage=None,
+    max_xms_in=None,
+    min_usdm_out=None,
+) -> Dict[str, Any]:
+    """An exact mint quote, the numbers of ``usdm quote mint``: amounts as ``Decimal`` at the
+    token's decimals. ``prices`` maps symbols to USD prices (``{"USDC": "1", "XMS": "2"}``);
+    ``usdm_out`` asks for the least deposit that mints at least that much."""
+    args = ["mint"]
+    _flag(args, "--cr", cr)
+    _flag(args, "--collateral", collateral)
+    _flag(args, "--amount", amount)
+    _flag(args, "--xms", xms)
+    _flag(args, "--usdm-out", usdm_out)
+    _prices(args, prices)
+    _flag(args, "--fee", fee)
+    _flag(args, "--preset", preset)
+    _flag(args, "--slippage", slippage)
+    _flag(args, "--max-xms-in", max_xms_in)
+    _flag(args, "--min-usdm-out", min_usdm_out)
+    return _quote(args)
+
+
+def quote_redeem(
+    cr,
+    usdm,
+    collateral: Optional[str] = None,
+    prices: Optional[Mapping[str, Any]] = None,
+    fee=None,
+    preset: str = "mars",
+    slippage=None,
+) -> Dict[str, Any]:
+    """An exact redemption quote, the numbers of ``usdm quote redeem``."""
+    args = ["redeem"]
+    _flag(args, "--cr", cr)
+    _flag(args, "--usdm", usdm)
+    _flag(args, "--collateral", collateral)
+    _prices(args, prices)
+    _flag(args, "--fee", fee)
+    _flag(args, "--preset", preset)
+    _flag(args, "--slippage", slippage)
+    return _quote(args)
+
+
+def quote_supply_cap(avg_xms_mcap, support_ratio="2.5", circulating="0", protocol_owned="0") -> Dict[str, Any]:
+    """The epoch's supply cap and what may still be minted, as ``usdm quote supply-cap``."""
+    args = ["supply-cap"]
+    _flag(args, "--avg-xms-mcap", avg_xms_mcap)
+    _flag(args, "--support-ratio", support_ratio)
+    _flag(args, "--circulating", circulating)
+    _flag(args, "--protocol-owned", protocol_owned)
+    return _quote(args)
+
+
+def quote_swap(reserves: Mapping[str, Any], sell: str, amount, min_out=None, slippage=None) -> Dict[str, Any]:
+    """A Mars Swap quote from a pool's two reserves, as ``usdm quote swap``."""
+    args = ["swap"]
+    for symbol, reserve in reserves.items():
+        _flag(args, "--reserve", f"{symbol}={reserve}")
+    _flag(args, "--sell", sell)
+    _flag(args, "--amount", amount)
+    _flag(args, "--min-out", min_out)
+    _flag(args, "--slippage", slippage)
+    return _quote(args)

@@ -1,0 +1,613 @@
+//! The Python module `usdm._usdm`. Every function releases the GIL while the simulator runs;
+//! a watcher on the calling thread reports progress to an optional callback and turns Ctrl-C
+//! into a stop between paths. The Python package (`python/usdm`) wraps these in DataFrames.
+
+use crate::chunk;
+use crate::input::{self, Refusal, Source};
+use clap::Parser;
+use pyo3::create_exception;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use usdm_sim::metrics::{Column, OutcomeColumn, PathMetrics, OUTCOME_COLUMNS, SERIES_COLUMNS};
+use usdm_sim::montecarlo::{self, Control, Ensemble, McConfig};
+use usdm_sim::report;
+use usdm_sim::sweep::{self, Axis, Precision, Sweep};
+use usdm_sim::world::SimError;
+
+create_exception!(_usdm, UsdmError, PyValueError, "A request usdm refused.");
+create_exception!(
+    _usdm,
+    UsageError,
+    UsdmError,
+    "A malformed request: a name that does not exist, a value that does not parse (the CLI's exit code 2)."
+);
+create_exception!(
+    _usdm,
+    RefusedError,
+    UsdmError,
+    "A well-formed request that cannot be run or quoted (the CLI's exit code 1)."
+);
+
+fn refusal(r: Refusal) -> PyErr {
+    match r {
+        Refusal::Usage(m) => UsageError::new_err(m),
+        Refusal::Refused(m) => RefusedError::new_err(m),
+    }
+}
+
+fn sim_error(e: SimError) -> PyErr {
+    match e {
+        SimError::Cancelled => pyo3::exceptions::PyKeyboardInterrupt::new_err("interrupted"),
+        e => RefusedError::new_err(e.to_string()),
+    }
+}
+
+fn source<'a>(scenario: &'a str, is_json: bool) -> Source<'a> {
+    if is_json {
+        Source::Json(scenario)
+    } else {
+        Source::NameOrPath(scenario)
+    }
+}
+
+fn config(paths: u64, seed: u64, threads: Option<usize>, series: bool) -> PyResult<McConfig> {
+    if paths == 0 {
+        return Err(UsageError::new_err("paths must be at least 1"));
+    }
+    montecarlo::check_threads(threads).map_err(UsageError::new_err)?;
+    Ok(McConfig {
+        paths,
+        seed,
+        threads,
+        progress: false,
+        check_invariants: false,
+        series,
+    })
+}
+
+/// Runs `work` with the GIL released; every 100 ms calls `progress(done, total)` and checks for
+/// Ctrl-C, which stops the run between paths and raises `KeyboardInterrupt`.
+fn watch<T: Send>(
+    py: Python<'_>,
+    total: u64,
+    progress: Option<&PyObject>,
+    control: &Control,
+    work: impl FnOnce() -> T + Send,
+) -> PyResult<T> {
+    let (out, interrupted) = py.allow_threads(|| {
+        std::thread::scope(|scope| {
+            let handle = scope.spawn(work);
+            let mut interrupted = false;
+            while !handle.is_finished() {
+                std::thread::sleep(Duration::from_millis(100));
+                Python::with_gil(|py| {
+                    if let Some(cb) = progress {
+                        let _ = cb.call1(py, (control.done.load(Ordering::Relaxed), total));
+                    }
+                    if py.check_signals().is_err() {
+                        control.cancel.store(true, Ordering::Relaxed);
+                        interrupted = true;
+                    }
+                });
+            }
+            (handle.join(), interrupted)
+        })
+    });
+    if let Some(cb) = progress {
+        let _ = cb.call1(py, (control.done.load(Ordering::Relaxed), total));
+    }
+    if interrupted {
+        return Err(pyo3::exceptions::PyKeyboardInterrupt::new_err(
+            "interrupted: the paths already started finished, the rest were skipped",
+        ));
+    }
+    out.map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("internal error in the simulator"))
+}
+
+fn columns<'py, T>(
+    py: Python<'py>,
+    rows: &[T],
+    ints: impl Fn(&T, usize) -> Option<u64>,
+    names: &[&str],
+    floats: impl Fn(&T, usize) -> Option<f64>,
+    bools: impl Fn(&T, usize) -> Option<bool>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    for (k, name) in names.iter().enumerate() {
+        if rows.first().is_some_and(|r| ints(r, k).is_some()) {
+            let v: Vec<u64> = rows.iter().filter_map(|r| ints(r, k)).collect();
+            d.set_item(*name, v)?;
+        } else if rows.first().is_some_and(|r| bools(r, k).is_some()) {
+            let v: Vec<bool> = rows.iter().filter_map(|r| bools(r, k)).collect();
+            d.set_item(*name, v)?;
+        } else {
+            let v: Vec<f64> = rows.iter().filter_map(|r| floats(r, k)).collect();
+            d.set_item(*name, v)?;
+        }
+    }
+    Ok(d)
+}
+
+/// A finished Monte Carlo run.
+#[pyclass(module = "usdm._usdm", frozen)]
+pub struct Run {
+    ensemble: Ensemble,
+    command: String,
+}
+
+#[pymethods]
+impl Run {
+    /// The same document as `summary.json` (and `usdm --json simulate`), as JSON text.
+    fn summary_json(&self) -> String {
+        report::ensemble_json(&self.ensemble, &self.command).to_string()
+    }
+
+    /// One column per outcome (the columns of `outcomes.csv`), one row per path.
+    fn outcomes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let names: Vec<&str> = OUTCOME_COLUMNS.iter().map(|c| c.0).collect();
+        columns(
+            py,
+            &self.ensemble.outcomes,
+            |o, k| match OUTCOME_COLUMNS[k].1 {
+                OutcomeColumn::Int(f) => Some(f(o)),
+                _ => None,
+            },
+            &names,
+            |o, k| match OUTCOME_COLUMNS[k].1 {
+                OutcomeColumn::Float(f) => Some(f(o)),
+                _ => None,
+            },
+            |o, k| match OUTCOME_COLUMNS[k].1 {
+                OutcomeColumn::Bool(f) => Some(f(o)),
+                _ => None,
+            },
+        )
+    }
+
+    /// The fan charts in long form: metric, hours, p5, p5_lo, p5_hi, ... p95_hi (as `fan.csv`).
+    fn fan<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        let e = &self.ensemble;
+        let mut metric = Vec::new();
+        let mut hours = Vec::new();
+        let mut cols: Vec<Vec<f64>> = vec![Vec::new(); 15];
+        for fan in &e.fans {
+            for (h, q) in e.hours.iter().zip(&fan.estimates) {
+                metric.push(fan.metric);
+                hours.push(*h);
+                for (k, est) in q.0.iter().enumerate() {
+                    cols[3 * k].push(est.value);
+                    cols[3 * k + 1].push(est.lo.unwrap_or(f64::NAN));
+                    cols[3 * k + 2].push(est.hi.unwrap_or(f64::NAN));
+                }
+            }
+        }
+        d.set_item("metric", metric)?;
+        d.set_item("hours", hours)?;
+        for (k, (_, q)) in usdm_sim::stats::QUANTILES.iter().enumerate() {
+            d.set_item(*q, cols[3 * k].clone())?;
+            d.set_item(format!("{q}_lo"), cols[3 * k + 1].clone())?;
+            d.set_item(format!("{q}_hi"), cols[3 * k + 2].clone())?;
+        }
+        Ok(d)
+    }
+
+    /// A path's full series (`"typical"` or `"worst"`), one column per metric, one row per
+    /// sample; `None` when series were not kept.
+    fn series<'py>(&self, py: Python<'py>, which: &str) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let m: Option<&PathMetrics> = match which {
+            "typical" => self.ensemble.median.as_ref(),
+            "worst" => self.ensemble.worst.as_ref(),
+            other => {
+                return Err(UsageError::new_err(format!(
+                    "series '{other}': accepted: typical, worst"
+                )))
+            }
+        };
+        let Some(m) = m else { return Ok(None) };
+        let names: Vec<&str> = SERIES_COLUMNS.iter().map(|c| c.0).collect();
+        columns(
+            py,
+            &m.series,
+            |x, k| match SERIES_COLUMNS[k].1 {
+                Column::Int(f) => Some(f(x)),
+                Column::Float(_) => None,
+            },
+            &names,
+            |x, k| match SERIES_COLUMNS[k].1 {
+                Column::Float(f) => Some(f(x)),
+                Column::Int(_) => None,
+            },
+            |_, _| None,
+        )
+        .map(Some)
+    }
+
+    /// Writes the HTML report, CSVs and `summary.json` into `dir`; returns the report's path.
+    fn report(&self, py: Python<'_>, dir: &str) -> PyResult<String> {
+        let dir = std::path::PathBuf::from(dir);
+        py.allow_threads(|| report::write_ensemble(&self.ensemble, &dir, &self.command))
+            .map(|w| w.html.display().to_string())
+            .map_err(|e| {
+                RefusedError::new_err(format!("cannot write the report to {}: {e}", dir.display()))
+            })
+    }
+}
+
+/// Runs `paths` paths of a scenario (see `usdm.simulate`).
+#[pyfunction]
+#[pyo3(signature = (scenario, is_json, preset, paths, seed, sets, threads, command, progress=None, series=true))]
+#[allow(clippy::too_many_arguments)]
+fn simulate(
+    py: Python<'_>,
+    scenario: &str,
+    is_json: bool,
+    preset: Option<&str>,
+    paths: u64,
+    seed: u64,
+    sets: Vec<String>,
+    threads: Option<usize>,
+    command: String,
+    progress: Option<PyObject>,
+    series: bool,
+) -> PyResult<Run> {
+    let config = config(paths, seed, threads, series)?;
+    let setup = input::setup(source(scenario, is_json), preset, &sets).map_err(refusal)?;
+    let control = Control::default();
+    let e = watch(py, paths, progress.as_ref(), &control, || {
+        montecarlo::run_with(setup, &config, &control)
+    })?
+    .map_err(sim_error)?;
+    Ok(Run {
+        ensemble: e,
+        command,
+    })
+}
+
+/// Runs paths `start..end` and returns them encoded (the task of a distributed run).
+#[pyfunction]
+#[pyo3(signature = (scenario, is_json, preset, sets, seed, start, end, series, threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn run_chunk<'py>(
+    py: Python<'py>,
+    scenario: &str,
+    is_json: bool,
+    preset: Option<&str>,
+    sets: Vec<String>,
+    seed: u64,
+    start: u64,
+    end: u64,
+    series: bool,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    if end <= start {
+        return Err(UsageError::new_err(format!("empty chunk {start}..{end}")));
+    }
+    let config = config(end - start, seed, threads, series)?;
+    let setup = input::setup(source(scenario, is_json), preset, &sets).map_err(refusal)?;
+    let control = Control::default();
+    let bytes = watch(py, end - start, None, &control, || {
+        montecarlo::run_range(&setup, &config, start..end, &control).map(|p| chunk::encode(&p))
+    })?
+    .map_err(sim_error)?;
+    Ok(PyBytes::new(py, &bytes))
+}
+
+/// Merges encoded chunks (in path order from 0) into a run, as a local run would have given.
+#[pyfunction]
+#[pyo3(signature = (scenario, is_json, preset, sets, seed, chunks, series, threads, elapsed, command))]
+#[allow(clippy::too_many_arguments)]
+fn merge(
+    py: Python<'_>,
+    scenario: &str,
+    is_json: bool,
+    preset: Option<&str>,
+    sets: Vec<String>,
+    seed: u64,
+    chunks: Vec<Vec<u8>>,
+    series: bool,
+    threads: usize,
+    elapsed: f64,
+    command: String,
+) -> PyResult<Run> {
+    let setup = input::setup(source(scenario, is_json), preset, &sets).map_err(refusal)?;
+    let e = py
+        .allow_threads(|| -> Result<Ensemble, String> {
+            let mut paths = Vec::new();
+            for c in &chunks {
+                paths.extend(chunk::decode(c)?);
+            }
+            let config = McConfig {
+                paths: paths.len() as u64,
+                seed,
+                threads: None,
+                progress: false,
+                check_invariants: false,
+                series,
+            };
+            montecarlo::assemble(
+                setup,
+                &config,
+                paths,
+                Duration::from_secs_f64(elapsed.max(0.0)),
+                threads,
+            )
+            .map_err(|e| e.to_string())
+        })
+        .map_err(RefusedError::new_err)?;
+    Ok(Run {
+        ensemble: e,
+        command,
+    })
+}
+
+/// A finished sweep.
+#[pyclass(module = "usdm._usdm", frozen)]
+pub struct SweepRun {
+    sweep: Sweep,
+    command: String,
+}
+
+#[pymethods]
+impl SweepRun {
+    /// The same document as `sweep.json` (and `usdm --json sweep`), as JSON text.
+    fn json(&self) -> String {
+        report::sweep_json(&self.sweep, &self.command).to_string()
+    }
+
+    /// Writes the HTML report, `sweep.csv` and `sweep.json` into `dir`; returns the report's path.
+    fn report(&self, py: Python<'_>, dir: &str) -> PyResult<String> {
+        let dir = std::path::PathBuf::from(dir);
+        py.allow_threads(|| report::write_sweep(&self.sweep, &dir, &self.command))
+            .map(|w| w.html.display().to_string())
+            .map_err(|e| {
+                RefusedError::new_err(format!("cannot write the report to {}: {e}", dir.display()))
+            })
+    }
+}
+
+/// The scenario and axes of a sweep, parsed as `usdm sweep` parses them.
+fn sweep_input(
+    scenario: &str,
+    is_json: bool,
+    axes: &[String],
+) -> PyResult<(Arc<usdm_sim::scenario::Scenario>, Vec<Axis>)> {
+    let s = Arc::new(input::load(source(scenario, is_json)).map_err(refusal)?);
+    let mut out = Vec::new();
+    for spec in axes {
+        match spec.split_once('=') {
+            Some(("preset", list)) => out.push(Axis::presets(list).map_err(UsageError::new_err)?),
+            _ => out.push(
+                Axis::parse(spec, &s)
+                    .map_err(|e| UsageError::new_err(usdm_sim::scenario::set_error(spec, e)))?,
+            ),
+        }
+    }
+    if out.is_empty() {
+        return Err(UsageError::new_err("a sweep needs at least one axis"));
+    }
+    Ok((s, out))
+}
+
+fn precision(until_ci: Option<f64>, max_paths: u64, paths: u64) -> PyResult<Option<Precision>> {
+    match until_ci {
+        None => Ok(None),
+        Some(w) if w > 0.0 && w < 1.0 && max_paths >= paths => Ok(Some(Precision {
+            width: w,
+            max_paths,
+        })),
+        Some(w) => Err(UsageError::new_err(format!(
+            "until_ci {w}: a width between 0 and 1 with max_paths ({max_paths}) at least paths ({paths})"
+        ))),
+    }
+}
+
+/// Runs a sweep (see `usdm.sweep`).
+#[pyfunction]
+#[pyo3(signature = (scenario, is_json, axes, paths, seed, threads, until_ci, max_paths, command, progress=None))]
+#[allow(clippy::too_many_arguments)]
+fn sweep_run(
+    py: Python<'_>,
+    scenario: &str,
+    is_json: bool,
+    axes: Vec<String>,
+    paths: u64,
+    seed: u64,
+    threads: Option<usize>,
+    until_ci: Option<f64>,
+    max_paths: u64,
+    command: String,
+    progress: Option<PyObject>,
+) -> PyResult<SweepRun> {
+    let config = config(paths, seed, threads, false)?;
+    let (s, axes) = sweep_input(scenario, is_json, &axes)?;
+    let target = precision(until_ci, max_paths, paths)?;
+    let specs = sweep::point_specs(&s, &axes);
+    let total = specs.len() as u64;
+    let control = Control::default();
+    let started = Instant::now();
+    let points = watch(py, total, progress.as_ref(), &control, || {
+        let mut points = Vec::new();
+        for spec in specs {
+            if control.cancel.load(Ordering::Relaxed) {
+                return Err(SimError::Cancelled);
+            }
+            points.push(sweep::run_point(
+                &s,
+                spec,
+                &config,
+                target,
+                &indicatif::ProgressBar::hidden(),
+            )?);
+            control.done.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(points)
+    })?
+    .map_err(sim_error)?;
+    let threads = montecarlo::with_threads(config.threads, rayon::current_num_threads);
+    Ok(SweepRun {
+        sweep: sweep::assemble(s, axes, &config, target, points, started.elapsed(), threads),
+        command,
+    })
+}
+
+/// The number of points of a sweep.
+#[pyfunction]
+fn sweep_size(scenario: &str, is_json: bool, axes: Vec<String>) -> PyResult<usize> {
+    let (s, axes) = sweep_input(scenario, is_json, &axes)?;
+    Ok(sweep::point_specs(&s, &axes).len())
+}
+
+/// Runs point `index` of a sweep and returns its outcomes encoded (a distributed sweep's task).
+#[pyfunction]
+#[pyo3(signature = (scenario, is_json, axes, index, paths, seed, until_ci, max_paths, threads=None))]
+#[allow(clippy::too_many_arguments)]
+fn sweep_point<'py>(
+    py: Python<'py>,
+    scenario: &str,
+    is_json: bool,
+    axes: Vec<String>,
+    index: usize,
+    paths: u64,
+    seed: u64,
+    until_ci: Option<f64>,
+    max_paths: u64,
+    threads: Option<usize>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let config = config(paths, seed, threads, false)?;
+    let (s, axes) = sweep_input(scenario, is_json, &axes)?;
+    let target = precision(until_ci, max_paths, paths)?;
+    let spec = sweep::point_specs(&s, &axes)
+        .into_iter()
+        .nth(index)
+        .ok_or_else(|| UsageError::new_err(format!("no sweep point {index}")))?;
+    let control = Control::default();
+    let bytes = watch(py, 1, None, &control, || {
+        sweep::run_point(&s, spec, &config, target, &indicatif::ProgressBar::hidden())
+            .map(|p| chunk::encode_outcomes(&p.outcomes))
+    })?
+    .map_err(sim_error)?;
+    Ok(PyBytes::new(py, &bytes))
+}
+
+/// Merges encoded sweep points (in point order) into a sweep.
+#[pyfunction]
+#[pyo3(signature = (scenario, is_json, axes, paths, seed, until_ci, max_paths, points, threads, elapsed, command))]
+#[allow(clippy::too_many_arguments)]
+fn sweep_merge(
+    scenario: &str,
+    is_json: bool,
+    axes: Vec<String>,
+    paths: u64,
+    seed: u64,
+    until_ci: Option<f64>,
+    max_paths: u64,
+    points: Vec<Vec<u8>>,
+    threads: usize,
+    elapsed: f64,
+    command: String,
+) -> PyResult<SweepRun> {
+    let config = config(paths, seed, None, false)?;
+    let (s, axes) = sweep_input(scenario, is_json, &axes)?;
+    let target = precision(until_ci, max_paths, paths)?;
+    let specs = sweep::point_specs(&s, &axes);
+    if specs.len() != points.len() {
+        return Err(UsageError::new_err(format!(
+            "{} points given for a sweep of {}",
+            points.len(),
+            specs.len()
+        )));
+    }
+    let mut merged = Vec::new();
+    for (spec, bytes) in specs.into_iter().zip(&points) {
+        let outcomes = chunk::decode_outcomes(bytes).map_err(RefusedError::new_err)?;
+        merged.push(sweep::SweepPoint {
+            labels: spec.labels,
+            preset: spec.preset,
+            overrides: spec.overrides,
+            fields: spec.fields,
+            summary: montecarlo::Summary::of(&outcomes),
+            outcomes,
+            unresolved: Vec::new(),
+        });
+    }
+    Ok(SweepRun {
+        sweep: sweep::assemble(
+            s,
+            axes,
+            &config,
+            target,
+            merged,
+            Duration::from_secs_f64(elapsed.max(0.0)),
+            threads,
+        ),
+        command,
+    })
+}
+
+/// The CLI's `usdm quote ...` parser, so Python's quotes go through the same flags and code.
+#[derive(Parser)]
+#[command(name = "usdm-quote")]
+struct QuoteLine {
+    #[command(subcommand)]
+    cmd: usdm_cli::quote::QuoteCmd,
+}
+
+/// An exact quote from `usdm quote` arguments (`["mint", "--cr", "0.8", ...]`), as the JSON
+/// text `usdm --json quote ...` prints.
+#[pyfunction]
+fn quote(args: Vec<String>) -> PyResult<String> {
+    let line = QuoteLine::try_parse_from(std::iter::once("quote".to_string()).chain(args))
+        .map_err(|e| {
+            let text = e.render().to_string();
+            UsageError::new_err(
+                text.lines()
+                    .next()
+                    .unwrap_or("bad quote arguments")
+                    .trim_start_matches("error: ")
+                    .to_string(),
+            )
+        })?;
+    usdm_cli::quote::quote_json(&line.cmd)
+        .map(|v| v.to_string())
+        .map_err(|e| {
+            if e.usage {
+                UsageError::new_err(e.message)
+            } else {
+                RefusedError::new_err(e.message)
+            }
+        })
+}
+
+/// The built-in scenarios: `[(name, toml)]`.
+#[pyfunction]
+fn builtin_scenarios() -> Vec<(String, String)> {
+    usdm_sim::scenario::BUILTIN
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect()
+}
+
+#[pymodule]
+fn _usdm(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("UsdmError", m.py().get_type::<UsdmError>())?;
+    m.add("UsageError", m.py().get_type::<UsageError>())?;
+    m.add("RefusedError", m.py().get_type::<RefusedError>())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<Run>()?;
+    m.add_class::<SweepRun>()?;
+    m.add_function(wrap_pyfunction!(simulate, m)?)?;
+    m.add_function(wrap_pyfunction!(run_chunk, m)?)?;
+    m.add_function(wrap_pyfunction!(merge, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep_run, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep_size, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep_point, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep_merge, m)?)?;
+    m.add_function(wrap_pyfunction!(quote, m)?)?;
+    m.add_function(wrap_pyfunction!(builtin_scenarios, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,125 @@
+"""The Python package against the CLI: the same scenario, preset, parameters and seed give the
+same numbers, and errors carry the same messages."""
+
+import json
+import os
+import subprocess
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import usdm
+
+ROOT = Path(__file__).resolve().parents[3]
+USDM = os.environ.get("USDM_BIN", str(ROOT / "target" / "sim" / "usdm"))
+
+# A short scenario, so the tests stay quick: two simulated hours of the XMS crash.
+SHORT = {"name": "short", "duration": "2h", "sample_every": "5m",
+         "market": {"xms_script": [["2h", 0.5]]}}
+
+
+def cli(*args):
+    r = subprocess.run([USDM, "--json", *args], capture_output=True, text=True)
+    return r.returncode, json.loads(r.stdout)
+
+
+def test_simulate_equals_the_cli(tmp_path):
+    code, v = cli("simulate", "calm", "--preset", "mars-guarded", "--paths", "6", "--seed", "9",
+                  "--set", "breaker_xms_minted=0.002", "--quiet", "--out", str(tmp_path / "cli"))
+    assert code == 0
+    run = usdm.simulate("calm", preset="mars-guarded", paths=6, seed=9,
+                        set={"breaker_xms_minted": 0.002}, progress=False)
+    assert run.summary["summary"] == v["summary"]
+    # The outcomes frame holds the numbers outcomes.csv holds, with the same dtypes.
+    csv = pd.read_csv(tmp_path / "cli" / "outcomes.csv")
+    pd.testing.assert_frame_equal(run.outcomes, csv, check_exact=False, rtol=1e-15)
+    assert str(run.outcomes["path"].dtype) == "int64"
+    assert str(run.outcomes["broke_peg"].dtype) == "bool"
+    assert run.median_path is not None and len(run.median_path) > 0
+    assert set(run.fan["metric"]) >= {"usdm_low", "xms_price"}
+    assert "p50_lo" in run.fan.columns
+
+
+def test_a_dict_scenario_runs_and_reports(tmp_path):
+    run = usdm.simulate(SHORT, preset="mars", paths=4, seed=1, progress=False)
+    assert run.summary["paths"] == 4
+    html = run.report(tmp_path / "r")
+    assert Path(html).exists() and (tmp_path / "r" / "summary.json").exists()
+    assert "P(peg broke)" in repr(run)
+
+
+def test_errors_are_exceptions_with_the_clis_messages():
+    with pytest.raises(usdm.UsageError, match="mars, mars-guarded, frax"):
+        usdm.simulate("calm", preset="terra", paths=1)
+    with pytest.raises(usdm.UsageError, match="built-in scenarios: calm"):
+        usdm.simulate("no-such-scenario", paths=1)
+    with pytest.raises(usdm.UsageError, match="10 to 86,400 seconds"):
+        usdm.simulate("calm", paths=1, set={"epoch": 5})
+    bad = dict(SHORT, market={"usdm_pool_depth": 7})
+    with pytest.raises(usdm.RefusedError, match=r"<dict>:\d+: market.usdm_pool_depth"):
+        usdm.simulate(bad, paths=1)
+    code, v = cli("simulate", "calm", "--preset", "terra")
+    assert code == 2 and "mars, mars-guarded, frax" in v["error"]["message"]
+
+
+def test_quotes_equal_the_cli_as_decimals():
+    q = usdm.quote_mint("0.8", collateral="USDC", amount="120", prices={"USDC": "1", "XMS": "2"}, fee="0")
+    assert q["usdm_out"] == Decimal("150") and q["xms_in"] == Decimal("15")
+    code, v = cli("quote", "mint", "--cr", "0.5", "--collateral", "USDC", "--amount", "220",
+                  "--price", "USDC=0.9995", "--price", "XMS=3.5")
+    q = usdm.quote_mint("0.5", collateral="USDC", amount="220", prices={"USDC": "0.9995", "XMS": "3.5"})
+    assert q["usdm_out"] == Decimal(v["usdm_out"]) and q["fee_rate"] == Decimal("0.002")
+    q = usdm.quote_redeem("0.65", "170", collateral="USDC", prices={"USDC": "1", "XMS": "3.75"}, fee="0")
+    assert q["xms_out"] == Decimal("15.866666666666666666")
+    q = usdm.quote_supply_cap("250000000", circulating="50000000", protocol_owned="5000000")
+    assert q["max_total_usdm"] == Decimal("105000000")
+    q = usdm.quote_swap({"USDm": "1000000", "USDC": "1000000"}, "USDC", "10000")
+    assert q["amount_out"] == Decimal("9871.580343970612988504")
+    with pytest.raises(usdm.UsageError, match="exact"):
+        usdm.quote_mint(0.8, collateral="USDC", amount="1", prices={"USDC": "1"})
+    with pytest.raises(usdm.RefusedError, match="below the minimum"):
+        usdm.quote_swap({"USDm": "100", "USDC": "100"}, "USDm", "1", min_out="5")
+
+
+def test_sweep_equals_the_cli(tmp_path):
+    code, v = cli("sweep", "calm", "--preset", "mars,frax", "--set", "breaker_xms_minted=off,0.01",
+                  "--paths", "3", "--seed", "4", "--quiet", "--out", str(tmp_path / "cli"))
+    assert code == 0
+    sw = usdm.sweep("calm", axes={"preset": ["mars", "frax"], "breaker_xms_minted": [None, 0.01]},
+                    paths=3, seed=4, progress=False)
+    assert [p["summary"] for p in sw.json["points"]] == [p["summary"] for p in v["points"]]
+    pts = sw.points
+    assert len(pts) == 4 and pts["breaker_xms_minted"].isna().sum() == 2
+    assert str(pts["p_break_hi"].dtype) == "float64"
+    assert Path(sw.report(tmp_path / "py")).exists()
+
+
+def test_the_gil_is_released_while_the_simulator_runs():
+    ticks = []
+    stop = threading.Event()
+
+    def tick():
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.01)
+
+    t = threading.Thread(target=tick)
+    t.start()
+    started = time.perf_counter()
+    usdm.simulate("calm", paths=40, seed=2, progress=False)
+    took = time.perf_counter() - started
+    stop.set()
+    t.join()
+    during = [x for x in ticks if started <= x <= started + took]
+    # A Python thread kept running while Rust worked (with the GIL held it would not tick).
+    assert took < 0.5 or len(during) >= 0.3 * took / 0.01, (took, len(during))
+
+
+def test_progress_is_reported():
+    seen = []
+    usdm._usdm.simulate("calm", False, None, 8, 1, [], None, "test", lambda d, t: seen.append((d, t)))
+    assert seen and seen[-1] == (8, 8)
