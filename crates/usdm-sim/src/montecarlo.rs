@@ -146,10 +146,12 @@ pub const OUTCOME_FIELDS: [OutcomeField; 15] = [
 
 /// The statistics of every outcome over `outcomes`.
 fn stats_of(outcomes: &[&Outcome]) -> Vec<Stat> {
+    // Most outcomes are defined on every path: their intervals share one set of ranks.
+    let ranks = stats::Ranks::new(outcomes.len());
     OUTCOME_FIELDS
         .iter()
         .map(|(name, f)| {
-            let finite: Vec<f64> = outcomes
+            let mut finite: Vec<f64> = outcomes
                 .iter()
                 .map(|o| f(o))
                 .filter(|x| !x.is_nan())
@@ -163,7 +165,7 @@ fn stats_of(outcomes: &[&Outcome]) -> Vec<Stat> {
                 name,
                 paths: finite.len() as u64,
                 mean,
-                quantiles: stats::quantiles(&finite),
+                quantiles: ranks.quantiles(&mut finite),
             }
         })
         .collect()
