@@ -123,3 +123,28 @@ def test_progress_is_reported():
     seen = []
     usdm._usdm.simulate("calm", False, None, 8, 1, [], None, "test", lambda d, t: seen.append((d, t)))
     assert seen and seen[-1] == (8, 8)
+
+
+def test_ctrl_c_stops_a_long_run():
+    import signal
+    import sys
+
+    script = (
+        "import usdm, sys\n"
+        "print('started', flush=True)\n"
+        "try:\n"
+        "    usdm.simulate('terra-2022', paths=2000, progress=False)\n"
+        "except KeyboardInterrupt as e:\n"
+        "    print('interrupted:', e, flush=True)\n"
+        "    sys.exit(3)\n"
+    )
+    p = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "started"
+    time.sleep(1.0)
+    started = time.perf_counter()
+    p.send_signal(signal.SIGINT)
+    out, _ = p.communicate(timeout=60)
+    # 2,000 seven-day paths take minutes; the interrupt ends the run within the paths in flight.
+    assert p.returncode == 3, out
+    assert "interrupted" in out
+    assert time.perf_counter() - started < 30
