@@ -852,7 +852,7 @@ pub fn heatmap(m: &HeatMap, format: impl Fn(f64) -> String) -> String {
             if let Some(n) = note {
                 let _ = write!(
                     out,
-                    r##"<text x="{:.1}" y="{:.1}" class="tick" text-anchor="middle">{}</text>"##,
+                    r##"<text x="{:.1}" y="{:.1}" class="cell" style="font-size:10.5px" text-anchor="middle">{}</text>"##,
                     x + cell_w / 2.0,
                     text_y + 14.0,
                     esc(n)
