@@ -311,15 +311,20 @@ fn axes(out: &mut String, f: &Frame, chart: &Chart) {
         H - MB,
         H - MB
     );
+    axis_labels(out, &chart.x_label, &chart.y_label);
+}
+
+/// The x axis's label under the plot and the y axis's label rotated beside it.
+fn axis_labels(out: &mut String, x_label: &str, y_label: &str) {
     let _ = write!(
         out,
         r##"<text x="{}" y="{}" class="label" text-anchor="middle">{}</text><text x="14" y="{}" class="label" text-anchor="middle" transform="rotate(-90 14 {})">{}</text>"##,
         ML + (W - ML - MR) / 2.0,
         H - 6.0,
-        esc(&chart.x_label),
+        esc(x_label),
         MT + (H - MT - MB) / 2.0,
         MT + (H - MT - MB) / 2.0,
-        esc(&chart.y_label)
+        esc(y_label)
     );
 }
 
@@ -595,17 +600,13 @@ fn columns(
     }
     let _ = write!(
         out,
-        r##"<line x1="{ML}" x2="{}" y1="{}" y2="{}" class="axis"/><text x="{}" y="{}" class="label" text-anchor="middle">{}</text><text x="14" y="{}" class="label" text-anchor="middle" transform="rotate(-90 14 {})">{}</text></svg>"##,
+        r##"<line x1="{ML}" x2="{}" y1="{}" y2="{}" class="axis"/>"##,
         W - MR,
         H - MB,
         H - MB,
-        ML + (W - ML - MR) / 2.0,
-        H - 6.0,
-        esc(x_label),
-        MT + (H - MT - MB) / 2.0,
-        MT + (H - MT - MB) / 2.0,
-        esc(y_label)
     );
+    axis_labels(&mut out, x_label, y_label);
+    out.push_str("</svg>");
     out
 }
 
