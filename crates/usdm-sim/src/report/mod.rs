@@ -399,42 +399,34 @@ fn csv<T>(items: &[T], row: impl Fn(&T) -> Vec<(&'static str, String)>) -> Strin
 }
 
 fn outcomes_csv(outcomes: &[Outcome]) -> String {
-    let mut s = String::new();
-    let names: Vec<&str> = OUTCOME_COLUMNS.iter().map(|c| c.0).collect();
-    s.push_str(&names.join(","));
-    s.push('\n');
-    for o in outcomes {
-        let cells: Vec<String> = OUTCOME_COLUMNS
+    csv(outcomes, |o: &Outcome| {
+        OUTCOME_COLUMNS
             .iter()
-            .map(|(_, c)| match c {
-                OutcomeColumn::Int(f) => f(o).cell(),
-                OutcomeColumn::Float(f) => f(o).cell(),
-                OutcomeColumn::Bool(f) => f(o).cell(),
+            .map(|(name, c)| {
+                let cell = match c {
+                    OutcomeColumn::Int(f) => f(o).cell(),
+                    OutcomeColumn::Float(f) => f(o).cell(),
+                    OutcomeColumn::Bool(f) => f(o).cell(),
+                };
+                (*name, cell)
             })
-            .collect();
-        s.push_str(&cells.join(","));
-        s.push('\n');
-    }
-    s
+            .collect()
+    })
 }
 
 fn series_csv(path: &PathMetrics) -> String {
-    let mut s = String::new();
-    let names: Vec<&str> = SERIES_COLUMNS.iter().map(|c| c.0).collect();
-    s.push_str(&names.join(","));
-    s.push('\n');
-    for x in &path.series {
-        let cells: Vec<String> = SERIES_COLUMNS
+    csv(&path.series, |x: &Snapshot| {
+        SERIES_COLUMNS
             .iter()
-            .map(|(_, c)| match c {
-                Column::Int(f) => f(x).cell(),
-                Column::Float(f) => f(x).cell(),
+            .map(|(name, c)| {
+                let cell = match c {
+                    Column::Int(f) => f(x).cell(),
+                    Column::Float(f) => f(x).cell(),
+                };
+                (*name, cell)
             })
-            .collect();
-        s.push_str(&cells.join(","));
-        s.push('\n');
-    }
-    s
+            .collect()
+    })
 }
 
 fn fan_csv(e: &Ensemble) -> String {
