@@ -287,6 +287,12 @@ pub enum Error {
     /// Accepting governance when nobody was proposed.
     #[error("no governance transfer is pending")]
     NoPendingGovernor,
+    /// A support-ratio ramp that is out of its limits, or starts or stops at the wrong time.
+    #[error("support-ratio ramp refused: {reason}")]
+    RampRefused {
+        /// What was wrong and what would be accepted.
+        reason: String,
+    },
     /// Adding a feeder twice, or removing one that is not there.
     #[error("{feeder} is {}", if *present { "already a feeder" } else { "not a feeder" })]
     FeederState {

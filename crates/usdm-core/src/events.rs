@@ -279,6 +279,25 @@ pub enum Event {
         /// Previous value.
         previous: ParamChange,
     },
+    /// Governance started a support-ratio ramp.
+    SupportRampStarted {
+        /// The ramp: from, to, start and end.
+        ramp: crate::ramp::SupportRamp,
+    },
+    /// Governance stopped a ramp; the ratio stays where the ramp had reached.
+    SupportRampStopped {
+        /// The ratio in force from now on.
+        ratio: crate::units::SupportRatio,
+        /// The target the ramp was heading for.
+        target: crate::units::SupportRatio,
+    },
+    /// A ramp reached its target (reported by the first operation at or after its end).
+    SupportRampCompleted {
+        /// The ratio now in force: the ramp's target.
+        ratio: crate::units::SupportRatio,
+        /// When it was reached.
+        at: u64,
+    },
     /// Something was paused.
     Paused {
         /// What.
@@ -351,6 +370,9 @@ impl Event {
             Event::RatioRefreshed(..) => "ratio_refreshed",
             Event::CollateralRatioSet { .. } => "collateral_ratio_set",
             Event::ParamChanged { .. } => "param_changed",
+            Event::SupportRampStarted { .. } => "support_ramp_started",
+            Event::SupportRampStopped { .. } => "support_ramp_stopped",
+            Event::SupportRampCompleted { .. } => "support_ramp_completed",
             Event::Paused { .. } => "paused",
             Event::Unpaused { .. } => "unpaused",
             Event::FeederAdded { .. } => "feeder_added",
@@ -379,6 +401,7 @@ mod tests {
             skipped: 0,
             average_mcap: None,
             supply_cap: None,
+            support_ratio: crate::units::SupportRatio::bps(25_000),
         });
         assert_eq!(serde_json::to_value(&roll).unwrap()["event"], roll.kind());
     }

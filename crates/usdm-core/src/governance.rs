@@ -7,9 +7,10 @@ use crate::events::Event;
 use crate::ids::{Account, Symbol};
 use crate::params::ParamChange;
 use crate::protocol::{Protocol, Receipt};
+use crate::ramp::SupportRamp;
 use crate::ratio::RatioPolicy;
 use crate::time::BlockTime;
-use crate::units::Ratio;
+use crate::units::{Ratio, SupportRatio};
 use std::collections::BTreeSet;
 use std::fmt;
 
@@ -167,6 +168,17 @@ pub enum GovAction {
         /// The new ratio.
         cr: Ratio,
     },
+    /// Move the XMS support ratio from where it is to `to` in a straight line over `seconds`,
+    /// within the ramp limits; each epoch's cap uses the line's value at the epoch's start.
+    /// Refused while another ramp runs.
+    StartSupportRamp {
+        /// The target ratio.
+        to: SupportRatio,
+        /// How long the ramp takes, in seconds.
+        seconds: u64,
+    },
+    /// Stop the running ramp: the ratio stays where the ramp has reached.
+    StopSupportRamp,
     /// Pause something.
     Pause {
         /// What.
@@ -193,6 +205,8 @@ impl GovAction {
             GovAction::CreatePool { .. } => "create a pool",
             GovAction::RetirePool { .. } => "retire a pool",
             GovAction::SetPriceSource { .. } => "set a price source",
+            GovAction::StartSupportRamp { .. } => "start a support-ratio ramp",
+            GovAction::StopSupportRamp => "stop a support-ratio ramp",
             GovAction::Pause { .. } => "pause",
             GovAction::Unpause { .. } => "unpause",
         }
@@ -264,6 +278,16 @@ impl Protocol {
                 Event::AssetUpdated { symbol, update }
             }
             GovAction::SetParam { change } => {
+                if let (ParamChange::XmsSupportRatio(_), Some(ramp)) =
+                    (&change, self.ramp_running_at(now.seconds))
+                {
+                    return Err(Error::RampRefused {
+                        reason: format!(
+                            "a ramp to {} runs until {}; stop it before setting the ratio",
+                            ramp.to, ramp.end
+                        ),
+                    });
+                }
                 let (next, previous) = self.config.params.with_change(&change)?;
                 if let ParamChange::TwapWindow(window) = change {
                     self.check_pool_windows(window)?;
@@ -280,6 +304,10 @@ impl Protocol {
                             new: next.frax.min_cr,
                         });
                     }
+                }
+                if let ParamChange::XmsSupportRatio(_) = change {
+                    // A finished ramp's record goes with the ratio it set.
+                    self.config.support_ramp = None;
                 }
                 self.config.params = next;
                 Event::ParamChanged { change, previous }
@@ -335,6 +363,41 @@ impl Protocol {
                 }
                 self.books.policy = RatioPolicy::Frax { cr, last_refresh };
                 Event::CollateralRatioSet { old, new: cr }
+            }
+            GovAction::StartSupportRamp { to, seconds } => {
+                if let Some(ramp) = self.ramp_running_at(now.seconds) {
+                    return Err(Error::RampRefused {
+                        reason: format!(
+                            "a ramp to {} runs until {}; one ramp at a time (stop it first)",
+                            ramp.to, ramp.end
+                        ),
+                    });
+                }
+                let from = self.support_ratio_at(now.seconds);
+                let ramp = SupportRamp::start(
+                    from,
+                    to,
+                    now.seconds,
+                    seconds,
+                    &self.config.params.support_ramp,
+                )?;
+                self.config.params.xms_support_ratio = to;
+                self.config.support_ramp = Some(ramp);
+                Event::SupportRampStarted { ramp }
+            }
+            GovAction::StopSupportRamp => {
+                let ramp = self
+                    .ramp_running_at(now.seconds)
+                    .ok_or_else(|| Error::RampRefused {
+                        reason: "no ramp is running".into(),
+                    })?;
+                let ratio = ramp.ratio_at(now.seconds);
+                self.config.params.xms_support_ratio = ratio;
+                self.config.support_ramp = None;
+                Event::SupportRampStopped {
+                    ratio,
+                    target: ramp.to,
+                }
             }
             GovAction::Pause { target } => {
                 self.check_pause_target(target)?;

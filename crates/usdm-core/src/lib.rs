@@ -14,7 +14,7 @@
 //! | 3 prices | [`prices`], [`pricing`] |
 //! | 4 minting | [`mint`] |
 //! | 5 redeeming | [`redeem`] |
-//! | 6 mintage control | [`supply_cap`] |
+//! | 6 mintage control | [`supply_cap`], [`ramp`] (a governed ramp of the support ratio) |
 //! | 7 ratio policy | [`ratio`], [`params`] (presets), [`frax_extras`] |
 //! | 8 fees | [`fees`] |
 //! | 9 treasury operations | [`treasury_ops`], [`treasury`] |
@@ -66,6 +66,7 @@ pub mod params;
 pub mod prices;
 pub mod pricing;
 pub mod protocol;
+pub mod ramp;
 pub mod ratio;
 pub mod redeem;
 pub mod state;
@@ -94,7 +95,8 @@ pub mod prelude {
     pub use crate::mint::{MintInput, MintQuote, MintRequest};
     pub use crate::params::{ParamChange, Params, PolicyKind, Preset};
     pub use crate::prices::PriceQuote;
-    pub use crate::protocol::{Genesis, Protocol, Receipt, Supply};
+    pub use crate::protocol::{Genesis, Protocol, Receipt, Supply, SupportRatioStatus};
+    pub use crate::ramp::{RampLimits, SupportRamp};
     pub use crate::redeem::{PendingRedemption, RedeemQuote, RedeemRequest};
     pub use crate::state::{Books, Change, Clock, Config, Part, PartKey};
     pub use crate::supply_cap::CapStatus;

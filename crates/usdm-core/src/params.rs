@@ -63,6 +63,10 @@ pub struct Params {
     pub frax: FraxParams,
     /// Circuit breakers on redemptions (off unless set).
     pub breakers: crate::breakers::BreakerParams,
+    /// How fast and how short a support-ratio ramp may be (absent from state stored before
+    /// ramps existed: the defaults).
+    #[serde(default)]
+    pub support_ramp: crate::ramp::RampLimits,
 }
 
 /// The default minimum redemption: 1 USDm.
@@ -94,6 +98,7 @@ impl Default for Params {
             fees: FeeSchedule::default(),
             frax: FraxParams::default(),
             breakers: crate::breakers::BreakerParams::default(),
+            support_ramp: crate::ramp::RampLimits::default(),
         }
     }
 }
@@ -149,6 +154,10 @@ pub enum ParamChange {
     BreakerRedemptionOutflow(Option<Ratio>),
     /// XMS-minted breaker: share of XMS supply per epoch (`None` turns it off).
     BreakerXmsMinted(Option<Ratio>),
+    /// The most a support-ratio ramp may move a day, as a share of its starting ratio.
+    RampMaxDailyChange(Ratio),
+    /// The shortest support-ratio ramp, in seconds.
+    RampMinSeconds(u64),
 }
 
 impl fmt::Display for ParamChange {
@@ -178,6 +187,8 @@ impl fmt::Display for ParamChange {
                 Some(r) => write!(f, "XMS minted breaker = {r} per epoch"),
                 None => write!(f, "XMS minted breaker off"),
             },
+            ParamChange::RampMaxDailyChange(v) => write!(f, "ramp_max_daily_change = {v}"),
+            ParamChange::RampMinSeconds(v) => write!(f, "ramp_min_seconds = {v}s"),
         }
     }
 }
@@ -286,7 +297,7 @@ impl Params {
                 });
             }
         }
-        Ok(())
+        self.support_ramp.validate()
     }
 
     /// These parameters with `change` applied and validated, plus the change that would undo
@@ -345,6 +356,13 @@ impl Params {
             ParamChange::BreakerXmsMinted(v) => {
                 ParamChange::BreakerXmsMinted(std::mem::replace(&mut next.breakers.xms_minted, v))
             }
+            ParamChange::RampMaxDailyChange(v) => ParamChange::RampMaxDailyChange(
+                std::mem::replace(&mut next.support_ramp.max_daily_change, v),
+            ),
+            ParamChange::RampMinSeconds(v) => ParamChange::RampMinSeconds(std::mem::replace(
+                &mut next.support_ramp.min_seconds,
+                v,
+            )),
         };
         next.validate()?;
         Ok((next, previous))

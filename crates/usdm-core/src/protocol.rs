@@ -15,13 +15,14 @@ use crate::governance::{Governance, PauseTarget};
 use crate::ids::{Account, Symbol, USDM, XMS};
 use crate::params::{Params, PolicyKind, Preset};
 use crate::prices::{Feed, PriceQuote};
+use crate::ramp::SupportRamp;
 use crate::ratio::{RatioPolicy, Refresh};
 use crate::state::{Books, Clock, Config, Parts, Redemptions, Ring};
 use crate::supply_cap::{CapStatus, Mintage};
 use crate::swap::Pool;
 use crate::time::BlockTime;
 use crate::treasury::Holding;
-use crate::units::Amount;
+use crate::units::{Amount, SupportRatio};
 use std::sync::OnceLock;
 
 /// Everything needed to start a deployment.
@@ -96,6 +97,15 @@ pub struct Supply {
     pub xms_burned: Amount,
 }
 
+/// The support ratio in force and the ramp moving it: what a front end shows next to the cap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SupportRatioStatus {
+    /// The ratio in force now (the next epoch's cap uses the ratio at its own start).
+    pub ratio: SupportRatio,
+    /// The running ramp (its target `to` and its `end`), if any.
+    pub ramp: Option<SupportRamp>,
+}
+
 /// The result of an operation and the events it emitted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Receipt<T> {
@@ -153,6 +163,7 @@ impl Protocol {
                 asset_feeds: Vec::new(),
                 pools: 0,
                 strategies: Vec::new(),
+                support_ramp: None,
             },
             clock: Clock {
                 mintage: Mintage::genesis(g.start.seconds, epoch_seconds),
@@ -242,14 +253,37 @@ impl Protocol {
             now.seconds,
             || self.mcap_sample(),
             self.config.params.epoch_seconds,
-            self.config.params.xms_support_ratio,
+            |t| self.support_ratio_at(t),
         )?;
-        let events = roll.map(Event::EpochRolled).into_iter().collect();
+        let mut events: Vec<Event> = roll.map(Event::EpochRolled).into_iter().collect();
+        // A ramp completes by itself: the first operation at or after its end reports it.
+        if let Some(ramp) = self.config.support_ramp {
+            if self.clock.last_time.seconds < ramp.end && ramp.end <= now.seconds {
+                events.push(Event::SupportRampCompleted {
+                    ratio: ramp.to,
+                    at: ramp.end,
+                });
+            }
+        }
         Ok(Step {
             now,
             mintage,
             events,
         })
+    }
+
+    /// The support ratio in force at `t`: the running ramp's line, else the parameter (which
+    /// is a ramp's target from the moment it starts, so a finished ramp needs no clean-up).
+    pub fn support_ratio_at(&self, t: u64) -> SupportRatio {
+        match self.config.support_ramp {
+            Some(ramp) if t < ramp.end => ramp.ratio_at(t),
+            _ => self.config.params.xms_support_ratio,
+        }
+    }
+
+    /// The ramp still running at `t`, if any.
+    pub(crate) fn ramp_running_at(&self, t: u64) -> Option<SupportRamp> {
+        self.config.support_ramp.filter(|r| t < r.end)
     }
 
     /// Commits the step's time and epoch state and returns its events.
@@ -356,6 +390,14 @@ impl Protocol {
     /// Spot and TWAP of a token at `now`.
     pub fn price(&self, symbol: Symbol, now: BlockTime) -> Result<PriceQuote> {
         self.price_quote(symbol, now)
+    }
+
+    /// The support ratio at `now`, and the ramp moving it, if one is running.
+    pub fn support_ratio(&self, now: BlockTime) -> SupportRatioStatus {
+        SupportRatioStatus {
+            ratio: self.support_ratio_at(now.seconds),
+            ramp: self.ramp_running_at(now.seconds),
+        }
     }
 
     /// The supply cap, circulating USDm and headroom at `now` (epochs rolled as they would be).

@@ -57,6 +57,9 @@ pub struct EpochRoll {
     pub average_mcap: Option<Usd>,
     /// The new cap.
     pub supply_cap: Option<Usd>,
+    /// The support ratio the cap was divided by: the ratio in force at the epoch's start
+    /// (on a ramp, the point of the ramp's line there).
+    pub support_ratio: SupportRatio,
 }
 
 /// The cap, circulating supply and headroom at a moment: the answer to "how much can be minted".
@@ -117,13 +120,15 @@ impl Mintage {
     /// The current epoch ends after the length it started with; `next_length` (the current
     /// `epoch_seconds` parameter) applies to the epochs after it, so a governance change never
     /// cuts an epoch short. `sample` is evaluated only if time has passed since the last
-    /// accrual, so operations within one block do not recompute the market cap.
+    /// accrual, so operations within one block do not recompute the market cap. `support`
+    /// gives the support ratio in force at a time; the new cap uses its value at the new
+    /// epoch's start.
     pub fn advanced(
         &self,
         now: u64,
         sample: impl FnOnce() -> McapSample,
         next_length: u64,
-        support: SupportRatio,
+        support: impl FnOnce(u64) -> SupportRatio,
     ) -> Result<(Mintage, Option<EpochRoll>)> {
         let mut m = *self;
         if now <= m.accrued_until {
@@ -159,7 +164,8 @@ impl Mintage {
         m.integral = Wide::ZERO;
         m.covered = 0;
         m.average_mcap = average;
-        m.cap = average.map(|a| support.supported(a));
+        let ratio = support(m.epoch_start);
+        m.cap = average.map(|a| ratio.supported(a));
         m.accrue(now, sample)?;
         let roll = EpochRoll {
             epoch: m.epoch,
@@ -167,6 +173,7 @@ impl Mintage {
             skipped: extra,
             average_mcap: m.average_mcap,
             supply_cap: m.cap,
+            support_ratio: ratio,
         };
         Ok((m, Some(roll)))
     }
@@ -252,9 +259,11 @@ mod tests {
             Err(Error::NoSupplyCap { epoch: 0, .. })
         ));
         // $200M for 90 s then $300M for 90 s: average $250M, cap $100M.
-        let (m, roll) = m.advanced(90, || sample(200_000_000), E, sr()).unwrap();
+        let (m, roll) = m.advanced(90, || sample(200_000_000), E, |_| sr()).unwrap();
         assert!(roll.is_none());
-        let (m, roll) = m.advanced(180, || sample(300_000_000), E, sr()).unwrap();
+        let (m, roll) = m
+            .advanced(180, || sample(300_000_000), E, |_| sr())
+            .unwrap();
         let roll = roll.unwrap();
         assert_eq!(roll.epoch, 1);
         assert_eq!(roll.average_mcap, Some(Usd::dollars(250_000_000)));
@@ -280,7 +289,7 @@ mod tests {
     fn empty_epochs_are_skipped_in_constant_time_and_carry_the_last_value() {
         let m = Mintage::genesis(0, E);
         let (m, roll) = m
-            .advanced(1_000_000 * E + 5, || sample(250_000_000), E, sr())
+            .advanced(1_000_000 * E + 5, || sample(250_000_000), E, |_| sr())
             .unwrap();
         let roll = roll.unwrap();
         assert_eq!(roll.epoch, 1_000_000);
@@ -295,12 +304,12 @@ mod tests {
     fn a_new_epoch_length_applies_from_the_next_epoch() {
         let m = Mintage::genesis(0, E);
         // Governance shortens epochs to 60 s at t=150: epoch 0 still ends at 180.
-        let (m, roll) = m.advanced(150, || sample(250), 60, sr()).unwrap();
+        let (m, roll) = m.advanced(150, || sample(250), 60, |_| sr()).unwrap();
         assert!(roll.is_none());
-        let (m, roll) = m.advanced(181, || sample(250), 60, sr()).unwrap();
+        let (m, roll) = m.advanced(181, || sample(250), 60, |_| sr()).unwrap();
         assert_eq!(roll.unwrap().started_at, 180);
         assert_eq!(m.length, 60);
-        let (_, roll) = m.advanced(240, || sample(250), 60, sr()).unwrap();
+        let (_, roll) = m.advanced(240, || sample(250), 60, |_| sr()).unwrap();
         assert_eq!(roll.unwrap().started_at, 240);
     }
 
@@ -312,10 +321,10 @@ mod tests {
             mcap: Some(Usd::dollars(250)),
             fresh_until: 60,
         };
-        let (m, _) = m.advanced(E, || s, E, sr()).unwrap();
+        let (m, _) = m.advanced(E, || s, E, |_| sr()).unwrap();
         assert_eq!(m.average_mcap, Some(Usd::dollars(250)));
         // A whole epoch with a stale price: no average, no cap.
-        let (m, roll) = m.advanced(2 * E, || s, E, sr()).unwrap();
+        let (m, roll) = m.advanced(2 * E, || s, E, |_| sr()).unwrap();
         assert_eq!(roll.unwrap().supply_cap, None);
         assert!(matches!(
             m.check_mint(Usd::ZERO, Usd::new(1)),
@@ -330,7 +339,7 @@ mod tests {
             mcap: None,
             fresh_until: 0,
         };
-        let (m, _) = m.advanced(E, || none, E, sr()).unwrap();
+        let (m, _) = m.advanced(E, || none, E, |_| sr()).unwrap();
         assert_eq!(m.cap, None);
     }
 }

@@ -44,10 +44,17 @@ fn the_migrated_books_config_and_clock_are_what_the_old_code_reported() {
     let p = migrated();
     assert_eq!(p.last_time(), BlockTime::new(1034, 1_700_002_802));
 
-    // Params as 7ebb74f printed them, and the new minimum redemption at its default.
+    // Params as 7ebb74f printed them, and the newer minimum redemption and ramp limits at
+    // their defaults, with no ramp running.
     let mut params = json(p.params());
     assert_eq!(p.params().min_redemption, DEFAULT_MIN_REDEMPTION);
+    assert_eq!(
+        p.params().support_ramp,
+        usdm_core::ramp::RampLimits::default()
+    );
+    assert_eq!(p.config().support_ramp, None);
     params.as_object_mut().unwrap().remove("min_redemption");
+    params.as_object_mut().unwrap().remove("support_ramp");
     assert_eq!(
         params,
         parse(

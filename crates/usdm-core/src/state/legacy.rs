@@ -270,6 +270,7 @@ impl LegacyProtocol {
                 asset_feeds,
                 pools: self.pools.len() as u32, // at most MAX_POOLS
                 strategies: self.treasury.strategies,
+                support_ramp: None,
             },
             clock: Clock {
                 mintage: self.mintage,

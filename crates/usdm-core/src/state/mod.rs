@@ -134,6 +134,10 @@ pub struct Config {
     pub pools: u32,
     /// Yield-strategy positions.
     pub strategies: Vec<Strategy>,
+    /// The latest support-ratio ramp, running until its end (absent from state stored before
+    /// ramps existed). `params.xms_support_ratio` is its target while it runs.
+    #[serde(default)]
+    pub support_ramp: Option<crate::ramp::SupportRamp>,
 }
 
 /// What time changes: written by nearly every operation.
