@@ -39,6 +39,11 @@ pub fn ratio(d: Decimal) -> Result<Ratio, ContractError> {
     Ok(Ratio::new(d.atomics().u128())?)
 }
 
+/// A support ratio from its multiple (2.5 = 250%).
+pub fn support_ratio(d: Decimal) -> Result<SupportRatio, ContractError> {
+    Ok(SupportRatio::new(d.atomics().u128())?)
+}
+
 /// A ratio as a `Decimal`.
 pub fn decimal(r: Ratio) -> Decimal {
     Decimal::raw(r.raw())
@@ -89,9 +94,7 @@ pub fn pause(p: PauseMsg) -> Result<PauseTarget, ContractError> {
 pub fn param(p: ParamMsg) -> Result<ParamChange, ContractError> {
     Ok(match p {
         ParamMsg::EpochSeconds { value } => ParamChange::EpochSeconds(value),
-        ParamMsg::XmsSupportRatio { value } => {
-            ParamChange::XmsSupportRatio(SupportRatio::new(value.atomics().u128())?)
-        }
+        ParamMsg::XmsSupportRatio { value } => ParamChange::XmsSupportRatio(support_ratio(value)?),
         ParamMsg::MaxPriceAge { value } => ParamChange::MaxPriceAge(value),
         ParamMsg::TwapWindow { value } => ParamChange::TwapWindow(value),
         ParamMsg::RedemptionDelay { value } => ParamChange::RedemptionDelay(value),
@@ -119,6 +122,8 @@ pub fn param(p: ParamMsg) -> Result<ParamChange, ContractError> {
         ParamMsg::BreakerXmsMinted { value } => {
             ParamChange::BreakerXmsMinted(value.map(ratio).transpose()?)
         }
+        ParamMsg::RampMaxDailyChange { value } => ParamChange::RampMaxDailyChange(ratio(value)?),
+        ParamMsg::RampMinSeconds { value } => ParamChange::RampMinSeconds(value),
     })
 }
 

@@ -16,7 +16,8 @@ use usdm_core::Protocol;
 use usdm_interface::hub::{
     AssetEntry, ConfigResponse, MaxDepositResponse, MintQuoteResponse, PairInfo, PendingRedemption,
     PendingResponse, PositionResponse, PriceResponse, QueryMsg, RedeemQuoteResponse,
-    SuppliesResponse, SupplyCapResponse, TreasuryResponse, DEFAULT_PAGE, MAX_PAGE,
+    SuppliesResponse, SupplyCapResponse, SupportRampInfo, SupportRatioResponse, TreasuryResponse,
+    DEFAULT_PAGE, MAX_PAGE,
 };
 
 /// Answers a query.
@@ -113,6 +114,20 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
                 supply_cap: s.supply_cap.map(usdm),
                 circulating_usdm: usdm(s.circulating_usdm),
                 headroom: usdm(s.headroom),
+            })?
+        }
+        QueryMsg::SupportRatio {} => {
+            // The ratio and the ramp live in the config part: nothing to load.
+            let s = ctx.protocol.support_ratio(ctx.now);
+            let dec = |r: usdm_core::units::SupportRatio| Decimal::raw(r.raw());
+            to_json_binary(&SupportRatioResponse {
+                ratio: dec(s.ratio),
+                ramp: s.ramp.map(|r| SupportRampInfo {
+                    from: dec(r.from),
+                    to: dec(r.to),
+                    start: r.start,
+                    end: r.end,
+                }),
             })?
         }
         QueryMsg::MaxDeposit { asset } => {

@@ -55,6 +55,11 @@ fn gov_messages(s: &Suite) -> Vec<ExecuteMsg> {
             symbol: "XMS".into(),
             pool: None,
         },
+        GovMsg::StartSupportRamp {
+            to: dec("4"),
+            seconds: 30 * 86_400,
+        },
+        GovMsg::StopSupportRamp {},
         GovMsg::Pause {
             target: PauseMsg::Mint {},
         },

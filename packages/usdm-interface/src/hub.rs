@@ -270,6 +270,16 @@ pub enum ParamMsg {
         /// Share per epoch; none turns the breaker off.
         value: Option<Decimal>,
     },
+    /// The most a support-ratio ramp may move a day, as a share of its starting ratio.
+    RampMaxDailyChange {
+        /// Share a day, above 0 and at most 1 (default 0.1).
+        value: Decimal,
+    },
+    /// The shortest support-ratio ramp.
+    RampMinSeconds {
+        /// Seconds, 3,600 to 2,592,000 (default 86,400).
+        value: u64,
+    },
 }
 
 /// Governance actions.
@@ -351,6 +361,18 @@ pub enum GovMsg {
         /// A registered pool, or none for feed posts.
         pool: Option<u32>,
     },
+    /// Move the XMS support ratio from where it is to `to` in a straight line over `seconds`
+    /// (at least `ramp_min_seconds`, at most a year, and no faster than `ramp_max_daily_change`
+    /// of the current ratio a day). Each epoch's cap uses the ratio on the line at the epoch's
+    /// start. One ramp at a time; `set_param` of the ratio is refused while it runs.
+    StartSupportRamp {
+        /// The target multiple (4 = 400%), 1 to 100.
+        to: Decimal,
+        /// The ramp's length in seconds.
+        seconds: u64,
+    },
+    /// Stop the running ramp: the ratio stays where the ramp has reached.
+    StopSupportRamp {},
     /// Pause something.
     Pause {
         /// What to pause.
@@ -452,6 +474,9 @@ pub enum QueryMsg {
     /// The supply cap, circulating USDm and headroom now.
     #[returns(SupplyCapResponse)]
     SupplyCap {},
+    /// The XMS support ratio in force now, and the ramp moving it, if one runs.
+    #[returns(SupportRatioResponse)]
+    SupportRatio {},
     /// The largest deposit of an asset the share cap accepts now (none: unlimited).
     #[returns(MaxDepositResponse)]
     MaxDeposit {
@@ -646,6 +671,28 @@ pub struct SupplyCapResponse {
     pub circulating_usdm: Uint128,
     /// What may still be minted this epoch.
     pub headroom: Uint128,
+}
+
+/// Response to `SupportRatio`.
+#[cw_serde]
+pub struct SupportRatioResponse {
+    /// The ratio in force now (2.5 = 250%); the next epoch's cap uses the ratio at its start.
+    pub ratio: Decimal,
+    /// The running ramp, if any.
+    pub ramp: Option<SupportRampInfo>,
+}
+
+/// A support-ratio ramp: a straight line from `from` at `start` to `to` at `end`.
+#[cw_serde]
+pub struct SupportRampInfo {
+    /// The ratio it started from.
+    pub from: Decimal,
+    /// The target.
+    pub to: Decimal,
+    /// When it started (unix seconds).
+    pub start: u64,
+    /// When it reaches the target (unix seconds).
+    pub end: u64,
 }
 
 /// Response to `MaxDeposit`.

@@ -2,7 +2,7 @@
 //! on-chain side (asset identities, pair contracts).
 
 use crate::context::{finish, load, require_governor, tokens};
-use crate::convert::{asset_config, override_change, param, pause, ratio, symbol};
+use crate::convert::{asset_config, override_change, param, pause, ratio, support_ratio, symbol};
 use crate::error::ContractError;
 use crate::state::{AssetRecord, PairRecord, ASSETS, HUB, PAIRS, TOKEN_ASSET};
 use cosmwasm_std::{Addr, DepsMut, Env, MessageInfo, Response};
@@ -263,6 +263,11 @@ pub fn govern(
             symbol: symbol(&s)?,
             source: pool.map_or(PriceSource::Feed, |pool| PriceSource::Pool { pool }),
         },
+        GovMsg::StartSupportRamp { to, seconds } => GovAction::StartSupportRamp {
+            to: support_ratio(to)?,
+            seconds,
+        },
+        GovMsg::StopSupportRamp {} => GovAction::StopSupportRamp,
         GovMsg::Pause { target } => GovAction::Pause {
             target: pause(target)?,
         },

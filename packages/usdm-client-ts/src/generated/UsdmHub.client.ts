@@ -6,7 +6,7 @@
 
 import { CosmWasmClient, SigningCosmWasmClient, ExecuteResult } from "@cosmjs/cosmwasm-stargate";
 import { Coin, StdFee } from "@cosmjs/amino";
-import { AssetInfo, Decimal, Checksum, Uint128, InstantiateMsg, AssetMsg, ExecuteMsg, Binary, GovMsg, Override, ParamMsg, PauseMsg, TreasuryMsg, Cw20ReceiveMsg, TokenAmount, QueryMsg, MigrateMsg, ConfigResponse, AssetEntry, PairInfo, ParamsResponse, MaxDepositResponse, PendingResponse, PendingRedemption, PriceResponse, MintQuoteResponse, RedeemQuoteResponse, SuppliesResponse, SupplyCapResponse, TreasuryResponse, PositionResponse } from "./UsdmHub.types";
+import { AssetInfo, Decimal, Checksum, Uint128, InstantiateMsg, AssetMsg, ExecuteMsg, Binary, GovMsg, Override, ParamMsg, PauseMsg, TreasuryMsg, Cw20ReceiveMsg, TokenAmount, QueryMsg, MigrateMsg, ConfigResponse, AssetEntry, PairInfo, ParamsResponse, MaxDepositResponse, PendingResponse, PendingRedemption, PriceResponse, MintQuoteResponse, RedeemQuoteResponse, SuppliesResponse, SupplyCapResponse, SupportRatioResponse, SupportRampInfo, TreasuryResponse, PositionResponse } from "./UsdmHub.types";
 export interface UsdmHubReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;
@@ -17,6 +17,7 @@ export interface UsdmHubReadOnlyInterface {
   }) => Promise<PriceResponse>;
   treasury: () => Promise<TreasuryResponse>;
   supplyCap: () => Promise<SupplyCapResponse>;
+  supportRatio: () => Promise<SupportRatioResponse>;
   maxDeposit: ({
     asset
   }: {
@@ -58,6 +59,7 @@ export class UsdmHubQueryClient implements UsdmHubReadOnlyInterface {
     this.price = this.price.bind(this);
     this.treasury = this.treasury.bind(this);
     this.supplyCap = this.supplyCap.bind(this);
+    this.supportRatio = this.supportRatio.bind(this);
     this.maxDeposit = this.maxDeposit.bind(this);
     this.quoteMint = this.quoteMint.bind(this);
     this.quoteRedeem = this.quoteRedeem.bind(this);
@@ -89,6 +91,11 @@ export class UsdmHubQueryClient implements UsdmHubReadOnlyInterface {
   supplyCap = async (): Promise<SupplyCapResponse> => {
     return this.client.queryContractSmart(this.contractAddress, {
       supply_cap: {}
+    });
+  };
+  supportRatio = async (): Promise<SupportRatioResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      support_ratio: {}
     });
   };
   maxDeposit = async ({

@@ -132,6 +132,13 @@ export type GovMsg = {
     symbol: string;
   };
 } | {
+  start_support_ramp: {
+    seconds: number;
+    to: Decimal;
+  };
+} | {
+  stop_support_ramp: {};
+} | {
   pause: {
     target: PauseMsg;
   };
@@ -214,6 +221,14 @@ export type ParamMsg = {
   breaker_xms_minted: {
     value?: Decimal | null;
   };
+} | {
+  ramp_max_daily_change: {
+    value: Decimal;
+  };
+} | {
+  ramp_min_seconds: {
+    value: number;
+  };
 };
 export type PauseMsg = {
   mint: {};
@@ -288,6 +303,8 @@ export type QueryMsg = {
   treasury: {};
 } | {
   supply_cap: {};
+} | {
+  support_ratio: {};
 } | {
   max_deposit: {
     asset: string;
@@ -401,6 +418,16 @@ export interface SupplyCapResponse {
   headroom: Uint128;
   seconds_to_next_epoch: number;
   supply_cap?: Uint128 | null;
+}
+export interface SupportRatioResponse {
+  ramp?: SupportRampInfo | null;
+  ratio: Decimal;
+}
+export interface SupportRampInfo {
+  end: number;
+  from: Decimal;
+  start: number;
+  to: Decimal;
 }
 export interface TreasuryResponse {
   backing_ratio?: Decimal | null;
