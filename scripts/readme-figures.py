@@ -2,6 +2,7 @@
 """Regenerates the README's simulator tables from the commands printed beside them.
 
     scripts/readme-figures.py [--usdm target/sim/usdm] [--out target/readme-figures]
+                              [--only presets|sweeps|ramps]
 
 Runs each command with --json, keeps the outputs in --out, and prints the markdown tables
 (medians and probabilities with their 95% intervals) that the README quotes.
@@ -12,6 +13,7 @@ from pathlib import Path
 ap = argparse.ArgumentParser()
 ap.add_argument("--usdm", default="target/sim/usdm")
 ap.add_argument("--out", default="target/readme-figures")
+ap.add_argument("--only", choices=["presets", "sweeps", "ramps"], help="one section of the tables")
 args = ap.parse_args()
 out = Path(args.out)
 out.mkdir(parents=True, exist_ok=True)
@@ -41,7 +43,7 @@ def stat(summary, name):
 def fmt(name, x):
     if x is None:
         return "?"
-    if name in ("max_depeg",):
+    if name in ("max_depeg", "max_premium_cap_full"):
         return pct(x)
     if name.startswith("hours"):
         return f"{x:.1f}"
@@ -60,18 +62,30 @@ def med(summary, name):
     return f"{fmt(name, s['p50'])} [{fmt(name, s['p50_lo'])}, {fmt(name, s['p50_hi'])}]"
 
 
-print("## preset table: usdm simulate SCENARIO --preset P (100 paths, seed 42)\n")
-print("| scenario | preset | P(peg broke) | worst depeg, median | hours below $0.97, median | XMS dilution, median | P(death spiral) |")
-print("|---|---|---|---|---|---|---|")
-for scenario in ["calm", "btc-crash", "xms-crash", "bank-run", "terra-2022"]:
-    for preset in ["mars", "mars-guarded", "frax"]:
-        v = run(["simulate", scenario, "--preset", preset], f"{scenario}-{preset}")
-        s = v["summary"]
-        print(f"| {scenario} | `{preset}` | {prob(s['p_break'])} | {med(s, 'max_depeg')} | {med(s, 'hours_below_097')} | {med(s, 'xms_dilution')} | {prob(s['p_death_spiral'])} |")
-        if s["given_break"]["paths"] and s["given_hold"]["paths"]:
-            b, h = s["given_break"], s["given_hold"]
-            print(f"|  | (broke: {b['paths']} paths) |  | {med(b, 'max_depeg')} | {med(b, 'hours_below_097')} | {med(b, 'xms_dilution')} |  |")
-            print(f"|  | (held: {h['paths']} paths) |  | {med(h, 'max_depeg')} | {med(h, 'hours_below_097')} | {med(h, 'xms_dilution')} |  |")
+def section(name):
+    return args.only in (None, name)
+
+
+def fan_at(tag, metric, hours):
+    """The median of a fan metric at the sample nearest `hours`, from the run's fan.csv."""
+    import csv
+    rows = [r for r in csv.DictReader(open(out / tag / "fan.csv")) if r["metric"] == metric]
+    return float(min(rows, key=lambda r: abs(float(r["hours"]) - hours))["p50"])
+
+
+if section("presets"):
+    print("## preset table: usdm simulate SCENARIO --preset P (100 paths, seed 42)\n")
+    print("| scenario | preset | P(peg broke) | worst depeg, median | hours below $0.97, median | XMS dilution, median | P(death spiral) |")
+    print("|---|---|---|---|---|---|---|")
+    for scenario in ["calm", "btc-crash", "xms-crash", "bank-run", "terra-2022"]:
+        for preset in ["mars", "mars-guarded", "frax"]:
+            v = run(["simulate", scenario, "--preset", preset], f"{scenario}-{preset}")
+            s = v["summary"]
+            print(f"| {scenario} | `{preset}` | {prob(s['p_break'])} | {med(s, 'max_depeg')} | {med(s, 'hours_below_097')} | {med(s, 'xms_dilution')} | {prob(s['p_death_spiral'])} |")
+            if s["given_break"]["paths"] and s["given_hold"]["paths"]:
+                b, h = s["given_break"], s["given_hold"]
+                print(f"|  | (broke: {b['paths']} paths) |  | {med(b, 'max_depeg')} | {med(b, 'hours_below_097')} | {med(b, 'xms_dilution')} |  |")
+                print(f"|  | (held: {h['paths']} paths) |  | {med(h, 'max_depeg')} | {med(h, 'hours_below_097')} | {med(h, 'xms_dilution')} |  |")
 
 sweeps = [
     ("sweep-default", ["sweep"]),
@@ -79,7 +93,7 @@ sweeps = [
     ("sweep-xms-breakers", ["sweep", "xms-crash", "--preset", "mars-guarded", "--set", "breaker_xms_minted=off,0.001,0.005,0.02", "--set", "breaker_redemption_outflow=off,0.01"]),
     ("sweep-depth", ["sweep", "xms-crash", "--preset", "mars", "--set", "market.xms_market_depth=0.05,0.1,0.3"]),
 ]
-for tag, cmd in sweeps:
+for tag, cmd in sweeps if section("sweeps") else []:
     v = run(cmd, tag)
     names = [a["name"] for a in v["axes"]]
     print(f"\n## {' '.join(['usdm'] + cmd)} ({v['paths_per_point']} paths a point)\n")
@@ -89,3 +103,15 @@ for tag, cmd in sweeps:
         s = p["summary"]
         flags = ", ".join(sorted({f"{u['estimate']} vs {u['axis']}={u['neighbour']}" for u in p["unresolved"]}))
         print("| " + " | ".join(p["labels"]) + f" | {prob(s['p_break'])} | {prob(s['p_xms_x100'])} | {prob(s['p_death_spiral'])} | {med(s, 'max_depeg')} | {cond(s, 'hours_below_097')} | {cond(s, 'xms_dilution')} | {flags} |")
+
+if section("ramps"):
+    print("\n## ramps: usdm simulate scenarios/ramps/SCENARIO-VARIANT.toml (100 paths, seed 42)\n")
+    print("| scenario | 250% to 400% | supply cap at 1 d | at 7 d | at 15 d | at 30 d | hours the cap was full | highest premium while full | hours above $1.03 | lowest USDm price |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for scenario in ["calm", "xms-crash"]:
+        for variant, label in [("step", "one step at 6 h"), ("ramp-1d", "ramp over 1 day"), ("ramp-30d", "ramp over 30 days")]:
+            tag = f"{scenario}-{variant}"
+            v = run(["simulate", f"scenarios/ramps/{tag}.toml"], tag)
+            s = v["summary"]
+            caps = " | ".join(f"${fan_at(tag, 'supply_cap', h) / 1e6:.1f}M" for h in (24, 168, 360, 720))
+            print(f"| {scenario} | {label} | {caps} | {med(s, 'hours_cap_bound')} | {med(s, 'max_premium_cap_full')} | {med(s, 'hours_above_103')} | {med(s, 'min_usdm_price')} |")

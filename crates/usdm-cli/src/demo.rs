@@ -308,6 +308,7 @@ pub fn run(json_out: bool) -> CliResult<()> {
     liquidity(&mut n, &mut w)?;
     frax(&mut n)?;
     breakers(&mut n)?;
+    ramp(&mut n)?;
     let ok = worked_examples(&mut n)?;
     n.section("What you just saw");
     n.say(
@@ -413,8 +414,8 @@ fn mintage(n: &mut Narrator, w: &mut World) -> CliResult<()> {
             format!("t={}", r.0.started_at),
             opt_usd(r.0.average_mcap),
             Cell::new(
-                w.p.params().xms_support_ratio.to_string(),
-                w.p.params().xms_support_ratio.to_decimal().into()
+                r.0.support_ratio.to_string(),
+                r.0.support_ratio.to_decimal().into()
             ),
             opt_usd(r.0.supply_cap),
         ]);
@@ -947,6 +948,77 @@ fn breakers(n: &mut Narrator) -> CliResult<()> {
     if let Some(e) = first_refusal {
         n.refused("the first guarded redemption over the limit", &e);
     }
+    Ok(())
+}
+
+fn ramp(n: &mut Narrator) -> CliResult<()> {
+    n.section("A governed ramp of the support ratio");
+    let mut w = World::new(Preset::Mars)?;
+    w.post("USDC", "1")?;
+    w.post("XMS", "2.5")?;
+    w.advance_to_next_epoch()?;
+    let to = SupportRatio::bps(40_000);
+    n.say(
+        "Governance wants the support ratio at 400%. Set in one vote, the next epoch's cap falls\n\
+         from $100M to $62.5M at once. A ramp moves it in a straight line instead, at most 10%\n\
+         of the starting ratio a day and over at least a day (both parameters): each epoch's cap\n\
+         uses the ratio on the line at the epoch's start, rounded up, so the cap rounds down.",
+    );
+    let day = 86_400;
+    match w.p.govern(
+        &w.gov,
+        GovAction::StartSupportRamp {
+            to,
+            seconds: 3 * day,
+        },
+        w.now,
+    ) {
+        Err(e) => n.refused("a ramp from 250% to 400% over 3 days", &e),
+        Ok(_) => return Err(CliError::new("a too-fast ramp was accepted".into())),
+    }
+    w.govern(GovAction::StartSupportRamp {
+        to,
+        seconds: 6 * day,
+    })?;
+    let start = w.now.seconds;
+    let mut t = Table::new([
+        "day",
+        "epoch",
+        "support ratio",
+        "avg XMS mcap",
+        "supply cap",
+    ]);
+    let mut last = None;
+    for d in 0..=7u64 {
+        while w.now.seconds < start + d * day || last.is_none() {
+            if let Some(r) = w.advance_to_next_epoch()?.pop() {
+                last = Some(r);
+            }
+        }
+        let r = last.as_ref().expect("rolled").0;
+        t.row(cells![
+            d.to_string(),
+            r.epoch.to_string(),
+            Cell::new(
+                r.support_ratio.to_string(),
+                r.support_ratio.to_decimal().into()
+            ),
+            opt_usd(r.average_mcap),
+            opt_usd(r.supply_cap),
+        ]);
+    }
+    n.say("250% to 400% over six days (the fastest the default limits allow), XMS at $2.50:");
+    n.table(&t);
+    let status = w.p.support_ratio(w.now);
+    n.ok(&format!(
+        "The ramp completed on its own: the ratio is {} and no ramp runs ({}).",
+        status.ratio,
+        if status.ramp.is_none() {
+            "none"
+        } else {
+            "one still runs"
+        }
+    ));
     Ok(())
 }
 

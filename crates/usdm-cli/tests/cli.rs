@@ -314,6 +314,10 @@ fn demo_runs_and_shows_every_part() {
         "redemption outflow circuit breaker",
         "capacity returns in",
         "SPEC worked examples",
+        "a ramp from 250% to 400% over 259200 s is outside the limits",
+        "250.0520833333333334%",
+        "$62,500,000",
+        "the ratio is 400% and no ramp runs",
     ] {
         assert!(text.contains(needle), "demo output lacks '{needle}'");
     }

@@ -288,7 +288,7 @@ pub enum Error {
     #[error("no governance transfer is pending")]
     NoPendingGovernor,
     /// A support-ratio ramp that is out of its limits, or starts or stops at the wrong time.
-    #[error("support-ratio ramp refused: {reason}")]
+    #[error("support-ratio ramp: {reason}")]
     RampRefused {
         /// What was wrong and what would be accepted.
         reason: String,

@@ -331,6 +331,9 @@ pub struct Outcome {
     pub hours_cap_bound: f64,
     /// Hours a circuit breaker was holding redemptions back.
     pub hours_breaker_bound: f64,
+    /// The highest USDm premium over $1 in an interval that ended with the supply cap full:
+    /// the depeg upwards that minting, refused, could not arbitrage away (0 if never full).
+    pub max_premium_cap_full: f64,
     /// XMS supply up 100-fold and USDm below $0.90 at the end.
     pub death_spiral: bool,
 }
@@ -348,7 +351,7 @@ pub enum OutcomeColumn {
 
 /// Every column of the outcomes table, in file order: the one list behind `outcomes.csv` and
 /// the Python package's `outcomes` DataFrame.
-pub const OUTCOME_COLUMNS: [(&str, OutcomeColumn); 20] = [
+pub const OUTCOME_COLUMNS: [(&str, OutcomeColumn); 21] = [
     ("path", OutcomeColumn::Int(|o| o.path)),
     ("max_depeg", OutcomeColumn::Float(|o| o.max_depeg)),
     ("min_usdm_price", OutcomeColumn::Float(|o| o.min_usdm_price)),
@@ -389,6 +392,10 @@ pub const OUTCOME_COLUMNS: [(&str, OutcomeColumn); 20] = [
         "hours_breaker_bound",
         OutcomeColumn::Float(|o| o.hours_breaker_bound),
     ),
+    (
+        "max_premium_cap_full",
+        OutcomeColumn::Float(|o| o.max_premium_cap_full),
+    ),
     ("death_spiral", OutcomeColumn::Bool(|o| o.death_spiral)),
 ];
 
@@ -415,6 +422,7 @@ pub struct PathMetrics {
     seconds_breaker: u64,
     seconds_cap: u64,
     interval_low: f64,
+    interval_high: f64,
     last_sample_block: u64,
     last_price: f64,
     usdm0: f64,
@@ -436,6 +444,7 @@ impl PathMetrics {
                 ..Outcome::default()
             },
             interval_low: f64::INFINITY,
+            interval_high: f64::NEG_INFINITY,
             ..PathMetrics::default()
         }
     }
@@ -448,6 +457,7 @@ impl PathMetrics {
         o.min_usdm_price = o.min_usdm_price.min(usdm_price);
         o.max_usdm_price = o.max_usdm_price.max(usdm_price);
         self.interval_low = self.interval_low.min(usdm_price);
+        self.interval_high = self.interval_high.max(usdm_price);
         if usdm_price < 0.97 {
             self.seconds_below += block_seconds;
             self.first_break.get_or_insert(self.seconds);
@@ -520,7 +530,12 @@ impl PathMetrics {
         // The cap counts as binding over an interval that ends with no headroom left.
         if s.headroom < 1.0 && block > self.last_sample_block {
             self.seconds_cap += (block - self.last_sample_block) * block_seconds;
+            if self.interval_high.is_finite() {
+                let o = &mut self.outcome;
+                o.max_premium_cap_full = o.max_premium_cap_full.max(self.interval_high - 1.0);
+            }
         }
+        self.interval_high = f64::NEG_INFINITY;
         self.last_sample_block = block;
         let i = &self.interval;
         s.redeemed = i.redeemed;

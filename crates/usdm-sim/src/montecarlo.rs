@@ -126,7 +126,7 @@ impl serde::Serialize for Stat {
 type OutcomeField = (&'static str, fn(&Outcome) -> f64);
 
 /// The outcomes summarised, in report order.
-pub const OUTCOME_FIELDS: [OutcomeField; 15] = [
+pub const OUTCOME_FIELDS: [OutcomeField; 16] = [
     ("max_depeg", |o| o.max_depeg),
     ("min_usdm_price", |o| o.min_usdm_price),
     ("hours_below_097", |o| o.hours_below_097),
@@ -142,6 +142,7 @@ pub const OUTCOME_FIELDS: [OutcomeField; 15] = [
     ("xms_minted", |o| o.xms_minted),
     ("hours_cap_bound", |o| o.hours_cap_bound),
     ("hours_breaker_bound", |o| o.hours_breaker_bound),
+    ("max_premium_cap_full", |o| o.max_premium_cap_full),
 ];
 
 /// The statistics of every outcome over `outcomes`.

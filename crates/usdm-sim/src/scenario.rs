@@ -211,6 +211,11 @@ struct GovSpec {
     value: Option<toml::Value>,
     pause: Option<String>,
     unpause: Option<String>,
+    /// Start a ramp of the support ratio to this multiple, over `over`.
+    ramp_support_ratio: Option<toml::Value>,
+    over: Option<DurationSpec>,
+    /// Stop the running ramp.
+    stop_ramp: Option<bool>,
 }
 
 /// An exogenous price process: geometric Brownian motion with optional jumps, times a scripted
@@ -338,6 +343,15 @@ pub enum EventKind {
     SetCollateralRatio(Ratio),
     /// Governance pauses (`true`) or unpauses something.
     Pause(usdm_core::governance::PauseTarget, bool),
+    /// Governance starts a ramp of the support ratio to `to` over `seconds`.
+    StartSupportRamp {
+        /// The target.
+        to: usdm_core::units::SupportRatio,
+        /// The ramp's length.
+        seconds: u64,
+    },
+    /// Governance stops the running ramp.
+    StopSupportRamp,
 }
 
 /// A validated scenario.
@@ -423,6 +437,60 @@ pub const BUILTIN: [(&str, &str); 5] = [
 
 /// The default scenario of `usdm simulate` with no arguments.
 pub const DEFAULT_SCENARIO: &str = "bank-run";
+
+/// A file that starts from a built-in scenario (`extends = "calm"`): the built-in's tables with
+/// the file's own keys laid over them (tables merged key by key, anything else, `[[events]]`
+/// included, replaced). `None` for a file that extends nothing.
+fn extended(text: &str, file: &str) -> Result<Option<String>, ScenarioError> {
+    let fail = |line: usize, message: String| ScenarioError {
+        file: file.to_string(),
+        line,
+        field: "extends".into(),
+        message,
+    };
+    let Ok(mut doc) = toml::from_str::<toml::Table>(text) else {
+        return Ok(None); // the normal parse reports the syntax error with its line
+    };
+    let Some(base) = doc.remove("extends") else {
+        return Ok(None);
+    };
+    let line = text
+        .lines()
+        .position(|l| l.trim_start().starts_with("extends"))
+        .map_or(0, |i| i + 1);
+    let names = || {
+        BUILTIN
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let source = base
+        .as_str()
+        .and_then(|name| BUILTIN.iter().find(|(n, _)| *n == name))
+        .map(|(_, source)| *source)
+        .ok_or_else(|| {
+            fail(
+                line,
+                format!("{base} is not a built-in scenario; accepted: {}", names()),
+            )
+        })?;
+    let mut merged: toml::Table = toml::from_str(source).expect("built-in scenarios parse");
+    fn lay(into: &mut toml::Table, over: toml::Table) {
+        for (k, v) in over {
+            match (into.get_mut(&k), v) {
+                (Some(toml::Value::Table(a)), toml::Value::Table(b)) => lay(a, b),
+                (_, v) => {
+                    into.insert(k, v);
+                }
+            }
+        }
+    }
+    lay(&mut merged, doc);
+    toml::to_string(&merged)
+        .map(Some)
+        .map_err(|e| fail(line, e.to_string()))
+}
 
 /// A parsed duration: blocks when given in blocks (`20b`), else seconds.
 enum Duration {
@@ -650,6 +718,11 @@ impl Scenario {
 
     /// Parses and validates scenario text; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        if let Some(merged) = extended(text, file)? {
+            let label = format!("{file} (extending its base)");
+            // Line numbers would point into the merged text: the field names the place.
+            return Scenario::parse(&merged, &label).map_err(|e| ScenarioError { line: 0, ..e });
+        }
         let mut ctx = Ctx {
             file,
             text,
@@ -1179,6 +1252,31 @@ fn event_kind(ctx: &Ctx, e: &Spanned<EventSpec>) -> Result<EventKind, ScenarioEr
     if let Some(target) = &g.unpause {
         return Ok(EventKind::Pause(pause_target(ctx, span, target)?, false));
     }
+    if g.stop_ramp == Some(true) {
+        return Ok(EventKind::StopSupportRamp);
+    }
+    if let Some(value) = &g.ramp_support_ratio {
+        let to = value
+            .as_float()
+            .or(value.as_integer().map(|i| i as f64))
+            .and_then(|x| usdm_core::units::SupportRatio::parse(&format!("{x}")).ok())
+            .ok_or_else(|| {
+                ctx.err(
+                    span.clone(),
+                    "events.governance.ramp_support_ratio",
+                    "give the target multiple, 1 to 100 (4 = 400%)",
+                )
+            })?;
+        let over = g.over.as_ref().ok_or_else(|| {
+            ctx.err(
+                span.clone(),
+                "events.governance.over",
+                "a ramp needs its length, e.g. over = \"30d\"",
+            )
+        })?;
+        let seconds = ctx.seconds_of(over, span.clone(), "events.governance.over")?;
+        return Ok(EventKind::StartSupportRamp { to, seconds });
+    }
     match (&g.set, &g.value) {
         (Some(key), Some(value)) if key == "collateral_ratio" => {
             let v = value
@@ -1200,7 +1298,7 @@ fn event_kind(ctx: &Ctx, e: &Spanned<EventSpec>) -> Result<EventKind, ScenarioEr
         _ => Err(ctx.err(
             span,
             "events.governance",
-            "use set + value, pause or unpause",
+            "use set + value, pause, unpause, ramp_support_ratio + over, or stop_ramp = true",
         )),
     }
 }
@@ -1319,11 +1417,13 @@ fn parse_param_change(
         "price_band" => ParamChange::PriceBand(ratio()?),
         "breaker_redemption_outflow" => ParamChange::BreakerRedemptionOutflow(if off { None } else { Some(breaker()?) }),
         "breaker_xms_minted" => ParamChange::BreakerXmsMinted(if off { None } else { Some(breaker()?) }),
+        "ramp_max_daily_change" => ParamChange::RampMaxDailyChange(ratio()?),
+        "ramp_min_seconds" => ParamChange::RampMinSeconds(dur(&field)?),
         other => {
             return Err(ctx.err(
                 span,
                 &format!("protocol.params.{other}"),
-                "unknown parameter; accepted: xms_support_ratio, epoch, max_price_age, twap_window, redemption_delay, refresh_cooldown, min_cr, cr_step, price_band, breaker_redemption_outflow, breaker_xms_minted",
+                "unknown parameter; accepted: xms_support_ratio, epoch, max_price_age, twap_window, redemption_delay, refresh_cooldown, min_cr, cr_step, price_band, breaker_redemption_outflow, breaker_xms_minted, ramp_max_daily_change, ramp_min_seconds",
             ))
         }
     };

@@ -887,12 +887,22 @@ impl World {
             EventKind::SetCollateralRatio(cr) => GovAction::SetCollateralRatio { cr: *cr },
             EventKind::Pause(target, true) => GovAction::Pause { target: *target },
             EventKind::Pause(target, false) => GovAction::Unpause { target: *target },
+            EventKind::StartSupportRamp { to, seconds } => GovAction::StartSupportRamp {
+                to: *to,
+                seconds: *seconds,
+            },
+            EventKind::StopSupportRamp => GovAction::StopSupportRamp,
         };
         let label = match event {
             EventKind::SetParam(change) => format!("set {change}"),
             EventKind::SetCollateralRatio(cr) => format!("set the collateral ratio to {cr}"),
             EventKind::Pause(target, true) => format!("pause {target}"),
             EventKind::Pause(target, false) => format!("unpause {target}"),
+            EventKind::StartSupportRamp { to, seconds } => format!(
+                "ramp the support ratio to {to} over {}",
+                crate::report::duration(*seconds)
+            ),
+            EventKind::StopSupportRamp => "stop the support-ratio ramp".into(),
             _ => format!("{action:?}"),
         };
         match self.p.govern(&self.acc.gov, action, self.now) {

@@ -158,6 +158,7 @@ pub fn format_outcome(name: &str, x: f64) -> String {
             }
         }
         "min_usdm_price" | "max_usdm_price" | "final_usdm_price" | "final_xms_price" => money(x),
+        "max_premium_cap_full" => pct(x),
         "usdm_supply_ratio" => times(x),
         _ => short(x),
     }
@@ -181,6 +182,7 @@ pub fn outcome_title(name: &str) -> &'static str {
         "xms_minted" => "XMS minted",
         "hours_cap_bound" => "time the supply cap was full",
         "hours_breaker_bound" => "time a breaker held redemptions",
+        "max_premium_cap_full" => "highest premium over $1 while the cap was full",
         _ => "outcome",
     }
 }
