@@ -7,7 +7,7 @@ use crate::execute::{frax, governance, mint, prices, receive, redeem, tokens, tr
 use crate::state::{Hub, HUB};
 use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response, StdError};
 use usdm_core::ids::{Account, XMS};
-use usdm_core::params::Preset;
+use usdm_core::params::{Preset, SharePricing};
 use usdm_core::protocol::Genesis;
 use usdm_core::units::Amount;
 use usdm_core::Protocol;
@@ -29,6 +29,16 @@ pub fn instantiate(
     cw_utils::nonpayable(&info)?;
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     let preset: Preset = msg.preset.parse()?;
+    if preset.params().redemption_share_pricing != SharePricing::ProtocolFavouring
+        || preset.fixed_collateral_ratio().is_some()
+    {
+        // `iron`: a study of a failure, not a deployment.
+        return Err(ContractError::UnsafeSetting {
+            what: "preset iron",
+            why: "it prices redemption's XMS by the TWAP alone and holds the ratio fixed, to study Iron Finance's failure",
+            accepted: "mars, mars-guarded, frax",
+        });
+    }
     let governor = Account::new(deps.api.addr_validate(&msg.governor)?.as_str());
     let mut genesis = Genesis::new(preset, governor, block_time(&env))
         .with_xms_supply(Amount::new(msg.xms_supply.u128()));

@@ -6,8 +6,18 @@ use usdm_core::asset::{AssetConfig, Tier};
 use usdm_core::governance::PauseTarget;
 use usdm_core::ids::Symbol;
 use usdm_core::params::ParamChange;
+use usdm_core::params::SharePricing;
 use usdm_core::units::{Amount, Price, Ratio, SupportRatio, Usd};
-use usdm_interface::hub::{AssetMsg, Override, ParamMsg, PauseMsg};
+use usdm_interface::hub::{AssetMsg, Override, ParamMsg, PauseMsg, SharePricingMsg};
+
+/// Redemption's XMS priced by the TWAP alone: in the core to study Iron Finance, never on chain.
+pub fn twap_refused() -> ContractError {
+    ContractError::UnsafeSetting {
+        what: "redemption share pricing by TWAP alone",
+        why: "while XMS rises its spot price is above the lagging TWAP and each redemption mints more XMS than it pays for (Iron Finance, June 2021)",
+        accepted: "protocol_favouring, max(spot, TWAP)",
+    }
+}
 
 /// Base units.
 pub fn amount(u: Uint128) -> Amount {
@@ -124,6 +134,12 @@ pub fn param(p: ParamMsg) -> Result<ParamChange, ContractError> {
         }
         ParamMsg::RampMaxDailyChange { value } => ParamChange::RampMaxDailyChange(ratio(value)?),
         ParamMsg::RampMinSeconds { value } => ParamChange::RampMinSeconds(value),
+        ParamMsg::RedemptionSharePricing { value } => match value {
+            SharePricingMsg::ProtocolFavouring => {
+                ParamChange::RedemptionSharePricing(SharePricing::ProtocolFavouring)
+            }
+            SharePricingMsg::Twap => return Err(twap_refused()),
+        },
     })
 }
 

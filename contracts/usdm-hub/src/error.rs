@@ -24,6 +24,16 @@ pub enum ContractError {
         /// What.
         action: &'static str,
     },
+    /// A setting that exists in the core only to study a failure.
+    #[error("{what} is refused on chain: {why}; accepted: {accepted}")]
+    UnsafeSetting {
+        /// The setting.
+        what: &'static str,
+        /// Why it is unsafe.
+        why: &'static str,
+        /// What the hub accepts instead.
+        accepted: &'static str,
+    },
     /// USDm and XMS are not registered yet.
     #[error("the USDm and XMS tokens are not registered yet (governance: RegisterTokens)")]
     TokensNotRegistered,

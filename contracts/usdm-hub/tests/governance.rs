@@ -310,3 +310,60 @@ fn external_governance_cannot_touch_the_protocols_own_contracts() {
         assert_eq!(s.snapshot(), before);
     }
 }
+
+/// Iron Finance's pricing of redemption's XMS by the TWAP alone lives in the core to study the
+/// failure; the hub refuses it at instantiation (preset `iron`) and as a parameter change.
+#[test]
+fn the_hub_refuses_twap_share_pricing_and_the_iron_preset() {
+    use cw_multi_test::Executor;
+    let mut s = Suite::new("mars");
+    s.open_market();
+    let before = s.snapshot();
+    let e = err(s
+        .govern(GovMsg::SetParam {
+            param: ParamMsg::RedemptionSharePricing {
+                value: usdm_interface::hub::SharePricingMsg::Twap,
+            },
+        })
+        .unwrap_err());
+    assert!(
+        e.contains("redemption share pricing by TWAP alone is refused on chain")
+            && e.contains("accepted: protocol_favouring"),
+        "{e}"
+    );
+    assert_eq!(s.snapshot(), before);
+    // The default is accepted (and changes nothing).
+    s.govern(GovMsg::SetParam {
+        param: ParamMsg::RedemptionSharePricing {
+            value: usdm_interface::hub::SharePricingMsg::ProtocolFavouring,
+        },
+    })
+    .unwrap();
+
+    let mut app = cw_multi_test::App::default();
+    let gov = app.api().addr_make("gov");
+    let code = app.store_code(hub_contract());
+    let e = app
+        .instantiate_contract(
+            code,
+            gov.clone(),
+            &usdm_interface::hub::InstantiateMsg {
+                governor: gov.to_string(),
+                feeders: vec![],
+                preset: "iron".into(),
+                assets: vec![],
+                xms_supply: Uint128::zero(),
+                pair_code: None,
+            },
+            &[],
+            "usdm-hub",
+            None,
+        )
+        .unwrap_err();
+    let e = err(e);
+    assert!(
+        e.contains("preset iron is refused on chain")
+            && e.contains("accepted: mars, mars-guarded, frax"),
+        "{e}"
+    );
+}

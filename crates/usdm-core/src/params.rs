@@ -37,6 +37,67 @@ impl Default for FraxParams {
     }
 }
 
+/// How the share token (XMS) that a redemption mints is priced.
+///
+/// `ProtocolFavouring` (the default everywhere, SPEC 3) values it at max(spot, TWAP), so a
+/// redeemer never receives more XMS than the higher of the two prices allows. `Twap` values it
+/// at the TWAP alone, as Iron Finance did in June 2021: while the share token rises, spot is
+/// above the lagging TWAP and every redemption mints XMS worth more than it pays for. It is
+/// **unsafe**, kept only to study that failure: the hub refuses it.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum SharePricing {
+    /// max(spot, TWAP).
+    #[default]
+    ProtocolFavouring,
+    /// The TWAP alone (unsafe).
+    Twap,
+}
+
+impl SharePricing {
+    /// Every option, default first.
+    pub const ALL: [SharePricing; 2] = [SharePricing::ProtocolFavouring, SharePricing::Twap];
+
+    /// The name in files and on the command line.
+    pub const fn name(self) -> &'static str {
+        match self {
+            SharePricing::ProtocolFavouring => "protocol-favouring",
+            SharePricing::Twap => "twap",
+        }
+    }
+
+    /// The price of XMS paid out under this rule.
+    #[inline]
+    pub fn price(self, quote: crate::prices::PriceQuote) -> crate::units::Price {
+        match self {
+            SharePricing::ProtocolFavouring => quote.payout(),
+            SharePricing::Twap => quote.twap,
+        }
+    }
+}
+
+impl fmt::Display for SharePricing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for SharePricing {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        SharePricing::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| Error::InvalidParameter {
+                name: "redemption_share_pricing",
+                value: s.to_string(),
+                accepted: "protocol-favouring, twap",
+            })
+    }
+}
+
 /// All tunable protocol parameters.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Params {
@@ -67,6 +128,9 @@ pub struct Params {
     /// ramps existed: the defaults).
     #[serde(default)]
     pub support_ramp: crate::ramp::RampLimits,
+    /// How the XMS a redemption mints is priced (default protocol-favouring; `twap` is unsafe).
+    #[serde(default)]
+    pub redemption_share_pricing: SharePricing,
 }
 
 /// The default minimum redemption: 1 USDm.
@@ -99,6 +163,7 @@ impl Default for Params {
             frax: FraxParams::default(),
             breakers: crate::breakers::BreakerParams::default(),
             support_ramp: crate::ramp::RampLimits::default(),
+            redemption_share_pricing: SharePricing::ProtocolFavouring,
         }
     }
 }
@@ -158,6 +223,8 @@ pub enum ParamChange {
     RampMaxDailyChange(Ratio),
     /// The shortest support-ratio ramp, in seconds.
     RampMinSeconds(u64),
+    /// How the XMS a redemption mints is priced (`twap` is unsafe; the hub refuses it).
+    RedemptionSharePricing(SharePricing),
 }
 
 impl fmt::Display for ParamChange {
@@ -189,6 +256,7 @@ impl fmt::Display for ParamChange {
             },
             ParamChange::RampMaxDailyChange(v) => write!(f, "ramp_max_daily_change = {v}"),
             ParamChange::RampMinSeconds(v) => write!(f, "ramp_min_seconds = {v}s"),
+            ParamChange::RedemptionSharePricing(v) => write!(f, "redemption_share_pricing = {v}"),
         }
     }
 }
@@ -363,6 +431,9 @@ impl Params {
                 &mut next.support_ramp.min_seconds,
                 v,
             )),
+            ParamChange::RedemptionSharePricing(v) => ParamChange::RedemptionSharePricing(
+                std::mem::replace(&mut next.redemption_share_pricing, v),
+            ),
         };
         next.validate()?;
         Ok((next, previous))
@@ -397,11 +468,20 @@ pub enum Preset {
     MarsGuarded,
     /// Frax-style fractional minting with the refresh controller.
     Frax,
+    /// Iron Finance as of June 2021, to study its failure: the Frax policy held at a 75%
+    /// ratio (the controller paused), redemption's XMS priced by the TWAP alone, no breakers.
+    /// Unsafe by design; the hub refuses it.
+    Iron,
 }
 
 impl Preset {
     /// Every preset, default first.
-    pub const ALL: [Preset; 3] = [Preset::Mars, Preset::MarsGuarded, Preset::Frax];
+    pub const ALL: [Preset; 4] = [
+        Preset::Mars,
+        Preset::MarsGuarded,
+        Preset::Frax,
+        Preset::Iron,
+    ];
 
     /// The preset's name on the command line and in files.
     pub const fn name(self) -> &'static str {
@@ -409,6 +489,7 @@ impl Preset {
             Preset::Mars => "mars",
             Preset::MarsGuarded => "mars-guarded",
             Preset::Frax => "frax",
+            Preset::Iron => "iron",
         }
     }
 
@@ -416,7 +497,7 @@ impl Preset {
     pub const fn policy(self) -> PolicyKind {
         match self {
             Preset::Mars | Preset::MarsGuarded => PolicyKind::Mars,
-            Preset::Frax => PolicyKind::Frax,
+            Preset::Frax | Preset::Iron => PolicyKind::Frax,
         }
     }
 
@@ -427,7 +508,20 @@ impl Preset {
                 breakers: crate::breakers::BreakerParams::guarded(),
                 ..Params::default()
             },
+            Preset::Iron => Params {
+                redemption_share_pricing: SharePricing::Twap,
+                ..Params::default()
+            },
             Preset::Mars | Preset::Frax => Params::default(),
+        }
+    }
+
+    /// The collateral ratio the preset holds fixed, if any: governance sets it and pauses the
+    /// controller once the deployment has its starting supply (`iron`: 75%).
+    pub fn fixed_collateral_ratio(self) -> Option<Ratio> {
+        match self {
+            Preset::Iron => Some(Ratio::bps(7_500)),
+            _ => None,
         }
     }
 }
@@ -447,7 +541,7 @@ impl FromStr for Preset {
             .ok_or_else(|| Error::InvalidParameter {
                 name: "preset",
                 value: s.to_string(),
-                accepted: "mars, mars-guarded, frax",
+                accepted: "mars, mars-guarded, frax, iron",
             })
     }
 }

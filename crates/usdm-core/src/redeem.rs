@@ -6,7 +6,8 @@
 //! Y  = F' * cr / Py               collateral out (rounded down)
 //! Z  = F' * (1 - cr) / Pz         XMS out        (rounded down)
 //! ```
-//! Prices are the protocol-favouring "payout" prices, max(spot, TWAP). Redemption is two-step:
+//! Prices are the protocol-favouring "payout" prices, max(spot, TWAP) (the XMS price may be set
+//! to the TWAP alone, [`crate::params::SharePricing::Twap`], to study Iron Finance's failure). Redemption is two-step:
 //! `redeem` burns the USDm and escrows the collateral; `collect` pays out no earlier than
 //! `redemption_delay` blocks later, which defeats flash-loan round trips. It is never limited
 //! by the supply cap and stays open while minting is paused.
@@ -282,7 +283,9 @@ impl Protocol {
         let xms_price = if cr.is_one() {
             None
         } else {
-            Some(self.xms_quote(now)?.payout())
+            // Protocol-favouring max(spot, TWAP) unless a study preset says otherwise.
+            let quote = self.xms_quote(now)?;
+            Some(self.config.params.redemption_share_pricing.price(quote))
         };
         let q = redeem_math(cr, request.usdm_in, collateral, xms_price, fee)?;
         if q.collateral_out < request.min_collateral_out {

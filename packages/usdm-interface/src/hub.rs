@@ -280,6 +280,21 @@ pub enum ParamMsg {
         /// Seconds, 3,600 to 2,592,000 (default 86,400).
         value: u64,
     },
+    /// How the XMS a redemption mints is priced. The hub accepts only `protocol_favouring`:
+    /// `twap` (Iron Finance's rule) exists in the core to study its failure.
+    RedemptionSharePricing {
+        /// The rule.
+        value: SharePricingMsg,
+    },
+}
+
+/// How the XMS a redemption mints is priced.
+#[cw_serde]
+pub enum SharePricingMsg {
+    /// max(spot, TWAP): the default, and the only rule the hub accepts.
+    ProtocolFavouring,
+    /// The TWAP alone: refused (it pays out more XMS than it should while XMS rises).
+    Twap,
 }
 
 /// Governance actions.

@@ -6,7 +6,7 @@
 
 import { CosmWasmClient, SigningCosmWasmClient, ExecuteResult } from "@cosmjs/cosmwasm-stargate";
 import { Coin, StdFee } from "@cosmjs/amino";
-import { AssetInfo, Decimal, Checksum, Uint128, InstantiateMsg, AssetMsg, ExecuteMsg, Binary, GovMsg, Override, ParamMsg, PauseMsg, TreasuryMsg, Cw20ReceiveMsg, TokenAmount, QueryMsg, MigrateMsg, ConfigResponse, AssetEntry, PairInfo, ParamsResponse, MaxDepositResponse, PendingResponse, PendingRedemption, PriceResponse, MintQuoteResponse, RedeemQuoteResponse, SuppliesResponse, SupplyCapResponse, SupportRatioResponse, SupportRampInfo, TreasuryResponse, PositionResponse } from "./UsdmHub.types";
+import { AssetInfo, Decimal, Checksum, Uint128, InstantiateMsg, AssetMsg, ExecuteMsg, Binary, GovMsg, Override, ParamMsg, SharePricingMsg, PauseMsg, TreasuryMsg, Cw20ReceiveMsg, TokenAmount, QueryMsg, MigrateMsg, ConfigResponse, AssetEntry, PairInfo, ParamsResponse, MaxDepositResponse, PendingResponse, PendingRedemption, PriceResponse, MintQuoteResponse, RedeemQuoteResponse, SuppliesResponse, SupplyCapResponse, SupportRatioResponse, SupportRampInfo, TreasuryResponse, PositionResponse } from "./UsdmHub.types";
 export interface UsdmHubReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;

@@ -8,7 +8,7 @@ import { Coin } from "@cosmjs/amino";
 import { MsgExecuteContractEncodeObject } from "@cosmjs/cosmwasm-stargate";
 import { MsgExecuteContract } from "cosmjs-types/cosmwasm/wasm/v1/tx";
 import { toUtf8 } from "@cosmjs/encoding";
-import { AssetInfo, Decimal, Checksum, Uint128, InstantiateMsg, AssetMsg, ExecuteMsg, Binary, GovMsg, Override, ParamMsg, PauseMsg, TreasuryMsg, Cw20ReceiveMsg, TokenAmount, QueryMsg, MigrateMsg, ConfigResponse, AssetEntry, PairInfo, ParamsResponse, MaxDepositResponse, PendingResponse, PendingRedemption, PriceResponse, MintQuoteResponse, RedeemQuoteResponse, SuppliesResponse, SupplyCapResponse, SupportRatioResponse, SupportRampInfo, TreasuryResponse, PositionResponse } from "./UsdmHub.types";
+import { AssetInfo, Decimal, Checksum, Uint128, InstantiateMsg, AssetMsg, ExecuteMsg, Binary, GovMsg, Override, ParamMsg, SharePricingMsg, PauseMsg, TreasuryMsg, Cw20ReceiveMsg, TokenAmount, QueryMsg, MigrateMsg, ConfigResponse, AssetEntry, PairInfo, ParamsResponse, MaxDepositResponse, PendingResponse, PendingRedemption, PriceResponse, MintQuoteResponse, RedeemQuoteResponse, SuppliesResponse, SupplyCapResponse, SupportRatioResponse, SupportRampInfo, TreasuryResponse, PositionResponse } from "./UsdmHub.types";
 export interface UsdmHubMsg {
   contractAddress: string;
   sender: string;

@@ -229,7 +229,12 @@ export type ParamMsg = {
   ramp_min_seconds: {
     value: number;
   };
+} | {
+  redemption_share_pricing: {
+    value: SharePricingMsg;
+  };
 };
+export type SharePricingMsg = "protocol_favouring" | "twap";
 export type PauseMsg = {
   mint: {};
 } | {
