@@ -2,7 +2,7 @@
 """Regenerates the README's simulator tables from the commands printed beside them.
 
     scripts/readme-figures.py [--usdm target/sim/usdm] [--out target/readme-figures]
-                              [--only presets|sweeps|ramps]
+                              [--only presets|sweeps|ramps|iron]
 
 Runs each command with --json, keeps the outputs in --out, and prints the markdown tables
 (medians and probabilities with their 95% intervals) that the README quotes.
@@ -13,7 +13,7 @@ from pathlib import Path
 ap = argparse.ArgumentParser()
 ap.add_argument("--usdm", default="target/sim/usdm")
 ap.add_argument("--out", default="target/readme-figures")
-ap.add_argument("--only", choices=["presets", "sweeps", "ramps"], help="one section of the tables")
+ap.add_argument("--only", choices=["presets", "sweeps", "ramps", "iron"], help="one section of the tables")
 args = ap.parse_args()
 out = Path(args.out)
 out.mkdir(parents=True, exist_ok=True)
@@ -45,6 +45,8 @@ def fmt(name, x):
         return "?"
     if name in ("max_depeg", "max_premium_cap_full"):
         return pct(x)
+    if name == "final_xms_price":
+        return f"${x:.4g}"
     if name.startswith("hours"):
         return f"{x:.1f}"
     if name == "xms_dilution":
@@ -115,3 +117,26 @@ if section("ramps"):
             s = v["summary"]
             caps = " | ".join(f"${fan_at(tag, 'supply_cap', h) / 1e6:.1f}M" for h in (24, 168, 360, 720))
             print(f"| {scenario} | {label} | {caps} | {med(s, 'hours_cap_bound')} | {med(s, 'max_premium_cap_full')} | {med(s, 'hours_above_103')} | {med(s, 'min_usdm_price')} |")
+
+if section("iron"):
+    print("\n## iron-2021: usdm simulate iron-2021 --preset P (100 paths, seed 42)\n")
+    print("| protocol | command | XMS dilution | final XMS price | USDm low | hours below $0.97 | P(peg broke) | P(death spiral) |")
+    print("|---|---|---|---|---|---|---|---|")
+    rows = [
+        ("`iron` (TWAP payout)", ["--preset", "iron"]),
+        ("`iron` with protocol-favouring payout", ["--preset", "iron", "--set", "redemption_share_pricing=protocol-favouring"]),
+        ("`frax` (controller free)", ["--preset", "frax"]),
+        ("`mars-guarded`", ["--preset", "mars-guarded"]),
+    ]
+    for i, (label, flags) in enumerate(rows):
+        v = run(["simulate", "iron-2021"] + flags, f"iron-{i}")
+        s = v["summary"]
+        print(f"| {label} | `usdm simulate iron-2021 {' '.join(flags)}` | {med(s, 'xms_dilution')} | {med(s, 'final_xms_price')} | {med(s, 'min_usdm_price')} | {med(s, 'hours_below_097')} | {prob(s['p_break'])} | {prob(s['p_death_spiral'])} |")
+    cmd = ["sweep", "iron-2021", "--preset", "iron", "--set", "twap_window=60,300,600,1800,3600"]
+    v = run(cmd, "iron-twap")
+    print(f"\n## {' '.join(['usdm'] + cmd)} ({v['paths_per_point']} paths a point)\n")
+    print("| TWAP window (s) | P(peg broke) | worst depeg | hours below $0.97 | USDm low | XMS dilution |")
+    print("|---|---|---|---|---|---|")
+    for p in v["points"]:
+        s = p["summary"]
+        print(f"| {p['labels'][1]} | {prob(s['p_break'])} | {med(s, 'max_depeg')} | {med(s, 'hours_below_097')} | {med(s, 'min_usdm_price')} | {med(s, 'xms_dilution')} |")

@@ -295,5 +295,7 @@ fn params(p: &usdm_core::params::Params) -> usdm_interface::hub::ParamsResponse 
         bonus_rate: d(p.frax.bonus_rate),
         breaker_redemption_outflow: p.breakers.redemption_outflow.map(d),
         breaker_xms_minted: p.breakers.xms_minted.map(d),
+        ramp_max_daily_change: d(p.support_ramp.max_daily_change),
+        ramp_min_seconds: p.support_ramp.min_seconds,
     }
 }

@@ -7,7 +7,8 @@ use crate::table::Table;
 use clap::Args;
 use std::path::PathBuf;
 use std::sync::Arc;
-use usdm_core::params::{ParamChange, Preset};
+use usdm_core::params::{ParamChange, Preset, SharePricing};
+use usdm_core::units::Ratio;
 use usdm_sim::montecarlo::{self, Ensemble, McConfig, Summary};
 use usdm_sim::report::{self, format_outcome, outcome_title};
 use usdm_sim::scenario::{FieldChange, Scenario, ScenarioError, BUILTIN, DEFAULT_SCENARIO};
@@ -542,12 +543,16 @@ enum ScenariosCmd {
         /// The built-in scenario.
         name: String,
     },
+    /// The presets a run may use (`--preset`): policy, fixed ratio, pricing of redemption's
+    /// XMS, breakers.
+    Presets,
 }
 
 /// Runs `usdm scenarios`.
 pub fn scenarios_cmd(a: &ScenariosArgs, json: bool) -> CliResult<()> {
     match &a.action {
         None => scenarios(json),
+        Some(ScenariosCmd::Presets) => presets(json),
         Some(ScenariosCmd::Show { name }) => {
             let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name) else {
                 return Err(CliError::usage(format!(
@@ -570,6 +575,68 @@ pub fn scenarios_cmd(a: &ScenariosArgs, json: bool) -> CliResult<()> {
             Ok(())
         }
     }
+}
+
+/// Lists the presets with what sets them apart.
+fn presets(json: bool) -> CliResult<()> {
+    let mut t = Table::new([
+        "preset",
+        "policy",
+        "collateral ratio",
+        "redemption's XMS priced at",
+        "breakers",
+    ]);
+    let mut list = Vec::new();
+    for preset in Preset::ALL {
+        let params = preset.params();
+        let policy = match preset.policy() {
+            usdm_core::params::PolicyKind::Mars => "mars",
+            usdm_core::params::PolicyKind::Frax => "frax",
+        };
+        let ratio = match (preset.fixed_collateral_ratio(), preset.policy()) {
+            (Some(cr), _) => format!("{cr} fixed (controller paused)"),
+            (None, usdm_core::params::PolicyKind::Frax) => "100% at start, controller free".into(),
+            (None, _) => "mint 100%, redeem 0%".into(),
+        };
+        let pricing = match params.redemption_share_pricing {
+            SharePricing::ProtocolFavouring => "max(spot, TWAP)",
+            SharePricing::Twap => "TWAP alone (unsafe; refused on chain)",
+        };
+        let b = &params.breakers;
+        let breakers = if b.redemption_outflow.is_none() && b.xms_minted.is_none() {
+            "off".to_string()
+        } else {
+            let show = |r: Option<Ratio>| r.map_or("off".to_string(), |r| r.to_string());
+            format!(
+                "outflow {}, XMS minted {} per epoch",
+                show(b.redemption_outflow),
+                show(b.xms_minted)
+            )
+        };
+        t.row([
+            preset.name().to_string(),
+            policy.to_string(),
+            ratio.clone(),
+            pricing.to_string(),
+            breakers.clone(),
+        ]);
+        list.push(serde_json::json!({
+            "name": preset.name(),
+            "policy": policy,
+            "fixed_collateral_ratio": preset.fixed_collateral_ratio().map(|r| r.to_decimal()),
+            "redemption_share_pricing": params.redemption_share_pricing.name(),
+            "breakers": {
+                "redemption_outflow": b.redemption_outflow.map(|r| r.to_decimal()),
+                "xms_minted": b.xms_minted.map(|r| r.to_decimal()),
+            },
+        }));
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+    } else {
+        print!("{t}");
+    }
+    Ok(())
 }
 
 /// Lists the built-in scenarios.
@@ -600,8 +667,11 @@ pub fn scenarios(json: bool) -> CliResult<()> {
         println!("{}", serde_json::to_string_pretty(&list)?);
     } else {
         print!("{t}");
-        println!("  run one: usdm simulate NAME [--preset mars|mars-guarded|frax] [--paths N]");
+        println!(
+            "  run one: usdm simulate NAME [--preset mars|mars-guarded|frax|iron] [--paths N]"
+        );
         println!("  print one to copy and edit: usdm scenarios show NAME > my.toml");
+        println!("  the presets: usdm scenarios presets");
         println!("  write your own: see scenarios/README.md");
     }
     Ok(())

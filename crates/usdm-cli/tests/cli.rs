@@ -564,7 +564,14 @@ fn sweep_bench_and_scenarios_run() {
         .collect();
     assert_eq!(
         names,
-        ["calm", "btc-crash", "xms-crash", "bank-run", "terra-2022"]
+        [
+            "calm",
+            "btc-crash",
+            "xms-crash",
+            "bank-run",
+            "terra-2022",
+            "iron-2021"
+        ]
     );
     std::fs::remove_dir_all(&dir).ok();
 }

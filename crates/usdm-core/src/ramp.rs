@@ -4,8 +4,10 @@
 //! that line at the epoch's start.
 //!
 //! The line is bounded by [`RampLimits`] (governance parameters): it lasts at least
-//! `min_seconds`, and it moves at most `max_daily_change` of the starting ratio a day, so no
-//! single vote can land a shock and markets see the whole schedule in advance. One ramp runs at
+//! `min_seconds`, and it moves at most `max_daily_change` of the lower of its ends a day, so
+//! markets see the whole schedule in advance. (A one-step `set_param` of the ratio stays
+//! available to governance, as does changing the limits: the ramp is the gradual path, not a
+//! lock on governance.) One ramp runs at
 //! a time; stopping it leaves the ratio where the line had reached.
 //!
 //! The interpolation is exact integer arithmetic rounded up: a higher ratio is a lower cap, so
@@ -23,8 +25,10 @@ pub const MAX_RAMP_SECONDS: u64 = 365 * DAY;
 /// How fast and how short a ramp may be (governance parameters).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RampLimits {
-    /// The most the ratio may move in a day, as a share of the ratio the ramp starts from
-    /// (default 10%: 250% moves at most 25 points a day).
+    /// The most the ratio may move in a day, as a share of the lower of the ramp's two ends
+    /// (default 10%: 250% to 400% moves at most 25 points a day). The lower end, because the
+    /// cap is inversely proportional to the ratio: near it each point moves the cap most, so
+    /// a ramp down (a rising cap) cannot speed up the cap's rise as it goes.
     pub max_daily_change: Ratio,
     /// The shortest ramp, in seconds (default one day).
     pub min_seconds: u64,
@@ -65,7 +69,7 @@ impl RampLimits {
         let distance = from.raw().abs_diff(to.raw());
         // The most the ratio may move per day, in raw units (at least one, so the bound exists).
         let per_day = mul_div(
-            from.raw(),
+            from.raw().min(to.raw()),
             self.max_daily_change.raw(),
             Ratio::ONE.raw(),
             Rounding::Down,
@@ -109,14 +113,25 @@ impl SupportRamp {
             });
         }
         let least = limits.least_seconds(from, to)?;
+        if least > MAX_RAMP_SECONDS {
+            return Err(Error::RampRefused {
+                reason: format!(
+                    "{from} to {to} is too far for a year at the rate limit (at most {} of {} a \
+                     day takes {least} s); ramp in steps, or raise ramp_max_daily_change",
+                    limits.max_daily_change.to_percent(),
+                    from.min(to)
+                ),
+            });
+        }
         if seconds < least || seconds > MAX_RAMP_SECONDS {
             return Err(Error::RampRefused {
                 reason: format!(
                     "a ramp from {from} to {to} over {seconds} s is outside the limits; accepted: \
                      {least} to {MAX_RAMP_SECONDS} seconds (at least {} s, and at most {} of \
-                     {from} a day)",
+                     {} a day)",
                     limits.min_seconds,
-                    limits.max_daily_change.to_percent()
+                    limits.max_daily_change.to_percent(),
+                    from.min(to)
                 ),
             });
         }
@@ -187,6 +202,14 @@ mod tests {
             err.to_string().contains("518400 to 31536000 seconds"),
             "{err}"
         );
+        // Down (a rising cap) is bounded by the same lower end: six days, not 3.75.
+        assert_eq!(
+            limits.least_seconds(sr(40_000), sr(25_000)).unwrap(),
+            6 * DAY
+        );
+        // Too far for a year at the rate: said so, not an empty range.
+        let far = SupportRamp::start(sr(10_000), sr(1_000_000), 0, DAY, &limits).unwrap_err();
+        assert!(far.to_string().contains("too far for a year"), "{far}");
         // A small move still takes the minimum duration.
         assert_eq!(limits.least_seconds(sr(25_000), sr(25_100)).unwrap(), DAY);
         assert!(SupportRamp::start(sr(25_000), sr(25_000), 0, DAY, &limits).is_err());
@@ -255,7 +278,7 @@ mod tests {
             let seconds = (least + extra).min(MAX_RAMP_SECONDS);
             let ramp = SupportRamp::start(from, to, 0, seconds, &limits).unwrap();
             let (lo, hi) = (from.min(to), from.max(to));
-            let per_day = from.raw() * u128::from(rate_bps) / 10_000;
+            let per_day = from.raw().min(to.raw()) * u128::from(rate_bps) / 10_000;
             let mut times = times;
             times.sort_unstable();
             let mut last: Option<(u64, SupportRatio)> = None;

@@ -56,6 +56,14 @@ fn the_migrated_books_config_and_clock_are_what_the_old_code_reported() {
     params.as_object_mut().unwrap().remove("min_redemption");
     params.as_object_mut().unwrap().remove("support_ramp");
     assert_eq!(
+        p.params().redemption_share_pricing,
+        usdm_core::params::SharePricing::ProtocolFavouring
+    );
+    params
+        .as_object_mut()
+        .unwrap()
+        .remove("redemption_share_pricing");
+    assert_eq!(
         params,
         parse(
             r#"{"epoch_seconds":180,"xms_support_ratio":"2500000000000000000","max_price_age":300,"twap_window":600,"redemption_delay":5,"max_share":["1000000000000000000","500000000000000000","300000000000000000","150000000000000000","100000000000000000"],"fees":{"mint":["2000000000000000","3000000000000000","4000000000000000","4000000000000000","4500000000000000"],"redeem":["3000000000000000","3000000000000000","3000000000000000","3000000000000000","3000000000000000"]},"frax":{"cr_step":"2500000000000000","price_band":"5000000000000000","refresh_cooldown":3600,"min_cr":"0","bonus_rate":"7500000000000000"},"breakers":{"redemption_outflow":"100000000000000000","xms_minted":null}}"#

@@ -231,10 +231,21 @@ fn refusals_leave_the_state_untouched() {
 
 #[derive(Clone, Debug)]
 enum Op {
-    Start { to_bps: u32, extra_days: u64 },
+    Start {
+        to_bps: u32,
+        extra_days: u64,
+    },
     Stop,
-    Advance { seconds: u64 },
-    SetRatio { bps: u32 },
+    Advance {
+        seconds: u64,
+    },
+    /// Time passes with no operation: the next governance action rolls the epochs itself.
+    Idle {
+        seconds: u64,
+    },
+    SetRatio {
+        bps: u32,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -242,6 +253,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (10_000..=100_000u32, 0..20u64).prop_map(|(to_bps, extra_days)| Op::Start { to_bps, extra_days }),
         1 => Just(Op::Stop),
         5 => (1..(3 * DAY)).prop_map(|seconds| Op::Advance { seconds }),
+        2 => (1..(2 * DAY)).prop_map(|seconds| Op::Idle { seconds }),
         1 => (10_000..=100_000u32).prop_map(|bps| Op::SetRatio { bps }),
     ]
 }
@@ -266,12 +278,15 @@ proptest! {
         for op in ops {
             s.events.clear();
             let now = s.now.seconds;
+            // Epochs an operation rolls are rolled before it acts: check them against the
+            // model as it stood before the operation.
+            let (line0, ratio0) = (line, ratio);
             match op {
                 Op::Start { to_bps, extra_days } => {
                     let from = at(&line, ratio, now);
                     let to = u128::from(to_bps) * WAD / 10_000;
-                    // The least duration at 10% of `from` a day, at least a day.
-                    let per_day = from / 10;
+                    // The least duration at 10% of the lower end a day, at least a day.
+                    let per_day = from.min(to) / 10;
                     let least = ((from.abs_diff(to) * u128::from(DAY)).div_ceil(per_day) as u64).max(DAY);
                     let seconds = least + extra_days * DAY;
                     let r = try_govern(&mut s, "gov", start(SupportRatio::new(to).unwrap(), seconds));
@@ -309,12 +324,13 @@ proptest! {
                     }
                 }
                 Op::Advance { seconds } => s.advance_seconds(seconds),
+                Op::Idle { seconds } => s.now = s.now.advance(seconds.div_ceil(3), 3),
             }
             prop_assert_eq!(s.p.support_ratio(s.now).ratio.raw(), at(&line, ratio, s.now.seconds));
             for r in rolls(&s.events) {
-                let want = at(&line, ratio, r.started_at);
+                let want = at(&line0, ratio0, r.started_at);
                 prop_assert_eq!(r.support_ratio.raw(), want, "epoch {}", r.epoch);
-                if let Some((from, to, _, _)) = line {
+                if let Some((from, to, _, _)) = line0 {
                     prop_assert!(want >= from.min(to) && want <= from.max(to));
                 }
                 if let (Some(avg), Some(cap)) = (r.average_mcap, r.supply_cap) {

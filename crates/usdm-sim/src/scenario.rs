@@ -418,7 +418,7 @@ pub struct Scenario {
 pub const MAX_SAMPLES: u64 = 100_000;
 
 /// The scenarios shipped in `scenarios/`, by name.
-pub const BUILTIN: [(&str, &str); 5] = [
+pub const BUILTIN: [(&str, &str); 6] = [
     ("calm", include_str!("../../../scenarios/calm.toml")),
     (
         "btc-crash",
@@ -432,6 +432,10 @@ pub const BUILTIN: [(&str, &str); 5] = [
     (
         "terra-2022",
         include_str!("../../../scenarios/terra-2022.toml"),
+    ),
+    (
+        "iron-2021",
+        include_str!("../../../scenarios/iron-2021.toml"),
     ),
 ];
 
@@ -1246,6 +1250,23 @@ fn event_kind(ctx: &Ctx, e: &Spanned<EventSpec>) -> Result<EventKind, ScenarioEr
         });
     }
     let g = s.governance.as_ref().expect("counted");
+    let actions = [
+        g.set.is_some(),
+        g.pause.is_some(),
+        g.unpause.is_some(),
+        g.ramp_support_ratio.is_some(),
+        g.stop_ramp.is_some(),
+    ];
+    if actions.iter().filter(|b| **b).count() != 1
+        || (g.over.is_some() && g.ramp_support_ratio.is_none())
+        || (g.value.is_some() && g.set.is_none())
+    {
+        return Err(ctx.err(
+            span,
+            "events.governance",
+            "one action an event: set + value, pause, unpause, ramp_support_ratio + over, or stop_ramp = true",
+        ));
+    }
     if let Some(target) = &g.pause {
         return Ok(EventKind::Pause(pause_target(ctx, span, target)?, true));
     }
@@ -1419,11 +1440,16 @@ fn parse_param_change(
         "breaker_xms_minted" => ParamChange::BreakerXmsMinted(if off { None } else { Some(breaker()?) }),
         "ramp_max_daily_change" => ParamChange::RampMaxDailyChange(ratio()?),
         "ramp_min_seconds" => ParamChange::RampMinSeconds(dur(&field)?),
+        "redemption_share_pricing" => ParamChange::RedemptionSharePricing(
+            v.as_str()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| bad("\"protocol-favouring\" or \"twap\" (unsafe: Iron Finance's rule)"))?,
+        ),
         other => {
             return Err(ctx.err(
                 span,
                 &format!("protocol.params.{other}"),
-                "unknown parameter; accepted: xms_support_ratio, epoch, max_price_age, twap_window, redemption_delay, refresh_cooldown, min_cr, cr_step, price_band, breaker_redemption_outflow, breaker_xms_minted, ramp_max_daily_change, ramp_min_seconds",
+                "unknown parameter; accepted: xms_support_ratio, epoch, max_price_age, twap_window, redemption_delay, refresh_cooldown, min_cr, cr_step, price_band, breaker_redemption_outflow, breaker_xms_minted, ramp_max_daily_change, ramp_min_seconds, redemption_share_pricing",
             ))
         }
     };

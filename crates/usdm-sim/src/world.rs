@@ -257,6 +257,14 @@ impl Setup {
         // the scenario's own) applies from the first epoch of the run (a protocol that grew
         // under looser rules and then tightened them starts with its cap binding).
         params.xms_support_ratio = SupportRatio::MIN;
+        // Pools record checkpoints for the TWAP window they are created with, and a window
+        // longer than a price-source pool's is refused: a scenario's window applies from
+        // genesis, before the pools exist.
+        for change in s.params.iter().chain(overrides) {
+            if let ParamChange::TwapWindow(w) = change {
+                params.twap_window = *w;
+            }
+        }
         let xms_supply = amount(s.xms_supply, 18);
         let genesis = Genesis {
             params,
@@ -490,6 +498,18 @@ impl Setup {
                 now,
             )
             .map_err(|e| core(&format!("parameter {change:?}"), e))?;
+        }
+        // A preset that holds the ratio fixed (`iron`): set it and pause the controller, now
+        // that the starting supply is minted (fully collateralised, as the warm-up mints it).
+        if let Some(cr) = preset.fixed_collateral_ratio() {
+            for action in [
+                GovAction::SetCollateralRatio { cr },
+                GovAction::Pause {
+                    target: PauseTarget::Refresh,
+                },
+            ] {
+                gov(&mut p, action, now).map_err(|e| core("the preset's fixed ratio", e))?;
+            }
         }
         // Let the pool's history cover the TWAP window and the new parameters take effect.
         let params = p.params();

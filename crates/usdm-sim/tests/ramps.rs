@@ -145,3 +145,18 @@ fn a_ramp_lowers_the_cap_gradually_where_one_step_lowers_it_at_once() {
     // The step's cap binds (no headroom) for longer than the month-long ramp's.
     assert!(step.outcome.hours_cap_bound > month.outcome.hours_cap_bound);
 }
+
+#[test]
+fn a_governance_event_takes_exactly_one_action() {
+    for g in [
+        "{ ramp_support_ratio = 4.0, over = \"1d\", set = \"epoch\", value = 60 }",
+        "{ pause = \"mint\", over = \"1d\" }",
+        "{ stop_ramp = true, value = 3 }",
+    ] {
+        let text =
+            format!("name = \"x\"\nduration = \"1d\"\n[[events]]\nat = \"1h\"\ngovernance = {g}\n");
+        let e = Scenario::parse(&text, "x.toml").unwrap_err();
+        assert_eq!(e.field, "events.governance", "{g}: {e:?}");
+        assert!(e.message.contains("one action an event"), "{e:?}");
+    }
+}

@@ -120,6 +120,7 @@ fn invariants_and_token_conservation_hold_after_every_block() {
         // supply grows ten-thousandfold and the pause stops redemptions.
         shortened("xms-crash", 72),
         shortened("terra-2022", 7 * 24),
+        shortened("iron-2021", 24),
     ];
     for s in cases {
         for preset in Preset::ALL {
@@ -132,7 +133,12 @@ fn invariants_and_token_conservation_hold_after_every_block() {
                 .run()
                 .unwrap_or_else(|e| panic!("{} under {preset}: {e}", s.name));
             assert_eq!(m.series.len() as u64, s.blocks / s.sample_every + 1);
-            assert!(m.outcome.xms_dilution >= 1.0);
+            // Below a 100% mint ratio (`iron` holds 75%) minting burns XMS: supply may fall.
+            if preset.fixed_collateral_ratio().is_none() {
+                assert!(m.outcome.xms_dilution >= 1.0, "{} under {preset}", s.name);
+            } else {
+                assert!(m.outcome.xms_dilution > 0.5, "{} under {preset}", s.name);
+            }
         }
     }
 }

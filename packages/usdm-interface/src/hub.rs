@@ -594,7 +594,8 @@ pub struct ConfigResponse {
 pub struct ParamsResponse {
     /// Epoch length in seconds.
     pub epoch_seconds: u64,
-    /// XMS support ratio (2.5 = 250%).
+    /// XMS support ratio (2.5 = 250%); while a ramp runs, its target (the ratio in force is
+    /// the `support_ratio` query's).
     pub xms_support_ratio: Decimal,
     /// Seconds a price stays fresh.
     pub max_price_age: u64,
@@ -624,6 +625,10 @@ pub struct ParamsResponse {
     pub breaker_redemption_outflow: Option<Decimal>,
     /// Breaker: XMS minted per epoch as a share of its supply (none: off).
     pub breaker_xms_minted: Option<Decimal>,
+    /// The most a support-ratio ramp may move a day, as a share of the lower of its ends.
+    pub ramp_max_daily_change: Decimal,
+    /// The shortest support-ratio ramp, in seconds.
+    pub ramp_min_seconds: u64,
 }
 
 /// Response to `Price`.

@@ -370,6 +370,8 @@ export interface ParamsResponse {
   min_cr: Decimal;
   min_redemption: Uint128;
   price_band: Decimal;
+  ramp_max_daily_change: Decimal;
+  ramp_min_seconds: number;
   redemption_delay: number;
   refresh_cooldown: number;
   tier_max_share: Decimal[];

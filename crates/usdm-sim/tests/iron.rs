@@ -1,0 +1,82 @@
+//! Iron Finance, June 2021, out of sample (scenarios/iron-2021.toml): the simulator was
+//! calibrated on Terra, and here it runs Iron's protocol, initial state and dated events with
+//! Terra's behaviour. The issue's shape targets, and what the model gives (README, "Out of
+//! sample: Iron Finance"):
+//! - the share token falls more than 99.9% within 48 hours: here about 55%;
+//! - the stablecoin's low between $0.55 and $0.85: here about $0.96;
+//! - the share token's supply up more than 100-fold: here about 8%.
+//!
+//! The targets are missed, and the test asserts the model's verdict loosely, so that a change
+//! to the dynamics that moves it shows up here and in the README together. Also asserted: the
+//! TWAP's lag sets the depeg (the issue's sweep), and the hub-refused `twap` pricing is what
+//! the `iron` preset runs.
+
+use std::sync::Arc;
+use usdm_core::params::{ParamChange, Preset, SharePricing};
+use usdm_sim::metrics::Outcome;
+use usdm_sim::montecarlo::{self, McConfig};
+use usdm_sim::scenario::Scenario;
+use usdm_sim::world::Setup;
+
+fn outcomes(preset: Preset, overrides: &[ParamChange], paths: u64) -> Vec<Outcome> {
+    let s = Arc::new(Scenario::builtin("iron-2021").unwrap().unwrap());
+    let setup = Arc::new(Setup::new(s, preset, overrides).unwrap());
+    let config = McConfig {
+        paths,
+        threads: Some(2),
+        seed: 42,
+        progress: false,
+        check_invariants: false,
+        series: false,
+    };
+    montecarlo::run(setup, &config).unwrap().outcomes
+}
+
+fn median(xs: impl Iterator<Item = f64>) -> f64 {
+    let mut v: Vec<f64> = xs.collect();
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+#[test]
+fn iron_out_of_sample_breaks_the_peg_but_does_not_spiral() {
+    let s = Scenario::builtin("iron-2021").unwrap().unwrap();
+    assert_eq!(s.preset, Preset::Iron);
+    assert_eq!(s.xms_price, 65.0);
+    let iron = outcomes(Preset::Iron, &[], 8);
+    // The peg breaks on every path (below $0.97), briefly.
+    assert!(iron.iter().all(|o| o.broke_peg), "{iron:?}");
+    let low = median(iron.iter().map(|o| o.min_usdm_price));
+    assert!((0.93..0.975).contains(&low), "USDm low {low}");
+    // The share token halves (the scripted first wave takes it to $52; the rest is dynamics)
+    // but is nowhere near zero, and its supply grows by percents, not 100-fold.
+    let xms = median(iron.iter().map(|o| o.final_xms_price));
+    assert!((10.0..45.0).contains(&xms), "final XMS price {xms}");
+    let dilution = median(iron.iter().map(|o| o.xms_dilution));
+    assert!((1.0..1.5).contains(&dilution), "dilution {dilution}");
+    assert!(iron.iter().all(|o| !o.death_spiral));
+    // Protocol-favouring payout pricing changes almost nothing here: in a falling market
+    // max(spot, TWAP) is the TWAP.
+    let pf = outcomes(
+        Preset::Iron,
+        &[ParamChange::RedemptionSharePricing(
+            SharePricing::ProtocolFavouring,
+        )],
+        8,
+    );
+    let pf_low = median(pf.iter().map(|o| o.min_usdm_price));
+    assert!((pf_low - low).abs() < 0.005, "{pf_low} vs {low}");
+}
+
+#[test]
+fn the_twap_lag_sets_the_depeg() {
+    let depeg = |window: u64| {
+        let o = outcomes(Preset::Iron, &[ParamChange::TwapWindow(window)], 4);
+        median(o.iter().map(|o| o.max_depeg))
+    };
+    let (short, long) = (depeg(60), depeg(3_600));
+    // A one-minute TWAP keeps redemption's arbitrage close to spot: the peg holds within 3%;
+    // an hour's lag pays redeemers XMS at a price far above the market and the peg gives way.
+    assert!(short < 0.03, "{short}");
+    assert!(long > 0.08, "{long}");
+}
