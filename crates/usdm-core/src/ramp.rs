@@ -172,11 +172,6 @@ impl SupportRamp {
         // Between `from` and `to`, both valid, so always within the ratio's bounds.
         SupportRatio::new(raw).unwrap_or(self.to)
     }
-
-    /// Whether the ramp has reached its target at `t`.
-    pub fn is_complete_at(&self, t: u64) -> bool {
-        t >= self.end
-    }
 }
 
 #[cfg(test)]

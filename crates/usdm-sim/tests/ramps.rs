@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 use usdm_core::params::Preset;
-use usdm_sim::metrics::PathMetrics;
+use usdm_sim::metrics::{PathMetrics, Snapshot};
 use usdm_sim::scenario::{EventKind, Scenario};
 use usdm_sim::world::{RunOptions, Setup, World};
 
@@ -24,22 +24,22 @@ fn path(mut s: Scenario, hours: u64) -> PathMetrics {
         .unwrap()
 }
 
-/// The supply cap at the sample nearest `hours`.
-fn cap_at(m: &PathMetrics, hours: f64) -> f64 {
+/// The sample nearest `hours`.
+fn sample_at(m: &PathMetrics, hours: f64) -> &Snapshot {
     m.series
         .iter()
         .min_by(|a, b| (a.hours - hours).abs().total_cmp(&(b.hours - hours).abs()))
         .unwrap()
-        .supply_cap
+}
+
+/// The supply cap at the sample nearest `hours`.
+fn cap_at(m: &PathMetrics, hours: f64) -> f64 {
+    sample_at(m, hours).supply_cap
 }
 
 /// The support ratio the cap implies at the sample nearest `hours`: XMS market cap / cap.
 fn implied(m: &PathMetrics, hours: f64) -> f64 {
-    let s = m
-        .series
-        .iter()
-        .min_by(|a, b| (a.hours - hours).abs().total_cmp(&(b.hours - hours).abs()))
-        .unwrap();
+    let s = sample_at(m, hours);
     s.xms_mcap / s.supply_cap
 }
 
