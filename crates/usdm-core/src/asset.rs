@@ -212,7 +212,7 @@ impl AssetUpdate {
 /// Position of an asset in the registry (and of its holding in the treasury).
 pub type AssetIndex = usize;
 
-impl crate::protocol::Protocol {
+impl<S: crate::state::PartSource> crate::protocol::Protocol<S> {
     /// Number of whitelisted assets.
     #[inline]
     pub fn asset_count(&self) -> usize {
@@ -228,9 +228,16 @@ impl crate::protocol::Protocol {
     /// The configuration of the asset at `index`.
     #[inline]
     pub fn asset(&self, index: AssetIndex) -> Result<&AssetConfig> {
+        use crate::state::{Part, PartKey};
+        let fetch = || {
+            self.fetch(PartKey::Asset(index as u16), |p| match p {
+                Part::Asset(a) => Some(a),
+                _ => None,
+            })
+        };
         self.assets
-            .get(index)
-            .ok_or_else(|| self.miss(crate::state::PartKey::Asset(index as u16)))
+            .get_or_fetch(index, fetch)
+            .unwrap_or(Err(Error::NotLoaded(PartKey::Asset(index as u16))))
     }
 
     /// The position and configuration of `symbol`, or an error listing what is whitelisted.
@@ -278,6 +285,7 @@ impl crate::protocol::Protocol {
 
     /// Replaces the configuration at `index` (already validated).
     pub(crate) fn replace_asset(&mut self, index: AssetIndex, config: AssetConfig) -> Result<()> {
+        self.asset(index)?;
         let slot = self
             .assets
             .get_mut(index)

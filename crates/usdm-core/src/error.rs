@@ -335,8 +335,8 @@ pub enum Error {
         /// Its bound.
         max: usize,
     },
-    /// An adapter did not load a part of the state the operation needs (see `state`): it
-    /// loads it and runs the operation again. Users never see this.
+    /// A part of the state the operation needs is neither in memory nor to be had from the
+    /// protocol's source (see `state`): a broken adapter or corrupted storage.
     #[error("internal: {0} is not loaded")]
     NotLoaded(crate::state::PartKey),
     /// The pool was retired by governance: only withdrawing liquidity remains.
@@ -508,6 +508,15 @@ pub enum Error {
     /// A global invariant does not hold: a bug, never a user error.
     #[error("invariant violated: {0}")]
     InvariantViolated(String),
+}
+
+impl Error {
+    /// Whether this says the state itself could not be read (a part missing from memory or
+    /// from the adapter's storage), as opposed to a refusal: callers that turn a refusal into
+    /// "no answer" (an unpriceable pool leg, say) must still pass these on.
+    pub fn is_state_failure(&self) -> bool {
+        matches!(self, Error::NotLoaded(_) | Error::InvariantViolated(_))
+    }
 }
 
 /// The core's result type.

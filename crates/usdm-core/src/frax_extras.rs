@@ -51,7 +51,7 @@ impl CollateralStatus {
     }
 }
 
-impl Protocol {
+impl<S: crate::state::PartSource> Protocol<S> {
     /// Treasury collateral value (without XMS) at spot, and the target
     /// `cr x circulating USDm`.
     pub fn collateral_status(&self, now: BlockTime) -> Result<CollateralStatus> {

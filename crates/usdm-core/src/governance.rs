@@ -213,7 +213,7 @@ impl GovAction {
     }
 }
 
-impl Protocol {
+impl<S: crate::state::PartSource> Protocol<S> {
     /// Applies a governance action from `caller`, who must be the governor.
     pub fn govern(
         &mut self,

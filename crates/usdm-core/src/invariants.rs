@@ -15,7 +15,7 @@ fn add(a: Amount, b: Amount) -> Option<u128> {
     a.raw().checked_add(b.raw())
 }
 
-impl Protocol {
+impl<S: crate::state::PartSource> Protocol<S> {
     /// Checks every global invariant and names the first that fails:
     /// - USDm supply = minted - burned, and protocol-owned USDm <= supply;
     /// - XMS supply = genesis + minted - burned, and treasury XMS <= XMS supply;

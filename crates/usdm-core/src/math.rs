@@ -428,27 +428,46 @@ impl Wide {
 
 impl serde::Serialize for Wide {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0.to_string())
+        if s.is_human_readable() {
+            s.serialize_str(&self.0.to_string())
+        } else {
+            let (hi, lo) = self.0.into_words();
+            serde::Serialize::serialize(&(hi, lo), s)
+        }
     }
 }
 
 impl<'de> serde::Deserialize<'de> for Wide {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        U256::from_str_radix(&s, 10)
-            .map(Wide)
-            .map_err(serde::de::Error::custom)
+        if d.is_human_readable() {
+            let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+            U256::from_str_radix(&s, 10)
+                .map(Wide)
+                .map_err(serde::de::Error::custom)
+        } else {
+            let (hi, lo): (u128, u128) = serde::Deserialize::deserialize(d)?;
+            Ok(Wide(U256::from_words(hi, lo)))
+        }
     }
 }
 
-/// Serde for `u128` fields as decimal strings (JSON numbers lose precision above 2^53).
+/// Serde for `u128` values: decimal strings in human-readable formats (JSON numbers lose
+/// precision above 2^53), the integer itself in binary ones.
 pub(crate) mod u128_string {
     pub(crate) fn serialize<S: serde::Serializer>(v: &u128, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&v.to_string())
+        if s.is_human_readable() {
+            s.serialize_str(&v.to_string())
+        } else {
+            s.serialize_u128(*v)
+        }
     }
     pub(crate) fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u128, D::Error> {
-        let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
+        if d.is_human_readable() {
+            let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+            s.parse().map_err(serde::de::Error::custom)
+        } else {
+            <u128 as serde::Deserialize>::deserialize(d)
+        }
     }
 }
 

@@ -160,7 +160,7 @@ struct MintPlan {
     quote: MintQuote,
 }
 
-impl Protocol {
+impl<S: crate::state::PartSource> Protocol<S> {
     /// Mints USDm. On success the caller owes the collateral and the XMS in the quote (adapters
     /// move them); on failure nothing changed.
     pub fn mint(

@@ -26,13 +26,19 @@ fn chain(a: Price, b: Price) -> Price {
     Price::new(raw.max(1)).unwrap_or(Price::ONE_DOLLAR)
 }
 
-impl Protocol {
+impl<S: crate::state::PartSource> Protocol<S> {
     /// The head of the feed at `index`.
     #[inline]
     pub fn feed(&self, index: usize) -> Result<&Feed> {
+        let fetch = || {
+            self.fetch(PartKey::Feed(index as u16), |p| match p {
+                crate::state::Part::Feed(f) => Some(f),
+                _ => None,
+            })
+        };
         self.feeds
-            .get(index)
-            .ok_or_else(|| self.miss(PartKey::Feed(index as u16)))
+            .get_or_fetch(index, fetch)
+            .unwrap_or(Err(Error::NotLoaded(PartKey::Feed(index as u16))))
     }
 
     /// The feed index of `symbol`, if the token has a feed.
@@ -61,7 +67,7 @@ impl Protocol {
     }
 
     /// A history, as the TWAP search reads it.
-    pub(crate) fn history(&self, id: HistoryId) -> HistoryView<'_> {
+    pub(crate) fn history(&self, id: HistoryId) -> HistoryView<'_, S> {
         HistoryView { protocol: self, id }
     }
 
@@ -185,7 +191,7 @@ impl Protocol {
                 }
                 let (pool, side, counter) = match self.pool_leg(feed, pool) {
                     Ok(leg) => leg,
-                    Err(e @ Error::NotLoaded(_)) => return Err(e),
+                    Err(e) if e.is_state_failure() => return Err(e),
                     Err(_) => return Ok(None),
                 };
                 // The lower of spot and TWAP at the last accrual, so a pump of the pool does
@@ -193,7 +199,7 @@ impl Protocol {
                 let at = self.clock.mintage.accrued_until;
                 let price = match self.covered_pool_quote(feed.symbol, pool, side, at) {
                     Ok(q) => q.receive(),
-                    Err(e @ Error::NotLoaded(_)) => return Err(e),
+                    Err(e) if e.is_state_failure() => return Err(e),
                     Err(_) => return Ok(None),
                 };
                 Ok(self

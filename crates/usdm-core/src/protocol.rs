@@ -17,13 +17,12 @@ use crate::params::{Params, PolicyKind, Preset};
 use crate::prices::{Feed, PriceQuote};
 use crate::ramp::SupportRamp;
 use crate::ratio::{RatioPolicy, Refresh};
-use crate::state::{Books, Clock, Config, Parts, Redemptions, Ring};
+use crate::state::{Books, Clock, Config, InMemory, Parts, PartSource, Redemptions, Ring, Tracked};
 use crate::supply_cap::{CapStatus, Mintage};
 use crate::swap::Pool;
 use crate::time::BlockTime;
 use crate::treasury::Holding;
 use crate::units::{Amount, SupportRatio};
-use std::sync::OnceLock;
 
 /// Everything needed to start a deployment.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -125,12 +124,13 @@ pub(crate) struct Step {
 }
 
 /// The whole protocol state, in the parts of [`crate::state`]: in memory every part is present;
-/// an adapter loads only those an operation touches.
+/// an adapter's protocol fetches each part from its source `S` the first time it is read.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Protocol {
-    pub(crate) config: Config,
-    pub(crate) clock: Clock,
-    pub(crate) books: Books,
+#[serde(bound(serialize = "", deserialize = "S: Default"))]
+pub struct Protocol<S = InMemory> {
+    pub(crate) config: Tracked<Config>,
+    pub(crate) clock: Tracked<Clock>,
+    pub(crate) books: Tracked<Books>,
     /// Each whitelisted asset's configuration, in `config.assets` order.
     pub(crate) assets: Parts<AssetConfig>,
     /// The treasury's holding of each asset.
@@ -144,9 +144,9 @@ pub struct Protocol {
     /// Each pool's two price histories.
     pub(crate) pool_rings: Vec<[Ring; 2]>,
     pub(crate) redemptions: Redemptions,
-    /// The first part an operation needed and did not find (see [`crate::state`]).
+    /// Where parts not yet in memory come from (see [`crate::state`]).
     #[serde(skip)]
-    pub(crate) missing: OnceLock<crate::state::PartKey>,
+    pub(crate) source: S,
 }
 
 impl Protocol {
@@ -155,7 +155,7 @@ impl Protocol {
         g.params.validate()?;
         let epoch_seconds = g.params.epoch_seconds;
         let mut p = Protocol {
-            config: Config {
+            config: Tracked::new(Config {
                 params: g.params,
                 governance: Governance::new(g.governor.clone()),
                 assets: Vec::new(),
@@ -164,12 +164,12 @@ impl Protocol {
                 pools: 0,
                 strategies: Vec::new(),
                 support_ramp: None,
-            },
-            clock: Clock {
+            }),
+            clock: Tracked::new(Clock {
                 mintage: Mintage::genesis(g.start.seconds, epoch_seconds),
                 last_time: g.start,
-            },
-            books: Books {
+            }),
+            books: Tracked::new(Books {
                 supply: Supply {
                     xms: g.xms_supply,
                     xms_genesis: g.xms_supply,
@@ -179,7 +179,7 @@ impl Protocol {
                 breakers: Breakers::default(),
                 unattributed_fees: FeeTotals::default(),
                 next_redemption_id: 0,
-            },
+            }),
             assets: Parts::default(),
             holdings: Parts::default(),
             feeds: Parts::default(),
@@ -187,7 +187,7 @@ impl Protocol {
             pools: Parts::default(),
             pool_rings: Vec::new(),
             redemptions: Redemptions::default(),
-            missing: OnceLock::new(),
+            source: InMemory,
         };
         p.feeds.push(Feed::new(XMS));
         p.feeds.push(Feed::new(USDM));
@@ -214,7 +214,9 @@ impl Protocol {
         p.assert_sanity("genesis");
         Ok(Receipt { value: p, events })
     }
+}
 
+impl<S: PartSource> Protocol<S> {
     /// Adds an asset already checked with [`Protocol::check_new_asset`].
     pub(crate) fn add_asset(&mut self, asset: AssetConfig) -> Event {
         let event = Event::AssetWhitelisted {

@@ -139,7 +139,7 @@ pub struct PendingRedemption {
     pub requested_at: BlockTime,
 }
 
-impl Protocol {
+impl<S: crate::state::PartSource> Protocol<S> {
     /// Burns USDm and records what is owed; collect it with [`Protocol::collect`] after the
     /// delay. On failure nothing changed and nothing was burned.
     pub fn redeem(
@@ -347,10 +347,9 @@ impl Protocol {
     pub fn collect(&mut self, id: u64, now: BlockTime) -> Result<Receipt<PendingRedemption>> {
         let step = self.begin(now)?;
         let pending = self
-            .redemptions
-            .lookup(id)
-            .map_err(|key| self.miss(key))?
-            .ok_or_else(|| Error::UnknownRedemption { id })?;
+            .redemption(id)?
+            .ok_or_else(|| Error::UnknownRedemption { id })?
+            .clone();
         if now.height < pending.ready_at {
             return Err(Error::RedemptionNotReady {
                 id,

@@ -575,7 +575,7 @@ pub struct SwapRequest {
     pub min_out: Amount,
 }
 
-impl crate::protocol::Protocol {
+impl<S: crate::state::PartSource> crate::protocol::Protocol<S> {
     /// The pool `id`, or an error listing the pools.
     pub fn pool(&self, id: PoolId) -> Result<&Pool> {
         if id as usize >= self.pools.len() {
@@ -588,9 +588,16 @@ impl crate::protocol::Protocol {
                 },
             });
         }
+        use crate::state::{Part, PartKey};
+        let fetch = || {
+            self.fetch(PartKey::Pool(id), |p| match p {
+                Part::Pool(pool) => Some(*pool),
+                _ => None,
+            })
+        };
         self.pools
-            .get(id as usize)
-            .ok_or_else(|| self.miss(crate::state::PartKey::Pool(id)))
+            .get_or_fetch(id as usize, fetch)
+            .unwrap_or(Err(Error::NotLoaded(PartKey::Pool(id))))
     }
 
     /// Number of pools (ids `0..pool_count`).
@@ -606,6 +613,7 @@ impl crate::protocol::Protocol {
     }
 
     pub(crate) fn pool_mut(&mut self, id: PoolId) -> Result<&mut Pool> {
+        self.pool(id)?;
         self.pools
             .get_mut(id as usize)
             .ok_or(Error::NotLoaded(crate::state::PartKey::Pool(id)))

@@ -104,17 +104,24 @@ pub fn tier_rows(valuation: &Valuation) -> impl Iterator<Item = (Tier, Usd)> + '
         .map(|t| (t, valuation.by_tier[t.index()]))
 }
 
-impl Protocol {
+impl<S: crate::state::PartSource> Protocol<S> {
     /// The treasury's holding of the asset at `index`.
     #[inline]
     pub fn holding(&self, index: AssetIndex) -> Result<&Holding> {
+        let fetch = || {
+            self.fetch(PartKey::Holding(index as u16), |p| match p {
+                crate::state::Part::Holding(h) => Some(h),
+                _ => None,
+            })
+        };
         self.holdings
-            .get(index)
-            .ok_or_else(|| self.miss(PartKey::Holding(index as u16)))
+            .get_or_fetch(index, fetch)
+            .unwrap_or(Err(Error::NotLoaded(PartKey::Holding(index as u16))))
     }
 
     /// Replaces the holding of the asset at `index` (computed and checked beforehand).
     pub(crate) fn set_holding(&mut self, index: AssetIndex, h: Holding) -> Result<()> {
+        self.holding(index)?;
         let slot = self
             .holdings
             .get_mut(index)
@@ -176,7 +183,7 @@ pub enum PriceMode {
     High,
 }
 
-impl Protocol {
+impl<S: crate::state::PartSource> Protocol<S> {
     /// The price of the whitelisted asset at `index` in `mode`.
     fn asset_price(&self, index: AssetIndex, now: u64, mode: PriceMode) -> Result<Price> {
         match mode {

@@ -105,7 +105,7 @@ fn check_text(name: &'static str, text: &str, max: usize) -> Result<()> {
     Ok(())
 }
 
-impl Protocol {
+impl<S: crate::state::PartSource> Protocol<S> {
     /// Runs a treasury operation for `caller`, who must be the governor.
     pub fn treasury_op(
         &mut self,

@@ -17,17 +17,18 @@ pub const WAD_DECIMALS: u8 = 18;
 /// The largest token `decimals` the protocol accepts: keeps `10^decimals * price` meaningful.
 pub const MAX_TOKEN_DECIMALS: u8 = 30;
 
+/// Serde for a `u128` newtype: a decimal string in human-readable formats (JSON numbers lose
+/// precision above 2^53), the integer itself in binary ones (the contracts' storage).
 macro_rules! string_serde {
     ($t:ident) => {
         impl serde::Serialize for $t {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.0.to_string())
+                crate::math::u128_string::serialize(&self.0, s)
             }
         }
         impl<'de> serde::Deserialize<'de> for $t {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-                let raw: u128 = s.parse().map_err(serde::de::Error::custom)?;
+                let raw = crate::math::u128_string::deserialize(d)?;
                 $t::try_from_raw(raw).map_err(serde::de::Error::custom)
             }
         }

@@ -11,7 +11,7 @@ use usdm_core::params::DEFAULT_MIN_REDEMPTION;
 use usdm_core::prelude::*;
 use usdm_core::prices::{Checkpoint, HISTORY_LEN};
 use usdm_core::state::legacy::LegacyProtocol;
-use usdm_core::state::HistoryId;
+use usdm_core::state::{HistoryId, PartSource};
 
 const FIXTURE: &[u8] = include_bytes!("fixtures/legacy-protocol-7ebb74f.json");
 
@@ -30,7 +30,9 @@ fn parse(s: &str) -> serde_json::Value {
 
 /// History `h` in ring order, as the TWAP search reads it.
 fn ring(p: &Protocol, h: HistoryId) -> Vec<Option<Checkpoint>> {
-    (0..HISTORY_LEN).map(|s| p.checkpoint(h, s as u8)).collect()
+    (0..HISTORY_LEN)
+        .map(|s| p.checkpoint(h, s as u8).ok())
+        .collect()
 }
 
 /// Oldest and newest checkpoint times of a history with `len` checkpoints numbered `0..len`.
@@ -396,14 +398,17 @@ const AFTER_PRICES: [(&str, &str); 10] = [
 ];
 
 /// One operation, answering what the test compares (as text, so every answer has one type).
-type Op<'a> = &'a mut dyn FnMut(&mut Protocol) -> usdm_core::Result<Vec<String>>;
+type Op<'a, S> = &'a mut dyn FnMut(&mut Protocol<S>) -> usdm_core::Result<Vec<String>>;
 
 /// The operations the old program ran after writing the fixture, run by `run` (on the whole
 /// protocol, or on stored parts, where an operation may run more than once while it loads what
 /// it needs: so answers are compared only once `run` returns them).
-fn continue_as_the_old_code_did(mut run: impl FnMut(Op) -> Vec<String>, start: BlockTime) {
+fn continue_as_the_old_code_did<S: PartSource>(
+    mut run: impl FnMut(Op<S>) -> Vec<String>,
+    start: BlockTime,
+) {
     let feeder = Account::new("feeder");
-    let post_all = |p: &mut Protocol, now: BlockTime| -> usdm_core::Result<Vec<String>> {
+    let post_all = |p: &mut Protocol<S>, now: BlockTime| -> usdm_core::Result<Vec<String>> {
         for (s, v) in AFTER_PRICES {
             p.post_price(&feeder, sym(s), price(v), now.seconds, now)?;
         }
@@ -443,7 +448,7 @@ fn continue_as_the_old_code_did(mut run: impl FnMut(Op) -> Vec<String>, start: B
     });
     assert_eq!(redeem, ["5", "0", "781960784313725490196", "1040"]);
     let collect = |id: u64, now: BlockTime| {
-        move |p: &mut Protocol| -> usdm_core::Result<Vec<String>> {
+        move |p: &mut Protocol<S>| -> usdm_core::Result<Vec<String>> {
             let c = p.collect(id, now)?.value;
             Ok(vec![
                 c.owner.to_string(),

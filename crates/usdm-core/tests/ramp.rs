@@ -33,7 +33,7 @@ fn walk(s: &mut Suite, seconds: u64) {
 
 fn try_govern(s: &mut Suite, caller: &str, action: GovAction) -> Result<()> {
     let (who, now) = (Account::new(caller), s.now);
-    let r = s.core("govern", |p| p.govern(&who, action.clone(), now))?;
+    let r = run_core!(s, "govern", |p| p.govern(&who, action.clone(), now))?;
     s.events.extend(r.events);
     s.check();
     Ok(())

@@ -27,6 +27,7 @@
 //! than carried: reduce them on the old deployment before migrating.
 
 use super::{
+    Tracked,
     Books, Clock, Config, Parts, Redemptions, Ring, MAX_ASSETS, MAX_FEEDERS, MAX_POOLS,
     MAX_STRATEGIES,
 };
@@ -262,7 +263,7 @@ impl LegacyProtocol {
         }
 
         let mut p = Protocol {
-            config: Config {
+            config: Tracked::new(Config {
                 params: self.params,
                 governance: self.governance,
                 assets: symbols,
@@ -271,18 +272,18 @@ impl LegacyProtocol {
                 pools: self.pools.len() as u32, // at most MAX_POOLS
                 strategies: self.treasury.strategies,
                 support_ramp: None,
-            },
-            clock: Clock {
+            }),
+            clock: Tracked::new(Clock {
                 mintage: self.mintage,
                 last_time: self.last_time,
-            },
-            books: Books {
+            }),
+            books: Tracked::new(Books {
                 supply: self.supply,
                 policy: self.policy,
                 breakers: self.breakers,
                 unattributed_fees: self.treasury.unattributed_fees,
                 next_redemption_id: next_id,
-            },
+            }),
             assets: Parts::default(),
             holdings: Parts::default(),
             feeds: Parts::default(),
@@ -290,7 +291,7 @@ impl LegacyProtocol {
             pools: Parts::default(),
             pool_rings: Vec::with_capacity(self.pools.len()),
             redemptions: Redemptions::default(),
-            missing: std::sync::OnceLock::new(),
+            source: crate::state::InMemory,
         };
         for (asset, holding) in assets.into_iter().zip(self.treasury.holdings) {
             p.assets.push(asset);

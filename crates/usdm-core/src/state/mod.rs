@@ -10,14 +10,12 @@
 //! checkpoint of a price history, a pool, one pending redemption.
 //!
 //! In memory (the simulator, tests, the CLI) every part is present and nothing else happens.
-//! An adapter instead builds the protocol from the three small parts
-//! ([`Protocol::from_parts`]) and runs an operation; when it touches a part that was not
-//! loaded, the operation fails with [`Error::NotLoaded`] naming it, and the protocol remembers
-//! the first part it missed ([`Protocol::take_missing`]) even where the operation itself
-//! would have swallowed the error. The adapter loads that part ([`Protocol::load`]) and runs
-//! the operation again, on the protocol as it was before the attempt ([`Protocol::run_loading`]
-//! does exactly this over a [`PartSource`]). Operations are pure, so a retry costs computation,
-//! never storage; after a success [`Protocol::changes`] names the parts to write back.
+//! An adapter instead builds the protocol from the three small parts and a [`PartSource`]
+//! ([`Protocol::from_parts`]); each other part is fetched from the source the first time an
+//! operation reads it, and kept for the rest of the message, so every part is read at most once
+//! and every operation runs once. The core itself does no I/O: it only asks the source, through
+//! the trait, for a part it has not seen. After an operation [`Protocol::changes`] names the
+//! parts to write back, the three small parts included when they changed.
 //!
 //! [`legacy`] reads the single-value state of earlier versions into these parts (migration).
 
@@ -37,6 +35,7 @@ use crate::swap::{Pool, PoolId};
 use crate::time::BlockTime;
 use crate::treasury::{Holding, Strategy};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 pub mod legacy;
 
@@ -164,11 +163,67 @@ pub struct Books {
     pub next_redemption_id: u64,
 }
 
-/// A vector of parts, each present or not (yet) loaded, with a flag for each one changed.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub struct Parts<T> {
-    items: Vec<Option<T>>,
+/// One of the three small parts, with a flag set by every mutable access: the adapter writes
+/// it back only when an operation changed it (or might have: a mutable access that left the
+/// value as it was still counts).
+#[derive(Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Tracked<T> {
+    value: T,
     #[serde(skip)]
+    dirty: bool,
+}
+
+impl<T> Tracked<T> {
+    pub(crate) fn new(value: T) -> Self {
+        Tracked {
+            value,
+            dirty: false,
+        }
+    }
+
+    /// Whether it was accessed mutably since the last [`Protocol::clear_changes`].
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+}
+
+impl<T> std::ops::Deref for Tracked<T> {
+    type Target = T;
+    #[inline]
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T> std::ops::DerefMut for Tracked<T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        self.dirty = true;
+        &mut self.value
+    }
+}
+
+impl<T: PartialEq> PartialEq for Tracked<T> {
+    /// Equal values (what changed is not state).
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl<T: Eq> Eq for Tracked<T> {}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Tracked<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.value.fmt(f)
+    }
+}
+
+/// A vector of parts, each present or not yet fetched, with a flag for each one changed.
+/// Fetching needs only a shared reference (a read can fetch), so each slot is a `OnceLock`.
+#[derive(Clone, Debug)]
+pub struct Parts<T> {
+    items: Vec<OnceLock<T>>,
     dirty: Vec<bool>,
 }
 
@@ -184,22 +239,41 @@ impl<T> Default for Parts<T> {
 impl<T: PartialEq> PartialEq for Parts<T> {
     /// Equal when the same parts are present with the same values (what changed is not state).
     fn eq(&self, other: &Self) -> bool {
-        self.items == other.items
+        self.items.len() == other.items.len()
+            && self.items.iter().zip(&other.items).all(|(a, b)| a.get() == b.get())
     }
 }
 
 impl<T: Eq> Eq for Parts<T> {}
 
+impl<T: serde::Serialize> serde::Serialize for Parts<T> {
+    fn serialize<Z: serde::Serializer>(&self, s: Z) -> std::result::Result<Z::Ok, Z::Error> {
+        s.collect_seq(self.items.iter().map(OnceLock::get))
+    }
+}
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Parts<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let items: Vec<Option<T>> = serde::Deserialize::deserialize(d)?;
+        let dirty = vec![false; items.len()];
+        let items = items
+            .into_iter()
+            .map(|v| v.map_or_else(OnceLock::new, OnceLock::from))
+            .collect();
+        Ok(Parts { items, dirty })
+    }
+}
+
 impl<T> Parts<T> {
-    /// `len` parts, none loaded.
+    /// `len` parts, none fetched.
     pub fn unloaded(len: usize) -> Self {
         Parts {
-            items: (0..len).map(|_| None).collect(),
+            items: (0..len).map(|_| OnceLock::new()).collect(),
             dirty: vec![false; len],
         }
     }
 
-    /// Number of parts (loaded or not).
+    /// Number of parts (fetched or not).
     #[inline]
     pub fn len(&self) -> usize {
         self.items.len()
@@ -210,38 +284,43 @@ impl<T> Parts<T> {
         self.items.is_empty()
     }
 
-    /// The part at `i`, if loaded.
+    /// The part at `i`, if fetched.
     #[inline]
     pub fn get(&self, i: usize) -> Option<&T> {
-        self.items.get(i).and_then(Option::as_ref)
+        self.items.get(i).and_then(OnceLock::get)
     }
 
-    /// The part at `i` to change, if loaded; marks it changed.
+    /// The part at `i`, fetched with `fetch` the first time. `None` if `i` is out of range.
+    #[inline]
+    pub(crate) fn get_or_fetch(
+        &self,
+        i: usize,
+        fetch: impl FnOnce() -> Result<T>,
+    ) -> Option<Result<&T>> {
+        let cell = self.items.get(i)?;
+        Some(match cell.get() {
+            Some(v) => Ok(v),
+            None => fetch().map(|v| cell.get_or_init(|| v)),
+        })
+    }
+
+    /// The part at `i` to change, if fetched; marks it changed.
     #[inline]
     pub(crate) fn get_mut(&mut self, i: usize) -> Option<&mut T> {
-        let item = self.items.get_mut(i)?.as_mut()?;
+        let item = self.items.get_mut(i)?.get_mut()?;
         self.dirty[i] = true;
         Some(item)
     }
 
     /// Appends a new part (changed).
     pub(crate) fn push(&mut self, value: T) {
-        self.items.push(Some(value));
+        self.items.push(OnceLock::from(value));
         self.dirty.push(true);
     }
 
-    /// Loads the part at `i` (not a change).
-    pub(crate) fn fill(&mut self, i: usize, value: T) {
-        if self.items.len() <= i {
-            self.items.resize_with(i + 1, || None);
-            self.dirty.resize(i + 1, false);
-        }
-        self.items[i] = Some(value);
-    }
-
-    /// Every part, loaded or not.
+    /// Every part, fetched or not.
     pub fn iter(&self) -> impl Iterator<Item = Option<&T>> {
-        self.items.iter().map(Option::as_ref)
+        self.items.iter().map(OnceLock::get)
     }
 
     fn changed(&self) -> impl Iterator<Item = (usize, &T)> {
@@ -250,7 +329,7 @@ impl<T> Parts<T> {
             .zip(&self.dirty)
             .enumerate()
             .filter(|(_, (_, d))| **d)
-            .filter_map(|(i, (v, _))| v.as_ref().map(|v| (i, v)))
+            .filter_map(|(i, (v, _))| v.get().map(|v| (i, v)))
     }
 
     fn clear_changes(&mut self) {
@@ -258,43 +337,80 @@ impl<T> Parts<T> {
     }
 }
 
-/// One price history's ring of [`HISTORY_LEN`] checkpoints, by slot (`seq % HISTORY_LEN`).
-#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+/// One price history's ring of [`HISTORY_LEN`] checkpoints, by slot (`seq % HISTORY_LEN`),
+/// each fetched the first time it is read.
+#[derive(Clone, Debug, Default)]
 pub struct Ring {
-    slots: Vec<Option<Checkpoint>>,
-    #[serde(skip)]
+    slots: Vec<OnceLock<Checkpoint>>,
     dirty: u64,
 }
 
 impl PartialEq for Ring {
     fn eq(&self, other: &Self) -> bool {
-        let get = |r: &Ring, i: usize| r.slots.get(i).copied().flatten();
-        (0..HISTORY_LEN).all(|i| get(self, i) == get(other, i))
+        (0..HISTORY_LEN).all(|i| self.get(i) == other.get(i))
     }
 }
 
 impl Eq for Ring {}
 
+impl serde::Serialize for Ring {
+    fn serialize<Z: serde::Serializer>(&self, s: Z) -> std::result::Result<Z::Ok, Z::Error> {
+        s.collect_seq(self.slots.iter().map(OnceLock::get))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Ring {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let slots: Vec<Option<Checkpoint>> = serde::Deserialize::deserialize(d)?;
+        Ok(Ring {
+            slots: slots
+                .into_iter()
+                .map(|v| v.map_or_else(OnceLock::new, OnceLock::from))
+                .collect(),
+            dirty: 0,
+        })
+    }
+}
+
 impl Ring {
-    /// The checkpoint in `slot`, if loaded.
-    #[inline]
-    pub fn get(&self, slot: usize) -> Option<Checkpoint> {
-        self.slots.get(slot).copied().flatten()
+    /// A ring of [`HISTORY_LEN`] slots, none fetched.
+    pub(crate) fn unloaded() -> Self {
+        Ring {
+            slots: (0..HISTORY_LEN).map(|_| OnceLock::new()).collect(),
+            dirty: 0,
+        }
     }
 
-    fn put(&mut self, slot: usize, c: Checkpoint, changed: bool) {
+    /// The checkpoint in `slot`, if present.
+    #[inline]
+    pub fn get(&self, slot: usize) -> Option<Checkpoint> {
+        self.slots.get(slot).and_then(OnceLock::get).copied()
+    }
+
+    fn sized(&mut self) -> &mut Vec<OnceLock<Checkpoint>> {
         if self.slots.len() < HISTORY_LEN {
-            self.slots.resize(HISTORY_LEN, None);
+            self.slots.resize_with(HISTORY_LEN, OnceLock::new);
         }
-        self.slots[slot] = Some(c);
-        if changed {
-            self.dirty |= 1 << slot;
+        &mut self.slots
+    }
+
+    /// The checkpoint in `slot`, fetched with `fetch` the first time.
+    fn get_or_fetch(&self, slot: usize, fetch: impl FnOnce() -> Result<Checkpoint>) -> Result<Checkpoint> {
+        match self.slots.get(slot) {
+            Some(cell) => match cell.get() {
+                Some(c) => Ok(*c),
+                None => fetch().map(|c| *cell.get_or_init(|| c)),
+            },
+            // A ring not yet sized has nothing in memory: every slot comes from the source.
+            None => fetch(),
         }
     }
 
     /// Records a new checkpoint in `slot` (a change).
     pub(crate) fn record(&mut self, slot: u8, c: Checkpoint) {
-        self.put(usize::from(slot), c, true);
+        let slot = usize::from(slot);
+        self.sized()[slot] = OnceLock::from(c);
+        self.dirty |= 1 << slot;
     }
 }
 
@@ -396,10 +512,15 @@ impl Redemptions {
 }
 
 /// What an operation changed, for an adapter to write back: each changed part with its new
-/// value, and the redemptions removed. [`Config`], [`Clock`] and [`Books`] are not listed: an
-/// adapter compares them with what it loaded.
+/// value, and the redemptions removed.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Change<'a> {
+    /// The configuration.
+    Config(&'a Config),
+    /// The clock.
+    Clock(&'a Clock),
+    /// The books.
+    Books(&'a Books),
     /// An asset's configuration (new or updated).
     Asset(u16, &'a AssetConfig),
     /// A holding.
@@ -417,66 +538,58 @@ pub enum Change<'a> {
     RedemptionRemoved(u64),
 }
 
-/// Where an adapter's parts come from.
+/// Where the parts of a protocol not held in memory come from: an adapter's storage. The
+/// protocol asks for each part at most once, the first time an operation reads it.
 pub trait PartSource {
     /// The part `key` names (a pool's `shares` listing at least the treasury's), or why it
-    /// cannot be read.
+    /// cannot be read. A redemption that does not exist is `Part::Redemption(None)`.
     fn part(&self, key: PartKey) -> Result<Part>;
 }
 
-/// More loads than any operation needs: a source that keeps answering with parts that do not
-/// satisfy the operation is broken.
-const MAX_LOADS: usize = 4 * (MAX_ASSETS * 4 + MAX_POOLS * 8) + 64;
-
-impl Protocol {
-    /// Runs `op` on this protocol, loading from `source` every part it turns out to need: each
-    /// attempt runs on a copy of the protocol as it was, and the copy is kept only when nothing
-    /// was missing (whatever `op` returned). Returns `op`'s result.
-    pub fn run_loading<T>(
-        &mut self,
-        source: &impl PartSource,
-        mut op: impl FnMut(&mut Protocol) -> Result<T>,
-    ) -> Result<T> {
-        for _ in 0..MAX_LOADS {
-            let mut attempt = self.clone();
-            let result = op(&mut attempt);
-            match attempt.take_missing() {
-                Some(key) => {
-                    let part = source.part(key)?;
-                    self.load(key, part)?;
-                }
-                None => {
-                    *self = attempt;
-                    return result;
-                }
-            }
-        }
-        Err(Error::InvariantViolated(
-            "the part source never satisfied the operation".into(),
-        ))
+impl<T: PartSource + ?Sized> PartSource for &T {
+    fn part(&self, key: PartKey) -> Result<Part> {
+        (**self).part(key)
     }
+}
 
-    /// A protocol of the three small parts with nothing else loaded: what an adapter builds
-    /// for each operation before loading what the operation asks for.
-    pub fn from_parts(config: Config, clock: Clock, books: Books) -> Protocol {
+/// The source of a protocol held wholly in memory: it has every part already, so it is never
+/// asked for one that exists; asked for one that does not, it says so.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct InMemory;
+
+impl PartSource for InMemory {
+    fn part(&self, key: PartKey) -> Result<Part> {
+        Err(Error::NotLoaded(key))
+    }
+}
+
+/// A part that is not the one asked for: a broken source.
+fn mismatch(key: PartKey) -> Error {
+    Error::InvariantViolated(format!("the part source answered {key} with another part"))
+}
+
+impl<S: PartSource> Protocol<S> {
+    /// A protocol of the three small parts, fetching every other part from `source` the first
+    /// time an operation reads it: what an adapter builds for each message.
+    pub fn from_parts(config: Config, clock: Clock, books: Books, source: S) -> Protocol<S> {
         let assets = config.assets.len();
         let feeds = config.feeds.len();
         let pools = config.pools as usize;
         Protocol {
-            config,
-            clock,
-            books,
+            config: Tracked::new(config),
+            clock: Tracked::new(clock),
+            books: Tracked::new(books),
             assets: Parts::unloaded(assets),
             holdings: Parts::unloaded(assets),
             feeds: Parts::unloaded(feeds),
-            rings: vec![Ring::default(); feeds],
+            rings: vec![Ring::unloaded(); feeds],
             pools: Parts::unloaded(pools),
-            pool_rings: vec![[Ring::default(), Ring::default()]; pools],
+            pool_rings: vec![[Ring::unloaded(), Ring::unloaded()]; pools],
             redemptions: Redemptions {
                 complete: false,
                 ..Redemptions::default()
             },
-            missing: std::sync::OnceLock::new(),
+            source,
         }
     }
 
@@ -495,30 +608,30 @@ impl Protocol {
         &self.books
     }
 
-    /// Loads a part. A part that does not match its key is refused.
-    pub fn load(&mut self, key: PartKey, part: Part) -> Result<()> {
-        let bad = || Error::InvariantViolated(format!("loaded a part that is not {key}"));
-        match (key, part) {
-            (PartKey::Asset(i), Part::Asset(a)) => self.assets.fill(i.into(), a),
-            (PartKey::Holding(i), Part::Holding(h)) => self.holdings.fill(i.into(), h),
-            (PartKey::Feed(i), Part::Feed(f)) => self.feeds.fill(i.into(), f),
-            (PartKey::Checkpoint(h, slot), Part::Checkpoint(c)) => {
-                let ring = self.ring_mut(h).ok_or_else(bad)?;
-                ring.put(usize::from(slot) % HISTORY_LEN, c, false);
-            }
-            (PartKey::Pool(id), Part::Pool(p)) => self.pools.fill(id as usize, *p),
-            (PartKey::Redemption(id), Part::Redemption(r)) => match r {
-                Some(r) if r.id == id => {
+    /// The source parts are fetched from.
+    pub fn source(&self) -> &S {
+        &self.source
+    }
+
+    /// Asks the source for `key` and takes the value out with `pick`.
+    pub(crate) fn fetch<T>(&self, key: PartKey, pick: impl FnOnce(Part) -> Option<T>) -> Result<T> {
+        pick(self.source.part(key)?).ok_or_else(|| mismatch(key))
+    }
+
+    /// The pending redemption `id`, fetched the first time; `None` if it does not exist.
+    pub(crate) fn redemption(&mut self, id: u64) -> Result<Option<&PendingRedemption>> {
+        if self.redemptions.lookup(id).is_err() {
+            match self.source.part(PartKey::Redemption(id))? {
+                Part::Redemption(Some(r)) if r.id == id => {
                     self.redemptions.entries.insert(id, r);
                 }
-                Some(_) => return Err(bad()),
-                None => {
+                Part::Redemption(None) => {
                     self.redemptions.absent.insert(id);
                 }
-            },
-            _ => return Err(bad()),
+                _ => return Err(mismatch(PartKey::Redemption(id))),
+            }
         }
-        Ok(())
+        Ok(self.redemptions.lookup(id).ok().flatten())
     }
 
     /// Replaces the pending redemptions with `all` of them (an adapter that read its whole
@@ -529,21 +642,18 @@ impl Protocol {
         self.redemptions.absent.clear();
     }
 
-    /// The first part an operation needed and did not find since the last call, if any.
-    pub fn take_missing(&mut self) -> Option<PartKey> {
-        self.missing.take()
-    }
-
-    /// Records that `key` was needed and not loaded (the first such part is kept), and returns
-    /// the error that says so.
-    pub(crate) fn miss(&self, key: PartKey) -> Error {
-        let _ = self.missing.set(key);
-        Error::NotLoaded(key)
-    }
-
-    /// Every part changed since the last [`Protocol::clear_changes`].
+    /// Every part changed since the last [`Protocol::clear_changes`]: the small parts first.
     pub fn changes(&self) -> Vec<Change<'_>> {
         let mut out = Vec::new();
+        if self.config.is_dirty() {
+            out.push(Change::Config(&self.config));
+        }
+        if self.clock.is_dirty() {
+            out.push(Change::Clock(&self.clock));
+        }
+        if self.books.is_dirty() {
+            out.push(Change::Books(&self.books));
+        }
         out.extend(
             self.assets
                 .changed()
@@ -584,6 +694,9 @@ impl Protocol {
 
     /// Forgets what changed (after an adapter wrote it back).
     pub fn clear_changes(&mut self) {
+        self.config.dirty = false;
+        self.clock.dirty = false;
+        self.books.dirty = false;
         self.assets.clear_changes();
         self.holdings.clear_changes();
         self.feeds.clear_changes();
@@ -647,9 +760,19 @@ impl Protocol {
         out
     }
 
-    /// Checkpoint `slot` of history `h`, if loaded.
-    pub fn checkpoint(&self, h: HistoryId, slot: u8) -> Option<Checkpoint> {
-        self.ring(h).and_then(|r| r.get(usize::from(slot)))
+    /// Checkpoint `slot` of history `h`, fetched the first time.
+    pub fn checkpoint(&self, h: HistoryId, slot: u8) -> Result<Checkpoint> {
+        let key = PartKey::Checkpoint(h, slot);
+        let fetch = || {
+            self.fetch(key, |p| match p {
+                Part::Checkpoint(c) => Some(c),
+                _ => None,
+            })
+        };
+        match self.ring(h) {
+            Some(ring) => ring.get_or_fetch(usize::from(slot) % HISTORY_LEN, fetch),
+            None => Err(Error::NotLoaded(key)),
+        }
     }
 
     pub(crate) fn ring(&self, h: HistoryId) -> Option<&Ring> {
@@ -659,16 +782,6 @@ impl Protocol {
                 .pool_rings
                 .get(id as usize)
                 .and_then(|r| r.get(usize::from(side))),
-        }
-    }
-
-    pub(crate) fn ring_mut(&mut self, h: HistoryId) -> Option<&mut Ring> {
-        match h {
-            HistoryId::Feed(i) => self.rings.get_mut(usize::from(i)),
-            HistoryId::Pool(id, side) => self
-                .pool_rings
-                .get_mut(id as usize)
-                .and_then(|r| r.get_mut(usize::from(side))),
         }
     }
 }
@@ -687,17 +800,14 @@ fn push_ring<'a>(out: &mut Vec<Change<'a>>, ring: &'a Ring, h: HistoryId) {
 }
 
 /// A price history as the TWAP search reads it: checkpoint `seq` of history `id`.
-pub(crate) struct HistoryView<'a> {
-    pub(crate) protocol: &'a Protocol,
+pub(crate) struct HistoryView<'a, S> {
+    pub(crate) protocol: &'a Protocol<S>,
     pub(crate) id: HistoryId,
 }
 
-impl crate::prices::History for HistoryView<'_> {
+impl<S: PartSource> crate::prices::History for HistoryView<'_, S> {
     fn checkpoint(&self, seq: u64) -> Result<Checkpoint> {
         let slot = (seq % HISTORY_LEN as u64) as u8;
-        self.protocol
-            .ring(self.id)
-            .and_then(|r| r.get(usize::from(slot)))
-            .ok_or_else(|| self.protocol.miss(PartKey::Checkpoint(self.id, slot)))
+        self.protocol.checkpoint(self.id, slot)
     }
 }

@@ -37,6 +37,15 @@ pub fn usd(s: &str) -> Usd {
     Usd::parse(s).unwrap()
 }
 
+/// Runs one core operation through [`Suite::core`]: the closure is written once and compiled
+/// for both kinds of protocol (held whole in memory, and fetching its parts from storage).
+#[macro_export]
+macro_rules! run_core {
+    ($suite:expr, $what:expr, |$p:ident| $body:expr) => {
+        $suite.core($what, |$p| $body, |$p| $body)
+    };
+}
+
 /// A protocol and the world around it.
 pub struct Suite {
     pub p: Protocol,
@@ -134,26 +143,28 @@ impl Suite {
 
     /// Runs a core operation on the whole protocol and, when [`Suite::lazy`] is on, the chain
     /// adapter's way on the same state stored in parts: both must give the same answer (events
-    /// included) and leave the same state.
+    /// included) and leave the same state. `whole` and `parts` are the same operation (the
+    /// [`run_core!`] macro writes it once) on the two kinds of protocol.
     pub fn core<T: std::fmt::Debug>(
         &mut self,
         what: &str,
-        mut op: impl FnMut(&mut Protocol) -> Result<T>,
+        mut whole: impl FnMut(&mut Protocol) -> Result<T>,
+        mut parts: impl FnMut(&mut lazy::Lazy) -> Result<T>,
     ) -> Result<T> {
         if !self.lazy {
-            return op(&mut self.p);
+            return whole(&mut self.p);
         }
         let mut stored = lazy::Stored::of(&self.p);
-        let whole = op(&mut self.p);
-        let parts = stored.run(&mut op);
+        let answer = whole(&mut self.p);
+        let from_parts = stored.run(&mut parts);
         assert_eq!(
-            format!("{whole:?}"),
-            format!("{parts:?}"),
+            format!("{answer:?}"),
+            format!("{from_parts:?}"),
             "{what}: run on stored parts, the operation answered differently"
         );
         stored.assert_holds(&self.p, what);
-        self.last_loads = stored.loaded();
-        whole
+        self.last_loads = stored.loads();
+        answer
     }
 
     pub fn decimals(&self, s: Symbol) -> u8 {
@@ -168,8 +179,7 @@ impl Suite {
         let s = sym(symbol);
         let pr = price(p);
         let (feeder, now) = (self.feeder.clone(), self.now);
-        let r = self
-            .core("post_price", |p| {
+        let r = run_core!(self, "post_price", |p| {
                 p.post_price(&feeder, s, pr, now.seconds, now)
             })
             .unwrap();
@@ -191,8 +201,7 @@ impl Suite {
         let feeder = self.feeder.clone();
         for (s, p) in self.prices.clone() {
             let now = self.now;
-            let r = self
-                .core("post_price", |q| {
+            let r = run_core!(self, "post_price", |q| {
                     q.post_price(&feeder, s, p, now.seconds, now)
                 })
                 .unwrap();
@@ -215,8 +224,7 @@ impl Suite {
     /// Applies a governance action as governance.
     pub fn govern(&mut self, action: GovAction) {
         let (gov, now) = (self.gov.clone(), self.now);
-        let r = self
-            .core("govern", |p| p.govern(&gov, action.clone(), now))
+        let r = run_core!(self, "govern", |p| p.govern(&gov, action.clone(), now))
             .unwrap();
         self.events.extend(r.events);
         self.check();
@@ -257,7 +265,7 @@ impl Suite {
         let who = Account::new(who);
         let before = self.p.clone();
         let now = self.now;
-        let r = match self.core("mint", |p| p.mint(&who, req, now)) {
+        let r = match run_core!(self, "mint", |p| p.mint(&who, req, now)) {
             Ok(r) => r,
             Err(e) => {
                 assert_eq!(self.p, before, "a refused mint changed the state: {e}");
@@ -290,7 +298,7 @@ impl Suite {
         let who = Account::new(who);
         let before = self.p.clone();
         let now = self.now;
-        let r = match self.core("redeem", |p| p.redeem(&who, req, now)) {
+        let r = match run_core!(self, "redeem", |p| p.redeem(&who, req, now)) {
             Ok(r) => r,
             Err(e) => {
                 assert_eq!(
@@ -310,7 +318,7 @@ impl Suite {
     pub fn collect(&mut self, id: u64) -> Result<PendingRedemption> {
         let before = self.p.clone();
         let now = self.now;
-        let r = match self.core("collect", |p| p.collect(id, now)) {
+        let r = match run_core!(self, "collect", |p| p.collect(id, now)) {
             Ok(r) => r,
             Err(e) => {
                 assert_eq!(self.p, before, "a refused collect changed the state: {e}");
@@ -385,7 +393,7 @@ impl Suite {
         let who = Account::new(who);
         let before = self.p.clone();
         let now = self.now;
-        let r = match self.core("add_liquidity", |p| {
+        let r = match run_core!(self, "add_liquidity", |p| {
             p.add_liquidity(&who, pool, max, Amount::ZERO, now)
         }) {
             Ok(r) => r,
@@ -418,7 +426,7 @@ impl Suite {
         let who = Account::new(who);
         let before = self.p.clone();
         let now = self.now;
-        let r = match self.core("remove_liquidity", |p| {
+        let r = match run_core!(self, "remove_liquidity", |p| {
             p.remove_liquidity(&who, pool, shares, [Amount::ZERO; 2], now)
         }) {
             Ok(r) => r,
@@ -465,7 +473,7 @@ impl Suite {
         };
         let before = self.p.clone();
         let now = self.now;
-        let r = match self.core("swap", |p| p.swap(&who, &req, now)) {
+        let r = match run_core!(self, "swap", |p| p.swap(&who, &req, now)) {
             Ok(r) => r,
             Err(e) => {
                 assert_eq!(self.p, before, "a refused swap changed the state: {e}");
@@ -490,8 +498,7 @@ impl Suite {
     pub fn sweep(&mut self, pool: PoolId) -> [Amount; 2] {
         let (tokens, _) = self.pool_tokens(pool);
         let now = self.now;
-        let r = self
-            .core("sweep_pool_fees", |p| p.sweep_pool_fees(pool, now))
+        let r = run_core!(self, "sweep_pool_fees", |p| p.sweep_pool_fees(pool, now))
             .unwrap();
         for side in 0..2 {
             let fee = r.value[side];
@@ -509,7 +516,7 @@ impl Suite {
     pub fn treasury_op(&mut self, op: TreasuryOp) -> Result<()> {
         let before = self.p.clone();
         let (gov, now) = (self.gov.clone(), self.now);
-        let r = match self.core("treasury_op", |p| p.treasury_op(&gov, op.clone(), now)) {
+        let r = match run_core!(self, "treasury_op", |p| p.treasury_op(&gov, op.clone(), now)) {
             Ok(r) => r,
             Err(e) => {
                 assert_eq!(
@@ -599,7 +606,7 @@ impl Suite {
         let acct = Account::new(who);
         let before = self.p.clone();
         let now = self.now;
-        let r = match self.core("recollateralize", |p| {
+        let r = match run_core!(self, "recollateralize", |p| {
             p.recollateralize(&acct, a, amount, Amount::ZERO, now)
         }) {
             Ok(r) => r,
@@ -626,7 +633,7 @@ impl Suite {
         let before = self.p.clone();
         let now = self.now;
         let xms = amt(xms, 18);
-        let r = match self.core("buyback", |p| p.buyback(&acct, a, xms, Amount::ZERO, now)) {
+        let r = match run_core!(self, "buyback", |p| p.buyback(&acct, a, xms, Amount::ZERO, now)) {
             Ok(r) => r,
             Err(e) => {
                 assert_eq!(self.p, before, "a refused buyback changed the state: {e}");
