@@ -525,7 +525,7 @@ fn xms_collateral(n: &mut Narrator, w: &mut World) -> CliResult<()> {
          treasury, not burned, and leaves circulation, so it no longer counts towards the XMS\n\
          market cap that sets future caps.",
     );
-    let circ_before = w.p.circulating_xms()?;
+    let circ_before = w.p.circulating_xms(w.now.seconds)?;
     let q = w.mint("frank", "XMS", "400000")?;
     let mut t = Table::new(["minter", "deposit", "tier", "value", "fee", "USDm out"]);
     mint_row(&mut t, w, "frank", &q, XMS);
@@ -533,7 +533,7 @@ fn xms_collateral(n: &mut Narrator, w: &mut World) -> CliResult<()> {
     n.ok(&format!(
         "circulating XMS: {} -> {}",
         human(circ_before, 18, 2),
-        human(w.p.circulating_xms()?, 18, 2)
+        human(w.p.circulating_xms(w.now.seconds)?, 18, 2)
     ));
     Ok(())
 }
@@ -658,7 +658,7 @@ fn treasury(n: &mut Narrator, w: &World) -> CliResult<()> {
     ]);
     t.row(cells![
         "XMS circulating".to_string(),
-        amount_cell(w.p.circulating_xms()?, 18, 2),
+        amount_cell(w.p.circulating_xms(w.now.seconds)?, 18, 2),
     ]);
     n.table(&t);
     w.p.check_invariants()?;

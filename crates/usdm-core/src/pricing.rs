@@ -173,10 +173,19 @@ impl<S: crate::state::PartSource> Protocol<S> {
         }
     }
 
+    /// The price of the token with feed `index` that no swap in this block can move: a feed's
+    /// fresh latest post, a pool-priced token's TWAP (in USD through its chain).
+    pub(crate) fn oracle_price_at(&self, index: usize, now: u64) -> Result<Price> {
+        match self.feed(index)?.source {
+            PriceSource::Feed => self.spot_at(index, now, 0),
+            PriceSource::Pool { .. } => Ok(self.quote_at(index, now, 0)?.twap),
+        }
+    }
+
     /// The last known spot price of the token with feed `index` (stale or not) and the time
     /// after which it is stale: what the market-cap average integrates. `Ok(None)` when there
     /// is none to use.
-    fn last_spot(&self, index: usize, depth: u8) -> Result<Option<(Price, u64)>> {
+    fn last_spot(&self, index: usize, now: u64, depth: u8) -> Result<Option<(Price, u64)>> {
         let feed = self.feed(index)?;
         match feed.source {
             PriceSource::Feed => {
@@ -194,30 +203,32 @@ impl<S: crate::state::PartSource> Protocol<S> {
                     Err(e) if e.is_state_failure() => return Err(e),
                     Err(_) => return Ok(None),
                 };
-                // The lower of spot and TWAP at the last accrual, so a pump of the pool does
-                // not lift the market cap (and the next supply cap) at once.
-                let at = self.clock.mintage.accrued_until;
-                let price = match self.covered_pool_quote(feed.symbol, pool, side, at) {
-                    Ok(q) => q.receive(),
+                // The pool's TWAP: a swap around an operation moves the spot price, but
+                // the TWAP weighs a price by how long it lasted, and a swap undone in the
+                // same block lasted no time.
+                let price = match self.covered_pool_quote(feed.symbol, pool, side, now) {
+                    Ok(q) => q.twap,
                     Err(e) if e.is_state_failure() => return Err(e),
                     Err(_) => return Ok(None),
                 };
                 Ok(self
-                    .last_spot(counter, depth + 1)?
+                    .last_spot(counter, now, depth + 1)?
                     .map(|(counter_spot, fresh_until)| (chain(price, counter_spot), fresh_until)))
             }
         }
     }
 
-    /// The XMS market cap as things stand (before the current operation changes anything).
-    /// A part that is not loaded gives no sample; the protocol remembers it missed the part, so
-    /// an adapter loads it and runs the operation again.
-    pub(crate) fn mcap_sample(&self) -> McapSample {
+    /// The XMS market cap as things stand at `now`, from prices no swap in this block can move
+    /// (feed posts; a pool-priced XMS at its pool's TWAP) and the circulating XMS with the
+    /// treasury's pool claims at fair reserves. Anything that cannot be valued, a part that
+    /// cannot be read included, gives no sample: that time does not count towards the average,
+    /// which fails closed (a lower cap or none).
+    pub(crate) fn mcap_sample(&self, now: u64) -> McapSample {
         let none = McapSample {
             mcap: None,
             fresh_until: 0,
         };
-        match (self.last_spot(XMS_FEED, 0), self.circulating_xms()) {
+        match (self.last_spot(XMS_FEED, now, 0), self.circulating_xms(now)) {
             // A market cap too large to represent fails closed (no average), rather than
             // saturating into a practically unlimited supply cap.
             (Ok(Some((price, fresh_until))), Ok(circulating)) => McapSample {

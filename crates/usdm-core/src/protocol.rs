@@ -253,7 +253,7 @@ impl<S: PartSource> Protocol<S> {
         }
         let (mintage, roll) = self.clock.mintage.advanced(
             now.seconds,
-            || self.mcap_sample(),
+            || self.mcap_sample(self.clock.mintage.accrued_until),
             self.config.params.epoch_seconds,
             |t| self.support_ratio_at(t),
         )?;
@@ -288,9 +288,12 @@ impl<S: PartSource> Protocol<S> {
         self.config.support_ramp.filter(|r| t < r.end)
     }
 
-    /// Commits the step's time and epoch state and returns its events.
+    /// Commits the step's time and epoch state, records the market cap the operation leaves
+    /// behind (integrated by the next operation), and returns the step's events.
     pub(crate) fn finish(&mut self, step: Step, operation: &'static str) -> Vec<Event> {
+        let sample = self.mcap_sample(step.now.seconds);
         self.clock.mintage = step.mintage;
+        self.clock.mintage.sample = Some(sample);
         self.clock.last_time = step.now;
         self.assert_sanity(operation);
         step.events

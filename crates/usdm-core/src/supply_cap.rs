@@ -3,9 +3,13 @@
 //!
 //! The market cap is piecewise constant between operations (it changes only when the XMS price
 //! or the circulating XMS supply changes, and both change only through protocol operations), so
-//! the average is accumulated exactly: before any operation changes either, the current market
-//! cap is integrated up to now. Only time during which the XMS price was fresh counts; an epoch
-//! with no fresh coverage has no average, and the next epoch has no cap: minting fails closed.
+//! the average is accumulated exactly: each operation records the market cap it leaves behind
+//! ([`Mintage::sample`]), and the next one integrates that record up to its own time before it
+//! changes anything. A state is weighted by how long it lasted, measured from the operation that
+//! made it: one that lasted zero seconds (a swap on a pair, a hub call, the swap back, all in one
+//! block) weighs nothing, and a sample is never stretched back over time before it was taken.
+//! Only time during which the XMS price was fresh counts; an epoch with no fresh coverage has no
+//! average, and the next epoch has no cap: minting fails closed.
 //!
 //! Epochs roll lazily: the first operation after a boundary closes the epoch (and any number of
 //! empty epochs after it, in constant time) before doing anything else.
@@ -15,7 +19,7 @@ use crate::math::Wide;
 use crate::units::{SupportRatio, Usd};
 
 /// The XMS market cap in force since the last accrual, and until when its price is fresh.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct McapSample {
     /// Price × circulating XMS, or `None` before any XMS price exists.
     pub mcap: Option<Usd>,
@@ -42,6 +46,11 @@ pub struct Mintage {
     pub average_mcap: Option<Usd>,
     /// Supply cap for the current epoch: `average_mcap / support ratio`.
     pub cap: Option<Usd>,
+    /// The market cap the latest operation left behind, in force until the next one. `None`
+    /// in state stored before samples were recorded: the next operation then takes the
+    /// market cap as it finds it.
+    #[serde(default)]
+    pub sample: Option<McapSample>,
 }
 
 /// What happened when epochs rolled.
@@ -91,6 +100,7 @@ impl Mintage {
             covered: 0,
             average_mcap: None,
             cap: None,
+            sample: None,
         }
     }
 
@@ -114,19 +124,21 @@ impl Mintage {
         Ok(())
     }
 
-    /// This state advanced to `now`, the market cap having been `sample` since the last accrual;
-    /// `self` is not touched. Returns the roll if one or more epoch boundaries were crossed.
+    /// This state advanced to `now`, the market cap having been the recorded [`Mintage::sample`]
+    /// since the last accrual (`current`, the market cap as things stand, where none was
+    /// recorded); `self` is not touched. Returns the roll if one or more epoch boundaries were
+    /// crossed.
     ///
     /// The current epoch ends after the length it started with; `next_length` (the current
     /// `epoch_seconds` parameter) applies to the epochs after it, so a governance change never
-    /// cuts an epoch short. `sample` is evaluated only if time has passed since the last
-    /// accrual, so operations within one block do not recompute the market cap. `support`
+    /// cuts an epoch short. `current` is evaluated only if time has passed since the last
+    /// accrual and no sample was recorded. `support`
     /// gives the support ratio in force at a time; the new cap uses its value at the new
     /// epoch's start.
     pub fn advanced(
         &self,
         now: u64,
-        sample: impl FnOnce() -> McapSample,
+        current: impl FnOnce() -> McapSample,
         next_length: u64,
         support: impl FnOnce(u64) -> SupportRatio,
     ) -> Result<(Mintage, Option<EpochRoll>)> {
@@ -134,7 +146,7 @@ impl Mintage {
         if now <= m.accrued_until {
             return Ok((m, None));
         }
-        let sample = sample();
+        let sample = m.sample.unwrap_or_else(current);
         let end = m.epoch_start.saturating_add(m.length.max(1));
         if now < end {
             m.accrue(now, sample)?;

@@ -181,6 +181,8 @@ pub enum PriceMode {
     Low,
     /// max(spot, TWAP).
     High,
+    /// What no swap in this block can move: a feed's latest post, a pool-priced token's TWAP.
+    Oracle,
 }
 
 impl<S: crate::state::PartSource> Protocol<S> {
@@ -190,6 +192,7 @@ impl<S: crate::state::PartSource> Protocol<S> {
             PriceMode::Spot => self.asset_spot(index, now),
             PriceMode::Low => Ok(self.asset_quote(index, BlockTime::new(0, now))?.receive()),
             PriceMode::High => Ok(self.asset_quote(index, BlockTime::new(0, now))?.payout()),
+            PriceMode::Oracle => self.oracle_price_at(self.asset_feed(index), now),
         }
     }
 
@@ -201,10 +204,13 @@ impl<S: crate::state::PartSource> Protocol<S> {
         }
         match self.find_asset(symbol) {
             Some(i) => self.asset_price(i, now, mode),
+            None if mode == PriceMode::Oracle => {
+                self.oracle_price_at(self.require_feed_index(symbol)?, now)
+            }
             None => {
                 let q = self.price_quote(symbol, BlockTime::new(0, now))?;
                 Ok(match mode {
-                    PriceMode::Spot => q.spot,
+                    PriceMode::Spot | PriceMode::Oracle => q.spot,
                     PriceMode::Low => q.receive(),
                     PriceMode::High => q.payout(),
                 })
@@ -247,6 +253,30 @@ impl<S: crate::state::PartSource> Protocol<S> {
         Ok([fair0, fair1])
     }
 
+    /// What `shares` of `pool` claim of its `side` at fair reserves, rounded down.
+    fn fair_claim(
+        &self,
+        pool: &Pool,
+        shares: Amount,
+        side: usize,
+        now: u64,
+        mode: PriceMode,
+    ) -> Result<Amount> {
+        if shares.is_zero() {
+            return Ok(Amount::ZERO);
+        }
+        let fair = self.fair_reserves_wide(pool, now, mode)?;
+        crate::math::wide::mul_div_256(
+            shares.raw(),
+            fair[side],
+            pool.total_shares.raw(),
+            Rounding::Down,
+        )
+        .and_then(|c| u128::try_from(c).ok())
+        .map(Amount::new)
+        .ok_or(Error::Overflow("pool claim"))
+    }
+
     /// The treasury's claim on pool reserves of `symbol` at fair reserves, plus unswept
     /// protocol fees in it.
     fn pool_claims(&self, symbol: Symbol, now: u64, mode: PriceMode) -> Result<Amount> {
@@ -257,19 +287,8 @@ impl<S: crate::state::PartSource> Protocol<S> {
             let Some(side) = pool.position(symbol) else {
                 continue;
             };
-            let shares = pool.shares_of(me);
-            if !shares.is_zero() {
-                let fair = self.fair_reserves_wide(pool, now, mode)?;
-                let claim = crate::math::wide::mul_div_256(
-                    shares.raw(),
-                    fair[side],
-                    pool.total_shares.raw(),
-                    Rounding::Down,
-                )
-                .and_then(|c| u128::try_from(c).ok())
-                .ok_or_else(|| Error::Overflow("pool claim"))?;
-                total = total.checked_add(Amount::new(claim), "pool claims")?;
-            }
+            let claim = self.fair_claim(pool, pool.shares_of(me), side, now, mode)?;
+            total = total.checked_add(claim, "pool claims")?;
             total = total.checked_add(pool.protocol_fees[side], "pool claims")?;
         }
         Ok(total)
@@ -469,10 +488,11 @@ impl<S: crate::state::PartSource> Protocol<S> {
         ))
     }
 
-    /// XMS in circulation: total supply minus what the protocol holds (idle and escrowed
-    /// treasury XMS, XMS in strategies, the treasury's claims on XMS in pools and unswept XMS
-    /// fees; pool claims at live reserves). Saturates rather than overflows.
-    pub fn circulating_xms(&self) -> Result<Amount> {
+    /// XMS in circulation at `now`: total supply minus what the protocol holds (idle and
+    /// escrowed treasury XMS, XMS in strategies, the treasury's claims on XMS in pools and
+    /// unswept XMS fees). Pool claims are valued at fair reserves, which no swap can move.
+    /// Saturates rather than overflows.
+    pub fn circulating_xms(&self, now: u64) -> Result<Amount> {
         let mut held = match self.find_asset(XMS) {
             Some(i) => self.holding(i)?.custody().map_or(u128::MAX, Amount::raw),
             None => 0,
@@ -486,7 +506,9 @@ impl<S: crate::state::PartSource> Protocol<S> {
             let Some(side) = pool.position(XMS) else {
                 continue;
             };
-            let claim = pool.claim(pool.shares_of(me))[side];
+            // At fair reserves: a swap on the pair moves its live reserves (and would move
+            // circulating XMS, the market cap and the next supply cap) but not these.
+            let claim = self.fair_claim(pool, pool.shares_of(me), side, now, PriceMode::Oracle)?;
             held = held
                 .saturating_add(claim.raw())
                 .saturating_add(pool.protocol_fees[side].raw());

@@ -208,7 +208,7 @@ fn xms_can_be_priced_by_its_pool() {
     s.roll_epoch();
     s.roll_epoch();
     let cap = s.p.cap_status(s.now).unwrap().supply_cap.unwrap();
-    let circulating_xms = Usd::from_usdm(s.p.circulating_xms().unwrap());
+    let circulating_xms = Usd::from_usdm(s.p.circulating_xms(s.now.seconds).unwrap());
     assert_eq!(
         cap,
         Usd::new(circulating_xms.raw() * 2 * 2 / 5),
