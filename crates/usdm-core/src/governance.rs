@@ -314,7 +314,7 @@ impl<S: crate::state::PartSource> Protocol<S> {
             }
             GovAction::CreatePool { tokens } => {
                 let decimals = self.check_new_pool(tokens)?;
-                let pool = self.push_pool(tokens, decimals);
+                let pool = self.add_pool(tokens, decimals)?;
                 Event::PoolCreated { pool, tokens }
             }
             GovAction::RetirePool { pool } => {
@@ -374,7 +374,8 @@ impl<S: crate::state::PartSource> Protocol<S> {
                     });
                 }
                 let from = self.support_ratio_at(now.seconds);
-                let ramp = SupportRamp::start(
+                let ramp = SupportRamp::start_after(
+                    self.config.support_ramp.as_ref(),
                     from,
                     to,
                     now.seconds,
@@ -393,7 +394,8 @@ impl<S: crate::state::PartSource> Protocol<S> {
                     })?;
                 let ratio = ramp.ratio_at(now.seconds);
                 self.config.params.xms_support_ratio = ratio;
-                self.config.support_ramp = None;
+                // Kept, ended where it stopped: a ramp started next may continue its chain.
+                self.config.support_ramp = Some(ramp.stopped_at(now.seconds));
                 Event::SupportRampStopped {
                     ratio,
                     target: ramp.to,

@@ -17,7 +17,7 @@ use crate::params::{Params, PolicyKind, Preset};
 use crate::prices::{Feed, PriceQuote};
 use crate::ramp::SupportRamp;
 use crate::ratio::{RatioPolicy, Refresh};
-use crate::state::{Books, Clock, Config, InMemory, Parts, PartSource, Redemptions, Ring, Tracked};
+use crate::state::{Books, Clock, Config, InMemory, PartSource, Parts, Redemptions, Ring, Tracked};
 use crate::supply_cap::{CapStatus, Mintage};
 use crate::swap::Pool;
 use crate::time::BlockTime;

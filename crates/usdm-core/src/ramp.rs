@@ -7,8 +7,13 @@
 //! `min_seconds`, and it moves at most `max_daily_change` of the lower of its ends a day, so
 //! markets see the whole schedule in advance. (A one-step `set_param` of the ratio stays
 //! available to governance, as does changing the limits: the ramp is the gradual path, not a
-//! lock on governance.) One ramp runs at
-//! a time; stopping it leaves the ratio where the line had reached.
+//! lock on governance.) One ramp runs at a time; stopping it leaves the ratio where the line
+//! had reached.
+//!
+//! Ramps chain: one that starts before the ratio has rested as long as the chain before it
+//! moved continues that chain, and the chain as a whole keeps within the same rate bound from
+//! its start, so five one-day ramps cannot move the ratio further than one five-day ramp. (The
+//! bound's lower end is otherwise each ramp's own, and short ramps in a row would compound.)
 //!
 //! The interpolation is exact integer arithmetic rounded up: a higher ratio is a lower cap, so
 //! every rounding error falls on the protocol's side, as the cap itself rounds down.
@@ -93,8 +98,12 @@ pub struct SupportRamp {
     pub to: SupportRatio,
     /// When it started.
     pub start: u64,
-    /// When it reaches the target.
+    /// When it reaches the target (when it was stopped, for a stopped one).
     pub end: u64,
+    /// When and at what ratio the chain of ramps this one continues began; `None` when this
+    /// one began it.
+    #[serde(default)]
+    pub chain: Option<(u64, SupportRatio)>,
 }
 
 impl SupportRamp {
@@ -143,7 +152,57 @@ impl SupportRamp {
             to,
             start: now,
             end,
+            chain: None,
         })
+    }
+
+    /// [`SupportRamp::start`] after `previous` (the latest ramp, finished or stopped): if the
+    /// ratio has rested since `previous` ended for less time than its chain moved, the new ramp
+    /// continues that chain, and the move from the chain's start to `to` must also keep within
+    /// the rate bound over the whole time from the chain's start to the new ramp's end.
+    pub fn start_after(
+        previous: Option<&SupportRamp>,
+        from: SupportRatio,
+        to: SupportRatio,
+        now: u64,
+        seconds: u64,
+        limits: &RampLimits,
+    ) -> Result<SupportRamp> {
+        let mut ramp = SupportRamp::start(from, to, now, seconds, limits)?;
+        let Some(previous) = previous else {
+            return Ok(ramp);
+        };
+        let (began, began_at) = previous.chain.unwrap_or((previous.start, previous.from));
+        let moved_for = previous.end.saturating_sub(began);
+        if now.saturating_sub(previous.end) >= moved_for {
+            return Ok(ramp);
+        }
+        let least = limits.least_seconds(began_at, to)?;
+        let allowed = ramp.end - began;
+        if least > allowed {
+            return Err(Error::RampRefused {
+                reason: format!(
+                    "this ramp continues the chain that began at {began_at} at {began} (the ratio \
+                     has rested {} s since the last ramp ended, less than the {moved_for} s the \
+                     chain moved), and {began_at} to {to} needs at least {least} s at the rate \
+                     limit; end it at {} or later, or wait until {}",
+                    now.saturating_sub(previous.end),
+                    began.saturating_add(least),
+                    previous.end.saturating_add(moved_for)
+                ),
+            });
+        }
+        ramp.chain = Some((began, began_at));
+        Ok(ramp)
+    }
+
+    /// This ramp stopped at `t`: it ends there, at the ratio it had reached.
+    pub fn stopped_at(&self, t: u64) -> SupportRamp {
+        SupportRamp {
+            to: self.ratio_at(t),
+            end: t.clamp(self.start, self.end),
+            ..*self
+        }
     }
 
     /// The ratio at time `t`: `from` before the start, `to` from the end on, and in between
@@ -296,5 +355,67 @@ mod tests {
                 last = Some((t, r));
             }
         }
+    }
+
+    /// Issue 20 (review note): five chained one-day ramps moved 400% to 250% in 5.0 days; a
+    /// chain now keeps within the bound from its start, so it takes six days, as one ramp does.
+    #[test]
+    fn chained_ramps_move_no_faster_than_one() {
+        let limits = RampLimits::default();
+        let mut previous: Option<SupportRamp> = None;
+        let mut ratio = sr(40_000);
+        let mut t = 0;
+        // Each day, the furthest one-day ramp down the limits allow.
+        for day in 1..=5 {
+            let furthest = (20_000..ratio.raw() / 10u128.pow(14))
+                .map(|bps| sr(bps as u32))
+                .find(|&to| {
+                    SupportRamp::start_after(previous.as_ref(), ratio, to, t, DAY, &limits).is_ok()
+                })
+                .unwrap();
+            let ramp =
+                SupportRamp::start_after(previous.as_ref(), ratio, furthest, t, DAY, &limits)
+                    .unwrap();
+            assert_eq!(ramp.chain.is_some(), day > 1);
+            // From 400% at the chain's start, at most 10% of the lower end a day: in basis
+            // points, 40,000 / (1 + day / 10).
+            let bound = 400_000 / (10 + day as u128);
+            let reached = ramp.to.raw() / 10u128.pow(14);
+            assert!(reached >= bound, "day {day}: {reached} bps < {bound} bps");
+            ratio = ramp.to;
+            t = ramp.end;
+            previous = Some(ramp);
+        }
+        assert!(ratio > sr(26_600), "five days reach {ratio}, not 250%");
+        // The sixth day reaches 250%, as a single six-day ramp does.
+        let sixth = SupportRamp::start_after(previous.as_ref(), ratio, sr(25_000), t, DAY, &limits);
+        assert!(sixth.is_ok(), "{sixth:?}");
+        // 245% in a day is within this ramp's own bound but not the chain's: refused, with
+        // when and where it would be accepted.
+        let err = SupportRamp::start_after(previous.as_ref(), ratio, sr(24_500), t, DAY, &limits)
+            .unwrap_err();
+        assert!(SupportRamp::start(ratio, sr(24_500), t, DAY, &limits).is_ok());
+        assert!(err.to_string().contains("continues the chain"), "{err}");
+    }
+
+    #[test]
+    fn a_rest_as_long_as_the_chain_moved_starts_a_new_chain() {
+        let limits = RampLimits::default();
+        let first = SupportRamp::start(sr(40_000), sr(36_400), 0, DAY, &limits).unwrap();
+        // Rested less than a day: chained; a day or more: a chain of its own.
+        let chained =
+            SupportRamp::start_after(Some(&first), sr(36_400), sr(33_400), DAY + 10, DAY, &limits)
+                .unwrap();
+        assert_eq!(chained.chain, Some((0, sr(40_000))));
+        let fresh =
+            SupportRamp::start_after(Some(&first), sr(36_400), sr(33_100), 2 * DAY, DAY, &limits)
+                .unwrap();
+        assert_eq!(fresh.chain, None);
+        // A stopped ramp ends where it stopped, at the ratio it reached.
+        let stopped = first.stopped_at(DAY / 2);
+        assert_eq!(
+            (stopped.end, stopped.to),
+            (DAY / 2, first.ratio_at(DAY / 2))
+        );
     }
 }

@@ -186,6 +186,15 @@ impl Pool {
         }
     }
 
+    /// True for a mirror of a chain's pair (its liquidity lives at the pair) and for a pool
+    /// with no shares, reserves or fees left.
+    pub fn holds_nothing(&self) -> bool {
+        self.mirror
+            || (self.total_shares.is_zero()
+                && self.reserves.iter().all(|r| r.is_zero())
+                && self.protocol_fees.iter().all(|f| f.is_zero()))
+    }
+
     /// Refuses a retired pool for anything but withdrawing liquidity.
     pub fn require_active(&self) -> Result<()> {
         if self.retired {
@@ -665,9 +674,9 @@ impl<S: crate::state::PartSource> crate::protocol::Protocol<S> {
                 reason: "a pool for this pair exists already",
             });
         }
-        if self.pools.len() >= crate::state::MAX_POOLS {
+        if self.free_pool_slot()?.is_none() {
             return Err(Error::TooMany {
-                what: "pools",
+                what: "live pools (retire one to free its slot)",
                 max: crate::state::MAX_POOLS,
             });
         }
@@ -682,14 +691,40 @@ impl<S: crate::state::PartSource> crate::protocol::Protocol<S> {
         }
     }
 
-    /// Adds a pool already checked with `check_new_pool`; returns its id.
-    pub(crate) fn push_pool(&mut self, tokens: [Symbol; 2], decimals: [u8; 2]) -> PoolId {
-        let id = self.pools.len() as PoolId;
+    /// Where a new pool goes: the slot of the first retired pool with nothing left in it (a
+    /// retired pool holds nothing of the treasury's and prices nothing; a chain's mirror holds
+    /// nothing at all, its providers withdraw at the pair), else a new slot while there are
+    /// fewer than [`MAX_POOLS`](crate::state::MAX_POOLS); `None` when every slot is taken.
+    /// Reusing slots keeps what every valuation reads bounded however many pairs come and go.
+    fn free_pool_slot(&self) -> Result<Option<PoolId>> {
+        for id in 0..self.pools.len() as PoolId {
+            let pool = self.pool(id)?;
+            if pool.retired && pool.holds_nothing() {
+                return Ok(Some(id));
+            }
+        }
+        Ok((self.pools.len() < crate::state::MAX_POOLS).then_some(self.pools.len() as PoolId))
+    }
+
+    /// Adds a pool already checked with `check_new_pool`, in the slot `free_pool_slot` names;
+    /// returns its id.
+    pub(crate) fn add_pool(&mut self, tokens: [Symbol; 2], decimals: [u8; 2]) -> Result<PoolId> {
+        let id = self.free_pool_slot()?.ok_or(Error::TooMany {
+            what: "live pools (retire one to free its slot)",
+            max: crate::state::MAX_POOLS,
+        })?;
         let window = self.config.params.twap_window;
-        self.pools.push(Pool::new(id, tokens, decimals, window));
-        self.pool_rings.push(Default::default());
-        self.config.pools = self.pools.len() as u32;
-        id
+        let pool = Pool::new(id, tokens, decimals, window);
+        if id as usize == self.pools.len() {
+            self.pools.push(pool);
+            self.pool_rings.push(Default::default());
+            self.config.pools = self.pools.len() as u32;
+        } else {
+            // The old pool's checkpoints stay in the ring, out of reach: the new pool's
+            // history cursor starts empty, and its own records overwrite them.
+            *self.pool_mut(id)? = pool;
+        }
+        Ok(id)
     }
 
     /// Replaces pool `id` with `state`, for adapters whose pools live elsewhere (a chain's pair

@@ -70,14 +70,16 @@ fn attack(s: &mut Suite, pool: PoolId, how: Attack) {
             s.swap("attacker", pool, "USDm", "2000000").unwrap();
             poke(s);
             let bought = s.balance(&who, XMS).raw() - xms_before.raw();
-            s.swap_raw("attacker", pool, XMS, Amount::new(bought)).unwrap();
+            s.swap_raw("attacker", pool, XMS, Amount::new(bought))
+                .unwrap();
         }
         Attack::SellPokeBuy => {
             let usdm_before = s.balance(&who, USDM);
             s.swap("attacker", pool, "XMS", "1500000").unwrap();
             poke(s);
             let got = s.balance(&who, USDM).raw() - usdm_before.raw();
-            s.swap_raw("attacker", pool, USDM, Amount::new(got)).unwrap();
+            s.swap_raw("attacker", pool, USDM, Amount::new(got))
+                .unwrap();
         }
     }
 }
@@ -96,9 +98,10 @@ fn next_cap(xms_from_pool: bool, idle: bool, how: Option<Attack>) -> Usd {
     if idle {
         // No operation for a whole epoch: prices stay fresh (the price age limit is longer
         // than an epoch) and nobody calls until the attacker, early in the epoch after.
-        s.now = s
-            .now
-            .advance((status.seconds_to_next_epoch + e) / BLOCK_SECONDS + 2, BLOCK_SECONDS);
+        s.now = s.now.advance(
+            (status.seconds_to_next_epoch + e) / BLOCK_SECONDS + 2,
+            BLOCK_SECONDS,
+        );
     } else {
         // Mid-epoch, with ordinary traffic before it.
         s.advance(status.seconds_to_next_epoch / BLOCK_SECONDS / 2);

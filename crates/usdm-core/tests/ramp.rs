@@ -90,6 +90,7 @@ fn a_ramp_moves_the_cap_epoch_by_epoch_and_completes_once() {
         to: sr(40_000),
         start: t0,
         end: t0 + 6 * DAY,
+        chain: None,
     };
     assert!(s.events.contains(&Event::SupportRampStarted { ramp }));
     let status = s.p.support_ratio(s.now);

@@ -27,8 +27,7 @@
 //! than carried: reduce them on the old deployment before migrating.
 
 use super::{
-    Tracked,
-    Books, Clock, Config, Parts, Redemptions, Ring, MAX_ASSETS, MAX_FEEDERS, MAX_POOLS,
+    Books, Clock, Config, Parts, Redemptions, Ring, Tracked, MAX_ASSETS, MAX_FEEDERS, MAX_POOLS,
     MAX_STRATEGIES,
 };
 use crate::asset::{AssetConfig, PriceSource};
@@ -213,7 +212,15 @@ impl LegacyProtocol {
         let assets = self.registry.assets;
         let n = assets.len();
         bounded("whitelisted assets", n, MAX_ASSETS)?;
-        bounded("pools", self.pools.len(), MAX_POOLS)?;
+        // This version keeps MAX_POOLS slots and reuses a retired pool's: a pool past them is
+        // dropped, which only a retired one (holding and pricing nothing) may be.
+        if let Some(i) = (MAX_POOLS..self.pools.len()).find(|&i| !self.pools[i].retired) {
+            return Err(refuse(format!(
+                "pool {i} is live, and this version keeps {MAX_POOLS} pool slots: retire it first"
+            )));
+        }
+        let mut pools = self.pools;
+        pools.truncate(MAX_POOLS);
         bounded("feeders", self.governance.feeders.len(), MAX_FEEDERS)?;
         bounded(
             "strategy positions",
@@ -269,7 +276,7 @@ impl LegacyProtocol {
                 assets: symbols,
                 feeds: feed_symbols,
                 asset_feeds,
-                pools: self.pools.len() as u32, // at most MAX_POOLS
+                pools: pools.len() as u32, // at most MAX_POOLS
                 strategies: self.treasury.strategies,
                 support_ramp: None,
             }),
@@ -289,7 +296,7 @@ impl LegacyProtocol {
             feeds: Parts::default(),
             rings: Vec::with_capacity(feeds.len()),
             pools: Parts::default(),
-            pool_rings: Vec::with_capacity(self.pools.len()),
+            pool_rings: Vec::with_capacity(pools.len()),
             redemptions: Redemptions::default(),
             source: crate::state::InMemory,
         };
@@ -303,7 +310,7 @@ impl LegacyProtocol {
             p.feeds.push(feed);
             p.rings.push(ring);
         }
-        for (i, pool) in self.pools.into_iter().enumerate() {
+        for (i, pool) in pools.into_iter().enumerate() {
             let (pool, rings) = pool.split(i)?;
             p.pools.push(pool);
             p.pool_rings.push(rings);

@@ -240,7 +240,11 @@ impl<T: PartialEq> PartialEq for Parts<T> {
     /// Equal when the same parts are present with the same values (what changed is not state).
     fn eq(&self, other: &Self) -> bool {
         self.items.len() == other.items.len()
-            && self.items.iter().zip(&other.items).all(|(a, b)| a.get() == b.get())
+            && self
+                .items
+                .iter()
+                .zip(&other.items)
+                .all(|(a, b)| a.get() == b.get())
     }
 }
 
@@ -395,7 +399,11 @@ impl Ring {
     }
 
     /// The checkpoint in `slot`, fetched with `fetch` the first time.
-    fn get_or_fetch(&self, slot: usize, fetch: impl FnOnce() -> Result<Checkpoint>) -> Result<Checkpoint> {
+    fn get_or_fetch(
+        &self,
+        slot: usize,
+        fetch: impl FnOnce() -> Result<Checkpoint>,
+    ) -> Result<Checkpoint> {
         match self.slots.get(slot) {
             Some(cell) => match cell.get() {
                 Some(c) => Ok(*c),

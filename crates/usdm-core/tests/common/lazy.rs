@@ -74,7 +74,10 @@ impl Stored {
         }
         let changes = p.changes();
         if result.is_err() {
-            assert!(changes.is_empty(), "a refused operation changed {changes:?}");
+            assert!(
+                changes.is_empty(),
+                "a refused operation changed {changes:?}"
+            );
         }
         let mut parts = self.source.parts.borrow_mut();
         for change in changes {

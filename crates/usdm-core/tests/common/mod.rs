@@ -180,9 +180,9 @@ impl Suite {
         let pr = price(p);
         let (feeder, now) = (self.feeder.clone(), self.now);
         let r = run_core!(self, "post_price", |p| {
-                p.post_price(&feeder, s, pr, now.seconds, now)
-            })
-            .unwrap();
+            p.post_price(&feeder, s, pr, now.seconds, now)
+        })
+        .unwrap();
         self.prices.insert(s, pr);
         self.events.extend(r.events);
         self.check();
@@ -202,9 +202,9 @@ impl Suite {
         for (s, p) in self.prices.clone() {
             let now = self.now;
             let r = run_core!(self, "post_price", |q| {
-                    q.post_price(&feeder, s, p, now.seconds, now)
-                })
-                .unwrap();
+                q.post_price(&feeder, s, p, now.seconds, now)
+            })
+            .unwrap();
             self.events.extend(r.events);
         }
         self.check();
@@ -224,8 +224,7 @@ impl Suite {
     /// Applies a governance action as governance.
     pub fn govern(&mut self, action: GovAction) {
         let (gov, now) = (self.gov.clone(), self.now);
-        let r = run_core!(self, "govern", |p| p.govern(&gov, action.clone(), now))
-            .unwrap();
+        let r = run_core!(self, "govern", |p| p.govern(&gov, action.clone(), now)).unwrap();
         self.events.extend(r.events);
         self.check();
     }
@@ -363,7 +362,10 @@ impl Suite {
         self.govern(GovAction::CreatePool {
             tokens: [sym(a), sym(b)],
         });
-        self.p.pool_count() as PoolId - 1
+        match self.events.last() {
+            Some(Event::PoolCreated { pool, .. }) => *pool,
+            other => panic!("creating a pool emitted {other:?}"),
+        }
     }
 
     fn pool_tokens(&self, pool: PoolId) -> ([Symbol; 2], [u8; 2]) {
@@ -498,8 +500,7 @@ impl Suite {
     pub fn sweep(&mut self, pool: PoolId) -> [Amount; 2] {
         let (tokens, _) = self.pool_tokens(pool);
         let now = self.now;
-        let r = run_core!(self, "sweep_pool_fees", |p| p.sweep_pool_fees(pool, now))
-            .unwrap();
+        let r = run_core!(self, "sweep_pool_fees", |p| p.sweep_pool_fees(pool, now)).unwrap();
         for side in 0..2 {
             let fee = r.value[side];
             self.debit(&Self::pool_account(pool), tokens[side], fee);
@@ -516,7 +517,11 @@ impl Suite {
     pub fn treasury_op(&mut self, op: TreasuryOp) -> Result<()> {
         let before = self.p.clone();
         let (gov, now) = (self.gov.clone(), self.now);
-        let r = match run_core!(self, "treasury_op", |p| p.treasury_op(&gov, op.clone(), now)) {
+        let r = match run_core!(self, "treasury_op", |p| p.treasury_op(
+            &gov,
+            op.clone(),
+            now
+        )) {
             Ok(r) => r,
             Err(e) => {
                 assert_eq!(
@@ -633,7 +638,13 @@ impl Suite {
         let before = self.p.clone();
         let now = self.now;
         let xms = amt(xms, 18);
-        let r = match run_core!(self, "buyback", |p| p.buyback(&acct, a, xms, Amount::ZERO, now)) {
+        let r = match run_core!(self, "buyback", |p| p.buyback(
+            &acct,
+            a,
+            xms,
+            Amount::ZERO,
+            now
+        )) {
             Ok(r) => r,
             Err(e) => {
                 assert_eq!(self.p, before, "a refused buyback changed the state: {e}");
