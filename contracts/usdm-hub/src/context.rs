@@ -1,30 +1,76 @@
-//! An operation's context: the protocol as of this block with only the parts an operation
-//! touches loaded (see `store`), the events so far; then writing back what changed and
+//! A message's context: the protocol as of this block, fetching each part the first time an
+//! operation reads it (see `store`), and the events so far; then writing back what changed and
 //! answering with the core's events.
 
 use crate::convert::wasm_events;
 use crate::error::ContractError;
-use crate::state::{ASSETS, HUB, TOKEN_ASSET};
-use crate::store::{load_protocol, save_changes, HubSource, Loaded};
-use cosmwasm_std::{
-    to_json_binary, Addr, CosmosMsg, Deps, DepsMut, Env, Response, Uint128, WasmMsg,
-};
+use crate::state::{ASSET_INFO, HUB, TOKEN_ASSET};
+use crate::store::{load_protocol, save, writes, HubProtocol, Write};
+use cosmwasm_std::{to_json_binary, Addr, CosmosMsg, Deps, Env, Response, Uint128, WasmMsg};
 use cw20::Cw20ExecuteMsg;
 use usdm_core::ids::Symbol;
+use usdm_core::state::PartSource;
 use usdm_core::{BlockTime, Event, Protocol};
 use usdm_interface::AssetInfo;
 
 /// The protocol as of this block, with the events produced so far.
-pub struct Ctx {
-    /// The core state, its parts loaded as operations ask for them.
-    pub protocol: Protocol,
+pub struct Ctx<'a> {
+    /// The core state, its parts fetched as operations read them.
+    pub protocol: HubProtocol<'a>,
     /// This block.
     pub now: BlockTime,
     /// Events so far.
     pub events: Vec<Event>,
     /// The hub's address.
     pub hub: Addr,
-    loaded: Loaded,
+}
+
+/// What a message's operations left to write, and their events: owned, so the message can
+/// write them once the protocol (and its borrow of the storage) is gone.
+pub struct Done {
+    writes: Vec<Write>,
+    events: Vec<Event>,
+}
+
+/// What a message decided: the writes to make and the response. Handlers only read; the
+/// entry point (or, for governance, the hub's `apply`) makes the writes.
+#[derive(Debug)]
+pub struct Outcome {
+    /// Writes, in order.
+    pub writes: Vec<Write>,
+    /// The response.
+    pub response: Response,
+}
+
+impl Outcome {
+    /// The operations' writes and events, answered as `action` with `msgs`.
+    pub fn new(done: Done, action: &str, msgs: Vec<CosmosMsg>) -> Result<Outcome, ContractError> {
+        Ok(Outcome {
+            writes: done.writes,
+            response: Response::new()
+                .add_attribute("action", action)
+                .add_messages(msgs)
+                .add_events(wasm_events(&done.events)?),
+        })
+    }
+
+    /// With one more write: `value` encoded under `key`.
+    pub fn set<T: serde::Serialize>(mut self, key: Vec<u8>, value: &T) -> Result<Self, ContractError> {
+        self.writes.push(Write::Set(key, crate::state::encode(value)?));
+        Ok(self)
+    }
+
+    /// With one more response attribute.
+    pub fn attribute(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.response = self.response.add_attribute(key, value);
+        self
+    }
+
+    /// Makes the writes and answers.
+    pub fn commit(self, storage: &mut dyn cosmwasm_std::Storage) -> Result<Response, ContractError> {
+        save(storage, self.writes)?;
+        Ok(self.response)
+    }
 }
 
 /// This block as the core's time.
@@ -32,60 +78,53 @@ pub fn block_time(env: &Env) -> BlockTime {
     BlockTime::new(env.block.height, env.block.time.seconds())
 }
 
-/// Loads the protocol's small parts for an operation at this block.
-pub fn load(deps: Deps, env: &Env) -> Result<Ctx, ContractError> {
-    let (protocol, loaded) = load_protocol(deps.storage)?;
+/// The protocol for a message at this block.
+pub fn load<'a>(deps: Deps<'a>, env: &Env) -> Result<Ctx<'a>, ContractError> {
+    let hub = env.contract.address.clone();
     Ok(Ctx {
-        protocol,
+        protocol: load_protocol(deps, hub.clone())?,
         now: block_time(env),
         events: Vec::new(),
-        hub: env.contract.address.clone(),
-        loaded,
+        hub,
     })
 }
 
-impl Ctx {
-    /// Runs a core operation, loading the parts it needs (from the hub's storage and its
-    /// pairs') as it asks for them.
+impl<'a> Ctx<'a> {
+    /// Runs a core operation on the protocol.
     pub fn run<T>(
         &mut self,
-        deps: Deps,
-        op: impl FnMut(&mut Protocol, BlockTime) -> usdm_core::Result<T>,
+        op: impl FnOnce(&mut HubProtocol<'a>, BlockTime) -> usdm_core::Result<T>,
     ) -> Result<T, ContractError> {
-        let source = HubSource {
-            deps,
-            hub: &self.hub,
-        };
-        let now = self.now;
-        let mut op = op;
-        Ok(self.protocol.run_loading(&source, |p| op(p, now))?)
+        Ok(op(&mut self.protocol, self.now)?)
     }
 
     /// Runs a core operation that returns a receipt, keeping its events.
     pub fn apply<T>(
         &mut self,
-        deps: Deps,
-        op: impl FnMut(&mut Protocol, BlockTime) -> usdm_core::Result<usdm_core::Receipt<T>>,
+        op: impl FnOnce(&mut HubProtocol<'a>, BlockTime) -> usdm_core::Result<usdm_core::Receipt<T>>,
     ) -> Result<T, ContractError> {
-        let receipt = self.run(deps, op)?;
+        let receipt = self.run(op)?;
         self.events.extend(receipt.events);
         Ok(receipt.value)
     }
-}
 
-/// Writes back what the operation changed and answers with the action, the core's events and
-/// `msgs`.
-pub fn finish(
-    deps: DepsMut,
-    mut ctx: Ctx,
-    action: &str,
-    msgs: Vec<CosmosMsg>,
-) -> Result<Response, ContractError> {
-    save_changes(deps.storage, &mut ctx.protocol, &ctx.loaded)?;
-    Ok(Response::new()
-        .add_attribute("action", action)
-        .add_messages(msgs)
-        .add_events(wasm_events(&ctx.events)?))
+    /// The dependencies the protocol reads with.
+    pub fn deps(&self) -> Deps<'a> {
+        self.protocol.source().deps()
+    }
+
+    /// The message is done with the protocol: what to write, and the events.
+    pub fn done(self) -> Result<Done, ContractError> {
+        Ok(Done {
+            writes: writes(&self.protocol)?,
+            events: self.events,
+        })
+    }
+
+    /// Done, answered as `action` with `msgs`.
+    pub fn finish(self, action: &str, msgs: Vec<CosmosMsg>) -> Result<Outcome, ContractError> {
+        Outcome::new(self.done()?, action, msgs)
+    }
 }
 
 /// The USDm and XMS token contracts, or an error if they are not registered yet.
@@ -98,9 +137,9 @@ pub fn tokens(deps: Deps) -> Result<(Addr, Addr), ContractError> {
 }
 
 /// The on-chain identity of a whitelisted asset.
-pub fn asset_info(
+pub fn asset_info<S: PartSource>(
     deps: Deps,
-    protocol: &Protocol,
+    protocol: &Protocol<S>,
     symbol: Symbol,
 ) -> Result<AssetInfo, ContractError> {
     let unknown = || {
@@ -110,10 +149,9 @@ pub fn asset_info(
         })
     };
     let index = protocol.find_asset(symbol).ok_or_else(unknown)?;
-    Ok(ASSETS
+    ASSET_INFO
         .may_load(deps.storage, index as u16)?
-        .ok_or_else(unknown)?
-        .info)
+        .ok_or_else(unknown)
 }
 
 /// The asset index of the native denom or cw20 contract `token`, if whitelisted.
@@ -170,8 +208,8 @@ pub fn approve(token: &Addr, spender: &str, amount: Uint128) -> Result<CosmosMsg
 }
 
 /// Refuses anyone but governance.
-pub fn require_governor(
-    protocol: &Protocol,
+pub fn require_governor<S: PartSource>(
+    protocol: &Protocol<S>,
     sender: &Addr,
     action: &'static str,
 ) -> Result<(), ContractError> {

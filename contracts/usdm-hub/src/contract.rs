@@ -1,12 +1,11 @@
 //! Entry points: a thin dispatcher to the execute modules and the query module.
 
 use crate::context::block_time;
-use crate::convert::asset_config;
 use crate::error::ContractError;
-use crate::execute::{frax, governance, mint, prices, receive, redeem, tokens, treasury};
+use crate::execute::{apply, frax, mint, prices, receive, redeem, tokens, treasury};
 use crate::state::{Hub, HUB};
 use cosmwasm_std::{Binary, Deps, DepsMut, Env, MessageInfo, Response, StdError};
-use usdm_core::ids::{Account, XMS};
+use usdm_core::ids::Account;
 use usdm_core::params::{Preset, SharePricing};
 use usdm_core::protocol::Genesis;
 use usdm_core::units::Amount;
@@ -18,7 +17,8 @@ pub const CONTRACT_NAME: &str = "crates.io:usdm-hub";
 /// The hub's cw2 version.
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Starts the protocol: genesis with the preset, governor, feeders and assets.
+/// Starts the protocol: genesis with the preset, governor and feeders. Assets are whitelisted
+/// through the governance contract once it is registered (`whitelist_asset`).
 #[cfg_attr(not(feature = "library"), cosmwasm_std::entry_point)]
 pub fn instantiate(
     deps: DepsMut,
@@ -45,38 +45,13 @@ pub fn instantiate(
     for feeder in &msg.feeders {
         genesis = genesis.with_feeder(Account::new(deps.api.addr_validate(feeder)?.as_str()));
     }
-    let mut configs = Vec::new();
-    let mut infos = Vec::new();
-    for asset in &msg.assets {
-        let config = asset_config(asset)?;
-        // XMS lives at the XMS token, recorded when the tokens are registered.
-        let (info, indexed) = if config.symbol == XMS {
-            (asset.info.clone(), false)
-        } else {
-            (governance::check_asset_info(&deps, asset)?, true)
-        };
-        if indexed && infos.iter().any(|(i, _)| i == &info) {
-            return Err(ContractError::BadToken(format!(
-                "{} is listed twice",
-                governance::token_key(&info)
-            )));
-        }
-        infos.push((info, indexed));
-        configs.push(config);
-    }
-    let receipt = Protocol::genesis(genesis.with_assets(configs))?;
-    let mut deps = deps;
-    for (i, (info, indexed)) in infos.into_iter().enumerate() {
-        let config = receipt.value.asset(i)?.clone();
-        governance::record_asset(&mut deps, i as u16, config, info, indexed)?;
-    }
+    let receipt = Protocol::genesis(genesis)?;
     crate::store::save_all(deps.storage, &receipt.value)?;
     HUB.save(
         deps.storage,
         &Hub {
-            usdm: None,
-            xms: None,
             pair_code: msg.pair_code,
+            ..Hub::default()
         },
     )?;
     Ok(Response::new()
@@ -85,7 +60,7 @@ pub fn instantiate(
         .add_events(crate::convert::wasm_events(&receipt.events)?))
 }
 
-/// Dispatches an action.
+/// Dispatches an action: each handler reads and decides; the writes it asks for are made here.
 #[cfg_attr(not(feature = "library"), cosmwasm_std::entry_point)]
 pub fn execute(
     deps: DepsMut,
@@ -93,36 +68,44 @@ pub fn execute(
     info: MessageInfo,
     msg: ExecuteMsg,
 ) -> Result<Response, ContractError> {
-    match msg {
-        ExecuteMsg::RegisterTokens { usdm, xms } => {
-            tokens::register_tokens(deps, env, info, usdm, xms)
-        }
+    let takes_funds = matches!(
+        msg,
+        ExecuteMsg::Mint { .. }
+            | ExecuteMsg::Recollateralize { .. }
+            | ExecuteMsg::ReturnFromStrategy {}
+    );
+    if !takes_funds {
+        cw_utils::nonpayable(&info)?;
+    }
+    let d = deps.as_ref();
+    let outcome = match msg {
+        ExecuteMsg::RegisterContracts {
+            usdm,
+            xms,
+            governance,
+        } => tokens::register_contracts(d, &env, &info, usdm, xms, governance),
         ExecuteMsg::Mint {
             asset,
             max_xms_in,
             min_usdm_out,
-        } => mint::mint_native(deps, env, info, asset, max_xms_in, min_usdm_out),
-        ExecuteMsg::Receive(msg) => receive::receive(deps, env, info, msg),
-        ExecuteMsg::Collect { id } => {
-            cw_utils::nonpayable(&info)?;
-            redeem::collect(deps, env, id)
-        }
+        } => mint::mint_native(d, &env, &info, asset, max_xms_in, min_usdm_out),
+        ExecuteMsg::Receive(msg) => receive::receive(d, &env, &info, msg),
+        ExecuteMsg::Collect { id } => redeem::collect(d, &env, id),
         ExecuteMsg::PostPrice {
             symbol,
             price,
             observed_at,
-        } => prices::post_price(deps, env, info, symbol, price, observed_at),
-        ExecuteMsg::RefreshRatio {} => prices::refresh(deps, env, info),
-        ExecuteMsg::Poke {} => prices::poke(deps, env, info),
+        } => prices::post_price(d, &env, &info, symbol, price, observed_at),
+        ExecuteMsg::RefreshRatio {} => prices::refresh(d, &env),
+        ExecuteMsg::Poke {} => prices::poke(d, &env),
         ExecuteMsg::Recollateralize { asset, min_xms_out } => {
-            frax::recollateralize_native(deps, env, info, asset, min_xms_out)
+            frax::recollateralize_native(d, &env, &info, asset, min_xms_out)
         }
-        ExecuteMsg::SweepPoolFees { pool } => treasury::sweep_pool_fees(deps, env, info, pool),
-        ExecuteMsg::ReturnFromStrategy {} => treasury::return_native(deps, env, info),
-        ExecuteMsg::Govern(msg) => governance::govern(deps, env, info, msg),
-        ExecuteMsg::AcceptGovernor {} => governance::accept_governor(deps, env, info),
-        ExecuteMsg::TreasuryOp(msg) => treasury::treasury_op(deps, env, info, msg),
-    }
+        ExecuteMsg::SweepPoolFees { pool } => treasury::sweep_pool_fees(d, &env, pool),
+        ExecuteMsg::ReturnFromStrategy {} => treasury::return_native(d, &env, &info),
+        ExecuteMsg::Apply(msg) => return apply::apply(deps, &info, msg),
+    }?;
+    outcome.commit(deps.storage)
 }
 
 /// Answers a query.
@@ -142,11 +125,11 @@ pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, C
     }
     usdm_interface::check_upgrade(&previous.version, CONTRACT_VERSION)
         .map_err(StdError::generic_err)?;
-    if crate::migrate::holds_single_item(deps.storage) {
-        return Err(StdError::generic_err(
-            "this is 0.1's single-item state: migrate to the usdm-hub-migrator code first, \
-             then to this code (README, Upgrading from 0.1)",
-        )
+    if let Some(layout) = crate::migrate::old_layout(deps.storage, &previous.version) {
+        return Err(StdError::generic_err(format!(
+            "this is {layout}: migrate to the usdm-hub-migrator code first, then to this code \
+             (README, Upgrading)"
+        ))
         .into());
     }
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;

@@ -8,7 +8,8 @@ use usdm_core::ids::Symbol;
 use usdm_core::params::ParamChange;
 use usdm_core::params::SharePricing;
 use usdm_core::units::{Amount, Price, Ratio, SupportRatio, Usd};
-use usdm_interface::hub::{AssetMsg, Override, ParamMsg, PauseMsg, SharePricingMsg};
+use usdm_interface::governance::{Override, ParamMsg, PauseMsg, SharePricingMsg};
+use usdm_interface::governance::AssetMsg;
 
 /// Redemption's XMS priced by the TWAP alone: in the core to study Iron Finance, never on chain.
 pub fn twap_refused() -> ContractError {
@@ -90,25 +91,25 @@ pub fn override_change(o: Option<Override>) -> Result<Option<Option<Ratio>>, Con
 /// A pause target.
 pub fn pause(p: PauseMsg) -> Result<PauseTarget, ContractError> {
     Ok(match p {
-        PauseMsg::Mint {} => PauseTarget::Mint,
-        PauseMsg::MintAsset { symbol: s } => PauseTarget::MintAsset(symbol(&s)?),
-        PauseMsg::Redeem {} => PauseTarget::Redeem,
-        PauseMsg::Refresh {} => PauseTarget::Refresh,
-        PauseMsg::TreasuryOps {} => PauseTarget::TreasuryOps,
-        PauseMsg::Recollateralize {} => PauseTarget::Recollateralize,
-        PauseMsg::Buyback {} => PauseTarget::Buyback,
+        PauseMsg::Mint => PauseTarget::Mint,
+        PauseMsg::MintAsset(s) => PauseTarget::MintAsset(symbol(&s)?),
+        PauseMsg::Redeem => PauseTarget::Redeem,
+        PauseMsg::Refresh => PauseTarget::Refresh,
+        PauseMsg::TreasuryOps => PauseTarget::TreasuryOps,
+        PauseMsg::Recollateralize => PauseTarget::Recollateralize,
+        PauseMsg::Buyback => PauseTarget::Buyback,
     })
 }
 
 /// A parameter change.
 pub fn param(p: ParamMsg) -> Result<ParamChange, ContractError> {
     Ok(match p {
-        ParamMsg::EpochSeconds { value } => ParamChange::EpochSeconds(value),
-        ParamMsg::XmsSupportRatio { value } => ParamChange::XmsSupportRatio(support_ratio(value)?),
-        ParamMsg::MaxPriceAge { value } => ParamChange::MaxPriceAge(value),
-        ParamMsg::TwapWindow { value } => ParamChange::TwapWindow(value),
-        ParamMsg::RedemptionDelay { value } => ParamChange::RedemptionDelay(value),
-        ParamMsg::MinRedemption { value } => ParamChange::MinRedemption(amount(value)),
+        ParamMsg::EpochSeconds(value) => ParamChange::EpochSeconds(value),
+        ParamMsg::XmsSupportRatio(value) => ParamChange::XmsSupportRatio(support_ratio(value)?),
+        ParamMsg::MaxPriceAge(value) => ParamChange::MaxPriceAge(value),
+        ParamMsg::TwapWindow(value) => ParamChange::TwapWindow(value),
+        ParamMsg::RedemptionDelay(value) => ParamChange::RedemptionDelay(value),
+        ParamMsg::MinRedemption(value) => ParamChange::MinRedemption(amount(value)),
         ParamMsg::TierMaxShare { tier: t, value } => ParamChange::TierMaxShare {
             tier: tier(t)?,
             share: ratio(value)?,
@@ -121,20 +122,20 @@ pub fn param(p: ParamMsg) -> Result<ParamChange, ContractError> {
             tier: tier(t)?,
             fee: ratio(value)?,
         },
-        ParamMsg::CrStep { value } => ParamChange::CrStep(ratio(value)?),
-        ParamMsg::PriceBand { value } => ParamChange::PriceBand(ratio(value)?),
-        ParamMsg::RefreshCooldown { value } => ParamChange::RefreshCooldown(value),
-        ParamMsg::MinCr { value } => ParamChange::MinCr(ratio(value)?),
-        ParamMsg::BonusRate { value } => ParamChange::BonusRate(ratio(value)?),
-        ParamMsg::BreakerRedemptionOutflow { value } => {
+        ParamMsg::CrStep(value) => ParamChange::CrStep(ratio(value)?),
+        ParamMsg::PriceBand(value) => ParamChange::PriceBand(ratio(value)?),
+        ParamMsg::RefreshCooldown(value) => ParamChange::RefreshCooldown(value),
+        ParamMsg::MinCr(value) => ParamChange::MinCr(ratio(value)?),
+        ParamMsg::BonusRate(value) => ParamChange::BonusRate(ratio(value)?),
+        ParamMsg::BreakerRedemptionOutflow(value) => {
             ParamChange::BreakerRedemptionOutflow(value.map(ratio).transpose()?)
         }
-        ParamMsg::BreakerXmsMinted { value } => {
+        ParamMsg::BreakerXmsMinted(value) => {
             ParamChange::BreakerXmsMinted(value.map(ratio).transpose()?)
         }
-        ParamMsg::RampMaxDailyChange { value } => ParamChange::RampMaxDailyChange(ratio(value)?),
-        ParamMsg::RampMinSeconds { value } => ParamChange::RampMinSeconds(value),
-        ParamMsg::RedemptionSharePricing { value } => match value {
+        ParamMsg::RampMaxDailyChange(value) => ParamChange::RampMaxDailyChange(ratio(value)?),
+        ParamMsg::RampMinSeconds(value) => ParamChange::RampMinSeconds(value),
+        ParamMsg::RedemptionSharePricing(value) => match value {
             SharePricingMsg::ProtocolFavouring => {
                 ParamChange::RedemptionSharePricing(SharePricing::ProtocolFavouring)
             }

@@ -35,11 +35,11 @@ pub enum ContractError {
         accepted: &'static str,
     },
     /// USDm and XMS are not registered yet.
-    #[error("the USDm and XMS tokens are not registered yet (governance: RegisterTokens)")]
+    #[error("the USDm and XMS tokens are not registered yet (governance: register_contracts)")]
     TokensNotRegistered,
-    /// Tokens can be registered once.
-    #[error("the USDm and XMS tokens are already registered")]
-    TokensAlreadyRegistered,
+    /// The tokens and the governance contract are registered once.
+    #[error("the USDm and XMS tokens and the governance contract are already registered")]
+    AlreadyRegistered,
     /// A token that does not fit the protocol (wrong minter, wrong supply, ...).
     #[error("token setup: {0}")]
     BadToken(String),
@@ -90,4 +90,18 @@ pub enum ContractError {
     /// Only a registered pair may do this.
     #[error("no registered pair with pool id {0}")]
     UnknownPair(u32),
+    /// Only the registered governance contract may apply what governance decided.
+    #[error("{sender} may not apply governance outcomes: only the registered governance contract ({expected}) may")]
+    NotGovernance {
+        /// Who tried.
+        sender: String,
+        /// The registered governance contract, or "none registered yet".
+        expected: String,
+    },
+    /// A write the governance contract may not make.
+    #[error("governance may not write storage key {key}: only the protocol's parts and the hub's records (pending redemptions and the contract version are the hub's own)")]
+    ForbiddenWrite {
+        /// The key, in hex.
+        key: String,
+    },
 }

@@ -1,22 +1,31 @@
-//! Moving a deployment of 0.1 (the whole protocol as one item, `protocol`) to the layout of
-//! [`crate::state`]. The core converts its own old state ([`usdm_core::state::legacy`]); this
-//! module moves the hub's records around it and deletes every old key, in one transaction.
+//! Moving an older deployment to the layout of [`crate::state`]:
+//! - 0.1 kept the whole protocol as one item (`protocol`). The core converts its own old state
+//!   ([`usdm_core::state::legacy`]); this module moves the hub's records around it and deletes
+//!   every old key, in one transaction. A registered pair has no admin, so it stays 0.1 code
+//!   for ever: the migration refuses while one is live (retire it on 0.1 first); a retired one
+//!   is never read again.
+//! - 0.2 kept the same parts under the same keys, as JSON, with an asset's configuration and
+//!   on-chain identity in one record. Its bounded parts are rewritten; pending redemptions are
+//!   stored as they were.
 //!
-//! The hub's own `migrate` does not call it: parsing the old state takes about 90 KiB of wasm,
-//! which the hub cannot spare under a chain's 800 KiB limit. The one-off `usdm-hub-migrator`
-//! contract calls it; an upgrade from 0.1 migrates the hub to that code, then to 0.2's.
-//! A registered pair has no admin, so it stays 0.1 code for ever: the migration refuses while
-//! one is live (retire it on 0.1 first); a retired one is never read again.
+//! The hub's own `migrate` does not call this: parsing the old encodings takes wasm the hub
+//! keeps for its own work. The one-off `usdm-hub-migrator` contract calls it; an upgrade
+//! migrates the hub to that code, then to this version's.
 
 use crate::error::ContractError;
 use crate::execute::governance::token_key;
 use crate::state::{
-    AssetRecord, Hub, PairRecord, ASSETS, HUB, LEGACY_PROTOCOL, PAIRS, TOKEN_ASSET,
+    Hub, PairRecord, ASSET_INFO, BOOKS, CHECKPOINTS, CLOCK, CONFIG, FEEDS, HOLDINGS, HUB,
+    LEGACY_PROTOCOL, PAIRS, TOKEN_ASSET,
 };
 use cosmwasm_std::{Addr, Checksum, Order, StdError, Storage};
 use cw_storage_plus::{Item, Map};
 use serde::{Deserialize, Serialize};
+use usdm_core::asset::AssetConfig;
 use usdm_core::ids::XMS;
+use usdm_core::prices::{Checkpoint, Feed, HISTORY_LEN};
+use usdm_core::state::{Books, Clock, Config};
+use usdm_core::treasury::Holding;
 use usdm_interface::AssetInfo;
 
 /// 0.1's token record (`tokens`).
@@ -57,9 +66,16 @@ fn bad(what: impl std::fmt::Display) -> ContractError {
     StdError::generic_err(format!("cannot migrate the 0.1 state: {what}")).into()
 }
 
-/// True if `storage` holds 0.1's single item.
-pub fn holds_single_item(storage: &dyn Storage) -> bool {
-    storage.get(LEGACY_PROTOCOL.as_bytes()).is_some()
+/// The older layout `storage` holds (written by `version`), if any: what this version's
+/// `migrate` refuses and the migrator converts.
+pub fn old_layout(storage: &dyn Storage, version: &str) -> Option<&'static str> {
+    if storage.get(LEGACY_PROTOCOL.as_bytes()).is_some() {
+        Some("0.1's single-item state")
+    } else if version.starts_with("0.2.") {
+        Some("0.2's JSON layout")
+    } else {
+        None
+    }
 }
 
 /// Converts a 0.1 layout in place; `None` if the storage holds no 0.1 state.
@@ -79,6 +95,7 @@ pub fn from_single_item(storage: &mut dyn Storage) -> Result<Option<Moved>, Cont
         usdm: tokens.usdm,
         xms: tokens.xms,
         pair_code,
+        governance: None,
     };
 
     let infos: Vec<(String, AssetInfo)> = LEGACY_ASSETS
@@ -96,7 +113,7 @@ pub fn from_single_item(storage: &mut dyn Storage) -> Result<Option<Moved>, Cont
         // XMS is found by its token only once the tokens are registered (as at instantiation).
         let indexed = symbol != XMS
             || matches!((&info, &hub.xms), (AssetInfo::Cw20 { contract }, Some(x)) if contract == x.as_str());
-        records.push((i as u16, AssetRecord { config, info }, indexed));
+        records.push((i as u16, info, indexed));
     }
     if infos.len() != records.len() {
         return Err(bad(format!(
@@ -156,7 +173,7 @@ fn write(
     storage: &mut dyn Storage,
     infos: &[(String, AssetInfo)],
     hub: &Hub,
-    records: &[(u16, AssetRecord, bool)],
+    records: &[(u16, AssetInfo, bool)],
     pair_records: &[(u32, PairRecord)],
     protocol: &usdm_core::Protocol,
 ) -> Result<(), ContractError> {
@@ -170,15 +187,112 @@ fn write(
     LEGACY_PAIR_CODE.remove(storage);
 
     HUB.save(storage, hub)?;
-    for (i, record, indexed) in records {
+    for (i, info, indexed) in records {
         if *indexed {
-            TOKEN_ASSET.save(storage, token_key(&record.info), i)?;
+            TOKEN_ASSET.save(storage, token_key(info), i)?;
         }
-        ASSETS.save(storage, *i, record)?;
+        ASSET_INFO.save(storage, *i, info)?;
     }
     for (id, record) in pair_records {
         PAIRS.save(storage, *id, record)?;
     }
     crate::store::save_all(storage, protocol)?;
     Ok(())
+}
+
+/// 0.2's record of a whitelisted asset: the configuration and the on-chain identity together.
+#[derive(Deserialize)]
+struct JsonAsset {
+    config: AssetConfig,
+    info: AssetInfo,
+}
+
+/// 0.2's hub record.
+#[derive(Deserialize)]
+struct JsonHub {
+    usdm: Option<Addr>,
+    xms: Option<Addr>,
+    pair_code: Option<Checksum>,
+}
+
+/// A 0.2 JSON value, refused with its key if it does not parse.
+fn json<T: serde::de::DeserializeOwned>(storage: &dyn Storage, key: &[u8]) -> Result<T, ContractError> {
+    let shown = String::from_utf8_lossy(key).into_owned();
+    let bytes = storage
+        .get(key)
+        .ok_or_else(|| bad02(format!("{shown} is missing")))?;
+    cosmwasm_std::from_json(&bytes).map_err(|e| bad02(format!("{shown}: {e}")))
+}
+
+fn bad02(what: impl std::fmt::Display) -> ContractError {
+    StdError::generic_err(format!("cannot migrate the 0.2 state: {what}")).into()
+}
+
+/// Rewrites a 0.2 layout in this version's encoding, in place: the config, clock, books and
+/// hub record, each asset (its configuration and on-chain identity now apart), holding, feed
+/// with the checkpoints its history holds, pair and token index. All of them are bounded by
+/// the whitelist, the feeds and the pool slots; pending redemptions keep their encoding.
+/// Everything is read and checked before anything is written.
+#[inline(never)]
+pub fn from_json_parts(storage: &mut dyn Storage) -> Result<Moved, ContractError> {
+    let config: Config = json(storage, CONFIG.key())?;
+    let clock: Clock = json(storage, CLOCK.key())?;
+    let books: Books = json(storage, BOOKS.key())?;
+    let old: JsonHub = json(storage, HUB.key())?;
+    let hub = Hub {
+        usdm: old.usdm,
+        xms: old.xms,
+        pair_code: old.pair_code,
+        governance: None,
+    };
+    let mut assets = Vec::new();
+    for i in 0..config.assets.len() as u16 {
+        let record: JsonAsset = json(storage, &crate::state::ASSETS.key(i))?;
+        let holding: Holding = json(storage, &HOLDINGS.key(i))?;
+        let indexed = storage.get(&TOKEN_ASSET.key(token_key(&record.info))).is_some();
+        assets.push((i, record, holding, indexed));
+    }
+    let mut feeds = Vec::new();
+    for i in 0..config.feeds.len() as u16 {
+        let feed: Feed = json(storage, &FEEDS.key(i))?;
+        let h = feed.history;
+        let mut checkpoints = Vec::new();
+        for seq in h.next - u64::from(h.len)..h.next {
+            let slot = (seq % HISTORY_LEN as u64) as u8;
+            let c: Checkpoint = json(storage, &CHECKPOINTS.key((i, slot)))?;
+            checkpoints.push((slot, c));
+        }
+        feeds.push((i, feed, checkpoints));
+    }
+    let mut pairs = Vec::new();
+    for id in 0..config.pools {
+        pairs.push((id, json::<PairRecord>(storage, &PAIRS.key(id))?));
+    }
+    let moved = Moved {
+        assets: assets.len(),
+        redemptions: 0,
+        pairs: pairs.len(),
+    };
+    CONFIG.save(storage, &config)?;
+    CLOCK.save(storage, &clock)?;
+    BOOKS.save(storage, &books)?;
+    HUB.save(storage, &hub)?;
+    for (i, record, holding, indexed) in assets {
+        crate::state::ASSETS.save(storage, i, &record.config)?;
+        ASSET_INFO.save(storage, i, &record.info)?;
+        HOLDINGS.save(storage, i, &holding)?;
+        if indexed {
+            TOKEN_ASSET.save(storage, token_key(&record.info), &i)?;
+        }
+    }
+    for (i, feed, checkpoints) in feeds {
+        FEEDS.save(storage, i, &feed)?;
+        for (slot, c) in checkpoints {
+            CHECKPOINTS.save(storage, (i, slot), &c)?;
+        }
+    }
+    for (id, record) in pairs {
+        PAIRS.save(storage, id, &record)?;
+    }
+    Ok(moved)
 }

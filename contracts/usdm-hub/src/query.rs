@@ -4,14 +4,13 @@
 use crate::context::load;
 use crate::convert::{amount, decimal, symbol, uint, usd, usdm};
 use crate::error::ContractError;
-use crate::state::{redemptions, ASSETS, HUB, PAIRS};
-use crate::store::HubSource;
+use crate::state::{redemptions, ASSET_INFO, HUB};
 use cosmwasm_std::{to_json_binary, Addr, Binary, Decimal, Deps, Env, Order};
 use cw_storage_plus::Bound;
 use usdm_core::mint::MintRequest;
 use usdm_core::prices::HISTORY_LEN;
 use usdm_core::redeem::RedeemRequest;
-use usdm_core::state::{HistoryId, PartKey, PartSource};
+use usdm_core::state::HistoryId;
 use usdm_core::Protocol;
 use usdm_interface::hub::{
     AssetEntry, ConfigResponse, MaxDepositResponse, MintQuoteResponse, PairInfo, PendingRedemption,
@@ -28,29 +27,31 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             let p = &ctx.protocol;
             let hub = HUB.load(deps.storage)?;
             let mut assets = Vec::new();
-            for i in 0..p.asset_count() as u16 {
-                let r = ASSETS.load(deps.storage, i)?;
+            for i in 0..p.asset_count() {
+                let config = p.asset(i)?;
                 assets.push(AssetEntry {
-                    symbol: r.config.symbol.to_string(),
-                    tier: r.config.tier.number(),
-                    decimals: r.config.decimals,
-                    info: r.info,
+                    symbol: config.symbol.to_string(),
+                    tier: config.tier.number(),
+                    decimals: config.decimals,
+                    info: ASSET_INFO.load(deps.storage, i as u16)?,
                 });
             }
-            let pairs = PAIRS
-                .range(deps.storage, None, None, Order::Ascending)
-                .filter_map(Result::ok)
-                .filter(|(_, r)| !r.retired)
-                .map(|(id, r)| PairInfo {
-                    pool: id,
-                    address: r.address.to_string(),
-                    tokens: r.tokens.map(|t| t.to_string()),
-                })
-                .collect();
+            let mut pairs = Vec::new();
+            for id in 0..p.pool_count() as u32 {
+                let r = p.source().pair(id)?;
+                if !r.retired {
+                    pairs.push(PairInfo {
+                        pool: id,
+                        address: r.address.to_string(),
+                        tokens: r.tokens.map(|t| t.to_string()),
+                    });
+                }
+            }
             let g = p.governance();
             to_json_binary(&ConfigResponse {
                 usdm_token: hub.usdm.map(|a| a.to_string()),
                 xms_token: hub.xms.map(|a| a.to_string()),
+                governance: hub.governance.map(|a| a.to_string()),
                 governor: g.governor.to_string(),
                 pending_governor: g.pending_governor.as_ref().map(|a| a.to_string()),
                 feeders: g.feeders.iter().map(|f| f.to_string()).collect(),
@@ -70,14 +71,14 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
         }
         QueryMsg::Price { symbol: s } => {
             let s = symbol(&s)?;
-            let q = ctx.run(deps, |p, now| p.price(s, now))?;
+            let q = ctx.run(|p, now| p.price(s, now))?;
             to_json_binary(&PriceResponse {
                 spot: Decimal::raw(q.spot.raw()),
                 twap: Decimal::raw(q.twap.raw()),
             })?
         }
         QueryMsg::Treasury {} => {
-            let (v, escrow, backing, fees) = ctx.run(deps, |p, now| {
+            let (v, escrow, backing, fees) = ctx.run(|p, now| {
                 let v = p.valuation(now)?;
                 let escrow: Vec<_> = p.holdings()?.iter().map(|h| h.escrow).collect();
                 Ok((v, escrow, p.backing_ratio(now)?, p.fee_totals()?))
@@ -106,7 +107,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             })?
         }
         QueryMsg::SupplyCap {} => {
-            let s = ctx.run(deps, |p, now| p.cap_status(now))?;
+            let s = ctx.run(|p, now| p.cap_status(now))?;
             to_json_binary(&SupplyCapResponse {
                 epoch: s.epoch,
                 seconds_to_next_epoch: s.seconds_to_next_epoch,
@@ -133,7 +134,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
         QueryMsg::MaxDeposit { asset } => {
             let s = symbol(&asset)?;
             to_json_binary(&MaxDepositResponse {
-                max_deposit: ctx.run(deps, |p, now| p.max_deposit(s, now))?.map(uint),
+                max_deposit: ctx.run(|p, now| p.max_deposit(s, now))?.map(uint),
             })?
         }
         QueryMsg::QuoteMint { asset, amount: a } => {
@@ -143,7 +144,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
                 usdm_core::units::Amount::new(u128::MAX),
                 usdm_core::units::Amount::ZERO,
             );
-            let q = ctx.run(deps, |p, now| p.quote_mint(&req, now))?;
+            let q = ctx.run(|p, now| p.quote_mint(&req, now))?;
             to_json_binary(&MintQuoteResponse {
                 cr: decimal(q.cr),
                 xms_in: uint(q.xms_in),
@@ -153,7 +154,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
         }
         QueryMsg::QuoteRedeem { usdm: u, asset } => {
             let req = RedeemRequest::new(amount(u), asset.as_deref().map(symbol).transpose()?);
-            let q = ctx.run(deps, |p, now| p.quote_redeem(&req, now))?;
+            let q = ctx.run(|p, now| p.quote_redeem(&req, now))?;
             to_json_binary(&RedeemQuoteResponse {
                 cr: decimal(q.cr),
                 collateral_out: uint(q.collateral_out),
@@ -167,11 +168,11 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
             limit,
         } => to_json_binary(&pending(deps, owner, start_after, limit)?)?,
         QueryMsg::Supplies {} => {
-            let (supply, owned, circulating_xms) = ctx.run(deps, |p, now| {
+            let (supply, owned, circulating_xms) = ctx.run(|p, now| {
                 Ok((
                     *p.supply(),
                     p.protocol_owned_usdm(now)?,
-                    p.circulating_xms()?,
+                    p.circulating_xms(now.seconds)?,
                 ))
             })?;
             to_json_binary(&SuppliesResponse {
@@ -232,41 +233,29 @@ fn pending(
 /// The whole protocol in memory, every part loaded from the hub's storage and its pairs' (for
 /// tests, audits and migrations; an operation never needs it all).
 pub fn whole_state(deps: Deps, hub: &Addr) -> Result<Protocol, ContractError> {
-    let (mut p, _) = crate::store::load_protocol(deps.storage)?;
-    let source = HubSource { deps, hub };
-    let mut keys = Vec::new();
-    for i in 0..p.asset_count() as u16 {
-        keys.push(PartKey::Asset(i));
-        keys.push(PartKey::Holding(i));
+    let p = crate::store::load_protocol(deps, hub.clone())?;
+    // Read every part once, so the protocol holds them all.
+    for i in 0..p.asset_count() {
+        p.asset(i)?;
+        p.holding(i)?;
     }
-    for id in 0..p.pool_count() as u32 {
-        keys.push(PartKey::Pool(id));
-    }
-    for i in 0..p.config().feeds.len() as u16 {
-        keys.push(PartKey::Feed(i));
-    }
-    for key in keys {
-        p.load(key, source.part(key)?)?;
-    }
-    // The checkpoints each history's cursor says exist.
     let mut histories = Vec::new();
     for i in 0..p.config().feeds.len() {
         histories.push((HistoryId::Feed(i as u16), p.feed(i)?.history));
     }
     for id in 0..p.pool_count() as u32 {
+        let pool = p.pool(id)?;
         for side in 0..2u8 {
-            histories.push((
-                HistoryId::Pool(id, side),
-                p.pool(id)?.prices[usize::from(side)].history,
-            ));
+            histories.push((HistoryId::Pool(id, side), pool.prices[usize::from(side)].history));
         }
     }
+    // The checkpoints each history's cursor says exist.
     for (h, cursor) in histories {
         for seq in cursor.next - u64::from(cursor.len)..cursor.next {
-            let key = PartKey::Checkpoint(h, (seq % HISTORY_LEN as u64) as u8);
-            p.load(key, source.part(key)?)?;
+            p.checkpoint(h, (seq % HISTORY_LEN as u64) as u8)?;
         }
     }
+    let mut p = p.with_source(usdm_core::state::InMemory);
     let all: Vec<usdm_core::redeem::PendingRedemption> = redemptions()
         .range(deps.storage, None, None, Order::Ascending)
         .map(|r| r.map(|(_, v)| v))

@@ -1,26 +1,30 @@
-//! The core's state parts in the hub's storage: loading a part when an operation asks for it
-//! (pools and their histories straight from the pairs' storage), and writing back exactly what
-//! an operation changed.
+//! The core's state parts in the hub's storage: the protocol a message runs on fetches each
+//! part the first time an operation reads it (pools and their histories straight from the
+//! pairs' storage), and the message writes back exactly what its operations changed.
 
 use crate::error::ContractError;
 use crate::state::{
-    redemptions, AssetRecord, PairRecord, ASSETS, BOOKS, CHECKPOINTS, CLOCK, CONFIG, FEEDS,
-    HOLDINGS, PAIRS,
+    redemptions, PairRecord, ASSETS, BOOKS, CHECKPOINTS, CLOCK, CONFIG, FEEDS, HOLDINGS, PAIRS,
 };
 use cosmwasm_std::{from_json, Addr, Deps, Storage};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::ops::Deref;
-use usdm_core::state::{Books, Change, Clock, Config, HistoryId, Part, PartKey, PartSource};
+use usdm_core::state::{Change, HistoryId, Part, PartKey, PartSource};
 use usdm_core::swap::{treasury_account, Pool};
 use usdm_core::units::Amount;
 use usdm_core::Protocol;
 use usdm_interface::pair::layout;
 
-/// Reads parts for an operation: the hub's own storage, and its pairs' by raw query.
+/// The protocol as a message of the hub runs it.
+pub type HubProtocol<'a> = Protocol<HubSource<'a>>;
+
+/// Where a message's parts come from: the hub's own storage, and its pairs' by raw query.
+/// Pair records are read once a message, however many pool parts need them.
 pub struct HubSource<'a> {
-    /// The hub's dependencies.
-    pub deps: Deps<'a>,
-    /// The hub's address (the holder of the treasury's liquidity shares in its pairs).
-    pub hub: &'a Addr,
+    deps: Deps<'a>,
+    hub: Addr,
+    pairs: RefCell<BTreeMap<u32, PairRecord>>,
 }
 
 fn not_found(what: String) -> usdm_core::Error {
@@ -31,15 +35,35 @@ fn storage_error(e: impl std::fmt::Display) -> usdm_core::Error {
     usdm_core::Error::InvariantViolated(format!("stored state: {e}"))
 }
 
-impl HubSource<'_> {
-    fn pair(&self, id: u32) -> usdm_core::Result<PairRecord> {
-        PAIRS
-            .may_load(self.deps.storage, id)
-            .map_err(storage_error)?
-            .ok_or_else(|| not_found(format!("pair {id}")))
+impl<'a> HubSource<'a> {
+    /// Parts of the hub at `hub` (the holder of the treasury's shares in its pairs).
+    pub fn new(deps: Deps<'a>, hub: Addr) -> Self {
+        HubSource {
+            deps,
+            hub,
+            pairs: RefCell::new(BTreeMap::new()),
+        }
     }
 
-    /// `key` in `pair`'s storage, parsed.
+    /// The dependencies the parts are read with.
+    pub fn deps(&self) -> Deps<'a> {
+        self.deps
+    }
+
+    /// The registered pair of pool `id` (retired or not).
+    pub fn pair(&self, id: u32) -> usdm_core::Result<PairRecord> {
+        if let Some(r) = self.pairs.borrow().get(&id) {
+            return Ok(r.clone());
+        }
+        let record = PAIRS
+            .may_load(self.deps.storage, id)
+            .map_err(storage_error)?
+            .ok_or_else(|| not_found(format!("pair {id}")))?;
+        self.pairs.borrow_mut().insert(id, record.clone());
+        Ok(record)
+    }
+
+    /// `key` in `pair`'s storage, parsed (a pair stores JSON).
     fn raw<T: serde::de::DeserializeOwned>(
         &self,
         pair: &Addr,
@@ -68,7 +92,7 @@ impl HubSource<'_> {
             .raw(&pair.address, layout::POOL.as_slice())?
             .ok_or_else(|| not_found(format!("the pool of pair {}", pair.address)))?;
         let shares: Option<cosmwasm_std::Uint128> =
-            self.raw(&pair.address, layout::SHARES.key(self.hub).deref())?;
+            self.raw(&pair.address, layout::SHARES.key(&self.hub).deref())?;
         pool.id = id;
         pool.mirror = true;
         pool.retired = false;
@@ -84,37 +108,37 @@ impl HubSource<'_> {
 impl PartSource for HubSource<'_> {
     fn part(&self, key: PartKey) -> usdm_core::Result<Part> {
         let storage = self.deps.storage;
+        let missing = || not_found(key.to_string());
         Ok(match key {
             PartKey::Asset(i) => Part::Asset(
                 ASSETS
                     .may_load(storage, i)
                     .map_err(storage_error)?
-                    .ok_or_else(|| not_found(key.to_string()))?
-                    .config,
+                    .ok_or_else(missing)?,
             ),
             PartKey::Holding(i) => Part::Holding(
                 HOLDINGS
                     .may_load(storage, i)
                     .map_err(storage_error)?
-                    .ok_or_else(|| not_found(key.to_string()))?,
+                    .ok_or_else(missing)?,
             ),
             PartKey::Feed(i) => Part::Feed(
                 FEEDS
                     .may_load(storage, i)
                     .map_err(storage_error)?
-                    .ok_or_else(|| not_found(key.to_string()))?,
+                    .ok_or_else(missing)?,
             ),
             PartKey::Checkpoint(HistoryId::Feed(i), slot) => Part::Checkpoint(
                 CHECKPOINTS
                     .may_load(storage, (i, slot))
                     .map_err(storage_error)?
-                    .ok_or_else(|| not_found(key.to_string()))?,
+                    .ok_or_else(missing)?,
             ),
             PartKey::Checkpoint(HistoryId::Pool(id, side), slot) => {
                 let pair = self.pair(id)?;
                 Part::Checkpoint(
                     self.raw(&pair.address, layout::CHECKPOINTS.key((side, slot)).deref())?
-                        .ok_or_else(|| not_found(key.to_string()))?,
+                        .ok_or_else(missing)?,
                 )
             }
             PartKey::Pool(id) => Part::Pool(Box::new(self.pool(id)?)),
@@ -125,76 +149,76 @@ impl PartSource for HubSource<'_> {
     }
 }
 
-/// The three small parts as loaded, to tell which an operation changed.
-#[derive(Clone, Debug)]
-pub struct Loaded {
-    /// The configuration.
-    pub config: Config,
-    /// The clock.
-    pub clock: Clock,
-    /// The books.
-    pub books: Books,
+/// The protocol of the hub at `hub` as of its last message: the three small parts read, every
+/// other part fetched when an operation first reads it.
+pub fn load_protocol<'a>(deps: Deps<'a>, hub: Addr) -> Result<HubProtocol<'a>, ContractError> {
+    let storage = deps.storage;
+    Ok(Protocol::from_parts(
+        CONFIG.load(storage)?,
+        CLOCK.load(storage)?,
+        BOOKS.load(storage)?,
+        HubSource::new(deps, hub),
+    ))
 }
 
-/// Loads the three small parts and builds the protocol from them.
-pub fn load_protocol(storage: &dyn Storage) -> Result<(Protocol, Loaded), ContractError> {
-    let loaded = Loaded {
-        config: CONFIG.load(storage)?,
-        clock: CLOCK.load(storage)?,
-        books: BOOKS.load(storage)?,
-    };
-    let protocol = Protocol::from_parts(loaded.config.clone(), loaded.clock, loaded.books.clone());
-    Ok((protocol, loaded))
+/// One write a message's operations asked for, owned, so it outlives the protocol (and its
+/// borrow of the storage) until the message writes it.
+#[derive(Debug)]
+pub enum Write {
+    /// A part of the hub's own storage, encoded.
+    Set(Vec<u8>, Vec<u8>),
+    /// A pending redemption added.
+    Redemption(usdm_core::redeem::PendingRedemption),
+    /// A pending redemption collected.
+    Collected(u64),
 }
 
-/// Writes back what changed: the small parts that differ from `loaded`, and every changed
-/// part of the others. Pools are their pairs' (the hub never writes them).
-pub fn save_changes(
-    storage: &mut dyn Storage,
-    protocol: &mut Protocol,
-    loaded: &Loaded,
-) -> Result<(), ContractError> {
-    if protocol.config() != &loaded.config {
-        CONFIG.save(storage, protocol.config())?;
-    }
-    if protocol.clock() != &loaded.clock {
-        CLOCK.save(storage, protocol.clock())?;
-    }
-    if protocol.books() != &loaded.books {
-        BOOKS.save(storage, protocol.books())?;
-    }
+/// What the protocol's operations changed, as writes. Pools and their histories are their
+/// pairs' (the hub never writes them).
+pub fn writes<S: PartSource>(protocol: &Protocol<S>) -> Result<Vec<Write>, ContractError> {
+    use crate::state::encode;
+    let mut out = Vec::new();
     for change in protocol.changes() {
-        match change {
-            Change::Asset(i, config) => {
-                // New assets are recorded with their on-chain identity by the message that
-                // whitelists them; this updates the configuration.
-                let mut record: AssetRecord = ASSETS.load(storage, i)?;
-                record.config = config.clone();
-                ASSETS.save(storage, i, &record)?;
-            }
-            Change::Holding(i, h) => HOLDINGS.save(storage, i, h)?,
-            Change::Feed(i, f) => FEEDS.save(storage, i, f)?,
+        out.push(match change {
+            Change::Config(c) => Write::Set(CONFIG.key().to_vec(), encode(c)?),
+            Change::Clock(c) => Write::Set(CLOCK.key().to_vec(), encode(c)?),
+            Change::Books(b) => Write::Set(BOOKS.key().to_vec(), encode(b)?),
+            Change::Asset(i, config) => Write::Set(ASSETS.key(i), encode(config)?),
+            Change::Holding(i, h) => Write::Set(HOLDINGS.key(i), encode(h)?),
+            Change::Feed(i, f) => Write::Set(FEEDS.key(i), encode(f)?),
             Change::Checkpoint(HistoryId::Feed(i), slot, c) => {
-                CHECKPOINTS.save(storage, (i, slot), &c)?
+                Write::Set(CHECKPOINTS.key((i, slot)), encode(&c)?)
             }
-            Change::Checkpoint(HistoryId::Pool(..), ..) | Change::Pool(..) => {}
-            Change::RedemptionAdded(r) => redemptions().save(storage, r.id, r)?,
-            Change::RedemptionRemoved(id) => redemptions().remove(storage, id)?,
+            Change::Checkpoint(HistoryId::Pool(..), ..) | Change::Pool(..) => continue,
+            Change::RedemptionAdded(r) => Write::Redemption(r.clone()),
+            Change::RedemptionRemoved(id) => Write::Collected(id),
+        });
+    }
+    Ok(out)
+}
+
+/// Stores `writes`.
+pub fn save(storage: &mut dyn Storage, writes: Vec<Write>) -> Result<(), ContractError> {
+    for w in writes {
+        match w {
+            Write::Set(key, value) => storage.set(&key, &value),
+            Write::Redemption(r) => redemptions().save(storage, r.id, &r)?,
+            Write::Collected(id) => redemptions().remove(storage, id)?,
         }
     }
-    protocol.clear_changes();
     Ok(())
 }
 
 /// Writes every part of a protocol held wholly in memory (at instantiation and migration):
-/// the small parts, each asset's holding (its record is written with its on-chain identity),
-/// each feed with its checkpoints, each pending redemption.
+/// the small parts, each asset's configuration and holding (its on-chain identity is the
+/// caller's), each feed with its checkpoints, each pending redemption.
 #[inline(never)]
 pub fn save_all(storage: &mut dyn Storage, protocol: &Protocol) -> Result<(), ContractError> {
     CONFIG.save(storage, protocol.config())?;
     CLOCK.save(storage, protocol.clock())?;
     BOOKS.save(storage, protocol.books())?;
     for i in 0..protocol.asset_count() {
+        ASSETS.save(storage, i as u16, protocol.asset(i)?)?;
         HOLDINGS.save(storage, i as u16, protocol.holding(i)?)?;
     }
     for i in 0..protocol.config().feeds.len() {
@@ -203,9 +227,7 @@ pub fn save_all(storage: &mut dyn Storage, protocol: &Protocol) -> Result<(), Co
         let h = feed.history;
         for seq in h.next - u64::from(h.len)..h.next {
             let slot = (seq % usdm_core::prices::HISTORY_LEN as u64) as u8;
-            let c = protocol
-                .checkpoint(HistoryId::Feed(i as u16), slot)
-                .ok_or_else(|| not_found(format!("checkpoint {seq} of feed {i}")))?;
+            let c = protocol.checkpoint(HistoryId::Feed(i as u16), slot)?;
             CHECKPOINTS.save(storage, (i as u16, slot), &c)?;
         }
     }

@@ -116,6 +116,29 @@ impl<S: crate::state::PartSource> Protocol<S> {
         self.config
             .governance
             .require_governor(caller, "run treasury operations")?;
+        self.treasury_step(now, |p| p.treasury_event(op, now))
+    }
+
+    /// A strategy returned `amount` of `asset` to the treasury: a recall of its position. The
+    /// adapter authenticates the strategy (a chain's hub: the sender of the tokens, whose name
+    /// the strategy is). Paused with the treasury operations.
+    pub fn strategy_returned(
+        &mut self,
+        strategy: String,
+        asset: Symbol,
+        amount: Amount,
+        now: BlockTime,
+    ) -> Result<Receipt<()>> {
+        self.treasury_step(now, |p| p.recall(strategy, asset, amount))
+    }
+
+    /// The common step of a treasury operation: refused while paused, then `op` between the
+    /// operation's begin and finish.
+    fn treasury_step(
+        &mut self,
+        now: BlockTime,
+        op: impl FnOnce(&mut Self) -> Result<Event>,
+    ) -> Result<Receipt<()>> {
         if self
             .config
             .governance
@@ -125,7 +148,17 @@ impl<S: crate::state::PartSource> Protocol<S> {
             return Err(Error::TreasuryOpsPaused);
         }
         let mut step = self.begin(now)?;
-        let event = match op {
+        let event = op(self)?;
+        step.events.push(event);
+        Ok(Receipt {
+            value: (),
+            events: self.finish(step, "treasury_op"),
+        })
+    }
+
+    /// The event of treasury operation `op`, its changes made.
+    fn treasury_event(&mut self, op: TreasuryOp, now: BlockTime) -> Result<Event> {
+        Ok(match op {
             TreasuryOp::ProvideLiquidity { pool, asset_amount } => {
                 self.provide_liquidity(pool, asset_amount, now)?
             }
@@ -170,11 +203,6 @@ impl<S: crate::state::PartSource> Protocol<S> {
                     tokens,
                 }
             }
-        };
-        step.events.push(event);
-        Ok(Receipt {
-            value: (),
-            events: self.finish(step, "treasury_op"),
         })
     }
 

@@ -5,27 +5,9 @@ use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::{Binary, Checksum, Decimal, Uint128};
 use cw20::Cw20ReceiveMsg;
 
-/// A whitelisted asset: its protocol symbol and settings, and where it lives on chain.
-#[cw_serde]
-pub struct AssetMsg {
-    /// Protocol symbol (1-16 letters, digits, `.`, `_`, `-`).
-    pub symbol: String,
-    /// Decimals of its base unit.
-    pub decimals: u8,
-    /// Volatility tier, 1 (stablecoins) to 5 (XMS).
-    pub tier: u8,
-    /// The native denom or cw20 contract.
-    pub info: AssetInfo,
-    /// Override of the tier's maximum share of treasury value.
-    pub max_share: Option<Decimal>,
-    /// Override of the tier's mint fee.
-    pub mint_fee: Option<Decimal>,
-    /// Override of the tier's redeem fee.
-    pub redeem_fee: Option<Decimal>,
-}
-
-/// Instantiates the hub. Then instantiate the USDm and XMS cw20 tokens with this hub as
-/// minter (XMS with `xms_supply` in initial balances) and call `RegisterTokens`.
+/// Instantiates the hub. Then instantiate the USDm and XMS cw20 tokens with this hub as minter
+/// (XMS with `xms_supply` in initial balances) and the `usdm-governance` contract for this hub,
+/// call `register_contracts`, and whitelist the assets through the governance contract.
 #[cw_serde]
 pub struct InstantiateMsg {
     /// Governance address.
@@ -34,8 +16,6 @@ pub struct InstantiateMsg {
     pub feeders: Vec<String>,
     /// `mars` (default design), `mars-guarded` (with circuit breakers) or `frax`.
     pub preset: String,
-    /// Assets whitelisted at launch.
-    pub assets: Vec<AssetMsg>,
     /// XMS in circulation at launch: the XMS token's initial supply.
     pub xms_supply: Uint128,
     /// The code (its checksum, as the chain reports it) of the Mars Swap pairs the hub may
@@ -51,12 +31,16 @@ pub struct MigrateMsg {}
 /// Hub actions.
 #[cw_serde]
 pub enum ExecuteMsg {
-    /// One time, governance only: the USDm and XMS cw20 tokens whose minter is this hub.
-    RegisterTokens {
+    /// One time, governance only: the USDm and XMS cw20 tokens whose minter is this hub, and
+    /// the `usdm-governance` contract instantiated for this hub, through which governance acts
+    /// from then on.
+    RegisterContracts {
         /// The USDm token.
         usdm: String,
         /// The XMS token.
         xms: String,
+        /// The governance contract.
+        governance: String,
     },
     /// Mint USDm with native collateral sent as funds (exactly one coin of the asset's denom).
     /// Below ratio 1 the XMS to burn is taken with `BurnFrom`: approve the hub first.
@@ -103,12 +87,54 @@ pub enum ExecuteMsg {
     },
     /// A strategy returns native tokens (funds) to the treasury; the sender is the strategy.
     ReturnFromStrategy {},
-    /// Governance actions.
-    Govern(GovMsg),
-    /// The proposed governor accepts.
-    AcceptGovernor {},
-    /// Governance's treasury operations.
-    TreasuryOp(TreasuryMsg),
+    /// The registered governance contract only: what a governance action or treasury
+    /// operation it ran decided, for the hub to store and send.
+    Apply(ApplyMsg),
+}
+
+/// What a governance action or treasury operation run by the `usdm-governance` contract
+/// decided: the writes it made to its view of the hub's storage, the messages the hub sends
+/// (with the hub's tokens and authority), and the events and attributes of the hub's response.
+#[cw_serde]
+pub struct ApplyMsg {
+    /// Storage writes, in order.
+    pub writes: Vec<StorageWrite>,
+    /// Messages the hub sends, in order.
+    pub messages: Vec<HubMsg>,
+    /// Attributes of the hub's response.
+    pub attributes: Vec<cosmwasm_std::Attribute>,
+    /// Events of the hub's response.
+    pub events: Vec<cosmwasm_std::Event>,
+}
+
+/// One storage write: a value, or a removal.
+#[cw_serde]
+pub struct StorageWrite {
+    /// The key.
+    pub key: Binary,
+    /// The value; none removes the key.
+    pub value: Option<Binary>,
+}
+
+/// A message the hub sends for governance.
+#[cw_serde]
+pub enum HubMsg {
+    /// Send native tokens.
+    Send {
+        /// Recipient.
+        to: String,
+        /// Coins.
+        amount: Vec<cosmwasm_std::Coin>,
+    },
+    /// Execute a contract.
+    Execute {
+        /// The contract.
+        contract: String,
+        /// The message.
+        msg: Binary,
+        /// Coins sent with it.
+        funds: Vec<cosmwasm_std::Coin>,
+    },
 }
 
 /// What a cw20 `Send` to the hub asks for. The token sent is identified by the sending
@@ -145,329 +171,6 @@ pub enum ReceiveMsg {
     },
     /// A strategy returns these cw20 tokens to the treasury.
     ReturnFromStrategy {},
-}
-
-/// A per-asset override: a value, or back to the tier default.
-#[cw_serde]
-pub enum Override {
-    /// Use this value.
-    Set {
-        /// The value.
-        value: Decimal,
-    },
-    /// Use the tier's default.
-    TierDefault {},
-}
-
-/// Something that can be paused.
-#[cw_serde]
-pub enum PauseMsg {
-    /// All minting.
-    Mint {},
-    /// Minting with one asset.
-    MintAsset {
-        /// The asset.
-        symbol: String,
-    },
-    /// Redemption requests.
-    Redeem {},
-    /// The Frax controller.
-    Refresh {},
-    /// Treasury operations.
-    TreasuryOps {},
-    /// Frax recollateralization.
-    Recollateralize {},
-    /// Frax buyback.
-    Buyback {},
-}
-
-/// A parameter change (see the core's `ParamChange` for bounds).
-#[cw_serde]
-pub enum ParamMsg {
-    /// Epoch length in seconds (from the next epoch).
-    EpochSeconds {
-        /// Seconds, 10 to 86,400.
-        value: u64,
-    },
-    /// XMS support ratio (2.5 = 250%).
-    XmsSupportRatio {
-        /// The multiple, 1 to 100 (100% to 10,000%).
-        value: Decimal,
-    },
-    /// Maximum price age in seconds.
-    MaxPriceAge {
-        /// Seconds a price stays fresh.
-        value: u64,
-    },
-    /// TWAP window in seconds.
-    TwapWindow {
-        /// Seconds averaged over.
-        value: u64,
-    },
-    /// Redemption delay in blocks.
-    RedemptionDelay {
-        /// Blocks, 1 to 100,000.
-        value: u64,
-    },
-    /// The least USDm one redemption may burn.
-    MinRedemption {
-        /// USDm base units, above 0 and at most 10,000 USDm.
-        value: Uint128,
-    },
-    /// A tier's maximum share.
-    TierMaxShare {
-        /// Tier, 1 to 5.
-        tier: u8,
-        /// Share of treasury value, 0 to 1.
-        value: Decimal,
-    },
-    /// A tier's mint fee.
-    TierMintFee {
-        /// Tier, 1 to 5.
-        tier: u8,
-        /// Fee, at most 10%.
-        value: Decimal,
-    },
-    /// A tier's redeem fee.
-    TierRedeemFee {
-        /// Tier, 1 to 5.
-        tier: u8,
-        /// Fee, at most 10%.
-        value: Decimal,
-    },
-    /// Frax step.
-    CrStep {
-        /// How far one refresh moves the ratio.
-        value: Decimal,
-    },
-    /// Frax dead band.
-    PriceBand {
-        /// Distance from $1 within which a refresh leaves the ratio alone.
-        value: Decimal,
-    },
-    /// Frax cooldown in seconds.
-    RefreshCooldown {
-        /// Seconds between refreshes, 60 to 604,800.
-        value: u64,
-    },
-    /// Frax floor.
-    MinCr {
-        /// Lowest ratio the controller may reach.
-        value: Decimal,
-    },
-    /// Frax recollateralization bonus.
-    BonusRate {
-        /// Bonus on the XMS paid for recollateralization.
-        value: Decimal,
-    },
-    /// Redemption outflow breaker per epoch (share of circulating USDm; none = off).
-    BreakerRedemptionOutflow {
-        /// Share per epoch; none turns the breaker off.
-        value: Option<Decimal>,
-    },
-    /// XMS-minted breaker per epoch (share of XMS supply; none = off).
-    BreakerXmsMinted {
-        /// Share per epoch; none turns the breaker off.
-        value: Option<Decimal>,
-    },
-    /// The most a support-ratio ramp may move a day, as a share of its starting ratio.
-    RampMaxDailyChange {
-        /// Share a day, above 0 and at most 1 (default 0.1).
-        value: Decimal,
-    },
-    /// The shortest support-ratio ramp.
-    RampMinSeconds {
-        /// Seconds, 3,600 to 2,592,000 (default 86,400).
-        value: u64,
-    },
-    /// How the XMS a redemption mints is priced. The hub accepts only `protocol_favouring`:
-    /// `twap` (Iron Finance's rule) exists in the core to study its failure.
-    RedemptionSharePricing {
-        /// The rule.
-        value: SharePricingMsg,
-    },
-}
-
-/// How the XMS a redemption mints is priced.
-#[cw_serde]
-pub enum SharePricingMsg {
-    /// max(spot, TWAP): the default, and the only rule the hub accepts.
-    ProtocolFavouring,
-    /// The TWAP alone: refused (it pays out more XMS than it should while XMS rises).
-    Twap,
-}
-
-/// Governance actions.
-#[cw_serde]
-pub enum GovMsg {
-    /// Propose a successor (two-step: they accept).
-    ProposeGovernor {
-        /// The proposed governor, who must accept.
-        candidate: String,
-    },
-    /// Withdraw a proposal.
-    CancelGovernorProposal {},
-    /// Authorise a feeder.
-    AddFeeder {
-        /// The feeder's address.
-        feeder: String,
-    },
-    /// Remove a feeder.
-    RemoveFeeder {
-        /// The feeder's address.
-        feeder: String,
-    },
-    /// Whitelist an asset.
-    WhitelistAsset {
-        /// The asset, its settings and where it lives.
-        asset: AssetMsg,
-    },
-    /// Change an asset's overrides and flags.
-    UpdateAsset {
-        /// The asset.
-        symbol: String,
-        /// New max-share override.
-        max_share: Option<Override>,
-        /// New mint-fee override.
-        mint_fee: Option<Override>,
-        /// New redeem-fee override.
-        redeem_fee: Option<Override>,
-        /// Whether it may be deposited to mint.
-        mint_enabled: Option<bool>,
-        /// Whether redemptions may pay it out.
-        redeem_enabled: Option<bool>,
-    },
-    /// Change a parameter.
-    SetParam {
-        /// The parameter and its new value.
-        param: ParamMsg,
-    },
-    /// Frax: set the collateral ratio directly.
-    SetCollateralRatio {
-        /// The new ratio, within the Frax bounds.
-        cr: Decimal,
-    },
-    /// Register a Mars Swap pair contract. The hub checks that it runs the accepted pair code
-    /// (`set_pair_code`), its tokens (USDm, XMS or whitelisted assets, with the protocol's
-    /// contracts, denoms and decimals), that the hub is its fee recipient, that its TWAP window
-    /// covers the protocol's (at most 4 times it), and that it has no admin other than the hub
-    /// (so its code cannot be swapped later).
-    RegisterPair {
-        /// The pair contract's address.
-        pair: String,
-    },
-    /// Accept pairs running this code (its checksum) for registration from now on, or none.
-    /// Pairs registered already are not affected.
-    SetPairCode {
-        /// The code's checksum (hex), as `wasmd query wasm code-info` reports it.
-        checksum: Option<Checksum>,
-    },
-    /// Retire a registered pair's pool and stop mirroring it; its protocol fees are swept in
-    /// the same message. Refused while the pool prices a token or the treasury holds shares in
-    /// it. The pair may be registered again later, as a new pool.
-    UnregisterPair {
-        /// The pool id the hub gave the pair.
-        pool: u32,
-    },
-    /// Price a token from a registered pool (`pool`) or from feed posts (`None`).
-    SetPriceSource {
-        /// The token to price.
-        symbol: String,
-        /// A registered pool, or none for feed posts.
-        pool: Option<u32>,
-    },
-    /// Move the XMS support ratio from where it is to `to` in a straight line over `seconds`
-    /// (at least `ramp_min_seconds`, at most a year, and no faster than `ramp_max_daily_change`
-    /// of the current ratio a day). Each epoch's cap uses the ratio on the line at the epoch's
-    /// start. One ramp at a time; `set_param` of the ratio is refused while it runs.
-    StartSupportRamp {
-        /// The target multiple (4 = 400%), 1 to 100.
-        to: Decimal,
-        /// The ramp's length in seconds.
-        seconds: u64,
-    },
-    /// Stop the running ramp: the ratio stays where the ramp has reached.
-    StopSupportRamp {},
-    /// Pause something.
-    Pause {
-        /// What to pause.
-        target: PauseMsg,
-    },
-    /// Unpause something.
-    Unpause {
-        /// What to unpause.
-        target: PauseMsg,
-    },
-}
-
-/// A token amount named by symbol.
-#[cw_serde]
-pub struct TokenAmount {
-    /// Symbol.
-    pub symbol: String,
-    /// Base units.
-    pub amount: Uint128,
-}
-
-/// Governance's treasury operations.
-#[cw_serde]
-pub enum TreasuryMsg {
-    /// Pair up to `asset_amount` of the pool's treasury asset with newly minted USDm of equal
-    /// oracle value in a registered USDm pair (only near the oracle price).
-    ProvideLiquidity {
-        /// The registered pair's pool id.
-        pool: u32,
-        /// Most of the treasury asset to pair, in base units.
-        asset_amount: Uint128,
-    },
-    /// Burn treasury shares of a pair: the asset returns, the USDm is burned.
-    WithdrawLiquidity {
-        /// The registered pair's pool id.
-        pool: u32,
-        /// Treasury liquidity shares to burn.
-        shares: Uint128,
-    },
-    /// Send idle tokens to a strategy (the strategy's address is its name).
-    Allocate {
-        /// The strategy, named by its address.
-        strategy: String,
-        /// Asset symbol.
-        asset: String,
-        /// Base units to send.
-        amount: Uint128,
-    },
-    /// Record a strategy's current balance.
-    Report {
-        /// The strategy, named by its address.
-        strategy: String,
-        /// Asset symbol.
-        asset: String,
-        /// What the strategy holds now, in base units.
-        balance: Uint128,
-    },
-    /// Pay a grant.
-    Grant {
-        /// Asset symbol.
-        asset: String,
-        /// Base units to pay.
-        amount: Uint128,
-        /// Who receives it.
-        recipient: String,
-        /// Why, for the record.
-        memo: String,
-    },
-    /// Execute a governance-approved message on another contract, acting with the weight of
-    /// treasury-held tokens, and record it.
-    ExternalGovernance {
-        /// The contract.
-        contract: String,
-        /// The message to execute.
-        msg: Binary,
-        /// What it does, for the record.
-        description: String,
-        /// Treasury tokens whose weight is used.
-        tokens: Vec<TokenAmount>,
-    },
 }
 
 /// Hub queries.
@@ -565,6 +268,9 @@ pub struct ConfigResponse {
     pub usdm_token: Option<String>,
     /// XMS token, once registered.
     pub xms_token: Option<String>,
+    /// The governance contract (governance actions and treasury operations go there), once
+    /// registered.
+    pub governance: Option<String>,
     /// Governance address.
     pub governor: String,
     /// Proposed successor.

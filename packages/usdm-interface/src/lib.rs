@@ -1,5 +1,6 @@
 //! Messages of the USDm CosmWasm contracts: the hub (treasury, mint, redeem, mintage control,
-//! ratio policy, prices, governance, treasury operations) and the Mars Swap pair.
+//! ratio policy, prices), its governance contract (governance actions, treasury operations) and
+//! the Mars Swap pair.
 //!
 //! Amounts are `Uint128` base units; prices and ratios are `Decimal` (18 decimals, the core's
 //! fixed point); assets are named by their protocol symbol (`"USDC"`), mapped on chain to a
@@ -8,6 +9,7 @@
 #![warn(missing_docs)]
 
 pub mod asset;
+pub mod governance;
 pub mod hub;
 pub mod pair;
 #[cfg(not(target_arch = "wasm32"))]

@@ -1,4 +1,4 @@
-//! The JSON schema files integrators generate clients from, for both contracts: the messages
+//! The JSON schema files integrators generate clients from, for the contracts: the messages
 //! (`schema/<contract>.json` and `schema/raw/`, what `cosmwasm_schema::write_api!` writes) and
 //! the cw20 hook payloads (`schema-hooks/<contract>-hooks.json`), which `write_api!` has no place
 //! for. Their `ReceiveMsg` sits under `responses`, so client generators make it a type without
@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 /// One file to write: its path relative to the contract's directory, and its text.
 pub type SchemaFile = (String, String);
 
-fn files(contract: &str, api: Api, receive: Api) -> Vec<SchemaFile> {
+fn files(contract: &str, api: Api, receive: Option<Api>) -> Vec<SchemaFile> {
     let api = api.render();
     let mut out = vec![(
         format!("schema/{contract}.json"),
@@ -20,10 +20,12 @@ fn files(contract: &str, api: Api, receive: Api) -> Vec<SchemaFile> {
     for (name, json) in api.to_schema_files().expect("the schema serializes") {
         out.push((format!("schema/raw/{name}"), json + "\n"));
     }
-    out.push((
-        format!("schema-hooks/{contract}-hooks.json"),
-        receive.render().to_string().expect("the schema serializes") + "\n",
-    ));
+    if let Some(receive) = receive {
+        out.push((
+            format!("schema-hooks/{contract}-hooks.json"),
+            receive.render().to_string().expect("the schema serializes") + "\n",
+        ));
+    }
     out
 }
 
@@ -50,7 +52,20 @@ pub fn hub() -> Vec<SchemaFile> {
         query: QueryMsg,
         migrate: MigrateMsg,
     };
-    files("usdm-hub", api, hooks("usdm-hub", schema_for!(ReceiveMsg)))
+    files("usdm-hub", api, Some(hooks("usdm-hub", schema_for!(ReceiveMsg))))
+}
+
+/// The governance contract's schema files (it takes no cw20 hooks).
+pub fn governance() -> Vec<SchemaFile> {
+    use crate::governance::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
+    let api = generate_api! {
+        name: "usdm-governance",
+        instantiate: InstantiateMsg,
+        execute: ExecuteMsg,
+        query: QueryMsg,
+        migrate: MigrateMsg,
+    };
+    files("usdm-governance", api, None)
 }
 
 /// The pair's schema files.
@@ -66,7 +81,7 @@ pub fn pair() -> Vec<SchemaFile> {
     files(
         "mars-swap-pair",
         api,
-        hooks("mars-swap-pair", schema_for!(ReceiveMsg)),
+        Some(hooks("mars-swap-pair", schema_for!(ReceiveMsg))),
     )
 }
 

@@ -1,20 +1,21 @@
 //! Governance actions: the core checks the caller and validates every change; the hub adds the
 //! on-chain side (asset identities, pair contracts).
 
-use crate::context::{finish, load, require_governor, tokens};
+use crate::context::{load, require_governor, tokens, Ctx, Outcome};
 use crate::convert::{asset_config, override_change, param, pause, ratio, support_ratio, symbol};
 use crate::error::ContractError;
-use crate::state::{AssetRecord, PairRecord, ASSETS, HUB, PAIRS, TOKEN_ASSET};
-use cosmwasm_std::{Addr, DepsMut, Env, MessageInfo, Response};
+use crate::state::{PairRecord, ASSETS, ASSET_INFO, HUB, PAIRS, TOKEN_ASSET};
+use cosmwasm_std::{Addr, Deps, Env, MessageInfo};
 use usdm_core::asset::{AssetUpdate, PriceSource};
 use usdm_core::governance::GovAction;
 use usdm_core::ids::{Account, USDM, XMS};
-use usdm_interface::hub::{AssetMsg, GovMsg};
+use usdm_interface::governance::GovMsg;
+use usdm_interface::governance::AssetMsg;
 use usdm_interface::pair::{PairConfigResponse, QueryMsg as PairQuery};
 use usdm_interface::AssetInfo;
 
 /// Validates an asset's on-chain identity and checks no other asset uses it.
-pub fn check_asset_info(deps: &DepsMut, msg: &AssetMsg) -> Result<AssetInfo, ContractError> {
+pub fn check_asset_info(deps: Deps, msg: &AssetMsg) -> Result<AssetInfo, ContractError> {
     let info = match &msg.info {
         AssetInfo::Native { denom } if denom.trim().is_empty() => {
             return Err(ContractError::BadToken(format!(
@@ -42,7 +43,7 @@ pub fn check_asset_info(deps: &DepsMut, msg: &AssetMsg) -> Result<AssetInfo, Con
         }
     }
     if let Some(other) = TOKEN_ASSET.may_load(deps.storage, token_key(&info))? {
-        let other = ASSETS.load(deps.storage, other)?.config.symbol;
+        let other = ASSETS.load(deps.storage, other)?.symbol;
         return Err(ContractError::BadToken(format!(
             "{} is already whitelisted as {other}",
             msg.symbol
@@ -59,30 +60,29 @@ pub fn token_key(info: &AssetInfo) -> &str {
     }
 }
 
-/// Records a newly whitelisted asset's on-chain identity (before its configuration is saved).
+/// With a newly whitelisted asset's on-chain identity recorded (its configuration is the
+/// core's part, written with the operation's changes).
 pub fn record_asset(
-    deps: &mut DepsMut,
+    outcome: Outcome,
     index: u16,
-    config: usdm_core::asset::AssetConfig,
-    info: AssetInfo,
+    info: &AssetInfo,
     indexed: bool,
-) -> Result<(), ContractError> {
+) -> Result<Outcome, ContractError> {
+    let outcome = outcome.set(ASSET_INFO.key(index), info)?;
     if indexed {
-        TOKEN_ASSET.save(deps.storage, token_key(&info), &index)?;
+        return outcome.set(TOKEN_ASSET.key(token_key(info)), &index);
     }
-    ASSETS.save(deps.storage, index, &AssetRecord { config, info })?;
-    Ok(())
+    Ok(outcome)
 }
 
 /// Runs a governance message from `info.sender`.
 pub fn govern(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
+    deps: Deps,
+    env: &Env,
+    info: &MessageInfo,
     msg: GovMsg,
-) -> Result<Response, ContractError> {
-    cw_utils::nonpayable(&info)?;
-    let mut ctx = load(deps.as_ref(), &env)?;
+) -> Result<Outcome, ContractError> {
+    let mut ctx = load(deps, env)?;
     // Refuse others before any on-chain work (querying a pair, validating an asset); the core
     // checks again.
     require_governor(&ctx.protocol, &info.sender, "govern")?;
@@ -104,16 +104,16 @@ pub fn govern(
             let config = asset_config(&asset)?;
             let on_chain = if config.symbol == XMS {
                 // XMS as tier-5 collateral lives at the XMS token (set at registration).
-                match tokens(deps.as_ref()) {
+                match tokens(deps) {
                     Ok((_, xms)) => AssetInfo::Cw20 {
                         contract: xms.to_string(),
                     },
                     Err(_) => asset.info.clone(),
                 }
             } else {
-                check_asset_info(&deps, &asset)?
+                check_asset_info(deps, &asset)?
             };
-            new_asset = Some((config.clone(), on_chain, config.symbol != XMS));
+            new_asset = Some((on_chain, config.symbol != XMS));
             GovAction::WhitelistAsset { config }
         }
         GovMsg::UpdateAsset {
@@ -186,7 +186,7 @@ pub fn govern(
                     config.twap_window
                 )));
             }
-            let (usdm, xms) = tokens(deps.as_ref())?;
+            let (usdm, xms) = tokens(deps)?;
             let mut symbols = [USDM; 2];
             for (i, t) in config.tokens.iter().enumerate() {
                 let s = symbol(&t.symbol)?;
@@ -205,13 +205,14 @@ pub fn govern(
                         18,
                     )
                 } else {
-                    let record = ctx
+                    let i = ctx
                         .protocol
                         .find_asset(s)
-                        .map(|i| ASSETS.load(deps.storage, i as u16))
-                        .transpose()?
                         .ok_or_else(|| bad(format!("{s} is not a whitelisted asset")))?;
-                    (record.info, record.config.decimals)
+                    (
+                        ASSET_INFO.load(deps.storage, i as u16)?,
+                        ctx.protocol.asset(i)?.decimals,
+                    )
                 };
                 if t.info != expected {
                     let show = |i: &AssetInfo| match i {
@@ -232,12 +233,11 @@ pub fn govern(
                 }
                 symbols[i] = s;
             }
-            let registered = PAIRS
-                .range(deps.storage, None, None, cosmwasm_std::Order::Ascending)
-                .filter_map(Result::ok)
-                .any(|(_, r)| r.address == pair && !r.retired);
-            if registered {
-                return Err(bad("it is already registered".into()));
+            for id in 0..ctx.protocol.pool_count() as u32 {
+                let r = ctx.protocol.source().pair(id)?;
+                if r.address == pair && !r.retired {
+                    return Err(bad("it is already registered".into()));
+                }
             }
             new_pair = Some(PairRecord {
                 address: pair,
@@ -249,15 +249,16 @@ pub fn govern(
             GovAction::CreatePool { tokens: symbols }
         }
         GovMsg::SetPairCode { checksum } => {
-            HUB.update(deps.storage, |mut h| -> cosmwasm_std::StdResult<_> {
-                h.pair_code = checksum;
-                Ok(h)
-            })?;
+            let mut hub = HUB.load(deps.storage)?;
+            hub.pair_code = checksum;
             let shown = checksum.map_or_else(|| "none".to_string(), |c| c.to_hex());
-            return Ok(finish(deps, ctx, "govern", vec![])?.add_attribute("pair_code", shown));
+            return Ok(ctx
+                .finish("govern", vec![])?
+                .set(HUB.key().to_vec(), &hub)?
+                .attribute("pair_code", shown));
         }
         GovMsg::UnregisterPair { pool } => {
-            return unregister_pair(deps, ctx, &caller, pool);
+            return unregister_pair(ctx, &caller, pool);
         }
         GovMsg::SetPriceSource { symbol: s, pool } => GovAction::SetPriceSource {
             symbol: symbol(&s)?,
@@ -275,57 +276,50 @@ pub fn govern(
             target: pause(target)?,
         },
     };
-    ctx.apply(deps.as_ref(), |p, now| {
-        p.govern(&caller, action.clone(), now)
-    })?;
-    let mut deps = deps;
-    if let Some((config, on_chain, indexed)) = new_asset {
-        let index = ctx.protocol.asset_count() as u16 - 1;
-        record_asset(&mut deps, index, config, on_chain, indexed)?;
+    ctx.apply(|p, now| p.govern(&caller, action, now))?;
+    let new_pool = ctx.events.iter().find_map(|e| match e {
+        usdm_core::Event::PoolCreated { pool, .. } => Some(*pool),
+        _ => None,
+    });
+    let index = ctx.protocol.asset_count() as u16;
+    let mut outcome = ctx.finish("govern", vec![])?;
+    if let Some((on_chain, indexed)) = new_asset {
+        outcome = record_asset(outcome, index - 1, &on_chain, indexed)?;
     }
-    if let Some(record) = new_pair {
-        let id = ctx.protocol.pool_count() as u32 - 1;
-        PAIRS.save(deps.storage, id, &record)?;
+    if let (Some(record), Some(id)) = (new_pair, new_pool) {
+        outcome = outcome.set(PAIRS.key(id), &record)?;
     }
-    finish(deps, ctx, "govern", vec![])
+    Ok(outcome)
 }
 
 /// Retires a pair's pool in the core, then forgets the pair: unswept protocol fees are swept
 /// first, in the same message; the core refuses while the pool prices a token or the treasury
 /// holds shares in it. The pair may be registered again later, as a new pool.
-fn unregister_pair(
-    deps: DepsMut,
-    mut ctx: crate::context::Ctx,
-    caller: &Account,
-    pool: u32,
-) -> Result<Response, ContractError> {
-    let Some(mut record) = PAIRS.may_load(deps.storage, pool)?.filter(|r| !r.retired) else {
-        return Err(ContractError::UnknownPair(pool));
-    };
-    let unswept = ctx.run(deps.as_ref(), |p, _| {
-        Ok(p.pool(pool)?.protocol_fees.iter().any(|f| !f.is_zero()))
-    })?;
+fn unregister_pair(mut ctx: Ctx, caller: &Account, pool: u32) -> Result<Outcome, ContractError> {
+    let unknown = || ContractError::UnknownPair(pool);
+    if pool as usize >= ctx.protocol.pool_count() {
+        return Err(unknown());
+    }
+    let mut record = Some(ctx.protocol.source().pair(pool)?)
+        .filter(|r| !r.retired)
+        .ok_or_else(unknown)?;
+    let unswept = ctx.run(|p, _| Ok(p.pool(pool)?.protocol_fees.iter().any(|f| !f.is_zero())))?;
     let mut msgs = Vec::new();
     if unswept {
-        msgs = crate::execute::treasury::sweep(deps.as_ref(), &mut ctx, pool, &record.address)?;
+        msgs = crate::execute::treasury::sweep(&mut ctx, pool, &record.address)?;
     }
-    ctx.apply(deps.as_ref(), |p, now| {
-        p.govern(caller, GovAction::RetirePool { pool }, now)
-    })?;
+    ctx.apply(|p, now| p.govern(caller, GovAction::RetirePool { pool }, now))?;
     record.retired = true;
-    PAIRS.save(deps.storage, pool, &record)?;
-    Ok(finish(deps, ctx, "govern", msgs)?.add_attribute("unregistered_pool", pool.to_string()))
+    Ok(ctx
+        .finish("govern", msgs)?
+        .set(PAIRS.key(pool), &record)?
+        .attribute("unregistered_pool", pool.to_string()))
 }
 
 /// The proposed governor accepts.
-pub fn accept_governor(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-) -> Result<Response, ContractError> {
-    cw_utils::nonpayable(&info)?;
-    let mut ctx = load(deps.as_ref(), &env)?;
+pub fn accept_governor(deps: Deps, env: &Env, info: &MessageInfo) -> Result<Outcome, ContractError> {
+    let mut ctx = load(deps, env)?;
     let caller = Account::new(info.sender.as_str());
-    ctx.apply(deps.as_ref(), |p, now| p.accept_governor(&caller, now))?;
-    finish(deps, ctx, "accept_governor", vec![])
+    ctx.apply(|p, now| p.accept_governor(&caller, now))?;
+    ctx.finish("accept_governor", vec![])
 }

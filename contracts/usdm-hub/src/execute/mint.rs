@@ -1,28 +1,27 @@
 //! Minting: collateral in (native funds or a cw20 Send), XMS burned with `BurnFrom` below
 //! ratio 1, USDm minted to the caller.
 
-use crate::context::{burn_from, finish, load, mint, tokens, Ctx};
+use crate::context::{burn_from, load, mint, tokens, Ctx, Outcome};
 use crate::convert::{amount, symbol, uint};
 use crate::error::ContractError;
 use crate::execute::native_payment;
-use cosmwasm_std::{Addr, DepsMut, Env, MessageInfo, Response, Uint128};
+use cosmwasm_std::{Addr, Deps, Env, MessageInfo, Uint128};
 use usdm_core::ids::{Account, Symbol};
 use usdm_core::mint::MintRequest;
 
 /// Mint with native collateral sent as funds.
 pub fn mint_native(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
+    deps: Deps,
+    env: &Env,
+    info: &MessageInfo,
     asset: String,
     max_xms_in: Uint128,
     min_usdm_out: Uint128,
-) -> Result<Response, ContractError> {
+) -> Result<Outcome, ContractError> {
     let asset = symbol(&asset)?;
-    let ctx = load(deps.as_ref(), &env)?;
-    let coin = native_payment(deps.as_ref(), &ctx.protocol, &info, asset)?;
+    let ctx = load(deps, env)?;
+    let coin = native_payment(deps, &ctx.protocol, info, asset)?;
     mint_with(
-        deps,
         ctx,
         &info.sender,
         asset,
@@ -34,15 +33,14 @@ pub fn mint_native(
 
 /// Mint with `collateral` of `asset` already received by the hub (funds or a cw20 Send).
 pub fn mint_with(
-    deps: DepsMut,
     mut ctx: Ctx,
     minter: &Addr,
     asset: Symbol,
     collateral: Uint128,
     max_xms_in: Uint128,
     min_usdm_out: Uint128,
-) -> Result<Response, ContractError> {
-    let (usdm, xms) = tokens(deps.as_ref())?;
+) -> Result<Outcome, ContractError> {
+    let (usdm, xms) = tokens(ctx.deps())?;
     let request = MintRequest::collateral(
         asset,
         amount(collateral),
@@ -50,11 +48,11 @@ pub fn mint_with(
         amount(min_usdm_out),
     );
     let caller = Account::new(minter.as_str());
-    let q = ctx.apply(deps.as_ref(), |p, now| p.mint(&caller, &request, now))?;
+    let q = ctx.apply(|p, now| p.mint(&caller, &request, now))?;
     let mut msgs = Vec::new();
     if !q.xms_in.is_zero() {
         msgs.push(burn_from(&xms, minter.as_str(), uint(q.xms_in))?);
     }
     msgs.push(mint(&usdm, minter.as_str(), uint(q.usdm_out))?);
-    finish(deps, ctx, "mint", msgs)
+    ctx.finish("mint", msgs)
 }

@@ -1,5 +1,6 @@
 //! One module per family of execute messages.
 
+pub mod apply;
 pub mod frax;
 pub mod governance;
 pub mod mint;
@@ -13,13 +14,14 @@ use crate::context::asset_info;
 use crate::error::ContractError;
 use cosmwasm_std::{Coin, Deps, MessageInfo};
 use usdm_core::ids::Symbol;
+use usdm_core::state::PartSource;
 use usdm_core::Protocol;
 use usdm_interface::AssetInfo;
 
 /// The single coin sent for `symbol`, checked against the denom recorded for it.
-pub(crate) fn native_payment(
+pub(crate) fn native_payment<S: PartSource>(
     deps: Deps,
-    protocol: &Protocol,
+    protocol: &Protocol<S>,
     info: &MessageInfo,
     symbol: Symbol,
 ) -> Result<Coin, ContractError> {

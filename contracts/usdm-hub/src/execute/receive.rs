@@ -1,11 +1,11 @@
 //! The cw20 hook. The token is known only by the calling contract, which must be USDm, XMS or
 //! the contract recorded for a whitelisted asset; anything else is refused.
 
-use crate::context::{asset_of_token, load};
+use crate::context::{asset_of_token, load, Outcome};
 use crate::error::ContractError;
 use crate::execute::{frax, mint, redeem, treasury};
-use crate::state::{ASSETS, HUB};
-use cosmwasm_std::{from_json, DepsMut, Env, MessageInfo, Response};
+use crate::state::{ASSET_INFO, HUB};
+use cosmwasm_std::{from_json, Deps, Env, MessageInfo};
 use cw20::Cw20ReceiveMsg;
 use usdm_core::ids::{Symbol, XMS};
 use usdm_interface::hub::ReceiveMsg;
@@ -20,14 +20,13 @@ enum Sender {
 
 /// Dispatches a cw20 `Send` to the hub.
 pub fn receive(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
+    deps: Deps,
+    env: &Env,
+    info: &MessageInfo,
     msg: Cw20ReceiveMsg,
-) -> Result<Response, ContractError> {
-    cw_utils::nonpayable(&info)?;
-    let ctx = load(deps.as_ref(), &env)?;
-    let sender = identify(&deps, &ctx.protocol, &info)?;
+) -> Result<Outcome, ContractError> {
+    let ctx = load(deps, env)?;
+    let sender = identify(deps, &ctx.protocol, info)?;
     let from = deps.api.addr_validate(&msg.sender)?;
     let hook: ReceiveMsg = from_json(&msg.msg)?;
     match (hook, sender) {
@@ -39,7 +38,6 @@ pub fn receive(
             },
             Sender::Usdm,
         ) => redeem::redeem(
-            deps,
             ctx,
             &from,
             msg.amount,
@@ -53,14 +51,14 @@ pub fn receive(
                 min_collateral_out,
             },
             Sender::Xms,
-        ) => frax::buyback(deps, ctx, &from, msg.amount, asset, min_collateral_out),
+        ) => frax::buyback(ctx, &from, msg.amount, asset, min_collateral_out),
         (
             ReceiveMsg::Mint {
                 max_xms_in,
                 min_usdm_out,
             },
             Sender::Xms,
-        ) => mint::mint_with(deps, ctx, &from, XMS, msg.amount, max_xms_in, min_usdm_out),
+        ) => mint::mint_with(ctx, &from, XMS, msg.amount, max_xms_in, min_usdm_out),
         (
             ReceiveMsg::Mint {
                 max_xms_in,
@@ -68,7 +66,6 @@ pub fn receive(
             },
             Sender::Asset(asset),
         ) => mint::mint_with(
-            deps,
             ctx,
             &from,
             asset,
@@ -77,13 +74,13 @@ pub fn receive(
             min_usdm_out,
         ),
         (ReceiveMsg::Recollateralize { min_xms_out }, Sender::Asset(asset)) => {
-            frax::recollateralize_with(deps, ctx, &from, asset, msg.amount, min_xms_out)
+            frax::recollateralize_with(ctx, &from, asset, msg.amount, min_xms_out)
         }
         (ReceiveMsg::ReturnFromStrategy {}, Sender::Asset(asset)) => {
-            treasury::return_from_strategy(deps, ctx, &from, asset, msg.amount)
+            treasury::return_from_strategy(ctx, &from, asset, msg.amount)
         }
         (ReceiveMsg::ReturnFromStrategy {}, Sender::Xms) => {
-            treasury::return_from_strategy(deps, ctx, &from, XMS, msg.amount)
+            treasury::return_from_strategy(ctx, &from, XMS, msg.amount)
         }
         (hook, sender) => Err(ContractError::WrongHook {
             token: match sender {
@@ -103,8 +100,8 @@ pub fn receive(
 }
 
 fn identify(
-    deps: &DepsMut,
-    protocol: &usdm_core::Protocol,
+    deps: Deps,
+    protocol: &crate::store::HubProtocol,
     info: &MessageInfo,
 ) -> Result<Sender, ContractError> {
     let hub = HUB.load(deps.storage)?;
@@ -114,19 +111,18 @@ fn identify(
     if hub.xms.as_ref() == Some(&info.sender) {
         return Ok(Sender::Xms);
     }
-    if let Some(i) = asset_of_token(deps.as_ref(), info.sender.as_str())? {
-        let record = ASSETS.load(deps.storage, i)?;
-        if record.info.cw20() == Some(info.sender.as_str()) {
-            return Ok(Sender::Asset(record.config.symbol));
+    let symbols = &protocol.config().assets;
+    if let Some(i) = asset_of_token(deps, info.sender.as_str())? {
+        let on_chain = ASSET_INFO.load(deps.storage, i)?;
+        if on_chain.cw20() == Some(info.sender.as_str()) {
+            return Ok(Sender::Asset(symbols[usize::from(i)]));
         }
     }
     // Refused: name what is accepted (a bounded list: the whitelist).
     let mut accepted = Vec::new();
-    for i in 0..protocol.asset_count() as u16 {
-        if let Some(record) = ASSETS.may_load(deps.storage, i)? {
-            if let AssetInfo::Cw20 { contract } = record.info {
-                accepted.push(format!("{} ({contract})", record.config.symbol));
-            }
+    for (i, symbol) in symbols.iter().enumerate() {
+        if let Some(AssetInfo::Cw20 { contract }) = ASSET_INFO.may_load(deps.storage, i as u16)? {
+            accepted.push(format!("{symbol} ({contract})"));
         }
     }
     Err(ContractError::UntrustedToken {

@@ -1,39 +1,42 @@
 //! Treasury operations: the core decides the amounts; the hub moves tokens to and from pairs,
 //! strategies, grant recipients and other contracts.
 
-use crate::context::{
-    approve, asset_info, burn, finish, load, mint, require_governor, tokens, Ctx,
-};
+use crate::context::{approve, asset_info, burn, load, mint, require_governor, tokens, Ctx, Outcome};
 use crate::convert::{amount, symbol, uint};
 use crate::error::ContractError;
 use crate::execute::native_payment;
-use crate::state::{ASSETS, PAIRS, TOKEN_ASSET};
+use crate::state::{HUB, TOKEN_ASSET};
+use crate::store::HubProtocol;
 use cosmwasm_std::{
-    to_json_binary, Addr, Coin, CosmosMsg, Deps, DepsMut, Env, MessageInfo, Response, Uint128,
-    WasmMsg,
+    to_json_binary, Addr, Coin, CosmosMsg, Deps, Env, MessageInfo, Uint128, WasmMsg,
 };
 use usdm_core::events::Event;
 use usdm_core::ids::{Account, Symbol, USDM, XMS};
 use usdm_core::treasury_ops::TreasuryOp;
-use usdm_interface::hub::TreasuryMsg;
+use usdm_interface::governance::TreasuryMsg;
 use usdm_interface::pair::ExecuteMsg as PairMsg;
 use usdm_interface::AssetInfo;
 
-fn pair_address(deps: &DepsMut, pool: u32) -> Result<Addr, ContractError> {
-    PAIRS
-        .may_load(deps.storage, pool)?
+/// The pair contract of live pool `pool` (its record read once a message, through the
+/// protocol's source).
+fn pair_address(protocol: &HubProtocol, pool: u32) -> Result<Addr, ContractError> {
+    let unknown = || ContractError::UnknownPair(pool);
+    if pool as usize >= protocol.pool_count() {
+        return Err(unknown());
+    }
+    Some(protocol.source().pair(pool)?)
         .filter(|r| !r.retired)
         .map(|r| r.address)
-        .ok_or(ContractError::UnknownPair(pool))
+        .ok_or_else(unknown)
 }
 
 /// The on-chain identity of a pool token: USDm, XMS or a whitelisted asset.
 fn token_info(
-    deps: &DepsMut,
-    protocol: &usdm_core::Protocol,
+    deps: Deps,
+    protocol: &HubProtocol,
     s: Symbol,
 ) -> Result<AssetInfo, ContractError> {
-    let (usdm, xms) = tokens(deps.as_ref())?;
+    let (usdm, xms) = tokens(deps)?;
     Ok(if s == USDM {
         AssetInfo::Cw20 {
             contract: usdm.to_string(),
@@ -43,20 +46,19 @@ fn token_info(
             contract: xms.to_string(),
         }
     } else {
-        asset_info(deps.as_ref(), protocol, s)?
+        asset_info(deps, protocol, s)?
     })
 }
 
 /// Runs a treasury operation for governance.
 pub fn treasury_op(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
+    deps: Deps,
+    env: &Env,
+    info: &MessageInfo,
     msg: TreasuryMsg,
-) -> Result<Response, ContractError> {
-    cw_utils::nonpayable(&info)?;
-    let (usdm, _) = tokens(deps.as_ref())?;
-    let mut ctx = load(deps.as_ref(), &env)?;
+) -> Result<Outcome, ContractError> {
+    let (usdm, _) = tokens(deps)?;
+    let mut ctx = load(deps, env)?;
     require_governor(&ctx.protocol, &info.sender, "run treasury operations")?;
     let governor = Account::new(info.sender.as_str());
     let hub = env.contract.address.to_string();
@@ -106,7 +108,7 @@ pub fn treasury_op(
             tokens: used,
         } => {
             let contract = deps.api.addr_validate(&contract)?;
-            forbid_protocol_target(&deps, &env, &contract)?;
+            forbid_protocol_target(deps, env, &ctx.protocol, &contract)?;
             external = Some(WasmMsg::Execute {
                 contract_addr: contract.to_string(),
                 msg,
@@ -122,9 +124,7 @@ pub fn treasury_op(
             }
         }
     };
-    let receipt = ctx.run(deps.as_ref(), |p, now| {
-        p.treasury_op(&governor, op.clone(), now)
-    })?;
+    let receipt = ctx.run(|p, now| p.treasury_op(&governor, op, now))?;
     let mut msgs: Vec<CosmosMsg> = Vec::new();
     for event in &receipt.events {
         match event {
@@ -135,7 +135,7 @@ pub fn treasury_op(
                 usdm_minted,
                 shares,
             } => {
-                let pair = pair_address(&deps, *pool)?;
+                let pair = pair_address(&ctx.protocol, *pool)?;
                 let p = ctx.protocol.pool(*pool)?;
                 let asset_side = p.side(*asset)?;
                 let mut max = [Uint128::zero(); 2];
@@ -144,7 +144,7 @@ pub fn treasury_op(
                 msgs.push(mint(&usdm, &hub, uint(*usdm_minted))?);
                 msgs.push(approve(&usdm, pair.as_str(), uint(*usdm_minted))?);
                 let mut funds = vec![];
-                match token_info(&deps, &ctx.protocol, *asset)? {
+                match token_info(deps, &ctx.protocol, *asset)? {
                     AssetInfo::Native { denom } => funds.push(Coin {
                         denom,
                         amount: uint(*asset_amount),
@@ -174,7 +174,7 @@ pub fn treasury_op(
                 usdm_burned,
                 shares,
             } => {
-                let pair = pair_address(&deps, *pool)?;
+                let pair = pair_address(&ctx.protocol, *pool)?;
                 let asset_side = ctx.protocol.pool(*pool)?.side(*asset)?;
                 let mut min = [Uint128::zero(); 2];
                 min[asset_side] = uint(*asset_amount);
@@ -197,7 +197,7 @@ pub fn treasury_op(
                 asset,
                 amount: a,
             } => {
-                msgs.push(token_info(&deps, &ctx.protocol, *asset)?.transfer(strategy, uint(*a))?);
+                msgs.push(token_info(deps, &ctx.protocol, *asset)?.transfer(strategy, uint(*a))?);
             }
             Event::GrantPaid {
                 asset,
@@ -206,7 +206,7 @@ pub fn treasury_op(
                 ..
             } => {
                 msgs.push(
-                    token_info(&deps, &ctx.protocol, *asset)?
+                    token_info(deps, &ctx.protocol, *asset)?
                         .transfer(recipient.as_str(), uint(*a))?,
                 );
             }
@@ -217,12 +217,18 @@ pub fn treasury_op(
         msgs.push(m.into());
     }
     ctx.events.extend(receipt.events);
-    finish(deps, ctx, "treasury", msgs)
+    ctx.finish("treasury", msgs)
 }
 
-/// External governance acts on other protocols, never on the hub's own tokens, collateral or
-/// pairs: a message there could move treasury tokens outside the protocol's books.
-fn forbid_protocol_target(deps: &DepsMut, env: &Env, contract: &Addr) -> Result<(), ContractError> {
+/// External governance acts on other protocols, never on the hub, its governance contract,
+/// its tokens, collateral or pairs: a message there could move treasury tokens outside the
+/// protocol's books.
+fn forbid_protocol_target(
+    deps: Deps,
+    env: &Env,
+    protocol: &HubProtocol,
+    contract: &Addr,
+) -> Result<(), ContractError> {
     let forbidden = |what: &str| {
         ContractError::BadToken(format!(
             "external governance cannot target {what} ({contract})"
@@ -231,48 +237,38 @@ fn forbid_protocol_target(deps: &DepsMut, env: &Env, contract: &Addr) -> Result<
     if contract == env.contract.address {
         return Err(forbidden("the hub itself"));
     }
-    let (usdm, xms) = tokens(deps.as_ref())?;
-    if *contract == usdm || *contract == xms {
+    let hub = HUB.load(deps.storage)?;
+    if hub.governance.as_ref() == Some(contract) {
+        return Err(forbidden("the hub's governance contract"));
+    }
+    if hub.usdm.as_ref() == Some(contract) || hub.xms.as_ref() == Some(contract) {
         return Err(forbidden("a protocol token"));
     }
     if let Some(i) = TOKEN_ASSET.may_load(deps.storage, contract.as_str())? {
-        let symbol = ASSETS.load(deps.storage, i)?.config.symbol;
+        let symbol = protocol.config().assets[usize::from(i)];
         return Err(forbidden(&format!("the {symbol} collateral token")));
     }
-    let pair = PAIRS
-        .range(deps.storage, None, None, cosmwasm_std::Order::Ascending)
-        .filter_map(Result::ok)
-        .any(|(_, r)| r.address == *contract);
-    if pair {
-        return Err(forbidden("a registered pair"));
+    for id in 0..protocol.pool_count() as u32 {
+        if protocol.source().pair(id)?.address == *contract {
+            return Err(forbidden("a registered pair"));
+        }
     }
     Ok(())
 }
 
 /// Moves a pair's protocol fees into the treasury: the hub sweeps them and burns the USDm part.
-pub fn sweep_pool_fees(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    pool: u32,
-) -> Result<Response, ContractError> {
-    cw_utils::nonpayable(&info)?;
-    let pair = pair_address(&deps, pool)?;
-    let mut ctx = load(deps.as_ref(), &env)?;
-    let msgs = sweep(deps.as_ref(), &mut ctx, pool, &pair)?;
-    finish(deps, ctx, "sweep_pool_fees", msgs)
+pub fn sweep_pool_fees(deps: Deps, env: &Env, pool: u32) -> Result<Outcome, ContractError> {
+    let mut ctx = load(deps, env)?;
+    let pair = pair_address(&ctx.protocol, pool)?;
+    let msgs = sweep(&mut ctx, pool, &pair)?;
+    ctx.finish("sweep_pool_fees", msgs)
 }
 
 /// Sweeps pool `pool` (at `pair`) in the core and returns the messages that move the tokens:
 /// the pair's `SweepFees`, then burns of the USDm (and of XMS unless it is treasury collateral).
-pub fn sweep(
-    deps: Deps,
-    ctx: &mut Ctx,
-    pool: u32,
-    pair: &Addr,
-) -> Result<Vec<CosmosMsg>, ContractError> {
-    let (usdm, xms) = tokens(deps)?;
-    let fees = ctx.apply(deps, |p, now| p.sweep_pool_fees(pool, now))?;
+pub fn sweep(ctx: &mut Ctx, pool: u32, pair: &Addr) -> Result<Vec<CosmosMsg>, ContractError> {
+    let (usdm, xms) = tokens(ctx.deps())?;
+    let fees = ctx.apply(|p, now| p.sweep_pool_fees(pool, now))?;
     let tokens_of_pool = ctx.protocol.pool(pool)?.tokens;
     let mut msgs: Vec<CosmosMsg> = vec![WasmMsg::Execute {
         contract_addr: pair.to_string(),
@@ -294,40 +290,28 @@ pub fn sweep(
 }
 
 /// A strategy returns native tokens (funds) to the treasury.
-pub fn return_native(
-    deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-) -> Result<Response, ContractError> {
-    let coin = cw_utils::one_coin(&info)?;
+pub fn return_native(deps: Deps, env: &Env, info: &MessageInfo) -> Result<Outcome, ContractError> {
+    let coin = cw_utils::one_coin(info)?;
     let not_whitelisted =
         || ContractError::BadToken(format!("{} is not a whitelisted denom", coin.denom));
     let index = TOKEN_ASSET
         .may_load(deps.storage, coin.denom.as_str())?
         .ok_or_else(not_whitelisted)?;
-    let asset = ASSETS.load(deps.storage, index)?.config.symbol;
-    let ctx = load(deps.as_ref(), &env)?;
-    native_payment(deps.as_ref(), &ctx.protocol, &info, asset)?;
-    return_from_strategy(deps, ctx, &info.sender, asset, coin.amount)
+    let ctx = load(deps, env)?;
+    let asset = ctx.protocol.config().assets[usize::from(index)];
+    native_payment(deps, &ctx.protocol, info, asset)?;
+    return_from_strategy(ctx, &info.sender, asset, coin.amount)
 }
 
 /// Tokens a strategy returned: recorded as a recall of that strategy's position.
 pub fn return_from_strategy(
-    deps: DepsMut,
     mut ctx: Ctx,
     strategy: &Addr,
     asset: Symbol,
     returned: Uint128,
-) -> Result<Response, ContractError> {
-    // The strategy is authenticated by its address; the recall runs with governance's authority.
-    let governor = ctx.protocol.governance().governor.clone();
-    let op = TreasuryOp::Recall {
-        strategy: strategy.to_string(),
-        asset,
-        amount: amount(returned),
-    };
-    ctx.apply(deps.as_ref(), |p, now| {
-        p.treasury_op(&governor, op.clone(), now)
-    })?;
-    finish(deps, ctx, "return_from_strategy", vec![])
+) -> Result<Outcome, ContractError> {
+    // The strategy is authenticated by its address: the tokens came from it.
+    let name = strategy.to_string();
+    ctx.apply(|p, now| p.strategy_returned(name, asset, amount(returned), now))?;
+    ctx.finish("return_from_strategy", vec![])
 }

@@ -621,6 +621,24 @@ impl<S: PartSource> Protocol<S> {
         &self.source
     }
 
+    /// The same protocol, fetching what it has not read yet from `source` instead (an audit
+    /// that read every part through an adapter keeps them in memory with [`InMemory`]).
+    pub fn with_source<T>(self, source: T) -> Protocol<T> {
+        Protocol {
+            config: self.config,
+            clock: self.clock,
+            books: self.books,
+            assets: self.assets,
+            holdings: self.holdings,
+            feeds: self.feeds,
+            rings: self.rings,
+            pools: self.pools,
+            pool_rings: self.pool_rings,
+            redemptions: self.redemptions,
+            source,
+        }
+    }
+
     /// Asks the source for `key` and takes the value out with `pick`.
     pub(crate) fn fetch<T>(&self, key: PartKey, pick: impl FnOnce(Part) -> Option<T>) -> Result<T> {
         pick(self.source.part(key)?).ok_or_else(|| mismatch(key))
