@@ -7,6 +7,9 @@
 //   per contract: the cw20 hook payloads as types only (schema-hooks/): they are sent inside a
 //   cw20 `send`, never to the contract directly, so no client method sends them.
 //
+// The hub takes mints, redemptions and prices; its governance contract (usdm-governance) takes
+// governance actions and treasury operations, and receives no cw20 hooks (no schema-hooks/).
+//
 // usage: node codegen.cjs [--check]
 //   --check  generate into a temporary folder and fail if src/ differs (the committed client is
 //            stale: run `npm run codegen` and commit src/).
@@ -21,8 +24,11 @@ const outPath = check ? fs.mkdtempSync(path.join(os.tmpdir(), 'usdm-ts-')) : pat
 
 const CONTRACTS = [
   ['UsdmHub', 'usdm-hub'],
+  ['UsdmGovernance', 'usdm-governance'],
   ['MarsSwapPair', 'mars-swap-pair'],
 ];
+// The contracts that take cw20 hooks (those with a schema-hooks/ folder).
+const HOOKS = CONTRACTS.filter(([, dir]) => fs.existsSync(path.join(root, dir, 'schema-hooks')));
 const off = { enabled: false };
 const common = { bundle: off, reactQuery: off, recoil: off, messageBuilder: off };
 
@@ -39,7 +45,7 @@ async function main() {
     },
   });
   await codegen({
-    contracts: CONTRACTS.map(([name, dir]) => ({ name: `${name}Hooks`, dir: path.join(root, dir, 'schema-hooks') })),
+    contracts: HOOKS.map(([name, dir]) => ({ name: `${name}Hooks`, dir: path.join(root, dir, 'schema-hooks') })),
     outPath,
     options: { ...common, types: { enabled: true }, client: off, messageComposer: off },
   });

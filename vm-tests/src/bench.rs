@@ -1,20 +1,26 @@
-//! The gas benchmark: each of the hub's main messages (and a swap on the pair) run once through
-//! the wasm artifacts on a deployment of `assets` whitelisted assets, one registered pair with
-//! protocol-owned liquidity, and `pending` redemptions waiting from as many owners; reported
-//! as the SDK gas a wasmd chain charges (see [`crate::gas`]), the message itself and each
-//! submessage apart.
+//! The gas benchmark: each of the hub's main messages (and a swap on the pair, and governance's
+//! messages through the governance contract) run once through the wasm artifacts on a
+//! deployment of `assets` whitelisted assets, `pools` registered pairs (the first with
+//! protocol-owned liquidity) and `pending` redemptions waiting from as many owners; reported as
+//! the SDK gas a wasmd chain charges (see [`crate::gas`]), the message itself and each
+//! submessage apart. Every measured message is also checked to read each of the hub's keys at
+//! most once.
 
 use crate::deploy::{units, Chain};
 use crate::world::Tx;
 use cosmwasm_std::{coin, Uint128};
 use cw20::Cw20ExecuteMsg;
-use usdm_interface::hub::{ExecuteMsg, ReceiveMsg, TreasuryMsg};
+use usdm_interface::governance::{GovMsg, ParamMsg, TreasuryMsg};
+use usdm_interface::hub::{ExecuteMsg, ReceiveMsg};
 
 /// The state a measurement runs against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shape {
     /// Whitelisted assets (at least 4).
     pub assets: usize,
+    /// Registered pairs, 1 to 8: USDm with USDC (holding protocol-owned liquidity), then with
+    /// the other assets in whitelist order.
+    pub pools: usize,
     /// Redemptions pending when the messages run, each from its own owner.
     pub pending: usize,
     /// `mars` or `frax`.
@@ -26,8 +32,9 @@ pub struct Shape {
 pub struct Measured {
     /// What ran.
     pub message: &'static str,
-    /// The contract it is addressed to (`hub`, or `pair` for the swap): its executions and
-    /// queries are the message's own gas, everything else is submessages.
+    /// The contract it is addressed to (`hub`, `governance` for governance's messages, `pair`
+    /// for the swap): its executions and queries are the message's own gas, everything else
+    /// (the hub applying what governance decided, say) is submessages.
     pub contract: &'static str,
     /// The transaction.
     pub tx: Tx,
@@ -78,15 +85,23 @@ pub fn deploy(shape: Shape) -> Result<Chain, String> {
     )
     .expect("whale DAI mint");
     c.deploy_pair(c.usdm_usdc(), 600).expect("the pair");
-    c.exec(
-        &c.gov,
-        &ExecuteMsg::TreasuryOp(TreasuryMsg::ProvideLiquidity {
-            pool: 0,
-            asset_amount: Uint128::new(100_000 * 10u128.pow(6)),
-        }),
-        &[],
-    )
+    c.treasury(TreasuryMsg::ProvideLiquidity {
+        pool: 0,
+        asset_amount: Uint128::new(100_000 * 10u128.pow(6)),
+    })
     .expect("protocol-owned liquidity");
+    // More pairs, up to the slots' bound: USDm with the next assets (XMS skipped: its pair
+    // would price nothing here and hold nothing of the treasury's either way).
+    let mut i = 1;
+    for _ in 1..shape.pools {
+        while crate::deploy::asset_symbol(i) == "XMS" {
+            i += 1;
+        }
+        let symbol = crate::deploy::asset_symbol(i);
+        c.deploy_pair([c.pair_token("USDm"), c.pair_token(&symbol)], 600)
+            .map_err(|e| format!("pair USDm/{symbol}: {e}"))?;
+        i += 1;
+    }
     let usdm = c.usdm.clone();
     for k in 0..shape.pending {
         let owner = c.addr(&format!("owner{k}"));
@@ -132,9 +147,21 @@ pub fn measure(shape: Shape) -> Result<Vec<Measured>, String> {
         let tx = r.unwrap_or_else(|e| panic!("{message} under {shape:?}: {e}"));
         let contract = if message.starts_with("swap") {
             "pair"
+        } else if message.starts_with("treasury") || message.starts_with("govern") {
+            "governance"
         } else {
             "hub"
         };
+        for call in tx.calls.iter().filter(|c| c.contract == "hub" && c.entry == "execute") {
+            let mut seen = std::collections::BTreeSet::new();
+            for key in &call.read_keys {
+                assert!(
+                    seen.insert(key),
+                    "{message} under {shape:?}: the hub read {} twice",
+                    String::from_utf8_lossy(key)
+                );
+            }
+        }
         out.push(Measured {
             message,
             contract,
@@ -182,14 +209,16 @@ pub fn measure(shape: Shape) -> Result<Vec<Measured>, String> {
     c.advance(1);
     keep(
         "treasury: provide liquidity",
-        c.exec(
-            &c.gov,
-            &ExecuteMsg::TreasuryOp(TreasuryMsg::ProvideLiquidity {
-                pool: 0,
-                asset_amount: Uint128::new(1_000 * 10u128.pow(6)),
-            }),
-            &[],
-        ),
+        c.treasury(TreasuryMsg::ProvideLiquidity {
+            pool: 0,
+            asset_amount: Uint128::new(1_000 * 10u128.pow(6)),
+        }),
+    );
+    keep(
+        "govern: set_param (TWAP window)",
+        c.govern(GovMsg::SetParam {
+            param: ParamMsg::TwapWindow(600),
+        }),
     );
     let pair = c.w.label_addr("pair").expect("the pair");
     keep(

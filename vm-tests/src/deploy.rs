@@ -1,12 +1,18 @@
-//! The protocol deployed on a [`World`] in the documented order (hub, XMS and USDm as cw20
-//! tokens minted by the hub, token registration, prices), with one method per action.
+//! The protocol deployed on a [`World`] in the documented order (hub, its governance contract,
+//! XMS and USDm as cw20 tokens minted by the hub, registration, assets whitelisted through
+//! governance, prices), with one method per action. Older releases (0.1, 0.2: assets at
+//! instantiation, `register_tokens`, governance on the hub) deploy with their own messages.
 
 use crate::artifacts;
 use crate::world::{Tx, World};
 use cosmwasm_std::{coin, to_json_binary, Addr, Coin, Decimal, Uint128};
 use cw20::{BalanceResponse, Cw20Coin, Cw20ExecuteMsg, Cw20QueryMsg, MinterResponse};
 use std::rc::Rc;
-use usdm_interface::hub::{AssetMsg, ExecuteMsg, GovMsg, InstantiateMsg, QueryMsg, ReceiveMsg};
+use usdm_interface::governance::{
+    AssetMsg, ExecuteMsg as GovernanceMsg, GovMsg, InstantiateMsg as GovernanceInstantiate,
+    TreasuryMsg,
+};
+use usdm_interface::hub::{ExecuteMsg, InstantiateMsg, QueryMsg, ReceiveMsg};
 use usdm_interface::pair::{InstantiateMsg as PairInstantiate, PairToken};
 use usdm_interface::AssetInfo;
 
@@ -18,11 +24,13 @@ pub fn units(whole: u128, decimals: u32) -> Uint128 {
     Uint128::new(whole * 10u128.pow(decimals))
 }
 
-/// The code ids of the three artifacts.
+/// The code ids of the artifacts.
 #[derive(Clone, Copy, Debug)]
 pub struct Codes {
     /// The hub.
     pub hub: u64,
+    /// The governance contract (none stored for an older release).
+    pub governance: Option<u64>,
     /// The Mars Swap pair.
     pub pair: u64,
     /// cw20-base.
@@ -37,6 +45,9 @@ pub struct Chain {
     pub codes: Codes,
     /// The hub.
     pub hub: Addr,
+    /// The hub's governance contract; none on an older release, whose hub takes governance
+    /// messages itself.
+    pub governance: Option<Addr>,
     /// The USDm token.
     pub usdm: Addr,
     /// The XMS token.
@@ -145,33 +156,84 @@ fn ok(r: Result<Tx, String>, what: &str) -> Tx {
     r.unwrap_or_else(|e| panic!("{what}: {e}"))
 }
 
+/// Stores `wasm` (`name` for errors) as `creator`, checked as a chain checks it.
+fn store(w: &World, creator: &Addr, name: &str, wasm: &[u8]) -> u64 {
+    w.store_code(wasm, creator)
+        .unwrap_or_else(|e| panic!("{name} fails the chain's checks: {e}"))
+}
+
 impl Chain {
     /// Stores the artifacts and deploys under `preset` with `n` whitelisted assets
     /// ([`assets`]).
     pub fn deploy(preset: &str, n: usize) -> Chain {
-        Chain::deploy_code(
-            preset,
-            n,
-            &artifacts::load("usdm_hub.wasm"),
-            &artifacts::load("mars_swap_pair.wasm"),
-        )
+        let w = World::new();
+        let gov = w.addr("gov");
+        let codes = Codes {
+            hub: store(&w, &gov, "usdm_hub.wasm", &artifacts::load("usdm_hub.wasm")),
+            governance: Some(store(
+                &w,
+                &gov,
+                "usdm_governance.wasm",
+                &artifacts::load("usdm_governance.wasm"),
+            )),
+            pair: store(&w, &gov, "mars_swap_pair.wasm", &artifacts::load("mars_swap_pair.wasm")),
+            cw20: store(&w, &gov, "cw20_token.wasm", &artifacts::load("cw20_token.wasm")),
+        };
+        let mut c = Chain::around(w, codes, |c| {
+            serde_json::to_value(InstantiateMsg {
+                governor: c.gov.to_string(),
+                feeders: vec![c.feeder.to_string()],
+                preset: preset.into(),
+                xms_supply: units(100_000_000, 18),
+                pair_code: Some(c.w.checksum(c.codes.pair)),
+            })
+            .unwrap()
+        });
+        c.add_governance();
+        for asset in assets(&c.dai, n) {
+            ok(c.govern(GovMsg::WhitelistAsset { asset }), "whitelist an asset");
+        }
+        c
     }
 
-    /// [`Chain::deploy`] with other hub and pair code (an older release's, for upgrades).
-    pub fn deploy_code(preset: &str, n: usize, hub_wasm: &[u8], pair_wasm: &[u8]) -> Chain {
+    /// An older release's hub and pair code (0.1's or 0.2's), deployed with that release's
+    /// messages: the assets at instantiation, `register_tokens`, governance on the hub.
+    pub fn deploy_legacy(preset: &str, n: usize, hub_wasm: &[u8], pair_wasm: &[u8]) -> Chain {
         let w = World::new();
+        let gov = w.addr("gov");
+        let codes = Codes {
+            hub: store(&w, &gov, "the older hub", hub_wasm),
+            governance: None,
+            pair: store(&w, &gov, "the older pair", pair_wasm),
+            cw20: store(&w, &gov, "cw20_token.wasm", &artifacts::load("cw20_token.wasm")),
+        };
+        let c = Chain::around(w, codes, |c| {
+            serde_json::json!({
+                "governor": c.gov,
+                "feeders": [c.feeder],
+                "preset": preset,
+                "assets": assets(&c.dai, n),
+                "xms_supply": units(100_000_000, 18),
+                "pair_code": c.w.checksum(c.codes.pair),
+            })
+        });
+        ok(
+            c.w.execute(
+                &c.gov,
+                &c.hub,
+                &serde_json::json!({"register_tokens": {"usdm": c.usdm, "xms": c.xms}}),
+                &[],
+            ),
+            "register tokens",
+        );
+        c
+    }
+
+    /// DAI, the hub (instantiated with the message `hub_msg` builds), XMS and USDm.
+    fn around(w: Rc<World>, codes: Codes, hub_msg: impl FnOnce(&Chain) -> serde_json::Value) -> Chain {
         let gov = w.addr("gov");
         let feeder = w.addr("feeder");
         let market = w.addr("market");
-        let store = |name: &str, wasm: &[u8]| {
-            w.store_code(wasm, &gov)
-                .unwrap_or_else(|e| panic!("{name} fails the chain's checks: {e}"))
-        };
-        let codes = Codes {
-            hub: store("the hub", hub_wasm),
-            pair: store("the pair", pair_wasm),
-            cw20: store("cw20_token.wasm", &artifacts::load("cw20_token.wasm")),
-        };
         let cw20 = |symbol: &str, decimals: u8, balances: Vec<Cw20Coin>, minter: Option<&Addr>| {
             let msg = cw20_base::msg::InstantiateMsg {
                 name: symbol.into(),
@@ -197,24 +259,24 @@ impl Chain {
             }],
             None,
         );
+        let mut c = Chain {
+            w: w.clone(),
+            codes,
+            hub: Addr::unchecked(""),
+            governance: None,
+            usdm: Addr::unchecked(""),
+            xms: Addr::unchecked(""),
+            dai,
+            gov: gov.clone(),
+            feeder,
+            market: market.clone(),
+            prices: Vec::new(),
+        };
+        let msg = hub_msg(&c);
         let (hub, _) = w
-            .instantiate(
-                codes.hub,
-                &gov,
-                &InstantiateMsg {
-                    governor: gov.to_string(),
-                    feeders: vec![feeder.to_string()],
-                    preset: preset.into(),
-                    assets: assets(&dai, n),
-                    xms_supply: units(100_000_000, 18),
-                    pair_code: Some(w.checksum(codes.pair)),
-                },
-                &[],
-                "hub",
-                Some(&gov),
-            )
+            .instantiate(codes.hub, &gov, &msg, &[], "hub", Some(&gov))
             .unwrap_or_else(|e| panic!("instantiate the hub: {e}"));
-        let xms = cw20(
+        c.xms = cw20(
             "XMS",
             18,
             vec![Cw20Coin {
@@ -223,31 +285,54 @@ impl Chain {
             }],
             Some(&hub),
         );
-        let usdm = cw20("USDm", 18, vec![], Some(&hub));
-        let c = Chain {
-            w,
-            codes,
-            hub,
-            usdm,
-            xms,
-            dai,
-            gov,
-            feeder,
-            market,
-            prices: Vec::new(),
+        c.usdm = cw20("USDm", 18, vec![], Some(&hub));
+        c.hub = hub;
+        c
+    }
+
+    /// Instantiates the governance contract for the hub (storing its code if need be) and
+    /// registers it with the tokens (`register_contracts`): a new deployment's last step, an
+    /// upgraded one's first.
+    pub fn add_governance(&mut self) {
+        let code = match self.codes.governance {
+            Some(code) => code,
+            None => {
+                let code = store(
+                    &self.w,
+                    &self.gov,
+                    "usdm_governance.wasm",
+                    &artifacts::load("usdm_governance.wasm"),
+                );
+                self.codes.governance = Some(code);
+                code
+            }
         };
+        let (governance, _) = self
+            .w
+            .instantiate(
+                code,
+                &self.gov,
+                &GovernanceInstantiate {
+                    hub: self.hub.to_string(),
+                },
+                &[],
+                "governance",
+                Some(&self.gov),
+            )
+            .unwrap_or_else(|e| panic!("instantiate the governance contract: {e}"));
         ok(
-            c.exec(
-                &c.gov,
-                &ExecuteMsg::RegisterTokens {
-                    usdm: c.usdm.to_string(),
-                    xms: c.xms.to_string(),
+            self.exec(
+                &self.gov,
+                &ExecuteMsg::RegisterContracts {
+                    usdm: self.usdm.to_string(),
+                    xms: self.xms.to_string(),
+                    governance: governance.to_string(),
                 },
                 &[],
             ),
-            "register tokens",
+            "register contracts",
         );
-        c
+        self.governance = Some(governance);
     }
 
     /// A valid address for `name`.
@@ -260,9 +345,22 @@ impl Chain {
         self.w.execute(sender, &self.hub, msg, funds)
     }
 
-    /// A governance message from governance.
+    /// A governance message from governance: to the governance contract, or to an older
+    /// release's hub.
     pub fn govern(&self, msg: GovMsg) -> Result<Tx, String> {
-        self.exec(&self.gov, &ExecuteMsg::Govern(msg), &[])
+        self.governance_msg(GovernanceMsg::Govern(msg))
+    }
+
+    /// A treasury operation from governance.
+    pub fn treasury(&self, msg: TreasuryMsg) -> Result<Tx, String> {
+        self.governance_msg(GovernanceMsg::TreasuryOp(msg))
+    }
+
+    fn governance_msg(&self, msg: GovernanceMsg) -> Result<Tx, String> {
+        match &self.governance {
+            Some(g) => self.w.execute(&self.gov, g, &msg, &[]),
+            None => self.w.execute(&self.gov, &self.hub, &msg, &[]),
+        }
     }
 
     /// Posts `price` for `symbol` now and re-posts it on every advance.
@@ -458,6 +556,36 @@ impl Chain {
             pair: pair.to_string(),
         })?;
         Ok(pair)
+    }
+
+    /// The pair side of USDm, XMS or a whitelisted test asset ([`assets`]).
+    pub fn pair_token(&self, symbol: &str) -> PairToken {
+        let cw20 = |t: &Addr| AssetInfo::Cw20 {
+            contract: t.to_string(),
+        };
+        match symbol {
+            "USDm" => PairToken {
+                symbol: symbol.into(),
+                decimals: 18,
+                info: cw20(&self.usdm),
+            },
+            "XMS" => PairToken {
+                symbol: symbol.into(),
+                decimals: 18,
+                info: cw20(&self.xms),
+            },
+            _ => {
+                let a = assets(&self.dai, 32)
+                    .into_iter()
+                    .find(|a| a.symbol == symbol)
+                    .unwrap_or_else(|| panic!("no test asset {symbol}"));
+                PairToken {
+                    symbol: a.symbol,
+                    decimals: a.decimals,
+                    info: a.info,
+                }
+            }
+        }
     }
 
     /// The USDm and USDC sides of a USDm/USDC pair.

@@ -137,7 +137,8 @@ pub struct CallGas {
     /// Who made the call: the contract whose execution queried it or sent it as a
     /// submessage, or the transaction's signer.
     pub caller: String,
-    /// `instantiate`, `execute`, `query`, `migrate`.
+    /// `instantiate`, `execute`, `query`, `migrate`, or `raw` for a raw query of the contract's
+    /// storage (no instance is loaded: only the store read is charged).
     pub entry: &'static str,
     /// CosmWasm gas the VM used (Wasm operations and host calls), `GasReport::used_internally`.
     pub vm_gas: u64,
@@ -145,13 +146,16 @@ pub struct CallGas {
     pub kv: KvGas,
     /// SDK gas for its events.
     pub events: u64,
+    /// The keys of its own storage it read, in order.
+    pub read_keys: Vec<Vec<u8>>,
 }
 
 impl CallGas {
     /// What wasmd charges for this call alone: the instance, the VM gas converted, storage and
     /// events.
     pub fn sdk_gas(&self) -> u64 {
-        INSTANCE_COST + self.vm_gas / GAS_MULTIPLIER + self.kv.gas + self.events
+        let instance = if self.entry == "raw" { 0 } else { INSTANCE_COST };
+        instance + self.vm_gas / GAS_MULTIPLIER + self.kv.gas + self.events
     }
 
     /// The VM gas converted to SDK gas.
@@ -207,6 +211,7 @@ mod tests {
                 ..KvGas::default()
             },
             events: 100,
+            read_keys: Vec::new(),
         };
         assert_eq!(c.sdk_gas(), 60_000 + 2_000 + 12_345 + 100);
     }

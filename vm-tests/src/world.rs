@@ -37,6 +37,7 @@ pub type Kv = BTreeMap<Vec<u8>, Vec<u8>>;
 pub struct KvStore {
     data: Rc<RefCell<Kv>>,
     meter: Rc<Cell<KvGas>>,
+    reads: Rc<RefCell<Vec<Vec<u8>>>>,
     iterators: HashMap<u32, (Vec<Record>, usize)>,
 }
 
@@ -53,6 +54,7 @@ impl KvStore {
 
 impl Storage for KvStore {
     fn get(&self, key: &[u8]) -> BackendResult<Option<Vec<u8>>> {
+        self.reads.borrow_mut().push(key.to_vec());
         let value = self.data.borrow().get(key).cloned();
         let len = value.as_ref().map_or(0, Vec::len);
         (Ok(value), self.meter(|m| m.read(key.len(), len)))
@@ -114,6 +116,12 @@ impl Storage for KvStore {
 }
 
 type Inst = Instance<MockApi, KvStore, WorldQuerier>;
+
+/// One call's storage meter: what its reads and writes cost, and the keys it read.
+pub struct Meter {
+    gas: Rc<Cell<KvGas>>,
+    reads: Rc<RefCell<Vec<Vec<u8>>>>,
+}
 
 struct Code {
     checksum: Checksum,
@@ -182,8 +190,8 @@ impl Tx {
     /// `contract`'s executions and the queries they made.
     pub fn calls_of<'a>(&'a self, contract: &'a str) -> impl Iterator<Item = &'a CallGas> + 'a {
         self.calls.iter().filter(move |c| {
-            (c.contract == contract && c.entry != "query")
-                || (c.entry == "query" && c.caller == contract)
+            let asked = matches!(c.entry, "query" | "raw");
+            (c.contract == contract && !asked) || (asked && c.caller == contract)
         })
     }
 
@@ -192,7 +200,7 @@ impl Tx {
     pub fn other_gas(&self, contract: &str) -> Vec<(String, u64)> {
         let mut out: Vec<(String, u64)> = Vec::new();
         for c in &self.calls {
-            let owner = if c.entry == "query" {
+            let owner = if matches!(c.entry, "query" | "raw") {
                 &c.caller
             } else {
                 &c.contract
@@ -361,7 +369,7 @@ impl World {
         }
     }
 
-    fn instance(self: &Rc<Self>, addr: &str) -> Result<(Inst, Rc<Cell<KvGas>>), String> {
+    fn instance(self: &Rc<Self>, addr: &str) -> Result<(Inst, Meter), String> {
         let (checksum, data) = {
             let contracts = self.contracts.borrow();
             let c = contracts
@@ -369,12 +377,16 @@ impl World {
                 .ok_or_else(|| format!("no contract at {addr}"))?;
             (self.checksum(c.code_id), c.data.clone())
         };
-        let meter = Rc::new(Cell::new(KvGas::default()));
+        let meter = Meter {
+            gas: Rc::new(Cell::new(KvGas::default())),
+            reads: Rc::default(),
+        };
         let backend = Backend {
             api: self.api,
             storage: KvStore {
                 data,
-                meter: meter.clone(),
+                meter: meter.gas.clone(),
+                reads: meter.reads.clone(),
                 iterators: HashMap::new(),
             },
             querier: WorldQuerier {
@@ -400,7 +412,7 @@ impl World {
         caller: &str,
         entry: &'static str,
         instance: &mut Inst,
-        meter: &Cell<KvGas>,
+        meter: &Meter,
         response: Option<&Response>,
     ) {
         let events = response.map_or(0, |r| {
@@ -430,8 +442,9 @@ impl World {
             caller: self.label(caller),
             entry,
             vm_gas: instance.create_gas_report().used_internally,
-            kv: meter.get(),
+            kv: meter.gas.get(),
             events,
+            read_keys: std::mem::take(&mut *meter.reads.borrow_mut()),
         });
         if let Some(r) = response {
             let mut out = self.events.borrow_mut();
@@ -754,11 +767,29 @@ impl WorldQuerier {
                 SystemResult::Ok(result.into())
             }
             QueryRequest::Wasm(WasmQuery::Raw { contract_addr, key }) => {
-                let contracts = w.contracts.borrow();
-                let Some(c) = contracts.get(&contract_addr) else {
-                    return missing(&contract_addr);
+                let value = {
+                    let contracts = w.contracts.borrow();
+                    let Some(c) = contracts.get(&contract_addr) else {
+                        return missing(&contract_addr);
+                    };
+                    let value = c.data.borrow().get(key.as_slice()).cloned();
+                    value
                 };
-                let value = c.data.borrow().get(key.as_slice()).cloned();
+                // wasmd reads the key from the other contract's store with the caller's gas
+                // meter: a store read, charged to the caller, and no instance.
+                let mut kv = KvGas::default();
+                kv.read(key.len(), value.as_ref().map_or(0, Vec::len));
+                let caller = w.running.borrow().last().cloned().unwrap_or_default();
+                w.calls.borrow_mut().push(CallGas {
+                    depth: w.depth.get() + 1,
+                    contract: w.label(&contract_addr),
+                    caller: w.label(&caller),
+                    entry: "raw",
+                    vm_gas: 0,
+                    kv,
+                    events: 0,
+                    read_keys: vec![key.to_vec()],
+                });
                 ok(Ok(Binary::from(value.unwrap_or_default())))
             }
             QueryRequest::Wasm(WasmQuery::ContractInfo { contract_addr }) => {

@@ -55,8 +55,13 @@ impl Outcome {
     }
 
     /// With one more write: `value` encoded under `key`.
-    pub fn set<T: serde::Serialize>(mut self, key: Vec<u8>, value: &T) -> Result<Self, ContractError> {
-        self.writes.push(Write::Set(key, crate::state::encode(value)?));
+    pub fn set<T: serde::Serialize>(
+        mut self,
+        key: Vec<u8>,
+        value: &T,
+    ) -> Result<Self, ContractError> {
+        self.writes
+            .push(Write::Set(key, crate::state::encode(value)?));
         Ok(self)
     }
 
@@ -67,7 +72,10 @@ impl Outcome {
     }
 
     /// Makes the writes and answers.
-    pub fn commit(self, storage: &mut dyn cosmwasm_std::Storage) -> Result<Response, ContractError> {
+    pub fn commit(
+        self,
+        storage: &mut dyn cosmwasm_std::Storage,
+    ) -> Result<Response, ContractError> {
         save(storage, self.writes)?;
         Ok(self.response)
     }

@@ -8,8 +8,8 @@ use usdm_core::ids::Symbol;
 use usdm_core::params::ParamChange;
 use usdm_core::params::SharePricing;
 use usdm_core::units::{Amount, Price, Ratio, SupportRatio, Usd};
-use usdm_interface::governance::{Override, ParamMsg, PauseMsg, SharePricingMsg};
 use usdm_interface::governance::AssetMsg;
+use usdm_interface::governance::{Override, ParamMsg, PauseMsg, SharePricingMsg};
 
 /// Redemption's XMS priced by the TWAP alone: in the core to study Iron Finance, never on chain.
 pub fn twap_refused() -> ContractError {

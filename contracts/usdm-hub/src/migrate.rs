@@ -216,7 +216,10 @@ struct JsonHub {
 }
 
 /// A 0.2 JSON value, refused with its key if it does not parse.
-fn json<T: serde::de::DeserializeOwned>(storage: &dyn Storage, key: &[u8]) -> Result<T, ContractError> {
+fn json<T: serde::de::DeserializeOwned>(
+    storage: &dyn Storage,
+    key: &[u8],
+) -> Result<T, ContractError> {
     let shown = String::from_utf8_lossy(key).into_owned();
     let bytes = storage
         .get(key)
@@ -249,7 +252,9 @@ pub fn from_json_parts(storage: &mut dyn Storage) -> Result<Moved, ContractError
     for i in 0..config.assets.len() as u16 {
         let record: JsonAsset = json(storage, &crate::state::ASSETS.key(i))?;
         let holding: Holding = json(storage, &HOLDINGS.key(i))?;
-        let indexed = storage.get(&TOKEN_ASSET.key(token_key(&record.info))).is_some();
+        let indexed = storage
+            .get(&TOKEN_ASSET.key(token_key(&record.info)))
+            .is_some();
         assets.push((i, record, holding, indexed));
     }
     let mut feeds = Vec::new();

@@ -246,7 +246,10 @@ pub fn whole_state(deps: Deps, hub: &Addr) -> Result<Protocol, ContractError> {
     for id in 0..p.pool_count() as u32 {
         let pool = p.pool(id)?;
         for side in 0..2u8 {
-            histories.push((HistoryId::Pool(id, side), pool.prices[usize::from(side)].history));
+            histories.push((
+                HistoryId::Pool(id, side),
+                pool.prices[usize::from(side)].history,
+            ));
         }
     }
     // The checkpoints each history's cursor says exist.

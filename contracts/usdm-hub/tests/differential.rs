@@ -7,7 +7,8 @@ use common::*;
 use cosmwasm_std::{coin, Addr, Uint128};
 use proptest::prelude::*;
 use usdm_core::prelude::*;
-use usdm_interface::hub::{ExecuteMsg, GovMsg};
+use usdm_interface::governance::GovMsg;
+use usdm_interface::hub::ExecuteMsg;
 
 const USERS: [&str; 3] = ["alice", "bob", "carol"];
 

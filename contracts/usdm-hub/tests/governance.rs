@@ -1,16 +1,36 @@
 //! Every governance-only message is refused for other senders, with nothing changed; the
-//! governor transfer takes two steps; migration keeps the state.
+//! governor transfer takes two steps; the hub applies only what its own governance contract
+//! decided; migration keeps the state.
 
 mod common;
 use common::*;
 use cosmwasm_std::{Binary, Uint128};
-use usdm_interface::hub::{
-    AssetMsg, ExecuteMsg, GovMsg, MigrateMsg, Override, ParamMsg, PauseMsg, QueryMsg, TokenAmount,
-    TreasuryMsg,
+use usdm_interface::governance::{
+    AssetMsg, ExecuteMsg as GovernanceMsg, GovMsg, Override, ParamMsg, PauseMsg, SharePricingMsg,
+    TokenAmount, TreasuryMsg,
 };
+use usdm_interface::hub::{ApplyMsg, ExecuteMsg, MigrateMsg, QueryMsg, StorageWrite};
 use usdm_interface::AssetInfo;
 
-fn gov_messages(s: &Suite) -> Vec<ExecuteMsg> {
+/// A message to the hub or to its governance contract.
+#[derive(Debug)]
+enum Msg {
+    Hub(ExecuteMsg),
+    Governance(GovernanceMsg),
+}
+
+fn send(
+    s: &mut Suite,
+    sender: &cosmwasm_std::Addr,
+    msg: &Msg,
+) -> anyhow::Result<cw_multi_test::AppResponse> {
+    match msg {
+        Msg::Hub(m) => s.execute(sender, m, &[]),
+        Msg::Governance(m) => s.execute_governance(sender, m),
+    }
+}
+
+fn gov_messages(s: &Suite) -> Vec<Msg> {
     let someone = s.addr("someone").to_string();
     let govs = vec![
         GovMsg::ProposeGovernor {
@@ -45,7 +65,7 @@ fn gov_messages(s: &Suite) -> Vec<ExecuteMsg> {
             redeem_enabled: None,
         },
         GovMsg::SetParam {
-            param: ParamMsg::EpochSeconds { value: 60 },
+            param: ParamMsg::EpochSeconds(60),
         },
         GovMsg::SetCollateralRatio { cr: dec("0.9") },
         GovMsg::RegisterPair {
@@ -61,10 +81,10 @@ fn gov_messages(s: &Suite) -> Vec<ExecuteMsg> {
         },
         GovMsg::StopSupportRamp {},
         GovMsg::Pause {
-            target: PauseMsg::Mint {},
+            target: PauseMsg::Mint,
         },
         GovMsg::Unpause {
-            target: PauseMsg::Mint {},
+            target: PauseMsg::Mint,
         },
     ];
     let treasury = vec![
@@ -102,12 +122,20 @@ fn gov_messages(s: &Suite) -> Vec<ExecuteMsg> {
             }],
         },
     ];
-    let mut all: Vec<ExecuteMsg> = govs.into_iter().map(ExecuteMsg::Govern).collect();
-    all.extend(treasury.into_iter().map(ExecuteMsg::TreasuryOp));
-    all.push(ExecuteMsg::RegisterTokens {
+    let mut all: Vec<Msg> = govs
+        .into_iter()
+        .map(|m| Msg::Governance(GovernanceMsg::Govern(m)))
+        .collect();
+    all.extend(
+        treasury
+            .into_iter()
+            .map(|m| Msg::Governance(GovernanceMsg::TreasuryOp(m))),
+    );
+    all.push(Msg::Hub(ExecuteMsg::RegisterContracts {
         usdm: someone.clone(),
-        xms: someone,
-    });
+        xms: someone.clone(),
+        governance: someone,
+    }));
     all
 }
 
@@ -120,7 +148,7 @@ fn governance_messages_are_refused_for_everyone_else() {
     for msg in gov_messages(&s) {
         for sender in [&mallory, &feeder] {
             let before = s.snapshot();
-            let e = err(s.execute(sender, &msg, &[]).unwrap_err());
+            let e = err(send(&mut s, sender, &msg).unwrap_err());
             assert!(
                 e.contains("not allowed") || e.contains("only governance"),
                 "{msg:?}: {e}"
@@ -163,30 +191,135 @@ fn the_governor_transfer_takes_two_steps() {
     assert_eq!(c.governor, s.gov.to_string(), "not until accepted");
     let mallory = s.addr("mallory");
     assert!(err(s
-        .execute(&mallory, &ExecuteMsg::AcceptGovernor {}, &[])
+        .execute_governance(&mallory, &GovernanceMsg::AcceptGovernor {})
         .unwrap_err())
     .contains("proposed governor"));
-    s.execute(&dao, &ExecuteMsg::AcceptGovernor {}, &[])
+    s.execute_governance(&dao, &GovernanceMsg::AcceptGovernor {})
         .unwrap();
     let c: usdm_interface::hub::ConfigResponse = s.query(&QueryMsg::Config {});
     assert_eq!(c.governor, dao.to_string());
     assert!(err(s
         .govern(GovMsg::Pause {
-            target: PauseMsg::Mint {}
+            target: PauseMsg::Mint
         })
         .unwrap_err())
     .contains("only governance"));
 }
 
 #[test]
-fn tokens_register_once_and_must_be_minted_by_the_hub() {
+fn contracts_register_once() {
     let mut s = Suite::new("mars");
     let gov = s.gov.clone();
-    let (usdm, xms) = (s.usdm.to_string(), s.xms.to_string());
+    let (usdm, xms, governance) = (
+        s.usdm.to_string(),
+        s.xms.to_string(),
+        s.governance.to_string(),
+    );
+    let before = s.snapshot();
     let e = err(s
-        .execute(&gov, &ExecuteMsg::RegisterTokens { usdm, xms }, &[])
+        .execute(
+            &gov,
+            &ExecuteMsg::RegisterContracts {
+                usdm,
+                xms,
+                governance,
+            },
+            &[],
+        )
         .unwrap_err());
     assert!(e.contains("already registered"), "{e}");
+    assert_eq!(s.snapshot(), before);
+}
+
+/// `apply` writes the hub's storage: only the governance contract the hub registered may send
+/// it, and even that one only writes the protocol's parts and the hub's records.
+#[test]
+fn only_the_registered_governance_contract_applies_and_only_to_the_hubs_parts() {
+    let mut s = Suite::new("mars");
+    s.open_market();
+    let apply = |key: &[u8]| {
+        ExecuteMsg::Apply(ApplyMsg {
+            writes: vec![StorageWrite {
+                key: key.to_vec().into(),
+                value: Some(b"x".to_vec().into()),
+            }],
+            messages: vec![],
+            attributes: vec![],
+            events: vec![],
+        })
+    };
+    let before = s.snapshot();
+    for sender in [s.gov.clone(), s.addr("mallory"), s.feeder.clone()] {
+        let e = err(s.execute(&sender, &apply(b"config"), &[]).unwrap_err());
+        assert!(
+            e.contains("only the registered governance contract"),
+            "{sender}: {e}"
+        );
+        assert_eq!(s.snapshot(), before);
+    }
+    // The governance contract itself may not touch the contract version or the queue.
+    let governance = s.governance.clone();
+    let mut redemption_key = vec![0, 10];
+    redemption_key.extend_from_slice(b"redemption");
+    redemption_key.extend_from_slice(&7u64.to_be_bytes());
+    for key in [b"contract_info".to_vec(), redemption_key] {
+        let e = err(s.execute(&governance, &apply(&key), &[]).unwrap_err());
+        assert!(e.contains("governance may not write storage key"), "{e}");
+        assert_eq!(s.snapshot(), before);
+    }
+}
+
+/// A governance contract instantiated for another hub is refused at registration.
+#[test]
+fn a_governance_contract_for_another_hub_is_refused() {
+    use cw_multi_test::Executor;
+    let mut app = cw_multi_test::App::default();
+    let gov = app.api().addr_make("gov");
+    let hub_code = app.store_code(hub_contract());
+    let governance_code = app.store_code(governance_contract());
+    let hub = app
+        .instantiate_contract(
+            hub_code,
+            gov.clone(),
+            &usdm_interface::hub::InstantiateMsg {
+                governor: gov.to_string(),
+                feeders: vec![],
+                preset: "mars".into(),
+                xms_supply: Uint128::zero(),
+                pair_code: None,
+            },
+            &[],
+            "usdm-hub",
+            None,
+        )
+        .unwrap();
+    let elsewhere = app.api().addr_make("another-hub");
+    let governance = app
+        .instantiate_contract(
+            governance_code,
+            gov.clone(),
+            &usdm_interface::governance::InstantiateMsg {
+                hub: elsewhere.to_string(),
+            },
+            &[],
+            "usdm-governance",
+            None,
+        )
+        .unwrap();
+    let e = app
+        .execute_contract(
+            gov,
+            hub,
+            &ExecuteMsg::RegisterContracts {
+                usdm: elsewhere.to_string(),
+                xms: governance.to_string(),
+                governance: governance.to_string(),
+            },
+            &[],
+        )
+        .unwrap_err();
+    let e = err(e);
+    assert!(e.contains("not this hub"), "{e}");
 }
 
 #[test]
@@ -291,6 +424,7 @@ fn external_governance_cannot_touch_the_protocols_own_contracts() {
     s.deploy_pair();
     let targets = [
         s.hub.clone(),
+        s.governance.clone(),
         s.usdm.clone(),
         s.xms.clone(),
         s.dai.clone(),
@@ -321,9 +455,7 @@ fn the_hub_refuses_twap_share_pricing_and_the_iron_preset() {
     let before = s.snapshot();
     let e = err(s
         .govern(GovMsg::SetParam {
-            param: ParamMsg::RedemptionSharePricing {
-                value: usdm_interface::hub::SharePricingMsg::Twap,
-            },
+            param: ParamMsg::RedemptionSharePricing(SharePricingMsg::Twap),
         })
         .unwrap_err());
     assert!(
@@ -334,9 +466,7 @@ fn the_hub_refuses_twap_share_pricing_and_the_iron_preset() {
     assert_eq!(s.snapshot(), before);
     // The default is accepted (and changes nothing).
     s.govern(GovMsg::SetParam {
-        param: ParamMsg::RedemptionSharePricing {
-            value: usdm_interface::hub::SharePricingMsg::ProtocolFavouring,
-        },
+        param: ParamMsg::RedemptionSharePricing(SharePricingMsg::ProtocolFavouring),
     })
     .unwrap();
 
@@ -351,7 +481,6 @@ fn the_hub_refuses_twap_share_pricing_and_the_iron_preset() {
                 governor: gov.to_string(),
                 feeders: vec![],
                 preset: "iron".into(),
-                assets: vec![],
                 xms_supply: Uint128::zero(),
                 pair_code: None,
             },

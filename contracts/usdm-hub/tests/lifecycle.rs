@@ -6,9 +6,8 @@
 mod common;
 use common::*;
 use cosmwasm_std::{coin, Uint128};
-use usdm_interface::hub::{
-    ExecuteMsg, GovMsg, MaxDepositResponse, QueryMsg, TreasuryMsg, TreasuryResponse,
-};
+use usdm_interface::governance::{GovMsg, TreasuryMsg};
+use usdm_interface::hub::{ExecuteMsg, MaxDepositResponse, QueryMsg, TreasuryResponse};
 
 #[test]
 fn lifecycle() {

@@ -3,7 +3,8 @@
 
 mod common;
 use common::*;
-use usdm_interface::hub::{GovMsg, ParamMsg, QueryMsg, SupportRatioResponse};
+use usdm_interface::governance::{GovMsg, ParamMsg};
+use usdm_interface::hub::{QueryMsg, SupportRatioResponse};
 
 const DAY: u64 = 86_400;
 const WAD: u128 = 1_000_000_000_000_000_000;
@@ -70,7 +71,7 @@ fn a_ramp_runs_from_the_governor_within_its_limits() {
     assert!(e.contains("one ramp at a time"), "{e}");
     let e = err(s
         .govern(GovMsg::SetParam {
-            param: ParamMsg::XmsSupportRatio { value: dec("3") },
+            param: ParamMsg::XmsSupportRatio(dec("3")),
         })
         .unwrap_err());
     assert!(e.contains("stop it before setting"), "{e}");
@@ -102,7 +103,7 @@ fn a_ramp_runs_from_the_governor_within_its_limits() {
 
     // The limits are parameters: lifted, a one-day ramp to 400% is accepted, and it completes.
     s.govern(GovMsg::SetParam {
-        param: ParamMsg::RampMaxDailyChange { value: dec("0.5") },
+        param: ParamMsg::RampMaxDailyChange(dec("0.5")),
     })
     .unwrap();
     s.govern(GovMsg::StartSupportRamp {
@@ -115,7 +116,7 @@ fn a_ramp_runs_from_the_governor_within_its_limits() {
         b.time = b.time.plus_seconds(DAY);
     });
     let r = s.govern(GovMsg::SetParam {
-        param: ParamMsg::RampMinSeconds { value: 7_200 },
+        param: ParamMsg::RampMinSeconds(7_200),
     });
     assert!(has_event(&r.unwrap(), "support_ramp_completed"));
     assert_eq!(
@@ -127,7 +128,7 @@ fn a_ramp_runs_from_the_governor_within_its_limits() {
     );
     let e = err(s
         .govern(GovMsg::SetParam {
-            param: ParamMsg::RampMinSeconds { value: 60 },
+            param: ParamMsg::RampMinSeconds(60),
         })
         .unwrap_err());
     assert!(e.contains("3,600 to 2,592,000"), "{e}");

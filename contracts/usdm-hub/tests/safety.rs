@@ -6,7 +6,8 @@ use common::*;
 use cosmwasm_std::{coin, coins, Coin, Uint128};
 use cw20::Cw20Coin;
 use cw_multi_test::Executor;
-use usdm_interface::hub::{ExecuteMsg, GovMsg, PauseMsg, ReceiveMsg};
+use usdm_interface::governance::{GovMsg, PauseMsg};
+use usdm_interface::hub::{ExecuteMsg, ReceiveMsg};
 
 fn ready() -> (Suite, cosmwasm_std::Addr) {
     let mut s = Suite::new("mars");
@@ -144,11 +145,9 @@ fn stale_prices_fail_closed() {
 fn pauses_are_honoured_and_redemption_stays_open() {
     let (mut s, alice) = ready();
     for (target, needle) in [
-        (PauseMsg::Mint {}, "minting is paused"),
+        (PauseMsg::Mint, "minting is paused"),
         (
-            PauseMsg::MintAsset {
-                symbol: "USDC".into(),
-            },
+            PauseMsg::MintAsset("USDC".into()),
             "minting with USDC is paused",
         ),
     ] {
@@ -166,7 +165,7 @@ fn pauses_are_honoured_and_redemption_stays_open() {
         s.govern(GovMsg::Unpause { target }).unwrap();
     }
     s.govern(GovMsg::Pause {
-        target: PauseMsg::Redeem {},
+        target: PauseMsg::Redeem,
     })
     .unwrap();
     refused(&mut s, "redemption is paused", |s| {
@@ -174,15 +173,15 @@ fn pauses_are_honoured_and_redemption_stays_open() {
             .map(|_| unreachable_response())
     });
     s.govern(GovMsg::Unpause {
-        target: PauseMsg::Redeem {},
+        target: PauseMsg::Redeem,
     })
     .unwrap();
     s.govern(GovMsg::Pause {
-        target: PauseMsg::TreasuryOps {},
+        target: PauseMsg::TreasuryOps,
     })
     .unwrap();
     refused(&mut s, "treasury operations are paused", |s| {
-        s.treasury(usdm_interface::hub::TreasuryMsg::Grant {
+        s.treasury(usdm_interface::governance::TreasuryMsg::Grant {
             asset: "USDC".into(),
             amount: Uint128::one(),
             recipient: alice.to_string(),

@@ -6,9 +6,8 @@ use common::*;
 use cosmwasm_std::{coin, Addr, Checksum, Decimal, Uint128};
 use cw20::{Cw20Coin, Cw20ExecuteMsg, MinterResponse};
 use cw_multi_test::Executor;
-use usdm_interface::hub::{
-    ExecuteMsg, GovMsg, InstantiateMsg, ParamMsg, QueryMsg, TreasuryMsg, TreasuryResponse,
-};
+use usdm_interface::governance::{GovMsg, ParamMsg, TreasuryMsg};
+use usdm_interface::hub::{ExecuteMsg, InstantiateMsg, QueryMsg, TreasuryResponse};
 use usdm_interface::pair::{ExecuteMsg as PairExecute, PoolResponse, QueryMsg as PairQuery};
 
 fn native_denom(symbol: &str) -> &'static str {
@@ -261,14 +260,16 @@ fn finding_3_a_pair_that_prices_a_token_cannot_be_unregistered() {
     s.check_custody();
     assert!(s.state().pool(pool).unwrap().retired);
 
-    // The pair can be registered again, as a new pool, and price XMS at once (its history
-    // lives in the pair).
+    // The pair can be registered again, as a new pool in the slot the retired one freed, and
+    // price XMS at once (its history lives in the pair).
     s.govern(GovMsg::RegisterPair {
         pair: pair.to_string(),
     })
     .unwrap();
-    let again = s.state().pool_count() as u32 - 1;
-    assert_ne!(again, pool);
+    let c: usdm_interface::hub::ConfigResponse = s.query(&QueryMsg::Config {});
+    let again = c.pairs.iter().find(|p| p.address == pair.as_str()).unwrap().pool;
+    assert_eq!(again, pool, "the retired pool's slot is reused");
+    assert!(!s.state().pool(again).unwrap().retired);
     s.govern(GovMsg::SetPriceSource {
         symbol: "XMS".into(),
         pool: Some(again),
@@ -312,7 +313,7 @@ fn finding_4_the_twap_window_cannot_outgrow_a_pairs_checkpoints() {
     let before = s.snapshot();
     let e = err(s
         .govern(GovMsg::SetParam {
-            param: ParamMsg::TwapWindow { value: 1_800 },
+            param: ParamMsg::TwapWindow(1_800),
         })
         .unwrap_err());
     assert!(e.contains("records checkpoints for a 600s window"), "{e}");
@@ -335,7 +336,7 @@ fn finding_4_the_twap_window_cannot_outgrow_a_pairs_checkpoints() {
     .unwrap();
     s.set_price("XMS", "2.5");
     s.govern(GovMsg::SetParam {
-        param: ParamMsg::TwapWindow { value: 1_800 },
+        param: ParamMsg::TwapWindow(1_800),
     })
     .unwrap();
     s.roll_epoch();
@@ -353,7 +354,7 @@ fn finding_4_the_twap_window_cannot_outgrow_a_pairs_checkpoints() {
 fn finding_6_capped_protocol_tokens_are_refused() {
     let mut s = Suite::new("mars");
     let cw20_code = s.app.store_code(cw20_contract());
-    let assets = assets(&s.dai);
+    let governance_code = s.app.store_code(governance_contract());
     let pair_code = s
         .app
         .wrap()
@@ -370,12 +371,24 @@ fn finding_6_capped_protocol_tokens_are_refused() {
                     governor: s.gov.to_string(),
                     feeders: vec![],
                     preset: "mars".into(),
-                    assets: assets.clone(),
                     xms_supply: units("1000", 18),
                     pair_code: Some(pair_code),
                 },
                 &[],
                 "hub",
+                None,
+            )
+            .unwrap();
+        let governance = s
+            .app
+            .instantiate_contract(
+                governance_code,
+                s.gov.clone(),
+                &usdm_interface::governance::InstantiateMsg {
+                    hub: hub.to_string(),
+                },
+                &[],
+                "governance",
                 None,
             )
             .unwrap();
@@ -418,9 +431,10 @@ fn finding_6_capped_protocol_tokens_are_refused() {
             .execute_contract(
                 s.gov.clone(),
                 hub,
-                &ExecuteMsg::RegisterTokens {
+                &ExecuteMsg::RegisterContracts {
                     usdm: usdm.to_string(),
                     xms: xms.to_string(),
+                    governance: governance.to_string(),
                 },
                 &[],
             )
@@ -462,12 +476,11 @@ fn finding_7_only_pairs_of_the_accepted_code_are_registered() {
         .checksum;
     let mallory = s.addr("mallory");
     let e = err(s
-        .execute(
+        .execute_governance(
             &mallory,
-            &ExecuteMsg::Govern(GovMsg::SetPairCode {
+            &usdm_interface::governance::ExecuteMsg::Govern(GovMsg::SetPairCode {
                 checksum: Some(checksum),
             }),
-            &[],
         )
         .unwrap_err());
     assert!(e.contains("only governance"), "{e}");

@@ -7,9 +7,10 @@ mod common;
 use common::*;
 use cosmwasm_std::{coin, to_json_binary, Uint128};
 use cw20::{AllowanceResponse, Cw20ExecuteMsg, Cw20QueryMsg};
+use usdm_interface::governance::{GovMsg, PauseMsg, TokenAmount, TreasuryMsg};
 use usdm_interface::hub::{
-    ExecuteMsg, GovMsg, MintQuoteResponse, PauseMsg, PendingResponse, PriceResponse, QueryMsg,
-    ReceiveMsg, RedeemQuoteResponse, SuppliesResponse, TokenAmount, TreasuryMsg, TreasuryResponse,
+    ExecuteMsg, MintQuoteResponse, PendingResponse, PriceResponse, QueryMsg, ReceiveMsg,
+    RedeemQuoteResponse, SuppliesResponse, TreasuryResponse,
 };
 
 fn funded(preset: &str) -> (Suite, cosmwasm_std::Addr) {
@@ -209,12 +210,9 @@ fn recollateralize_and_buyback_on_chain() {
 
     // Pauses: refresh, recollateralize, buyback.
     for (target, needle) in [
-        (PauseMsg::Refresh {}, "refresh is paused"),
-        (
-            PauseMsg::Recollateralize {},
-            "recollateralization is paused",
-        ),
-        (PauseMsg::Buyback {}, "buyback is paused"),
+        (PauseMsg::Refresh, "refresh is paused"),
+        (PauseMsg::Recollateralize, "recollateralization is paused"),
+        (PauseMsg::Buyback, "buyback is paused"),
     ] {
         s.govern(GovMsg::Pause { target }).unwrap();
         let before = s.snapshot();

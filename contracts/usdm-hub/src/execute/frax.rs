@@ -49,9 +49,8 @@ pub fn buyback(
     let (_, xms) = tokens(ctx.deps())?;
     let asset = symbol(&asset)?;
     let who = Account::new(caller.as_str());
-    let trade = ctx.apply(|p, now| {
-        p.buyback(&who, asset, amount(xms_in), amount(min_collateral_out), now)
-    })?;
+    let trade = ctx
+        .apply(|p, now| p.buyback(&who, asset, amount(xms_in), amount(min_collateral_out), now))?;
     let msgs = vec![
         burn(&xms, xms_in)?,
         asset_info(ctx.deps(), &ctx.protocol, asset)?

@@ -9,8 +9,8 @@ use cosmwasm_std::{Addr, Deps, Env, MessageInfo};
 use usdm_core::asset::{AssetUpdate, PriceSource};
 use usdm_core::governance::GovAction;
 use usdm_core::ids::{Account, USDM, XMS};
-use usdm_interface::governance::GovMsg;
 use usdm_interface::governance::AssetMsg;
+use usdm_interface::governance::GovMsg;
 use usdm_interface::pair::{PairConfigResponse, QueryMsg as PairQuery};
 use usdm_interface::AssetInfo;
 
@@ -317,7 +317,11 @@ fn unregister_pair(mut ctx: Ctx, caller: &Account, pool: u32) -> Result<Outcome,
 }
 
 /// The proposed governor accepts.
-pub fn accept_governor(deps: Deps, env: &Env, info: &MessageInfo) -> Result<Outcome, ContractError> {
+pub fn accept_governor(
+    deps: Deps,
+    env: &Env,
+    info: &MessageInfo,
+) -> Result<Outcome, ContractError> {
     let mut ctx = load(deps, env)?;
     let caller = Account::new(info.sender.as_str());
     ctx.apply(|p, now| p.accept_governor(&caller, now))?;

@@ -65,14 +65,7 @@ pub fn receive(
                 min_usdm_out,
             },
             Sender::Asset(asset),
-        ) => mint::mint_with(
-            ctx,
-            &from,
-            asset,
-            msg.amount,
-            max_xms_in,
-            min_usdm_out,
-        ),
+        ) => mint::mint_with(ctx, &from, asset, msg.amount, max_xms_in, min_usdm_out),
         (ReceiveMsg::Recollateralize { min_xms_out }, Sender::Asset(asset)) => {
             frax::recollateralize_with(ctx, &from, asset, msg.amount, min_xms_out)
         }

@@ -1,7 +1,9 @@
 //! Treasury operations: the core decides the amounts; the hub moves tokens to and from pairs,
 //! strategies, grant recipients and other contracts.
 
-use crate::context::{approve, asset_info, burn, load, mint, require_governor, tokens, Ctx, Outcome};
+use crate::context::{
+    approve, asset_info, burn, load, mint, require_governor, tokens, Ctx, Outcome,
+};
 use crate::convert::{amount, symbol, uint};
 use crate::error::ContractError;
 use crate::execute::native_payment;
@@ -31,11 +33,7 @@ fn pair_address(protocol: &HubProtocol, pool: u32) -> Result<Addr, ContractError
 }
 
 /// The on-chain identity of a pool token: USDm, XMS or a whitelisted asset.
-fn token_info(
-    deps: Deps,
-    protocol: &HubProtocol,
-    s: Symbol,
-) -> Result<AssetInfo, ContractError> {
+fn token_info(deps: Deps, protocol: &HubProtocol, s: Symbol) -> Result<AssetInfo, ContractError> {
     let (usdm, xms) = tokens(deps)?;
     Ok(if s == USDM {
         AssetInfo::Cw20 {

@@ -1,15 +1,17 @@
-//! Test suite around cw-multi-test: the hub, the USDm and XMS cw20 tokens, a cw20 collateral
-//! (DAI) and a USDm/USDC pair, deployed in the documented order, with one method per action.
+//! Test suite around cw-multi-test: the hub, its governance contract, the USDm and XMS cw20
+//! tokens, a cw20 collateral (DAI) and a USDm/USDC pair, deployed in the documented order, with
+//! one method per action.
 #![allow(dead_code)]
 
 use cosmwasm_std::{coin, to_json_binary, Addr, Coin, Decimal, Empty, Uint128};
 use cw20::{BalanceResponse, Cw20Coin, Cw20ExecuteMsg, Cw20QueryMsg, MinterResponse};
 use cw_multi_test::{App, AppResponse, BankSudo, Contract, ContractWrapper, Executor, SudoMsg};
 use usdm_core::Protocol;
-use usdm_interface::hub::{
-    AssetMsg, ExecuteMsg, GovMsg, InstantiateMsg, QueryMsg, ReceiveMsg, SupplyCapResponse,
+use usdm_interface::governance::{
+    AssetMsg, ExecuteMsg as GovernanceMsg, GovMsg, InstantiateMsg as GovernanceInstantiate,
     TreasuryMsg,
 };
+use usdm_interface::hub::{ExecuteMsg, InstantiateMsg, QueryMsg, ReceiveMsg, SupplyCapResponse};
 use usdm_interface::pair::{
     ExecuteMsg as PairExecute, InstantiateMsg as PairInstantiate, PairToken,
 };
@@ -29,6 +31,17 @@ pub fn hub_contract() -> Box<dyn Contract<Empty>> {
             usdm_hub::contract::query,
         )
         .with_migrate(usdm_hub::contract::migrate),
+    )
+}
+
+pub fn governance_contract() -> Box<dyn Contract<Empty>> {
+    Box::new(
+        ContractWrapper::new(
+            usdm_governance::contract::execute,
+            usdm_governance::contract::instantiate,
+            usdm_governance::contract::query,
+        )
+        .with_migrate(usdm_governance::contract::migrate),
     )
 }
 
@@ -65,6 +78,8 @@ pub fn dec(s: &str) -> Decimal {
 pub struct Suite {
     pub app: App,
     pub hub: Addr,
+    /// The hub's governance contract: governance actions and treasury operations go here.
+    pub governance: Addr,
     pub usdm: Addr,
     pub xms: Addr,
     pub dai: Addr,
@@ -79,7 +94,8 @@ pub struct Suite {
     pub prices: Vec<(String, Decimal)>,
 }
 
-/// The assets whitelisted at launch: one per tier, native and cw20 collateral.
+/// The assets whitelisted at launch (through governance): one per tier, native and cw20
+/// collateral.
 pub fn assets(dai: &Addr) -> Vec<AssetMsg> {
     let a = |symbol: &str, decimals: u8, tier: u8, info: AssetInfo| AssetMsg {
         symbol: symbol.into(),
@@ -109,14 +125,16 @@ pub fn assets(dai: &Addr) -> Vec<AssetMsg> {
 }
 
 impl Suite {
-    /// Deploys in the documented order: hub, XMS and USDm tokens with the hub as minter,
-    /// RegisterTokens. `preset` is `mars`, `mars-guarded` or `frax`.
+    /// Deploys in the documented order: hub, governance contract, XMS and USDm tokens with the
+    /// hub as minter, `register_contracts`, the assets whitelisted through governance.
+    /// `preset` is `mars`, `mars-guarded` or `frax`.
     pub fn new(preset: &str) -> Self {
         let mut app = App::default();
         let gov = app.api().addr_make("gov");
         let feeder = app.api().addr_make("feeder");
         let market = app.api().addr_make("market");
         let hub_code = app.store_code(hub_contract());
+        let governance_code = app.store_code(governance_contract());
         let cw20_code = app.store_code(cw20_contract());
         let pair_code = app.store_code(pair_contract());
         let pair_checksum = app.wrap().query_wasm_code_info(pair_code).unwrap().checksum;
@@ -148,12 +166,23 @@ impl Suite {
                     governor: gov.to_string(),
                     feeders: vec![feeder.to_string()],
                     preset: preset.into(),
-                    assets: assets(&dai),
                     xms_supply: units("100000000", 18),
                     pair_code: Some(pair_checksum),
                 },
                 &[],
                 "usdm-hub",
+                Some(gov.to_string()),
+            )
+            .unwrap();
+        let governance = app
+            .instantiate_contract(
+                governance_code,
+                gov.clone(),
+                &GovernanceInstantiate {
+                    hub: hub.to_string(),
+                },
+                &[],
+                "usdm-governance",
                 Some(gov.to_string()),
             )
             .unwrap();
@@ -191,16 +220,27 @@ impl Suite {
         app.execute_contract(
             gov.clone(),
             hub.clone(),
-            &ExecuteMsg::RegisterTokens {
+            &ExecuteMsg::RegisterContracts {
                 usdm: usdm.to_string(),
                 xms: xms.to_string(),
+                governance: governance.to_string(),
             },
             &[],
         )
         .unwrap();
+        for asset in assets(&dai) {
+            app.execute_contract(
+                gov.clone(),
+                governance.clone(),
+                &GovernanceMsg::Govern(GovMsg::WhitelistAsset { asset }),
+                &[],
+            )
+            .unwrap();
+        }
         Suite {
             app,
             hub,
+            governance,
             usdm,
             xms,
             dai,
@@ -295,14 +335,24 @@ impl Suite {
             .execute_contract(sender.clone(), self.hub.clone(), msg, funds)
     }
 
+    /// Sends the governance contract a message from `sender`.
+    pub fn execute_governance(
+        &mut self,
+        sender: &Addr,
+        msg: &GovernanceMsg,
+    ) -> anyhow::Result<AppResponse> {
+        self.app
+            .execute_contract(sender.clone(), self.governance.clone(), msg, &[])
+    }
+
     pub fn govern(&mut self, msg: GovMsg) -> anyhow::Result<AppResponse> {
         let gov = self.gov.clone();
-        self.execute(&gov, &ExecuteMsg::Govern(msg), &[])
+        self.execute_governance(&gov, &GovernanceMsg::Govern(msg))
     }
 
     pub fn treasury(&mut self, msg: TreasuryMsg) -> anyhow::Result<AppResponse> {
         let gov = self.gov.clone();
-        self.execute(&gov, &ExecuteMsg::TreasuryOp(msg), &[])
+        self.execute_governance(&gov, &GovernanceMsg::TreasuryOp(msg))
     }
 
     /// Mints with native collateral.
@@ -491,8 +541,14 @@ impl Suite {
             pair: pair.to_string(),
         })
         .unwrap();
-        let state = self.state();
-        (pair, state.pool_count() as u32 - 1)
+        let config: usdm_interface::hub::ConfigResponse = self.query(&QueryMsg::Config {});
+        let pool = config
+            .pairs
+            .iter()
+            .find(|p| p.address == pair.as_str())
+            .expect("the registered pair")
+            .pool;
+        (pair, pool)
     }
 
     /// Deploys a USDm/USDC pair with the hub as fee recipient and registers it.

@@ -5,8 +5,8 @@
 */
 
 import { CosmWasmClient, SigningCosmWasmClient, ExecuteResult } from "@cosmjs/cosmwasm-stargate";
-import { Coin, StdFee } from "@cosmjs/amino";
-import { AssetInfo, Decimal, Checksum, Uint128, InstantiateMsg, AssetMsg, ExecuteMsg, Binary, GovMsg, Override, ParamMsg, SharePricingMsg, PauseMsg, TreasuryMsg, Cw20ReceiveMsg, TokenAmount, QueryMsg, MigrateMsg, ConfigResponse, AssetEntry, PairInfo, ParamsResponse, MaxDepositResponse, PendingResponse, PendingRedemption, PriceResponse, MintQuoteResponse, RedeemQuoteResponse, SuppliesResponse, SupplyCapResponse, SupportRatioResponse, SupportRampInfo, TreasuryResponse, PositionResponse } from "./UsdmHub.types";
+import { StdFee } from "@cosmjs/amino";
+import { Checksum, Uint128, InstantiateMsg, ExecuteMsg, Binary, Decimal, HubMsg, Cw20ReceiveMsg, ApplyMsg, Attribute, Event, Coin, StorageWrite, QueryMsg, MigrateMsg, AssetInfo, ConfigResponse, AssetEntry, PairInfo, ParamsResponse, MaxDepositResponse, PendingResponse, PendingRedemption, PriceResponse, MintQuoteResponse, RedeemQuoteResponse, SuppliesResponse, SupplyCapResponse, SupportRatioResponse, SupportRampInfo, TreasuryResponse, PositionResponse } from "./UsdmHub.types";
 export interface UsdmHubReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;
@@ -163,10 +163,12 @@ export class UsdmHubQueryClient implements UsdmHubReadOnlyInterface {
 export interface UsdmHubInterface extends UsdmHubReadOnlyInterface {
   contractAddress: string;
   sender: string;
-  registerTokens: ({
+  registerContracts: ({
+    governance,
     usdm,
     xms
   }: {
+    governance: string;
     usdm: string;
     xms: string;
   }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
@@ -217,9 +219,17 @@ export interface UsdmHubInterface extends UsdmHubReadOnlyInterface {
     pool: number;
   }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
   returnFromStrategy: (fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
-  govern: (govMsg: GovMsg, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
-  acceptGovernor: (fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
-  treasuryOp: (treasuryMsg: TreasuryMsg, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
+  apply: ({
+    attributes,
+    events,
+    messages,
+    writes
+  }: {
+    attributes: Attribute[];
+    events: Event[];
+    messages: HubMsg[];
+    writes: StorageWrite[];
+  }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
 }
 export class UsdmHubClient extends UsdmHubQueryClient implements UsdmHubInterface {
   client: SigningCosmWasmClient;
@@ -231,7 +241,7 @@ export class UsdmHubClient extends UsdmHubQueryClient implements UsdmHubInterfac
     this.client = client;
     this.sender = sender;
     this.contractAddress = contractAddress;
-    this.registerTokens = this.registerTokens.bind(this);
+    this.registerContracts = this.registerContracts.bind(this);
     this.mint = this.mint.bind(this);
     this.receive = this.receive.bind(this);
     this.collect = this.collect.bind(this);
@@ -241,20 +251,21 @@ export class UsdmHubClient extends UsdmHubQueryClient implements UsdmHubInterfac
     this.recollateralize = this.recollateralize.bind(this);
     this.sweepPoolFees = this.sweepPoolFees.bind(this);
     this.returnFromStrategy = this.returnFromStrategy.bind(this);
-    this.govern = this.govern.bind(this);
-    this.acceptGovernor = this.acceptGovernor.bind(this);
-    this.treasuryOp = this.treasuryOp.bind(this);
+    this.apply = this.apply.bind(this);
   }
 
-  registerTokens = async ({
+  registerContracts = async ({
+    governance,
     usdm,
     xms
   }: {
+    governance: string;
     usdm: string;
     xms: string;
   }, fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
     return await this.client.execute(this.sender, this.contractAddress, {
-      register_tokens: {
+      register_contracts: {
+        governance,
         usdm,
         xms
       }
@@ -362,19 +373,24 @@ export class UsdmHubClient extends UsdmHubQueryClient implements UsdmHubInterfac
       return_from_strategy: {}
     }, fee, memo, _funds);
   };
-  govern = async (govMsg: GovMsg, fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
+  apply = async ({
+    attributes,
+    events,
+    messages,
+    writes
+  }: {
+    attributes: Attribute[];
+    events: Event[];
+    messages: HubMsg[];
+    writes: StorageWrite[];
+  }, fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
     return await this.client.execute(this.sender, this.contractAddress, {
-      govern: govMsg
-    }, fee, memo, _funds);
-  };
-  acceptGovernor = async (fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
-    return await this.client.execute(this.sender, this.contractAddress, {
-      accept_governor: {}
-    }, fee, memo, _funds);
-  };
-  treasuryOp = async (treasuryMsg: TreasuryMsg, fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
-    return await this.client.execute(this.sender, this.contractAddress, {
-      treasury_op: treasuryMsg
+      apply: {
+        attributes,
+        events,
+        messages,
+        writes
+      }
     }, fee, memo, _funds);
   };
 }

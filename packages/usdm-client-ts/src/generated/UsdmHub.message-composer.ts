@@ -4,18 +4,19 @@
 * and run the @cosmwasm/ts-codegen generate command to regenerate this file.
 */
 
-import { Coin } from "@cosmjs/amino";
 import { MsgExecuteContractEncodeObject } from "@cosmjs/cosmwasm-stargate";
 import { MsgExecuteContract } from "cosmjs-types/cosmwasm/wasm/v1/tx";
 import { toUtf8 } from "@cosmjs/encoding";
-import { AssetInfo, Decimal, Checksum, Uint128, InstantiateMsg, AssetMsg, ExecuteMsg, Binary, GovMsg, Override, ParamMsg, SharePricingMsg, PauseMsg, TreasuryMsg, Cw20ReceiveMsg, TokenAmount, QueryMsg, MigrateMsg, ConfigResponse, AssetEntry, PairInfo, ParamsResponse, MaxDepositResponse, PendingResponse, PendingRedemption, PriceResponse, MintQuoteResponse, RedeemQuoteResponse, SuppliesResponse, SupplyCapResponse, SupportRatioResponse, SupportRampInfo, TreasuryResponse, PositionResponse } from "./UsdmHub.types";
+import { Checksum, Uint128, InstantiateMsg, ExecuteMsg, Binary, Decimal, HubMsg, Cw20ReceiveMsg, ApplyMsg, Attribute, Event, Coin, StorageWrite, QueryMsg, MigrateMsg, AssetInfo, ConfigResponse, AssetEntry, PairInfo, ParamsResponse, MaxDepositResponse, PendingResponse, PendingRedemption, PriceResponse, MintQuoteResponse, RedeemQuoteResponse, SuppliesResponse, SupplyCapResponse, SupportRatioResponse, SupportRampInfo, TreasuryResponse, PositionResponse } from "./UsdmHub.types";
 export interface UsdmHubMsg {
   contractAddress: string;
   sender: string;
-  registerTokens: ({
+  registerContracts: ({
+    governance,
     usdm,
     xms
   }: {
+    governance: string;
     usdm: string;
     xms: string;
   }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
@@ -66,9 +67,17 @@ export interface UsdmHubMsg {
     pool: number;
   }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
   returnFromStrategy: (_funds?: Coin[]) => MsgExecuteContractEncodeObject;
-  govern: (govMsg: GovMsg, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
-  acceptGovernor: (_funds?: Coin[]) => MsgExecuteContractEncodeObject;
-  treasuryOp: (treasuryMsg: TreasuryMsg, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
+  apply: ({
+    attributes,
+    events,
+    messages,
+    writes
+  }: {
+    attributes: Attribute[];
+    events: Event[];
+    messages: HubMsg[];
+    writes: StorageWrite[];
+  }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
 }
 export class UsdmHubMsgComposer implements UsdmHubMsg {
   sender: string;
@@ -77,7 +86,7 @@ export class UsdmHubMsgComposer implements UsdmHubMsg {
   constructor(sender: string, contractAddress: string) {
     this.sender = sender;
     this.contractAddress = contractAddress;
-    this.registerTokens = this.registerTokens.bind(this);
+    this.registerContracts = this.registerContracts.bind(this);
     this.mint = this.mint.bind(this);
     this.receive = this.receive.bind(this);
     this.collect = this.collect.bind(this);
@@ -87,15 +96,15 @@ export class UsdmHubMsgComposer implements UsdmHubMsg {
     this.recollateralize = this.recollateralize.bind(this);
     this.sweepPoolFees = this.sweepPoolFees.bind(this);
     this.returnFromStrategy = this.returnFromStrategy.bind(this);
-    this.govern = this.govern.bind(this);
-    this.acceptGovernor = this.acceptGovernor.bind(this);
-    this.treasuryOp = this.treasuryOp.bind(this);
+    this.apply = this.apply.bind(this);
   }
 
-  registerTokens = ({
+  registerContracts = ({
+    governance,
     usdm,
     xms
   }: {
+    governance: string;
     usdm: string;
     xms: string;
   }, _funds?: Coin[]): MsgExecuteContractEncodeObject => {
@@ -105,7 +114,8 @@ export class UsdmHubMsgComposer implements UsdmHubMsg {
         sender: this.sender,
         contract: this.contractAddress,
         msg: toUtf8(JSON.stringify({
-          register_tokens: {
+          register_contracts: {
+            governance,
             usdm,
             xms
           }
@@ -288,40 +298,29 @@ export class UsdmHubMsgComposer implements UsdmHubMsg {
       })
     };
   };
-  govern = (govMsg: GovMsg, _funds?: Coin[]): MsgExecuteContractEncodeObject => {
+  apply = ({
+    attributes,
+    events,
+    messages,
+    writes
+  }: {
+    attributes: Attribute[];
+    events: Event[];
+    messages: HubMsg[];
+    writes: StorageWrite[];
+  }, _funds?: Coin[]): MsgExecuteContractEncodeObject => {
     return {
       typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
       value: MsgExecuteContract.fromPartial({
         sender: this.sender,
         contract: this.contractAddress,
         msg: toUtf8(JSON.stringify({
-          govern: govMsg
-        })),
-        funds: _funds
-      })
-    };
-  };
-  acceptGovernor = (_funds?: Coin[]): MsgExecuteContractEncodeObject => {
-    return {
-      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
-      value: MsgExecuteContract.fromPartial({
-        sender: this.sender,
-        contract: this.contractAddress,
-        msg: toUtf8(JSON.stringify({
-          accept_governor: {}
-        })),
-        funds: _funds
-      })
-    };
-  };
-  treasuryOp = (treasuryMsg: TreasuryMsg, _funds?: Coin[]): MsgExecuteContractEncodeObject => {
-    return {
-      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
-      value: MsgExecuteContract.fromPartial({
-        sender: this.sender,
-        contract: this.contractAddress,
-        msg: toUtf8(JSON.stringify({
-          treasury_op: treasuryMsg
+          apply: {
+            attributes,
+            events,
+            messages,
+            writes
+          }
         })),
         funds: _funds
       })

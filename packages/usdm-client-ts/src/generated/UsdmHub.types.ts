@@ -4,37 +4,18 @@
 * and run the @cosmwasm/ts-codegen generate command to regenerate this file.
 */
 
-export type AssetInfo = {
-  native: {
-    denom: string;
-  };
-} | {
-  cw20: {
-    contract: string;
-  };
-};
-export type Decimal = string;
 export type Checksum = string;
 export type Uint128 = string;
 export interface InstantiateMsg {
-  assets: AssetMsg[];
   feeders: string[];
   governor: string;
   pair_code?: Checksum | null;
   preset: string;
   xms_supply: Uint128;
 }
-export interface AssetMsg {
-  decimals: number;
-  info: AssetInfo;
-  max_share?: Decimal | null;
-  mint_fee?: Decimal | null;
-  redeem_fee?: Decimal | null;
-  symbol: string;
-  tier: number;
-}
 export type ExecuteMsg = {
-  register_tokens: {
+  register_contracts: {
+    governance: string;
     usdm: string;
     xms: string;
   };
@@ -72,221 +53,20 @@ export type ExecuteMsg = {
 } | {
   return_from_strategy: {};
 } | {
-  govern: GovMsg;
-} | {
-  accept_governor: {};
-} | {
-  treasury_op: TreasuryMsg;
+  apply: ApplyMsg;
 };
 export type Binary = string;
-export type GovMsg = {
-  propose_governor: {
-    candidate: string;
+export type Decimal = string;
+export type HubMsg = {
+  send: {
+    amount: Coin[];
+    to: string;
   };
 } | {
-  cancel_governor_proposal: {};
-} | {
-  add_feeder: {
-    feeder: string;
-  };
-} | {
-  remove_feeder: {
-    feeder: string;
-  };
-} | {
-  whitelist_asset: {
-    asset: AssetMsg;
-  };
-} | {
-  update_asset: {
-    max_share?: Override | null;
-    mint_enabled?: boolean | null;
-    mint_fee?: Override | null;
-    redeem_enabled?: boolean | null;
-    redeem_fee?: Override | null;
-    symbol: string;
-  };
-} | {
-  set_param: {
-    param: ParamMsg;
-  };
-} | {
-  set_collateral_ratio: {
-    cr: Decimal;
-  };
-} | {
-  register_pair: {
-    pair: string;
-  };
-} | {
-  set_pair_code: {
-    checksum?: Checksum | null;
-  };
-} | {
-  unregister_pair: {
-    pool: number;
-  };
-} | {
-  set_price_source: {
-    pool?: number | null;
-    symbol: string;
-  };
-} | {
-  start_support_ramp: {
-    seconds: number;
-    to: Decimal;
-  };
-} | {
-  stop_support_ramp: {};
-} | {
-  pause: {
-    target: PauseMsg;
-  };
-} | {
-  unpause: {
-    target: PauseMsg;
-  };
-};
-export type Override = {
-  set: {
-    value: Decimal;
-  };
-} | {
-  tier_default: {};
-};
-export type ParamMsg = {
-  epoch_seconds: {
-    value: number;
-  };
-} | {
-  xms_support_ratio: {
-    value: Decimal;
-  };
-} | {
-  max_price_age: {
-    value: number;
-  };
-} | {
-  twap_window: {
-    value: number;
-  };
-} | {
-  redemption_delay: {
-    value: number;
-  };
-} | {
-  min_redemption: {
-    value: Uint128;
-  };
-} | {
-  tier_max_share: {
-    tier: number;
-    value: Decimal;
-  };
-} | {
-  tier_mint_fee: {
-    tier: number;
-    value: Decimal;
-  };
-} | {
-  tier_redeem_fee: {
-    tier: number;
-    value: Decimal;
-  };
-} | {
-  cr_step: {
-    value: Decimal;
-  };
-} | {
-  price_band: {
-    value: Decimal;
-  };
-} | {
-  refresh_cooldown: {
-    value: number;
-  };
-} | {
-  min_cr: {
-    value: Decimal;
-  };
-} | {
-  bonus_rate: {
-    value: Decimal;
-  };
-} | {
-  breaker_redemption_outflow: {
-    value?: Decimal | null;
-  };
-} | {
-  breaker_xms_minted: {
-    value?: Decimal | null;
-  };
-} | {
-  ramp_max_daily_change: {
-    value: Decimal;
-  };
-} | {
-  ramp_min_seconds: {
-    value: number;
-  };
-} | {
-  redemption_share_pricing: {
-    value: SharePricingMsg;
-  };
-};
-export type SharePricingMsg = "protocol_favouring" | "twap";
-export type PauseMsg = {
-  mint: {};
-} | {
-  mint_asset: {
-    symbol: string;
-  };
-} | {
-  redeem: {};
-} | {
-  refresh: {};
-} | {
-  treasury_ops: {};
-} | {
-  recollateralize: {};
-} | {
-  buyback: {};
-};
-export type TreasuryMsg = {
-  provide_liquidity: {
-    asset_amount: Uint128;
-    pool: number;
-  };
-} | {
-  withdraw_liquidity: {
-    pool: number;
-    shares: Uint128;
-  };
-} | {
-  allocate: {
-    amount: Uint128;
-    asset: string;
-    strategy: string;
-  };
-} | {
-  report: {
-    asset: string;
-    balance: Uint128;
-    strategy: string;
-  };
-} | {
-  grant: {
-    amount: Uint128;
-    asset: string;
-    memo: string;
-    recipient: string;
-  };
-} | {
-  external_governance: {
+  execute: {
     contract: string;
-    description: string;
+    funds: Coin[];
     msg: Binary;
-    tokens: TokenAmount[];
   };
 };
 export interface Cw20ReceiveMsg {
@@ -294,9 +74,27 @@ export interface Cw20ReceiveMsg {
   msg: Binary;
   sender: string;
 }
-export interface TokenAmount {
+export interface ApplyMsg {
+  attributes: Attribute[];
+  events: Event[];
+  messages: HubMsg[];
+  writes: StorageWrite[];
+}
+export interface Attribute {
+  key: string;
+  value: string;
+}
+export interface Event {
+  attributes: Attribute[];
+  type: string;
+}
+export interface Coin {
   amount: Uint128;
-  symbol: string;
+  denom: string;
+}
+export interface StorageWrite {
+  key: Binary;
+  value?: Binary | null;
 }
 export type QueryMsg = {
   config: {};
@@ -334,9 +132,19 @@ export type QueryMsg = {
   supplies: {};
 };
 export interface MigrateMsg {}
+export type AssetInfo = {
+  native: {
+    denom: string;
+  };
+} | {
+  cw20: {
+    contract: string;
+  };
+};
 export interface ConfigResponse {
   assets: AssetEntry[];
   feeders: string[];
+  governance?: string | null;
   governor: string;
   mint_ratio: Decimal;
   pair_code?: Checksum | null;
