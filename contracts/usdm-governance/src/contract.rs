@@ -10,7 +10,9 @@ use usdm_hub::context::Outcome;
 use usdm_hub::execute::{governance, treasury};
 use usdm_hub::store::Write;
 use usdm_hub::ContractError;
-use usdm_interface::governance::{ConfigResponse, ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg};
+use usdm_interface::governance::{
+    ConfigResponse, ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg,
+};
 use usdm_interface::hub::{ApplyMsg, ExecuteMsg as HubExecuteMsg, HubMsg, StorageWrite};
 
 /// The contract's cw2 name.

@@ -5,8 +5,10 @@
 //! poking and selling back in one block raised the next cap from $80.00M to $84.91M; selling,
 //! poking and buying back cut it below the USDm already out.
 //!
-//! Here the same attacks, on a pair holding protocol XMS liquidity, must move the next epoch's
-//! cap by less than 0.1% from the cap the same history gives without them.
+//! Here the same attacks, on a pair holding protocol XMS liquidity, must move the caps of the
+//! epoch they fall in and of the two after it by less than 0.1% from the caps the same history
+//! gives without them. With the two causes put back (live reserves, the sample taken at the
+//! call), this deployment's caps moved 0.22% up and 0.29% down: the test fails.
 
 mod common;
 use common::*;
@@ -81,7 +83,7 @@ fn attack(s: &mut Suite, pair: &Addr, how: Attack) {
     let poke = |s: &mut Suite| s.execute(&attacker, &ExecuteMsg::Poke {}, &[]).unwrap();
     match how {
         Attack::BuyPokeSell => {
-            let bought = swap(s, pair, &usdm, &xms, units("1500000", 18));
+            let bought = swap(s, pair, &usdm, &xms, units("1900000", 18));
             poke(s);
             swap(s, pair, &xms, &usdm, bought);
         }
@@ -93,47 +95,66 @@ fn attack(s: &mut Suite, pair: &Addr, how: Attack) {
     }
 }
 
-/// The cap two epochs after the attack (if any). With `idle`, nobody calls the hub for the
-/// whole epoch before the attack (prices stay fresh: the price age limit is 300 s).
-fn cap_after(idle: bool, how: Option<Attack>) -> Uint128 {
-    let (mut s, pair) = deployment();
-    let status = s.supply_cap();
-    if idle {
-        let skip = status.seconds_to_next_epoch + 180 + 3;
-        s.app.update_block(|b| {
-            b.height += skip / BLOCK_SECONDS;
-            b.time = b.time.plus_seconds(skip);
-        });
-    } else {
-        s.advance(status.seconds_to_next_epoch / BLOCK_SECONDS / 2);
-    }
-    if let Some(how) = how {
-        attack(&mut s, &pair, how);
-    }
-    s.roll_epoch();
-    s.roll_epoch();
-    s.supply_cap().supply_cap.expect("a cap")
+/// When the attack comes.
+#[derive(Clone, Copy, Debug)]
+enum Quiet {
+    /// A minute after the last call, mid-epoch (calls are sparse on a chain).
+    Minute,
+    /// Early in the epoch after one with no call at all: the call closes that whole epoch.
+    Epoch,
 }
 
-fn assert_unmoved(idle: bool, how: Attack) {
-    let honest = cap_after(idle, None);
-    let attacked = cap_after(idle, Some(how));
-    let moved = honest.u128().abs_diff(attacked.u128());
-    assert!(
-        moved * 1000 < honest.u128(),
-        "{how:?} ({}): the cap moved from {honest} to {attacked} (at most 0.1% allowed)",
-        if idle { "after an idle epoch" } else { "mid-epoch" }
-    );
+/// The caps of the epoch the attack (if any) falls in and of the two after it.
+fn caps(quiet: Quiet, how: Option<Attack>) -> Vec<Uint128> {
+    let (mut s, pair) = deployment();
+    // Just before an epoch boundary, prices posted; then no call for `skip` seconds (prices
+    // stay fresh throughout: the price age limit is 300 s).
+    let to_boundary = s.supply_cap().seconds_to_next_epoch;
+    s.advance(to_boundary / BLOCK_SECONDS - 1);
+    let skip = match quiet {
+        Quiet::Minute => 60,
+        Quiet::Epoch => 3 + 180 + 6,
+    };
+    s.app.update_block(|b| {
+        b.height += skip / BLOCK_SECONDS;
+        b.time = b.time.plus_seconds(skip);
+    });
+    match how {
+        Some(how) => attack(&mut s, &pair, how),
+        None => {
+            let someone = s.addr("someone");
+            s.execute(&someone, &ExecuteMsg::Poke {}, &[]).unwrap();
+        }
+    }
+    s.advance(0);
+    let mut out = vec![s.supply_cap().supply_cap.expect("a cap")];
+    for _ in 0..2 {
+        s.roll_epoch();
+        out.push(s.supply_cap().supply_cap.expect("a cap"));
+    }
+    out
+}
+
+fn assert_unmoved(quiet: Quiet, how: Attack) {
+    let honest = caps(quiet, None);
+    let attacked = caps(quiet, Some(how));
+    for (epoch, (h, a)) in honest.iter().zip(&attacked).enumerate() {
+        let moved = h.u128().abs_diff(a.u128());
+        assert!(
+            moved * 1000 < h.u128(),
+            "{how:?} after a quiet {quiet:?}: epoch +{epoch}'s cap moved from {h} to {a} (at most 0.1% allowed)"
+        );
+    }
 }
 
 #[test]
 fn a_buy_poke_sell_around_the_hub_does_not_raise_the_cap() {
-    assert_unmoved(false, Attack::BuyPokeSell);
-    assert_unmoved(true, Attack::BuyPokeSell);
+    assert_unmoved(Quiet::Minute, Attack::BuyPokeSell);
+    assert_unmoved(Quiet::Epoch, Attack::BuyPokeSell);
 }
 
 #[test]
 fn a_sell_poke_buy_around_the_hub_does_not_cut_the_cap() {
-    assert_unmoved(false, Attack::SellPokeBuy);
-    assert_unmoved(true, Attack::SellPokeBuy);
+    assert_unmoved(Quiet::Minute, Attack::SellPokeBuy);
+    assert_unmoved(Quiet::Epoch, Attack::SellPokeBuy);
 }

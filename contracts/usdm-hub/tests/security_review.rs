@@ -267,7 +267,12 @@ fn finding_3_a_pair_that_prices_a_token_cannot_be_unregistered() {
     })
     .unwrap();
     let c: usdm_interface::hub::ConfigResponse = s.query(&QueryMsg::Config {});
-    let again = c.pairs.iter().find(|p| p.address == pair.as_str()).unwrap().pool;
+    let again = c
+        .pairs
+        .iter()
+        .find(|p| p.address == pair.as_str())
+        .unwrap()
+        .pool;
     assert_eq!(again, pool, "the retired pool's slot is reused");
     assert!(!s.state().pool(again).unwrap().retired);
     s.govern(GovMsg::SetPriceSource {

@@ -337,4 +337,3 @@ pub enum TreasuryMsg {
         tokens: Vec<TokenAmount>,
     },
 }
-

@@ -52,7 +52,11 @@ pub fn hub() -> Vec<SchemaFile> {
         query: QueryMsg,
         migrate: MigrateMsg,
     };
-    files("usdm-hub", api, Some(hooks("usdm-hub", schema_for!(ReceiveMsg))))
+    files(
+        "usdm-hub",
+        api,
+        Some(hooks("usdm-hub", schema_for!(ReceiveMsg))),
+    )
 }
 
 /// The governance contract's schema files (it takes no cw20 hooks).
