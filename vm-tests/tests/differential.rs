@@ -1,7 +1,9 @@
 //! The wasm artifacts in cosmwasm-vm and the native contracts in cw-multi-test run the same
 //! sequence of messages and must agree on every outcome: each message succeeds or fails alike
 //! (with the same error), emits the same events, and leaves the same state (the hub's core state,
-//! its configuration, token balances). Both chains name accounts and contracts alike.
+//! its configuration, token balances, the governance contract's storage). Every contract takes
+//! part: the hub, its governance contract (governance actions and treasury operations, applied
+//! by the hub), the pair and the cw20 tokens. Both chains name accounts and contracts alike.
 
 use cosmwasm_std::{coin, Addr, Coin, Empty, Event};
 use cw_multi_test::{App, BankSudo, ContractWrapper, Executor, SudoMsg};
@@ -96,6 +98,14 @@ impl Chain for Native {
                     usdm_hub::contract::query,
                 )
                 .with_migrate(usdm_hub::contract::migrate),
+            ),
+            "usdm_governance.wasm" => Box::new(
+                ContractWrapper::new(
+                    usdm_governance::contract::execute,
+                    usdm_governance::contract::instantiate,
+                    usdm_governance::contract::query,
+                )
+                .with_migrate(usdm_governance::contract::migrate),
             ),
             "mars_swap_pair.wasm" => Box::new(ContractWrapper::new(
                 mars_swap_pair::contract::execute,
@@ -212,6 +222,7 @@ fn run(c: &mut dyn Chain) -> Vec<(String, Outcome, Value)> {
         c.addr("mallory"),
     );
     let hub_code = c.store("usdm_hub.wasm");
+    let governance_code = c.store("usdm_governance.wasm");
     let pair_code = c.store("mars_swap_pair.wasm");
     let cw20_code = c.store("cw20_token.wasm");
     let cw20 = |c: &mut dyn Chain, symbol: &str, balances: Value, minter: Option<&Addr>| {
@@ -239,10 +250,11 @@ fn run(c: &mut dyn Chain) -> Vec<(String, Outcome, Value)> {
     let hub = c.instantiate(
         hub_code,
         &gov,
-        &json!({"governor": gov, "feeders": [feeder], "preset": "mars", "assets": assets,
+        &json!({"governor": gov, "feeders": [feeder], "preset": "mars",
                 "xms_supply": "100000000000000000000000000", "pair_code": pair_checksum}),
         "hub",
     );
+    let governance = c.instantiate(governance_code, &gov, &json!({"hub": hub}), "governance");
     let xms = cw20(
         c,
         "XMS",
@@ -266,6 +278,7 @@ fn run(c: &mut dyn Chain) -> Vec<(String, Outcome, Value)> {
             "usdm_supply": c.query(&usdm, &json!({"token_info": {}})).ok(),
             "xms_alice": c.query(&xms, &json!({"balance": {"address": alice}})).ok(),
             "hub_usdc": c.balance(&hub, "uusdc"),
+            "governance": c.storage(&governance),
             "alice_usdc": c.balance(&alice, "uusdc"),
         })
     };
@@ -294,12 +307,30 @@ fn run(c: &mut dyn Chain) -> Vec<(String, Outcome, Value)> {
 
     step(
         c,
-        "register tokens",
+        "register the contracts",
         &gov,
         &hub,
-        json!({"register_tokens": {"usdm": usdm, "xms": xms}}),
+        json!({"register_contracts": {"usdm": usdm, "xms": xms, "governance": governance}}),
         &[],
     );
+    step(
+        c,
+        "apply from a stranger (refused)",
+        &mallory,
+        &hub,
+        json!({"apply": {"writes": [{"key": "Y29uZmln", "value": "AA=="}], "messages": [], "attributes": [], "events": []}}),
+        &[],
+    );
+    for asset in assets.as_array().unwrap() {
+        step(
+            c,
+            "whitelist an asset",
+            &gov,
+            &governance,
+            json!({"govern": {"whitelist_asset": {"asset": asset}}}),
+            &[],
+        );
+    }
     for (s, p) in prices {
         let m = post(c, s, p);
         step(c, "post price", &feeder, &hub, m, &[]);
@@ -387,16 +418,16 @@ fn run(c: &mut dyn Chain) -> Vec<(String, Outcome, Value)> {
         c,
         "pause by a stranger (refused)",
         &mallory,
-        &hub,
-        json!({"govern": {"pause": {"target": {"mint": {}}}}}),
+        &governance,
+        json!({"govern": {"pause": {"target": "mint"}}}),
         &[],
     );
     step(
         c,
         "pause mint",
         &gov,
-        &hub,
-        json!({"govern": {"pause": {"target": {"mint": {}}}}}),
+        &governance,
+        json!({"govern": {"pause": {"target": "mint"}}}),
         &[],
     );
     step(
@@ -411,8 +442,8 @@ fn run(c: &mut dyn Chain) -> Vec<(String, Outcome, Value)> {
         c,
         "unpause mint",
         &gov,
-        &hub,
-        json!({"govern": {"unpause": {"target": {"mint": {}}}}}),
+        &governance,
+        json!({"govern": {"unpause": {"target": "mint"}}}),
         &[],
     );
     let pair = c.instantiate(
@@ -428,7 +459,7 @@ fn run(c: &mut dyn Chain) -> Vec<(String, Outcome, Value)> {
         c,
         "register the pair",
         &gov,
-        &hub,
+        &governance,
         json!({"govern": {"register_pair": {"pair": pair}}}),
         &[],
     );
@@ -436,7 +467,7 @@ fn run(c: &mut dyn Chain) -> Vec<(String, Outcome, Value)> {
         c,
         "provide protocol liquidity",
         &gov,
-        &hub,
+        &governance,
         json!({"treasury_op": {"provide_liquidity": {"pool": 0, "asset_amount": "100000000000"}}}),
         &[],
     );
@@ -454,6 +485,22 @@ fn run(c: &mut dyn Chain) -> Vec<(String, Outcome, Value)> {
         &mallory,
         &hub,
         json!({"sweep_pool_fees": {"pool": 0}}),
+        &[],
+    );
+    step(
+        c,
+        "set a parameter",
+        &gov,
+        &governance,
+        json!({"govern": {"set_param": {"param": {"twap_window": 900}}}}),
+        &[],
+    );
+    step(
+        c,
+        "a governance contract's own treasury operation refused for a stranger",
+        &mallory,
+        &governance,
+        json!({"treasury_op": {"grant": {"asset": "USDC", "amount": "1", "recipient": mallory, "memo": "x"}}}),
         &[],
     );
     c.advance(200);

@@ -1,12 +1,12 @@
 //! The protocol's lifecycle through the wasm artifacts in cosmwasm-vm: instantiate, register
-//! the tokens, prices, an epoch, a native mint, a redemption through the cw20 hook, collection
-//! after the delay and not before, a governance refusal, a pause, a stale price; refusals roll
-//! back everything.
+//! the tokens and the governance contract, assets whitelisted through it, prices, an epoch, a
+//! native mint, a redemption through the cw20 hook, collection after the delay and not before,
+//! a governance refusal, a pause applied through the governance contract, a stale price;
+//! refusals roll back everything.
 
 use cosmwasm_std::{coin, Uint128};
-use usdm_interface::hub::{
-    ConfigResponse, ExecuteMsg, GovMsg, PauseMsg, QueryMsg, SupplyCapResponse,
-};
+use usdm_interface::governance::{ExecuteMsg as GovernanceMsg, GovMsg, PauseMsg};
+use usdm_interface::hub::{ConfigResponse, QueryMsg, SupplyCapResponse};
 use usdm_vm_tests::deploy::{units, Chain, BLOCK_SECONDS};
 
 fn err(r: Result<usdm_vm_tests::world::Tx, String>) -> String {
@@ -19,6 +19,8 @@ fn the_lifecycle_runs_through_the_wasm() {
     let config: ConfigResponse = c.query(&QueryMsg::Config {}).unwrap();
     assert_eq!(config.usdm_token.as_deref(), Some(c.usdm.as_str()));
     assert_eq!(config.xms_token.as_deref(), Some(c.xms.as_str()));
+    assert_eq!(config.governance.as_deref(), c.governance.as_ref().map(|g| g.as_str()));
+    assert_eq!(config.assets.len(), 6, "whitelisted through the governance contract");
 
     // Before an epoch has an average XMS market cap, minting fails closed.
     c.open_market();
@@ -52,10 +54,12 @@ fn the_lifecycle_runs_through_the_wasm() {
 
     // Governance refusal: nothing changes.
     let supply = c.cw20_balance(&c.usdm, &alice);
-    let e = err(c.exec(
+    let governance = c.governance.clone().unwrap();
+    let e = err(c.w.execute(
         &alice,
-        &ExecuteMsg::Govern(GovMsg::Pause {
-            target: PauseMsg::Mint {},
+        &governance,
+        &GovernanceMsg::Govern(GovMsg::Pause {
+            target: PauseMsg::Mint,
         }),
         &[],
     ));
@@ -63,7 +67,7 @@ fn the_lifecycle_runs_through_the_wasm() {
 
     // A pause is honoured, and lifted.
     c.govern(GovMsg::Pause {
-        target: PauseMsg::Mint {},
+        target: PauseMsg::Mint,
     })
     .unwrap();
     let before = c.w.balance(&alice, "uusdc");
@@ -72,7 +76,7 @@ fn the_lifecycle_runs_through_the_wasm() {
     assert_eq!(c.w.balance(&alice, "uusdc"), before, "funds returned");
     assert_eq!(c.cw20_balance(&c.usdm, &alice), supply);
     c.govern(GovMsg::Unpause {
-        target: PauseMsg::Mint {},
+        target: PauseMsg::Mint,
     })
     .unwrap();
     c.mint_native(&alice, "USDC", coin(1_000_000, "uusdc"))

@@ -78,6 +78,7 @@ fn load(c: &Chain) {
 fn gas_does_not_grow_with_pending_redemptions_or_liquidity_holders() {
     let shape = Shape {
         assets: 16,
+        pools: 1,
         pending: 0,
         preset: "mars",
     };

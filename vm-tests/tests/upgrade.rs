@@ -1,34 +1,52 @@
-//! The upgrade from 0.1 through the wasm: a deployment running the 0.1 artifacts (built from
-//! commit 7ebb74f, `fixtures/v0.1/`) with mints, pending redemptions, a registered pair that had
-//! protocol-owned liquidity and trades (retired before the upgrade, as the migration demands:
-//! a registered pair has no admin, so it stays 0.1 code) and a standalone pair with an admin is
-//! migrated (the standalone pair to 0.2; the hub to usdm-hub-migrator, then to 0.2), and then
-//! answers as it did and keeps working: the same treasury, cap and queue, the migrated
-//! redemptions collected, new mints, redemptions and swaps, a 0.2 pair registered.
+//! The upgrades through the wasm, from each earlier release:
+//! - 0.1 (the artifacts built from commit 7ebb74f, `fixtures/v0.1/`): a deployment with mints,
+//!   pending redemptions, nine pairs registered over its life (more than this version's pool
+//!   slots; all retired before the upgrade, as the migration demands: a registered pair has no
+//!   admin, so it stays 0.1 code), one of them with protocol-owned liquidity and trades, and a
+//!   standalone pair with an admin, is migrated (the standalone pair to this version; the hub to
+//!   usdm-hub-migrator, then to this version), registers its governance contract, and then
+//!   answers as it did and keeps working: the same treasury, cap and queue, the migrated
+//!   redemptions collected, new mints, redemptions and swaps, a new pair registered.
+//! - 0.2 (built from commit 6fe56ef, `fixtures/v0.2/`): a deployment with a live registered
+//!   pair holding protocol-owned liquidity and pending redemptions migrates the same way, the
+//!   pair staying registered; then the same answers, and governance through the new contract.
 
 use cosmwasm_std::{coin, Uint128};
 use serde_json::{json, Value};
+use usdm_interface::governance::{GovMsg, TreasuryMsg};
 use usdm_interface::hub::{
-    ExecuteMsg, MigrateMsg, PendingResponse, QueryMsg, SupplyCapResponse, TreasuryMsg,
-    TreasuryResponse,
+    ExecuteMsg, MigrateMsg, PendingResponse, QueryMsg, SupplyCapResponse, TreasuryResponse,
 };
 use usdm_vm_tests::artifacts;
 use usdm_vm_tests::deploy::{self, units, Chain};
 
-fn old(name: &str) -> Vec<u8> {
+fn old(release: &str, name: &str) -> Vec<u8> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/v0.1")
+        .join("fixtures")
+        .join(release)
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// The pool id the hub gave `pair`.
+fn pool_of(c: &Chain, pair: &cosmwasm_std::Addr) -> u32 {
+    let config: Value = c.w.query(&c.hub, &json!({"config": {}})).unwrap();
+    config["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["address"] == pair.as_str())
+        .and_then(|p| p["pool"].as_u64())
+        .expect("a registered pair") as u32
+}
+
 #[test]
 fn a_0_1_deployment_migrates_and_keeps_working() {
-    let mut c = Chain::deploy_code(
+    let mut c = Chain::deploy_legacy(
         "mars",
         6,
-        &old("usdm_hub.wasm"),
-        &old("mars_swap_pair.wasm"),
+        &old("v0.1", "usdm_hub.wasm"),
+        &old("v0.1", "mars_swap_pair.wasm"),
     );
     // 0.1's config response has no min_redemption: name the assets rather than ask.
     let symbols: Vec<String> = (0..6).map(deploy::asset_symbol).collect();
@@ -43,14 +61,10 @@ fn a_0_1_deployment_migrates_and_keeps_working() {
     // A registered 0.1 pair with protocol-owned liquidity and trades, retired before the
     // upgrade (it has no admin, so it stays 0.1 code: the migration refuses while it is live).
     let old_pair = c.deploy_pair(c.usdm_usdc(), 600).expect("a 0.1 pair");
-    c.exec(
-        &gov,
-        &ExecuteMsg::TreasuryOp(TreasuryMsg::ProvideLiquidity {
-            pool: 0,
-            asset_amount: Uint128::new(10_000 * 10u128.pow(6)),
-        }),
-        &[],
-    )
+    c.treasury(TreasuryMsg::ProvideLiquidity {
+        pool: 0,
+        asset_amount: Uint128::new(10_000 * 10u128.pow(6)),
+    })
     .expect("0.1 protocol-owned liquidity");
     let swap = |c: &Chain, pair: &cosmwasm_std::Addr| {
         c.w.execute(
@@ -106,7 +120,7 @@ fn a_0_1_deployment_migrates_and_keeps_working() {
         pending.push(c.redeem(who, units(usdm, 18), None).expect("a 0.1 redemption").0);
     }
 
-    let store = |wasm: &[u8]| c.w.store_code(wasm, &gov).expect("0.2 code");
+    let store = |wasm: &[u8]| c.w.store_code(wasm, &gov).expect("this version's code");
     let (hub2, pair2, migrator) = (
         store(&artifacts::load("usdm_hub.wasm")),
         store(&artifacts::load("mars_swap_pair.wasm")),
@@ -126,14 +140,17 @@ fn a_0_1_deployment_migrates_and_keeps_working() {
             },
         )
         .expect("the treasury's shares");
-    c.exec(
-        &gov,
-        &ExecuteMsg::TreasuryOp(TreasuryMsg::WithdrawLiquidity { pool: 0, shares }),
-        &[],
-    )
-    .expect("0.1: the treasury leaves the pair");
-    c.govern(usdm_interface::hub::GovMsg::UnregisterPair { pool: 0 })
+    c.treasury(TreasuryMsg::WithdrawLiquidity { pool: 0, shares })
+        .expect("0.1: the treasury leaves the pair");
+    c.govern(GovMsg::UnregisterPair { pool: 0 })
         .expect("0.1: the pair is retired");
+    // Eight more pairs over the hub's life, each retired: nine pools, more than this
+    // version's eight slots.
+    for id in 1..9 {
+        c.deploy_pair(c.usdm_usdc(), 600).expect("another 0.1 pair");
+        c.govern(GovMsg::UnregisterPair { pool: id })
+            .expect("0.1: retired");
+    }
 
     // What 0.1 answers.
     let treasury: TreasuryResponse = c.query(&QueryMsg::Treasury {}).unwrap();
@@ -165,20 +182,25 @@ fn a_0_1_deployment_migrates_and_keeps_working() {
     let refused = c.w.migrate(&gov, &c.hub, hub2, &MigrateMsg {});
     assert!(
         refused.as_ref().is_err_and(|e| e.contains("usdm-hub-migrator")),
-        "the 0.2 hub refuses a 0.1 state: {refused:?}"
+        "this version's hub refuses a 0.1 state: {refused:?}"
     );
     let tx = c
         .w
         .migrate(&gov, &c.hub, migrator, &MigrateMsg {})
         .expect("the migrator moves the state");
     assert_eq!(tx.attribute("pending_redemptions"), Some("3"));
-    assert_eq!(tx.attribute("pairs"), Some("1"), "the retired pair is carried");
+    assert_eq!(
+        tx.attribute("pairs"),
+        Some("8"),
+        "retired pairs are carried into the eight slots, the ninth dropped"
+    );
     assert!(
         c.exec(&alice, &ExecuteMsg::Collect { id: pending[0] }, &[]).is_err(),
         "the migrator runs nothing else"
     );
     c.w.migrate(&gov, &c.hub, hub2, &MigrateMsg {})
-        .expect("then the 0.2 hub");
+        .expect("then this version's hub");
+    c.codes.hub = hub2;
     for old_key in [&b"protocol"[..], b"tokens", b"pairs", b"\x00\x06assets"] {
         assert!(
             c.w.storage(&c.hub).keys().all(|k| !k.starts_with(old_key)),
@@ -187,7 +209,8 @@ fn a_0_1_deployment_migrates_and_keeps_working() {
         );
     }
 
-    // The same answers under 0.2.
+    // The same answers under this version, its governance contract registered first.
+    c.add_governance();
     let treasury2: TreasuryResponse = c.query(&QueryMsg::Treasury {}).unwrap();
     assert_eq!(treasury2, treasury);
     let cap2: SupplyCapResponse = c.query(&QueryMsg::SupplyCap {}).unwrap();
@@ -213,31 +236,137 @@ fn a_0_1_deployment_migrates_and_keeps_working() {
         assert_eq!(c.cw20_balance(&c.xms, &owner), before + r.xms);
     }
     c.mint_native(&alice, "USDC", coin(1_000 * 10u128.pow(6), "uusdc"))
-        .expect("a 0.2 mint");
-    let (id, _) = c.redeem(&bob, units(10, 18), None).expect("a 0.2 redemption");
+        .expect("a mint after the upgrade");
+    let (id, _) = c
+        .redeem(&bob, units(10, 18), None)
+        .expect("a redemption after the upgrade");
     swap(&c, &free_pair).expect("a swap on the migrated standalone pair");
     swap(&c, &old_pair).expect("the retired 0.1 pair still trades on its own");
-    // New pairs run the 0.2 code: governance accepts it, then one is registered.
-    c.govern(usdm_interface::hub::GovMsg::SetPairCode {
+    // New pairs run this version's code: governance accepts it, then one is registered, in a
+    // slot a retired pool freed.
+    c.govern(GovMsg::SetPairCode {
         checksum: Some(c.w.checksum(pair2)),
     })
-    .expect("the 0.2 pair code accepted");
+    .expect("this version's pair code accepted");
     c.codes.pair = pair2;
-    let new_pair = c.deploy_pair(c.usdm_usdc(), 600).expect("a 0.2 pair");
-    c.exec(
-        &gov,
-        &ExecuteMsg::TreasuryOp(TreasuryMsg::ProvideLiquidity {
-            pool: 1,
-            asset_amount: Uint128::new(1_000 * 10u128.pow(6)),
-        }),
-        &[],
-    )
-    .expect("liquidity in the 0.2 pair");
-    swap(&c, &new_pair).expect("a swap on the 0.2 pair");
+    let new_pair = c.deploy_pair(c.usdm_usdc(), 600).expect("a new pair");
+    let pool = pool_of(&c, &new_pair);
+    assert!(pool < 8, "a freed slot: {pool}");
+    c.treasury(TreasuryMsg::ProvideLiquidity {
+        pool,
+        asset_amount: Uint128::new(1_000 * 10u128.pow(6)),
+    })
+    .expect("liquidity in the new pair");
+    swap(&c, &new_pair).expect("a swap on the new pair");
     c.advance(2);
-    c.collect(&bob, id).expect("a 0.2 collect");
+    c.collect(&bob, id).expect("a collect after the upgrade");
     let after: TreasuryResponse = c.query(&QueryMsg::Treasury {}).unwrap();
     assert!(after.total_value > treasury.total_value);
+}
+
+#[test]
+fn a_0_2_deployment_migrates_and_keeps_working() {
+    let mut c = Chain::deploy_legacy(
+        "mars",
+        6,
+        &old("v0.2", "usdm_hub.wasm"),
+        &old("v0.2", "mars_swap_pair.wasm"),
+    );
+    c.open_market();
+    let (alice, bob) = (c.addr("alice"), c.addr("bob"));
+    for who in [&alice, &bob] {
+        c.fund(who, 10u128.pow(13), "uusdc");
+        c.mint_native(who, "USDC", coin(100_000 * 10u128.pow(6), "uusdc"))
+            .expect("a 0.2 mint");
+    }
+    // A live registered 0.2 pair with protocol-owned liquidity and trades: it stays 0.2 code
+    // (no admin) and stays registered through the upgrade.
+    let pair = c.deploy_pair(c.usdm_usdc(), 600).expect("a 0.2 pair");
+    c.treasury(TreasuryMsg::ProvideLiquidity {
+        pool: 0,
+        asset_amount: Uint128::new(10_000 * 10u128.pow(6)),
+    })
+    .expect("0.2 protocol-owned liquidity");
+    let swap = |c: &Chain| {
+        c.w.execute(
+            &bob,
+            &pair,
+            &usdm_interface::pair::ExecuteMsg::Swap {
+                min_out: Uint128::zero(),
+            },
+            &[coin(100 * 10u128.pow(6), "uusdc")],
+        )
+    };
+    for _ in 0..3 {
+        swap(&c).expect("a 0.2 swap");
+        c.advance(20);
+    }
+    let mut pending = Vec::new();
+    for (who, usdm) in [(&alice, 100), (&bob, 250), (&alice, 40)] {
+        pending.push(c.redeem(who, units(usdm, 18), None).expect("a 0.2 redemption").0);
+    }
+    let answers = |c: &Chain| {
+        let treasury: TreasuryResponse = c.query(&QueryMsg::Treasury {}).unwrap();
+        let cap: SupplyCapResponse = c.query(&QueryMsg::SupplyCap {}).unwrap();
+        let queue: PendingResponse = c
+            .query(&QueryMsg::PendingRedemptions {
+                owner: None,
+                start_after: None,
+                limit: None,
+            })
+            .unwrap();
+        (treasury, cap, queue)
+    };
+    let before = answers(&c);
+    assert_eq!(before.2.redemptions.len(), 3);
+
+    let gov = c.gov.clone();
+    let store = |wasm: &[u8]| c.w.store_code(wasm, &gov).expect("this version's code");
+    let (hub3, migrator) = (
+        store(&artifacts::load("usdm_hub.wasm")),
+        store(&artifacts::load("usdm_hub_migrator.wasm")),
+    );
+    let refused = c.w.migrate(&gov, &c.hub, hub3, &MigrateMsg {});
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.contains("0.2's JSON layout") && e.contains("usdm-hub-migrator")),
+        "this version's hub refuses 0.2's layout: {refused:?}"
+    );
+    let tx = c
+        .w
+        .migrate(&gov, &c.hub, migrator, &MigrateMsg {})
+        .expect("the migrator rewrites the parts");
+    assert_eq!(tx.attribute("layout"), Some("parts rewritten from JSON"));
+    assert_eq!(tx.attribute("pairs"), Some("1"));
+    c.w.migrate(&gov, &c.hub, hub3, &MigrateMsg {})
+        .expect("then this version's hub");
+    c.codes.hub = hub3;
+    assert!(
+        c.govern(GovMsg::SetPairCode { checksum: None }).is_err(),
+        "no governance before the governance contract is registered"
+    );
+    c.add_governance();
+
+    // The same answers, the pair still registered and read.
+    assert_eq!(answers(&c), before);
+    assert_eq!(pool_of(&c, &pair), 0);
+
+    // And it keeps working.
+    c.advance(2);
+    for id in &pending {
+        c.collect(&alice, *id).expect("a migrated redemption is collected");
+    }
+    c.mint_native(&alice, "USDC", coin(1_000 * 10u128.pow(6), "uusdc"))
+        .expect("a mint after the upgrade");
+    swap(&c).expect("a swap on the 0.2 pair");
+    c.treasury(TreasuryMsg::ProvideLiquidity {
+        pool: 0,
+        asset_amount: Uint128::new(1_000 * 10u128.pow(6)),
+    })
+    .expect("more liquidity in the 0.2 pair, through the governance contract");
+    let after: TreasuryResponse = c.query(&QueryMsg::Treasury {}).unwrap();
+    assert!(after.total_value > before.0.total_value);
 }
 
 /// Writes the 0.1 hub's storage and answers at this point, for the migration test in

@@ -7,6 +7,16 @@
 
 use cosmwasm_std::{Binary, Deps, DepsMut, Empty, Env, MessageInfo, Response, StdError, StdResult};
 use usdm_hub::contract::{CONTRACT_NAME, CONTRACT_VERSION};
+use usdm_hub::migrate::Moved;
+
+/// 0.1's conversion, refusing a storage with no 0.1 state.
+fn from_single_item(
+    storage: &mut dyn cosmwasm_std::Storage,
+) -> Result<Moved, usdm_hub::ContractError> {
+    usdm_hub::migrate::from_single_item(storage)?.ok_or_else(|| {
+        StdError::generic_err("no 0.1 state to move (no `protocol` key)").into()
+    })
+}
 
 fn refuse<T>() -> StdResult<T> {
     Err(StdError::generic_err(
@@ -40,17 +50,17 @@ pub fn migrate(
     _msg: usdm_interface::hub::MigrateMsg,
 ) -> StdResult<Response> {
     let previous = cw2::get_contract_version(deps.storage)?;
-    let error = |e: usdm_hub::ContractError| StdError::generic_err(e.to_string());
-    let (layout, moved) = match previous.version.get(..4) {
-        Some("0.1.") if previous.contract == CONTRACT_NAME => (
-            "moved from one item to parts",
-            usdm_hub::migrate::from_single_item(deps.storage)
-                .map_err(error)?
-                .ok_or_else(|| StdError::generic_err("no 0.1 state to move (no `protocol` key)"))?,
-        ),
+    // Each conversion is called through a function pointer: wasm-opt inlines a function into
+    // its only direct caller, and the two merged into `migrate` would exceed the VM's limit of
+    // 100 locals in one function.
+    type Convert = fn(&mut dyn cosmwasm_std::Storage) -> Result<Moved, usdm_hub::ContractError>;
+    let (layout, convert): (&str, Convert) = match previous.version.get(..4) {
+        Some("0.1.") if previous.contract == CONTRACT_NAME => {
+            ("moved from one item to parts", from_single_item)
+        }
         Some("0.2.") if previous.contract == CONTRACT_NAME => (
             "parts rewritten from JSON",
-            usdm_hub::migrate::from_json_parts(deps.storage).map_err(error)?,
+            usdm_hub::migrate::from_json_parts,
         ),
         _ => {
             return Err(StdError::generic_err(format!(
@@ -59,12 +69,16 @@ pub fn migrate(
             )))
         }
     };
+    let moved = convert(deps.storage).map_err(|e| StdError::generic_err(e.to_string()))?;
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
-    Ok(Response::new()
+    let response = Response::new()
         .add_attribute("action", "migrate")
         .add_attribute("from_version", previous.version)
         .add_attribute("layout", layout)
         .add_attribute("assets", moved.assets.to_string())
-        .add_attribute("pending_redemptions", moved.redemptions.to_string())
-        .add_attribute("pairs", moved.pairs.to_string()))
+        .add_attribute("pairs", moved.pairs.to_string());
+    Ok(match moved.redemptions {
+        Some(n) => response.add_attribute("pending_redemptions", n.to_string()),
+        None => response,
+    })
 }

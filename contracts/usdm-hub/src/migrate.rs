@@ -48,13 +48,19 @@ const LEGACY_PAIR_CODE: Item<Option<Checksum>> = Item::new("pair_code");
 pub struct Moved {
     /// Whitelisted assets.
     pub assets: usize,
-    /// Pending redemptions.
-    pub redemptions: usize,
+    /// Pending redemptions moved (none for a 0.2 layout, whose queue stays as stored).
+    pub redemptions: Option<usize>,
     /// Pairs carried (all retired: see [`from_single_item`]).
     pub pairs: usize,
 }
 
-#[inline(never)]
+/// Calls `f` through a pointer the optimiser cannot see through. wasm-opt inlines a function
+/// into its only caller whatever Rust's `#[inline(never)]` says, and the migration's phases
+/// merged into one would exceed the VM's limit of 100 locals per function.
+fn apart<A, R>(f: fn(A) -> R, a: A) -> R {
+    std::hint::black_box(f)(a)
+}
+
 fn parse(bytes: &[u8]) -> Result<usdm_core::Protocol, ContractError> {
     cosmwasm_std::from_json::<usdm_core::state::legacy::LegacyProtocol>(bytes)
         .map_err(bad)?
@@ -85,7 +91,7 @@ pub fn from_single_item(storage: &mut dyn Storage) -> Result<Option<Moved>, Cont
     let Some(bytes) = storage.get(LEGACY_PROTOCOL.as_bytes()) else {
         return Ok(None);
     };
-    let protocol = parse(&bytes)?;
+    let protocol = apart(parse, &bytes)?;
     let tokens = LEGACY_TOKENS.may_load(storage)?.unwrap_or(LegacyTokens {
         usdm: None,
         xms: None,
@@ -159,24 +165,44 @@ pub fn from_single_item(storage: &mut dyn Storage) -> Result<Option<Moved>, Cont
         ));
     }
 
-    write(storage, &infos, &hub, &records, &pair_records, &protocol)?;
+    apart(
+        write,
+        Write {
+            storage,
+            infos: &infos,
+            hub: &hub,
+            records: &records,
+            pair_records: &pair_records,
+            protocol: &protocol,
+        },
+    )?;
     Ok(Some(Moved {
         assets: records.len(),
-        redemptions: protocol.redemptions().len(),
+        redemptions: Some(protocol.redemptions().len()),
         pairs: pair_records.len(),
     }))
 }
 
+/// What the write phase writes.
+struct Write<'a> {
+    storage: &'a mut dyn Storage,
+    infos: &'a [(String, AssetInfo)],
+    hub: &'a Hub,
+    records: &'a [(u16, AssetInfo, bool)],
+    pair_records: &'a [(u32, PairRecord)],
+    protocol: &'a usdm_core::Protocol,
+}
+
 /// The write phase: the new layout, and every old key deleted.
-#[inline(never)]
-fn write(
-    storage: &mut dyn Storage,
-    infos: &[(String, AssetInfo)],
-    hub: &Hub,
-    records: &[(u16, AssetInfo, bool)],
-    pair_records: &[(u32, PairRecord)],
-    protocol: &usdm_core::Protocol,
-) -> Result<(), ContractError> {
+fn write(w: Write) -> Result<(), ContractError> {
+    let Write {
+        storage,
+        infos,
+        hub,
+        records,
+        pair_records,
+        protocol,
+    } = w;
     // Everything is read and checked: now write the new layout and delete the old keys.
     for (symbol, _) in infos {
         LEGACY_ASSETS.remove(storage, symbol);
@@ -275,7 +301,7 @@ pub fn from_json_parts(storage: &mut dyn Storage) -> Result<Moved, ContractError
     }
     let moved = Moved {
         assets: assets.len(),
-        redemptions: 0,
+        redemptions: None,
         pairs: pairs.len(),
     };
     CONFIG.save(storage, &config)?;

@@ -105,7 +105,31 @@ fn watch<T: Send>(
             "interrupted: the paths already started finished, the rest were skipped",
         ));
     }
-    out.map_err(|_| pyo3::exceptions::PyRuntimeError::new_err("internal error in the simulator"))
+    out.map_err(panic_error)
+}
+
+/// A panic caught from a worker thread as Python's `PanicException`, with its message: the
+/// `sim` profile unwinds, so a bug in the simulator surfaces as an exception in the caller
+/// (or a failed Ray task) instead of killing the interpreter.
+fn panic_error(payload: Box<dyn std::any::Any + Send>) -> PyErr {
+    let message = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "a panic with no message".into());
+    pyo3::panic::PanicException::new_err(format!("internal error in the simulator: {message}"))
+}
+
+/// For the tests that a Rust panic reaches Python as `PanicException`: panics `here` (in the
+/// calling thread, caught at the call's boundary) or in a worker thread of a watched run.
+#[pyfunction]
+fn _panic_for_tests(py: Python<'_>, in_worker: bool) -> PyResult<()> {
+    if !in_worker {
+        panic!("a panic the tests asked for");
+    }
+    watch(py, 1, None, &Control::default(), || -> () {
+        panic!("a panic the tests asked for, in a worker")
+    })
 }
 
 fn columns<'py, T>(
@@ -609,5 +633,6 @@ fn _usdm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sweep_merge, m)?)?;
     m.add_function(wrap_pyfunction!(quote, m)?)?;
     m.add_function(wrap_pyfunction!(builtin_scenarios, m)?)?;
+    m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     Ok(())
 }

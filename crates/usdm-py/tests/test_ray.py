@@ -59,3 +59,18 @@ def test_a_distributed_sweep_equals_the_local_sweep(cluster):
     dist = usdm.sweep(SHORT, axes=axes, paths=6, seed=3, backend="ray", progress=False)
     assert [p["summary"] for p in local.json["points"]] == [p["summary"] for p in dist.json["points"]]
     assert [p["unresolved"] for p in local.json["points"]] == [p["unresolved"] for p in dist.json["points"]]
+
+
+def test_a_panic_in_a_ray_task_fails_the_task_not_the_worker(cluster):
+    @ray.remote(num_cpus=1, max_retries=0)
+    def panics():
+        from usdm import _usdm
+
+        _usdm._panic_for_tests(True)
+
+    with pytest.raises(ray.exceptions.RayTaskError) as e:
+        ray.get(panics.remote())
+    assert "PanicException" in str(e.value) and "a panic the tests asked for" in str(e.value)
+    # The workers carry on: a distributed run after it still works.
+    r = usdm.simulate(SHORT, preset="mars", paths=4, seed=1, backend="ray", chunk=2, progress=False)
+    assert len(r.outcomes) == 4

@@ -148,3 +148,18 @@ def test_ctrl_c_stops_a_long_run():
     assert p.returncode == 3, out
     assert "interrupted" in out
     assert time.perf_counter() - started < 30
+
+
+def test_a_rust_panic_is_a_python_exception_and_the_interpreter_survives():
+    # The `sim` profile unwinds: a panic in the calling thread, or in a worker thread of a
+    # run, reaches Python as PanicException (a BaseException, as pyo3 defines it).
+    from usdm import _usdm
+
+    for in_worker in (False, True):
+        with pytest.raises(BaseException) as e:
+            _usdm._panic_for_tests(in_worker)
+        assert type(e.value).__name__ == "PanicException", repr(e.value)
+        assert "a panic the tests asked for" in str(e.value)
+    # And the interpreter carries on.
+    r = usdm.simulate("calm", paths=2, seed=1, progress=False)
+    assert len(r.outcomes) == 2

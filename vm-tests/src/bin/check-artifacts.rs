@@ -1,6 +1,7 @@
 //! `cargo run --bin check-artifacts [--available-capabilities CSV] [FILE ...]`: checks each
 //! artifact (default: all in artifacts/) as `cosmwasm-check` does, with the capabilities of a
-//! current wasmd chain; exits non-zero if any fails.
+//! current wasmd chain, and against the project's budget of 600 KiB; exits non-zero if any
+//! fails.
 
 use usdm_vm_tests::artifacts;
 use usdm_vm_tests::world::CAPABILITIES;
@@ -32,6 +33,15 @@ fn main() {
             }
         };
         match artifacts::check(&wasm, &caps) {
+            Ok(()) if wasm.len() > artifacts::BUDGET => {
+                println!(
+                    "{}: passes the chain's checks but is {} bytes, over the project's budget of {} (600 KiB)",
+                    f.display(),
+                    wasm.len(),
+                    artifacts::BUDGET
+                );
+                failed += 1;
+            }
             Ok(()) => println!("{}: pass ({} bytes)", f.display(), wasm.len()),
             Err(e) => {
                 println!("{}: failure: {e}", f.display());

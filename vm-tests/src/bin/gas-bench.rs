@@ -17,15 +17,18 @@ fn main() {
         .unwrap_or_else(|| vec![0, 100, 1_000]);
     let headline = Shape {
         assets: 16,
+        pools: 1,
         pending: 0,
         preset: "mars",
     };
     let mut runs: Vec<(Shape, Result<Vec<Measured>, String>)> = Vec::new();
-    for assets in [4, 16] {
+    // 4 and 16 assets with one pair, and the bounds: 32 assets and 8 pairs.
+    for (assets, pools) in [(4, 1), (16, 1), (32, 8)] {
         for &p in &pending {
             for preset in ["mars", "frax"] {
                 let shape = Shape {
                     assets,
+                    pools,
                     pending: p,
                     preset,
                 };
@@ -36,7 +39,9 @@ fn main() {
                 }
                 match runs
                     .iter_mut()
-                    .find(|(s, _)| s.assets == assets && s.pending == p && s.preset == "mars")
+                    .find(|(s, _)| {
+                        s.assets == assets && s.pools == pools && s.pending == p && s.preset == "mars"
+                    })
                 {
                     Some((_, Ok(mars))) => {
                         if let Ok(mut m) = m {
@@ -59,7 +64,7 @@ fn main() {
         "### Gas per message: 16 whitelisted assets, one registered pair, no pending redemptions\n"
     );
     println!("SDK gas (VM gas / {GAS_MULTIPLIER}, plus 60,000 per contract call, KV store and event costs).\n");
-    println!("| message | the message's contract | of which VM | KV store | events | other contracts (submessages, the cw20 send) | total |");
+    println!("| message | the message's contract | of which VM | KV store | events | other contracts (submessages, queries' own instances, the cw20 send) | total |");
     println!("|---|---:|---:|---:|---:|---|---:|");
     for m in head {
         let own: Vec<_> = m.tx.calls_of(m.contract).collect();
@@ -90,7 +95,13 @@ fn main() {
     let cols: Vec<&(Shape, Result<Vec<Measured>, String>)> = runs.iter().collect();
     print!("| message |");
     for (s, _) in &cols {
-        print!(" {} assets, {} pending |", s.assets, s.pending);
+        print!(
+            " {} assets, {} pool{}, {} pending |",
+            s.assets,
+            s.pools,
+            if s.pools == 1 { "" } else { "s" },
+            s.pending
+        );
     }
     println!();
     print!("|---|");

@@ -48,22 +48,46 @@ use crate::treasury::{Holding, Strategy};
 use crate::units::{Amount, Price};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The whole protocol as 7ebb74f serialised it (`usdm_core::Protocol` of that commit).
+/// The whole protocol as 7ebb74f serialised it (`usdm_core::Protocol` of that commit). The
+/// larger fields decode [`apart`].
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
 pub struct LegacyProtocol {
+    #[serde(deserialize_with = "apart")]
     params: Params,
+    #[serde(deserialize_with = "apart")]
     registry: LegacyRegistry,
+    #[serde(deserialize_with = "apart")]
     treasury: LegacyTreasury,
+    #[serde(deserialize_with = "apart")]
     prices: LegacyPriceBook,
     asset_feeds: Vec<usize>,
+    #[serde(deserialize_with = "apart")]
     mintage: Mintage,
     policy: RatioPolicy,
+    #[serde(deserialize_with = "apart")]
     governance: Governance,
+    #[serde(deserialize_with = "apart")]
     redemptions: LegacyRedemptions,
+    #[serde(deserialize_with = "apart")]
     pools: Vec<LegacyPool>,
+    #[serde(deserialize_with = "apart")]
     breakers: Breakers,
+    #[serde(deserialize_with = "apart")]
     supply: Supply,
     last_time: BlockTime,
+}
+
+/// Decodes a field through a function pointer the optimiser cannot see through, so that its
+/// decoder stays a function of its own: wasm-opt inlines a function into its only caller, and
+/// the whole legacy state's decoder merged into one would exceed the 100 locals a CosmWasm VM
+/// accepts in a function (the migrator contract parses this state).
+fn apart<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    let decode: fn(D) -> std::result::Result<T, D::Error> = T::deserialize;
+    std::hint::black_box(decode)(d)
 }
 
 /// `AssetRegistry`.
