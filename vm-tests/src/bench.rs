@@ -98,7 +98,8 @@ pub fn deploy(shape: Shape) -> Result<Chain, String> {
             i += 1;
         }
         let symbol = crate::deploy::asset_symbol(i);
-        c.deploy_pair([c.pair_token("USDm"), c.pair_token(&symbol)], 600)
+        let label = format!("pair USDm/{symbol}");
+        c.deploy_pair_as(&label, [c.pair_token("USDm"), c.pair_token(&symbol)], 600, None)
             .map_err(|e| format!("pair USDm/{symbol}: {e}"))?;
         i += 1;
     }

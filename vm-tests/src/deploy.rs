@@ -540,6 +540,18 @@ impl Chain {
         twap_window: u64,
         admin: Option<&Addr>,
     ) -> Result<Addr, String> {
+        self.deploy_pair_as("pair", tokens, twap_window, admin)
+    }
+
+    /// [`Chain::deploy_pair_with_admin`] under another label (a deployment's second pair and
+    /// after: gas is reported by label, and `pair` names the first).
+    pub fn deploy_pair_as(
+        &self,
+        label: &str,
+        tokens: [PairToken; 2],
+        twap_window: u64,
+        admin: Option<&Addr>,
+    ) -> Result<Addr, String> {
         let (pair, _) = self.w.instantiate(
             self.codes.pair,
             &self.gov,
@@ -549,7 +561,7 @@ impl Chain {
                 twap_window,
             },
             &[],
-            "pair",
+            label,
             admin,
         )?;
         self.govern(GovMsg::RegisterPair {

@@ -360,13 +360,30 @@ fn a_0_2_deployment_migrates_and_keeps_working() {
     c.mint_native(&alice, "USDC", coin(1_000 * 10u128.pow(6), "uusdc"))
         .expect("a mint after the upgrade");
     swap(&c).expect("a swap on the 0.2 pair");
-    c.treasury(TreasuryMsg::ProvideLiquidity {
+    let shares: Uint128 = c
+        .w
+        .query(
+            &pair,
+            &usdm_interface::pair::QueryMsg::Shares {
+                address: c.hub.to_string(),
+            },
+        )
+        .expect("the treasury's shares");
+    c.treasury(TreasuryMsg::WithdrawLiquidity {
         pool: 0,
-        asset_amount: Uint128::new(1_000 * 10u128.pow(6)),
+        shares: shares / Uint128::new(2),
     })
-    .expect("more liquidity in the 0.2 pair, through the governance contract");
-    let after: TreasuryResponse = c.query(&QueryMsg::Treasury {}).unwrap();
-    assert!(after.total_value > before.0.total_value);
+    .expect("half the treasury's liquidity out of the 0.2 pair, through the governance contract");
+    let left: Uint128 = c
+        .w
+        .query(
+            &pair,
+            &usdm_interface::pair::QueryMsg::Shares {
+                address: c.hub.to_string(),
+            },
+        )
+        .unwrap();
+    assert_eq!(left, shares - shares / Uint128::new(2));
 }
 
 /// Writes the 0.1 hub's storage and answers at this point, for the migration test in

@@ -13,9 +13,8 @@ use usdm_hub::migrate::Moved;
 fn from_single_item(
     storage: &mut dyn cosmwasm_std::Storage,
 ) -> Result<Moved, usdm_hub::ContractError> {
-    usdm_hub::migrate::from_single_item(storage)?.ok_or_else(|| {
-        StdError::generic_err("no 0.1 state to move (no `protocol` key)").into()
-    })
+    usdm_hub::migrate::from_single_item(storage)?
+        .ok_or_else(|| StdError::generic_err("no 0.1 state to move (no `protocol` key)").into())
 }
 
 fn refuse<T>() -> StdResult<T> {

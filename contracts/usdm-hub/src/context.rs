@@ -4,7 +4,7 @@
 
 use crate::convert::wasm_events;
 use crate::error::ContractError;
-use crate::state::{ASSET_INFO, HUB, TOKEN_ASSET};
+use crate::state::{ASSET_INFO, TOKEN_ASSET};
 use crate::store::{load_protocol, save, writes, HubProtocol, Write};
 use cosmwasm_std::{to_json_binary, Addr, CosmosMsg, Deps, Env, Response, Uint128, WasmMsg};
 use cw20::Cw20ExecuteMsg;
@@ -136,8 +136,8 @@ impl<'a> Ctx<'a> {
 }
 
 /// The USDm and XMS token contracts, or an error if they are not registered yet.
-pub fn tokens(deps: Deps) -> Result<(Addr, Addr), ContractError> {
-    let h = HUB.load(deps.storage)?;
+pub fn tokens(protocol: &HubProtocol) -> Result<(Addr, Addr), ContractError> {
+    let h = protocol.source().hub()?;
     match (h.usdm, h.xms) {
         (Some(usdm), Some(xms)) => Ok((usdm, xms)),
         _ => Err(ContractError::TokensNotRegistered),

@@ -4,7 +4,7 @@
 use crate::context::load;
 use crate::convert::{amount, decimal, symbol, uint, usd, usdm};
 use crate::error::ContractError;
-use crate::state::{redemptions, ASSET_INFO, HUB};
+use crate::state::{redemptions, ASSET_INFO};
 use cosmwasm_std::{to_json_binary, Addr, Binary, Decimal, Deps, Env, Order};
 use cw_storage_plus::Bound;
 use usdm_core::mint::MintRequest;
@@ -25,7 +25,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
     Ok(match msg {
         QueryMsg::Config {} => {
             let p = &ctx.protocol;
-            let hub = HUB.load(deps.storage)?;
+            let hub = p.source().hub()?;
             let mut assets = Vec::new();
             for i in 0..p.asset_count() {
                 let config = p.asset(i)?;

@@ -4,7 +4,8 @@
 
 use crate::error::ContractError;
 use crate::state::{
-    redemptions, PairRecord, ASSETS, BOOKS, CHECKPOINTS, CLOCK, CONFIG, FEEDS, HOLDINGS, PAIRS,
+    redemptions, Hub, PairRecord, ASSETS, BOOKS, CHECKPOINTS, CLOCK, CONFIG, FEEDS, HOLDINGS, HUB,
+    PAIRS,
 };
 use cosmwasm_std::{from_json, Addr, Deps, Storage};
 use std::cell::RefCell;
@@ -20,10 +21,12 @@ use usdm_interface::pair::layout;
 pub type HubProtocol<'a> = Protocol<HubSource<'a>>;
 
 /// Where a message's parts come from: the hub's own storage, and its pairs' by raw query.
-/// Pair records are read once a message, however many pool parts need them.
+/// The hub's records (its own settings, each pair's) are read once a message too, however
+/// many parts and checks need them.
 pub struct HubSource<'a> {
     deps: Deps<'a>,
     hub: Addr,
+    record: RefCell<Option<Hub>>,
     pairs: RefCell<BTreeMap<u32, PairRecord>>,
 }
 
@@ -41,8 +44,19 @@ impl<'a> HubSource<'a> {
         HubSource {
             deps,
             hub,
+            record: RefCell::new(None),
             pairs: RefCell::new(BTreeMap::new()),
         }
+    }
+
+    /// The hub's own settings: the tokens, the governance contract, the accepted pair code.
+    pub fn hub(&self) -> usdm_core::Result<Hub> {
+        if let Some(h) = self.record.borrow().as_ref() {
+            return Ok(h.clone());
+        }
+        let h = HUB.load(self.deps.storage).map_err(storage_error)?;
+        *self.record.borrow_mut() = Some(h.clone());
+        Ok(h)
     }
 
     /// The dependencies the parts are read with.
@@ -169,8 +183,9 @@ pub enum Write {
     Set(Vec<u8>, Vec<u8>),
     /// A pending redemption added.
     Redemption(usdm_core::redeem::PendingRedemption),
-    /// A pending redemption collected.
-    Collected(u64),
+    /// A pending redemption collected, as it was (its owner index entry goes with it, and
+    /// the value is not read again to find it).
+    Collected(usdm_core::redeem::PendingRedemption),
 }
 
 /// What the protocol's operations changed, as writes. Pools and their histories are their
@@ -191,7 +206,7 @@ pub fn writes<S: PartSource>(protocol: &Protocol<S>) -> Result<Vec<Write>, Contr
             }
             Change::Checkpoint(HistoryId::Pool(..), ..) | Change::Pool(..) => continue,
             Change::RedemptionAdded(r) => Write::Redemption(r.clone()),
-            Change::RedemptionRemoved(id) => Write::Collected(id),
+            Change::RedemptionRemoved(r) => Write::Collected(r.clone()),
         });
     }
     Ok(out)
@@ -202,8 +217,9 @@ pub fn save(storage: &mut dyn Storage, writes: Vec<Write>) -> Result<(), Contrac
     for w in writes {
         match w {
             Write::Set(key, value) => storage.set(&key, &value),
-            Write::Redemption(r) => redemptions().save(storage, r.id, &r)?,
-            Write::Collected(id) => redemptions().remove(storage, id)?,
+            // A new id: nothing stored under it to unindex, so nothing to read first.
+            Write::Redemption(r) => redemptions().replace(storage, r.id, Some(&r), None)?,
+            Write::Collected(r) => redemptions().replace(storage, r.id, None, Some(&r))?,
         }
     }
     Ok(())

@@ -29,7 +29,7 @@ pub fn recollateralize_with(
     collateral: Uint128,
     min_xms_out: Uint128,
 ) -> Result<Outcome, ContractError> {
-    let (_, xms) = tokens(ctx.deps())?;
+    let (_, xms) = tokens(&ctx.protocol)?;
     let who = Account::new(caller.as_str());
     let trade = ctx.apply(|p, now| {
         p.recollateralize(&who, asset, amount(collateral), amount(min_xms_out), now)
@@ -46,7 +46,7 @@ pub fn buyback(
     asset: String,
     min_collateral_out: Uint128,
 ) -> Result<Outcome, ContractError> {
-    let (_, xms) = tokens(ctx.deps())?;
+    let (_, xms) = tokens(&ctx.protocol)?;
     let asset = symbol(&asset)?;
     let who = Account::new(caller.as_str());
     let trade = ctx

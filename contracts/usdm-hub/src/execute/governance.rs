@@ -15,7 +15,11 @@ use usdm_interface::pair::{PairConfigResponse, QueryMsg as PairQuery};
 use usdm_interface::AssetInfo;
 
 /// Validates an asset's on-chain identity and checks no other asset uses it.
-pub fn check_asset_info(deps: Deps, msg: &AssetMsg) -> Result<AssetInfo, ContractError> {
+pub fn check_asset_info(
+    deps: Deps,
+    registered: &crate::state::Hub,
+    msg: &AssetMsg,
+) -> Result<AssetInfo, ContractError> {
     let info = match &msg.info {
         AssetInfo::Native { denom } if denom.trim().is_empty() => {
             return Err(ContractError::BadToken(format!(
@@ -30,7 +34,6 @@ pub fn check_asset_info(deps: Deps, msg: &AssetMsg) -> Result<AssetInfo, Contrac
             contract: deps.api.addr_validate(contract)?.to_string(),
         },
     };
-    let registered = HUB.may_load(deps.storage)?.unwrap_or_default();
     if let AssetInfo::Cw20 { contract } = &info {
         if [&registered.usdm, &registered.xms]
             .iter()
@@ -104,14 +107,14 @@ pub fn govern(
             let config = asset_config(&asset)?;
             let on_chain = if config.symbol == XMS {
                 // XMS as tier-5 collateral lives at the XMS token (set at registration).
-                match tokens(deps) {
+                match tokens(&ctx.protocol) {
                     Ok((_, xms)) => AssetInfo::Cw20 {
                         contract: xms.to_string(),
                     },
                     Err(_) => asset.info.clone(),
                 }
             } else {
-                check_asset_info(deps, &asset)?
+                check_asset_info(deps, &ctx.protocol.source().hub()?, &asset)?
             };
             new_asset = Some((on_chain, config.symbol != XMS));
             GovAction::WhitelistAsset { config }
@@ -143,7 +146,7 @@ pub fn govern(
             };
             let info = deps.querier.query_wasm_contract_info(&pair)?;
             let code = deps.querier.query_wasm_code_info(info.code_id)?;
-            match HUB.load(deps.storage)?.pair_code {
+            match ctx.protocol.source().hub()?.pair_code {
                 None => {
                     return Err(bad(
                         "no pair code is accepted yet; governance sets it with set_pair_code"
@@ -186,7 +189,7 @@ pub fn govern(
                     config.twap_window
                 )));
             }
-            let (usdm, xms) = tokens(deps)?;
+            let (usdm, xms) = tokens(&ctx.protocol)?;
             let mut symbols = [USDM; 2];
             for (i, t) in config.tokens.iter().enumerate() {
                 let s = symbol(&t.symbol)?;
@@ -249,7 +252,7 @@ pub fn govern(
             GovAction::CreatePool { tokens: symbols }
         }
         GovMsg::SetPairCode { checksum } => {
-            let mut hub = HUB.load(deps.storage)?;
+            let mut hub = ctx.protocol.source().hub()?;
             hub.pair_code = checksum;
             let shown = checksum.map_or_else(|| "none".to_string(), |c| c.to_hex());
             return Ok(ctx

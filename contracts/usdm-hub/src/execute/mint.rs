@@ -40,7 +40,7 @@ pub fn mint_with(
     max_xms_in: Uint128,
     min_usdm_out: Uint128,
 ) -> Result<Outcome, ContractError> {
-    let (usdm, xms) = tokens(ctx.deps())?;
+    let (usdm, xms) = tokens(&ctx.protocol)?;
     let request = MintRequest::collateral(
         asset,
         amount(collateral),

@@ -4,7 +4,7 @@
 use crate::context::{asset_of_token, load, Outcome};
 use crate::error::ContractError;
 use crate::execute::{frax, mint, redeem, treasury};
-use crate::state::{ASSET_INFO, HUB};
+use crate::state::ASSET_INFO;
 use cosmwasm_std::{from_json, Deps, Env, MessageInfo};
 use cw20::Cw20ReceiveMsg;
 use usdm_core::ids::{Symbol, XMS};
@@ -97,7 +97,7 @@ fn identify(
     protocol: &crate::store::HubProtocol,
     info: &MessageInfo,
 ) -> Result<Sender, ContractError> {
-    let hub = HUB.load(deps.storage)?;
+    let hub = protocol.source().hub()?;
     if hub.usdm.as_ref() == Some(&info.sender) {
         return Ok(Sender::Usdm);
     }

@@ -17,7 +17,7 @@ pub fn redeem(
     min_collateral_out: Uint128,
     min_xms_out: Uint128,
 ) -> Result<Outcome, ContractError> {
-    let (usdm, _) = tokens(ctx.deps())?;
+    let (usdm, _) = tokens(&ctx.protocol)?;
     let request = RedeemRequest {
         usdm_in: amount(usdm_in),
         asset: asset.as_deref().map(symbol).transpose()?,
@@ -34,8 +34,8 @@ pub fn redeem(
 
 /// Pay out a pending redemption to its owner (anyone may trigger it).
 pub fn collect(deps: Deps, env: &Env, id: u64) -> Result<Outcome, ContractError> {
-    let (_, xms) = tokens(deps)?;
     let mut ctx = load(deps, env)?;
+    let (_, xms) = tokens(&ctx.protocol)?;
     let paid = ctx.apply(|p, now| p.collect(id, now))?;
     let mut msgs = Vec::new();
     if let Some(asset) = paid.asset.filter(|_| !paid.collateral.is_zero()) {

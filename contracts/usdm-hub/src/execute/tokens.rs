@@ -23,7 +23,7 @@ pub fn register_contracts(
 ) -> Result<Outcome, ContractError> {
     let ctx = load(deps, env)?;
     require_governor(&ctx.protocol, &info.sender, "register contracts")?;
-    let mut hub = HUB.load(deps.storage)?;
+    let mut hub = ctx.protocol.source().hub()?;
     if hub.governance.is_some() {
         return Err(ContractError::AlreadyRegistered);
     }

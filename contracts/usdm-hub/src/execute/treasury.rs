@@ -7,7 +7,7 @@ use crate::context::{
 use crate::convert::{amount, symbol, uint};
 use crate::error::ContractError;
 use crate::execute::native_payment;
-use crate::state::{HUB, TOKEN_ASSET};
+use crate::state::TOKEN_ASSET;
 use crate::store::HubProtocol;
 use cosmwasm_std::{
     to_json_binary, Addr, Coin, CosmosMsg, Deps, Env, MessageInfo, Uint128, WasmMsg,
@@ -34,7 +34,7 @@ fn pair_address(protocol: &HubProtocol, pool: u32) -> Result<Addr, ContractError
 
 /// The on-chain identity of a pool token: USDm, XMS or a whitelisted asset.
 fn token_info(deps: Deps, protocol: &HubProtocol, s: Symbol) -> Result<AssetInfo, ContractError> {
-    let (usdm, xms) = tokens(deps)?;
+    let (usdm, xms) = tokens(protocol)?;
     Ok(if s == USDM {
         AssetInfo::Cw20 {
             contract: usdm.to_string(),
@@ -55,8 +55,8 @@ pub fn treasury_op(
     info: &MessageInfo,
     msg: TreasuryMsg,
 ) -> Result<Outcome, ContractError> {
-    let (usdm, _) = tokens(deps)?;
     let mut ctx = load(deps, env)?;
+    let (usdm, _) = tokens(&ctx.protocol)?;
     require_governor(&ctx.protocol, &info.sender, "run treasury operations")?;
     let governor = Account::new(info.sender.as_str());
     let hub = env.contract.address.to_string();
@@ -235,7 +235,7 @@ fn forbid_protocol_target(
     if contract == env.contract.address {
         return Err(forbidden("the hub itself"));
     }
-    let hub = HUB.load(deps.storage)?;
+    let hub = protocol.source().hub()?;
     if hub.governance.as_ref() == Some(contract) {
         return Err(forbidden("the hub's governance contract"));
     }
@@ -265,7 +265,7 @@ pub fn sweep_pool_fees(deps: Deps, env: &Env, pool: u32) -> Result<Outcome, Cont
 /// Sweeps pool `pool` (at `pair`) in the core and returns the messages that move the tokens:
 /// the pair's `SweepFees`, then burns of the USDm (and of XMS unless it is treasury collateral).
 pub fn sweep(ctx: &mut Ctx, pool: u32, pair: &Addr) -> Result<Vec<CosmosMsg>, ContractError> {
-    let (usdm, xms) = tokens(ctx.deps())?;
+    let (usdm, xms) = tokens(&ctx.protocol)?;
     let fees = ctx.apply(|p, now| p.sweep_pool_fees(pool, now))?;
     let tokens_of_pool = ctx.protocol.pool(pool)?.tokens;
     let mut msgs: Vec<CosmosMsg> = vec![WasmMsg::Execute {

@@ -434,8 +434,10 @@ pub struct Redemptions {
     absent: BTreeSet<u64>,
     #[serde(skip)]
     added: BTreeSet<u64>,
+    /// Removed since the last `changes`, with what they were (an adapter whose store indexes
+    /// them needs the old value to unindex, and must not read it again).
     #[serde(skip)]
-    removed: BTreeSet<u64>,
+    removed: BTreeMap<u64, PendingRedemption>,
 }
 
 impl Default for Redemptions {
@@ -445,7 +447,7 @@ impl Default for Redemptions {
             complete: true,
             absent: BTreeSet::new(),
             added: BTreeSet::new(),
-            removed: BTreeSet::new(),
+            removed: BTreeMap::new(),
         }
     }
 }
@@ -508,7 +510,7 @@ impl Redemptions {
     pub(crate) fn remove(&mut self, id: u64) -> Option<PendingRedemption> {
         let r = self.entries.remove(&id)?;
         if !self.added.remove(&id) {
-            self.removed.insert(id);
+            self.removed.insert(id, r.clone());
         }
         Some(r)
     }
@@ -542,8 +544,8 @@ pub enum Change<'a> {
     Pool(PoolId, &'a Pool),
     /// A redemption added.
     RedemptionAdded(&'a PendingRedemption),
-    /// A redemption removed (collected).
-    RedemptionRemoved(u64),
+    /// A redemption removed (collected), as it was.
+    RedemptionRemoved(&'a PendingRedemption),
 }
 
 /// Where the parts of a protocol not held in memory come from: an adapter's storage. The
@@ -712,8 +714,8 @@ impl<S: PartSource> Protocol<S> {
         out.extend(
             self.redemptions
                 .removed
-                .iter()
-                .map(|id| Change::RedemptionRemoved(*id)),
+                .values()
+                .map(Change::RedemptionRemoved),
         );
         out
     }

@@ -104,7 +104,7 @@ impl Stored {
                 Change::RedemptionAdded(r) => {
                     (PartKey::Redemption(r.id), Part::Redemption(Some(r.clone())))
                 }
-                Change::RedemptionRemoved(id) => {
+                Change::RedemptionRemoved(&PendingRedemption { id, .. }) => {
                     assert!(
                         parts.remove(&PartKey::Redemption(id)).is_some(),
                         "removed redemption {id}, which was not stored"
