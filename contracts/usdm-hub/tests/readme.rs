@@ -1,5 +1,6 @@
-//! Every JSON example in the README's deployment section is a valid message, so the README
-//! cannot drift from the interface.
+//! Every JSON example in the README's deployment section is a valid message of the contract it
+//! is for (the hub's, or the governance contract's), so the README cannot drift from the
+//! interface.
 
 use usdm_interface::hub::{ExecuteMsg, InstantiateMsg, QueryMsg, ReceiveMsg};
 
@@ -33,5 +34,17 @@ fn readme_examples_are_valid_messages() {
         cosmwasm_std::from_json::<QueryMsg>(b.as_bytes()).unwrap_or_else(|e| panic!("{e}: {b}"));
         count += 1;
     }
-    assert!(count >= 15, "only {count} examples found");
+    let mut governance = 0;
+    for b in blocks("governance") {
+        cosmwasm_std::from_json::<usdm_interface::governance::ExecuteMsg>(b.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}: {b}"));
+        governance += 1;
+    }
+    for b in blocks("governance-instantiate") {
+        cosmwasm_std::from_json::<usdm_interface::governance::InstantiateMsg>(b.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}: {b}"));
+        governance += 1;
+    }
+    assert!(count >= 15, "only {count} hub examples found");
+    assert!(governance >= 5, "only {governance} governance examples found");
 }

@@ -106,3 +106,9 @@ pub mod prelude {
     pub use crate::treasury_ops::TreasuryOp;
     pub use crate::units::{Amount, Multiple, Price, Quantity, Ratio, SupportRatio, Usd};
 }
+
+/// The README's examples that are Rust (`Using the library`), compiled and run as doctests so
+/// that they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
