@@ -294,6 +294,24 @@ impl Chain {
     /// registers it with the tokens (`register_contracts`): a new deployment's last step, an
     /// upgraded one's first.
     pub fn add_governance(&mut self) {
+        let governance = self.instantiate_governance();
+        ok(
+            self.exec(
+                &self.gov,
+                &ExecuteMsg::RegisterContracts {
+                    usdm: self.usdm.to_string(),
+                    xms: self.xms.to_string(),
+                    governance: governance.to_string(),
+                },
+                &[],
+            ),
+            "register contracts",
+        );
+        self.governance = Some(governance);
+    }
+
+    /// A governance contract for the hub (its code stored if need be), not yet registered.
+    pub fn instantiate_governance(&mut self) -> Addr {
         let code = match self.codes.governance {
             Some(code) => code,
             None => {
@@ -320,19 +338,7 @@ impl Chain {
                 Some(&self.gov),
             )
             .unwrap_or_else(|e| panic!("instantiate the governance contract: {e}"));
-        ok(
-            self.exec(
-                &self.gov,
-                &ExecuteMsg::RegisterContracts {
-                    usdm: self.usdm.to_string(),
-                    xms: self.xms.to_string(),
-                    governance: governance.to_string(),
-                },
-                &[],
-            ),
-            "register contracts",
-        );
-        self.governance = Some(governance);
+        governance
     }
 
     /// A valid address for `name`.

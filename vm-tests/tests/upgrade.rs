@@ -346,6 +346,23 @@ fn a_0_2_deployment_migrates_and_keeps_working() {
         c.govern(GovMsg::SetPairCode { checksum: None }).is_err(),
         "no governance before the governance contract is registered"
     );
+    // The tokens are the 0.2 deployment's: other ones are refused, naming the registered.
+    let governance = c.instantiate_governance();
+    let refused = c.exec(
+        &gov,
+        &ExecuteMsg::RegisterContracts {
+            usdm: c.xms.to_string(),
+            xms: c.usdm.to_string(),
+            governance: governance.to_string(),
+        },
+        &[],
+    );
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.contains("the tokens are registered already")),
+        "{refused:?}"
+    );
     c.add_governance();
 
     // The same answers, the pair still registered and read.

@@ -46,5 +46,8 @@ fn readme_examples_are_valid_messages() {
         governance += 1;
     }
     assert!(count >= 15, "only {count} hub examples found");
-    assert!(governance >= 5, "only {governance} governance examples found");
+    assert!(
+        governance >= 5,
+        "only {governance} governance examples found"
+    );
 }

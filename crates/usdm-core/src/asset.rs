@@ -237,7 +237,7 @@ impl<S: crate::state::PartSource> crate::protocol::Protocol<S> {
         };
         self.assets
             .get_or_fetch(index, fetch)
-            .unwrap_or(Err(Error::NotLoaded(PartKey::Asset(index as u16))))
+            .unwrap_or_else(|| Err(Error::NotLoaded(PartKey::Asset(index as u16))))
     }
 
     /// The position and configuration of `symbol`, or an error listing what is whitelisted.
@@ -289,7 +289,7 @@ impl<S: crate::state::PartSource> crate::protocol::Protocol<S> {
         let slot = self
             .assets
             .get_mut(index)
-            .ok_or(Error::NotLoaded(crate::state::PartKey::Asset(index as u16)))?;
+            .ok_or_else(|| Error::NotLoaded(crate::state::PartKey::Asset(index as u16)))?;
         *slot = config;
         Ok(())
     }

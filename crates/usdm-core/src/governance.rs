@@ -225,193 +225,193 @@ impl<S: crate::state::PartSource> Protocol<S> {
             .governance
             .require_governor(caller, action.name())?;
         let mut step = self.begin(now)?;
-        let event = match action {
-            GovAction::ProposeGovernor { candidate } => {
-                self.config.governance.pending_governor = Some(candidate.clone());
-                Event::GovernorProposed {
-                    current: self.config.governance.governor.clone(),
-                    candidate,
+        let event =
+            match action {
+                GovAction::ProposeGovernor { candidate } => {
+                    self.config.governance.pending_governor = Some(candidate.clone());
+                    Event::GovernorProposed {
+                        current: self.config.governance.governor.clone(),
+                        candidate,
+                    }
                 }
-            }
-            GovAction::CancelGovernorProposal => {
-                let candidate = self
-                    .config
-                    .governance
-                    .pending_governor
-                    .take()
-                    .ok_or_else(|| Error::NoPendingGovernor)?;
-                Event::GovernorProposalCancelled { candidate }
-            }
-            GovAction::AddFeeder { feeder } => {
-                if self.config.governance.feeders.contains(&feeder) {
-                    return Err(Error::FeederState {
-                        feeder,
-                        present: true,
-                    });
+                GovAction::CancelGovernorProposal => {
+                    let candidate = self
+                        .config
+                        .governance
+                        .pending_governor
+                        .take()
+                        .ok_or_else(|| Error::NoPendingGovernor)?;
+                    Event::GovernorProposalCancelled { candidate }
                 }
-                if self.config.governance.feeders.len() >= crate::state::MAX_FEEDERS {
-                    return Err(Error::TooMany {
-                        what: "feeders",
-                        max: crate::state::MAX_FEEDERS,
-                    });
-                }
-                self.config.governance.feeders.insert(feeder.clone());
-                Event::FeederAdded { feeder }
-            }
-            GovAction::RemoveFeeder { feeder } => {
-                if !self.config.governance.feeders.remove(&feeder) {
-                    return Err(Error::FeederState {
-                        feeder,
-                        present: false,
-                    });
-                }
-                Event::FeederRemoved { feeder }
-            }
-            GovAction::WhitelistAsset { config } => {
-                self.check_new_asset(&config)?;
-                self.add_asset(config)
-            }
-            GovAction::UpdateAsset { symbol, update } => {
-                let (index, config) = self.require_asset(symbol)?;
-                let next = update.applied_to(config)?;
-                self.replace_asset(index, next)?;
-                Event::AssetUpdated { symbol, update }
-            }
-            GovAction::SetParam { change } => {
-                if let (ParamChange::XmsSupportRatio(_), Some(ramp)) =
-                    (&change, self.ramp_running_at(now.seconds))
-                {
-                    return Err(Error::RampRefused {
-                        reason: format!(
-                            "a ramp to {} runs until {}; stop it before setting the ratio",
-                            ramp.to, ramp.end
-                        ),
-                    });
-                }
-                let (next, previous) = self.config.params.with_change(&change)?;
-                if let ParamChange::TwapWindow(window) = change {
-                    self.check_pool_windows(window)?;
-                }
-                // A raised floor lifts a Frax ratio that now sits below it, at once.
-                if let RatioPolicy::Frax { cr, last_refresh } = self.books.policy {
-                    if cr < next.frax.min_cr {
-                        self.books.policy = RatioPolicy::Frax {
-                            cr: next.frax.min_cr,
-                            last_refresh,
-                        };
-                        step.events.push(Event::CollateralRatioSet {
-                            old: cr,
-                            new: next.frax.min_cr,
+                GovAction::AddFeeder { feeder } => {
+                    if self.config.governance.feeders.contains(&feeder) {
+                        return Err(Error::FeederState {
+                            feeder,
+                            present: true,
                         });
                     }
-                }
-                if let ParamChange::XmsSupportRatio(_) = change {
-                    // A finished ramp's record goes with the ratio it set.
-                    self.config.support_ramp = None;
-                }
-                self.config.params = next;
-                Event::ParamChanged { change, previous }
-            }
-            GovAction::CreatePool { tokens } => {
-                let decimals = self.check_new_pool(tokens)?;
-                let pool = self.add_pool(tokens, decimals)?;
-                Event::PoolCreated { pool, tokens }
-            }
-            GovAction::RetirePool { pool } => {
-                self.check_retire_pool(pool)?;
-                self.pool_mut(pool)?.retired = true;
-                Event::PoolRetired { pool }
-            }
-            GovAction::SetPriceSource { symbol, source } => {
-                let index = self.require_feed_index(symbol)?;
-                self.check_price_source(symbol, source)?;
-                let mut feed = self.feed(index)?.clone();
-                feed.source = source;
-                let asset = match self.find_asset(symbol) {
-                    Some(i) => {
-                        let mut config = self.asset(i)?.clone();
-                        config.price_source = source;
-                        Some((i, config))
+                    if self.config.governance.feeders.len() >= crate::state::MAX_FEEDERS {
+                        return Err(Error::TooMany {
+                            what: "feeders",
+                            max: crate::state::MAX_FEEDERS,
+                        });
                     }
-                    None => None,
-                };
-                *self
-                    .feeds
-                    .get_mut(index)
-                    .ok_or(Error::NotLoaded(crate::state::PartKey::Feed(index as u16)))? = feed;
-                if let Some((i, config)) = asset {
-                    self.replace_asset(i, config)?;
+                    self.config.governance.feeders.insert(feeder.clone());
+                    Event::FeederAdded { feeder }
                 }
-                Event::PriceSourceSet { symbol, source }
-            }
-            GovAction::SetCollateralRatio { cr } => {
-                let RatioPolicy::Frax {
-                    cr: old,
-                    last_refresh,
-                } = self.books.policy
-                else {
-                    return Err(Error::NotFraxPolicy {
-                        operation: "set the collateral ratio",
-                    });
-                };
-                if cr < self.config.params.frax.min_cr {
-                    return Err(Error::InvalidParameter {
-                        name: "collateral ratio",
-                        value: cr.to_percent(),
-                        accepted: "min_cr to 100%",
-                    });
+                GovAction::RemoveFeeder { feeder } => {
+                    if !self.config.governance.feeders.remove(&feeder) {
+                        return Err(Error::FeederState {
+                            feeder,
+                            present: false,
+                        });
+                    }
+                    Event::FeederRemoved { feeder }
                 }
-                self.books.policy = RatioPolicy::Frax { cr, last_refresh };
-                Event::CollateralRatioSet { old, new: cr }
-            }
-            GovAction::StartSupportRamp { to, seconds } => {
-                if let Some(ramp) = self.ramp_running_at(now.seconds) {
-                    return Err(Error::RampRefused {
-                        reason: format!(
-                            "a ramp to {} runs until {}; one ramp at a time (stop it first)",
-                            ramp.to, ramp.end
-                        ),
-                    });
+                GovAction::WhitelistAsset { config } => {
+                    self.check_new_asset(&config)?;
+                    self.add_asset(config)
                 }
-                let from = self.support_ratio_at(now.seconds);
-                let ramp = SupportRamp::start_after(
-                    self.config.support_ramp.as_ref(),
-                    from,
-                    to,
-                    now.seconds,
-                    seconds,
-                    &self.config.params.support_ramp,
-                )?;
-                self.config.params.xms_support_ratio = to;
-                self.config.support_ramp = Some(ramp);
-                Event::SupportRampStarted { ramp }
-            }
-            GovAction::StopSupportRamp => {
-                let ramp = self
-                    .ramp_running_at(now.seconds)
-                    .ok_or_else(|| Error::RampRefused {
-                        reason: "no ramp is running".into(),
-                    })?;
-                let ratio = ramp.ratio_at(now.seconds);
-                self.config.params.xms_support_ratio = ratio;
-                // Kept, ended where it stopped: a ramp started next may continue its chain.
-                self.config.support_ramp = Some(ramp.stopped_at(now.seconds));
-                Event::SupportRampStopped {
-                    ratio,
-                    target: ramp.to,
+                GovAction::UpdateAsset { symbol, update } => {
+                    let (index, config) = self.require_asset(symbol)?;
+                    let next = update.applied_to(config)?;
+                    self.replace_asset(index, next)?;
+                    Event::AssetUpdated { symbol, update }
                 }
-            }
-            GovAction::Pause { target } => {
-                self.check_pause_target(target)?;
-                self.config.governance.pauses.paused.insert(target);
-                Event::Paused { target }
-            }
-            GovAction::Unpause { target } => {
-                self.check_pause_target(target)?;
-                self.config.governance.pauses.paused.remove(&target);
-                Event::Unpaused { target }
-            }
-        };
+                GovAction::SetParam { change } => {
+                    if let (ParamChange::XmsSupportRatio(_), Some(ramp)) =
+                        (&change, self.ramp_running_at(now.seconds))
+                    {
+                        return Err(Error::RampRefused {
+                            reason: format!(
+                                "a ramp to {} runs until {}; stop it before setting the ratio",
+                                ramp.to, ramp.end
+                            ),
+                        });
+                    }
+                    let (next, previous) = self.config.params.with_change(&change)?;
+                    if let ParamChange::TwapWindow(window) = change {
+                        self.check_pool_windows(window)?;
+                    }
+                    // A raised floor lifts a Frax ratio that now sits below it, at once.
+                    if let RatioPolicy::Frax { cr, last_refresh } = self.books.policy {
+                        if cr < next.frax.min_cr {
+                            self.books.policy = RatioPolicy::Frax {
+                                cr: next.frax.min_cr,
+                                last_refresh,
+                            };
+                            step.events.push(Event::CollateralRatioSet {
+                                old: cr,
+                                new: next.frax.min_cr,
+                            });
+                        }
+                    }
+                    if let ParamChange::XmsSupportRatio(_) = change {
+                        // A finished ramp's record goes with the ratio it set.
+                        self.config.support_ramp = None;
+                    }
+                    self.config.params = next;
+                    Event::ParamChanged { change, previous }
+                }
+                GovAction::CreatePool { tokens } => {
+                    let decimals = self.check_new_pool(tokens)?;
+                    let pool = self.add_pool(tokens, decimals)?;
+                    Event::PoolCreated { pool, tokens }
+                }
+                GovAction::RetirePool { pool } => {
+                    self.check_retire_pool(pool)?;
+                    self.pool_mut(pool)?.retired = true;
+                    Event::PoolRetired { pool }
+                }
+                GovAction::SetPriceSource { symbol, source } => {
+                    let index = self.require_feed_index(symbol)?;
+                    self.check_price_source(symbol, source)?;
+                    let mut feed = self.feed(index)?.clone();
+                    feed.source = source;
+                    let asset = match self.find_asset(symbol) {
+                        Some(i) => {
+                            let mut config = self.asset(i)?.clone();
+                            config.price_source = source;
+                            Some((i, config))
+                        }
+                        None => None,
+                    };
+                    *self.feeds.get_mut(index).ok_or_else(|| {
+                        Error::NotLoaded(crate::state::PartKey::Feed(index as u16))
+                    })? = feed;
+                    if let Some((i, config)) = asset {
+                        self.replace_asset(i, config)?;
+                    }
+                    Event::PriceSourceSet { symbol, source }
+                }
+                GovAction::SetCollateralRatio { cr } => {
+                    let RatioPolicy::Frax {
+                        cr: old,
+                        last_refresh,
+                    } = self.books.policy
+                    else {
+                        return Err(Error::NotFraxPolicy {
+                            operation: "set the collateral ratio",
+                        });
+                    };
+                    if cr < self.config.params.frax.min_cr {
+                        return Err(Error::InvalidParameter {
+                            name: "collateral ratio",
+                            value: cr.to_percent(),
+                            accepted: "min_cr to 100%",
+                        });
+                    }
+                    self.books.policy = RatioPolicy::Frax { cr, last_refresh };
+                    Event::CollateralRatioSet { old, new: cr }
+                }
+                GovAction::StartSupportRamp { to, seconds } => {
+                    if let Some(ramp) = self.ramp_running_at(now.seconds) {
+                        return Err(Error::RampRefused {
+                            reason: format!(
+                                "a ramp to {} runs until {}; one ramp at a time (stop it first)",
+                                ramp.to, ramp.end
+                            ),
+                        });
+                    }
+                    let from = self.support_ratio_at(now.seconds);
+                    let ramp = SupportRamp::start_after(
+                        self.config.support_ramp.as_ref(),
+                        from,
+                        to,
+                        now.seconds,
+                        seconds,
+                        &self.config.params.support_ramp,
+                    )?;
+                    self.config.params.xms_support_ratio = to;
+                    self.config.support_ramp = Some(ramp);
+                    Event::SupportRampStarted { ramp }
+                }
+                GovAction::StopSupportRamp => {
+                    let ramp =
+                        self.ramp_running_at(now.seconds)
+                            .ok_or_else(|| Error::RampRefused {
+                                reason: "no ramp is running".into(),
+                            })?;
+                    let ratio = ramp.ratio_at(now.seconds);
+                    self.config.params.xms_support_ratio = ratio;
+                    // Kept, ended where it stopped: a ramp started next may continue its chain.
+                    self.config.support_ramp = Some(ramp.stopped_at(now.seconds));
+                    Event::SupportRampStopped {
+                        ratio,
+                        target: ramp.to,
+                    }
+                }
+                GovAction::Pause { target } => {
+                    self.check_pause_target(target)?;
+                    self.config.governance.pauses.paused.insert(target);
+                    Event::Paused { target }
+                }
+                GovAction::Unpause { target } => {
+                    self.check_pause_target(target)?;
+                    self.config.governance.pauses.paused.remove(&target);
+                    Event::Unpaused { target }
+                }
+            };
         step.events.push(event);
         Ok(Receipt {
             value: (),

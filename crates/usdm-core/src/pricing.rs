@@ -38,7 +38,7 @@ impl<S: crate::state::PartSource> Protocol<S> {
         };
         self.feeds
             .get_or_fetch(index, fetch)
-            .unwrap_or(Err(Error::NotLoaded(PartKey::Feed(index as u16))))
+            .unwrap_or_else(|| Err(Error::NotLoaded(PartKey::Feed(index as u16))))
     }
 
     /// The feed index of `symbol`, if the token has a feed.
@@ -366,7 +366,7 @@ impl<S: crate::state::PartSource> Protocol<S> {
         *self
             .feeds
             .get_mut(index)
-            .ok_or(Error::NotLoaded(PartKey::Feed(index as u16)))? = next;
+            .ok_or_else(|| Error::NotLoaded(PartKey::Feed(index as u16)))? = next;
         if let Some((slot, c)) = checkpoint {
             self.rings[index].record(slot, c);
         }

@@ -606,7 +606,7 @@ impl<S: crate::state::PartSource> crate::protocol::Protocol<S> {
         };
         self.pools
             .get_or_fetch(id as usize, fetch)
-            .unwrap_or(Err(Error::NotLoaded(PartKey::Pool(id))))
+            .unwrap_or_else(|| Err(Error::NotLoaded(PartKey::Pool(id))))
     }
 
     /// Number of pools (ids `0..pool_count`).
@@ -625,7 +625,7 @@ impl<S: crate::state::PartSource> crate::protocol::Protocol<S> {
         self.pool(id)?;
         self.pools
             .get_mut(id as usize)
-            .ok_or(Error::NotLoaded(crate::state::PartKey::Pool(id)))
+            .ok_or_else(|| Error::NotLoaded(crate::state::PartKey::Pool(id)))
     }
 
     /// Stores the checkpoints a change of pool `id` recorded.

@@ -116,7 +116,7 @@ impl<S: crate::state::PartSource> Protocol<S> {
         };
         self.holdings
             .get_or_fetch(index, fetch)
-            .unwrap_or(Err(Error::NotLoaded(PartKey::Holding(index as u16))))
+            .unwrap_or_else(|| Err(Error::NotLoaded(PartKey::Holding(index as u16))))
     }
 
     /// Replaces the holding of the asset at `index` (computed and checked beforehand).
@@ -125,7 +125,7 @@ impl<S: crate::state::PartSource> Protocol<S> {
         let slot = self
             .holdings
             .get_mut(index)
-            .ok_or(Error::NotLoaded(PartKey::Holding(index as u16)))?;
+            .ok_or_else(|| Error::NotLoaded(PartKey::Holding(index as u16)))?;
         *slot = h;
         Ok(())
     }

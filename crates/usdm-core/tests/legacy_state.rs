@@ -568,6 +568,38 @@ fn malformed_or_truncated_legacy_json_is_refused_with_an_error() {
         v["treasury"]["holdings"].as_array_mut().unwrap().pop();
     });
     assert!(msg.contains("10 assets but 9 holdings"), "{msg}");
+    // Nine pools: this version keeps eight slots and drops retired pools past them; a live
+    // one past them is refused, naming it.
+    let nine = |retire_last: bool| {
+        move |v: &mut serde_json::Value| {
+            let pools = v["pools"].as_array_mut().unwrap();
+            let template = pools[1].clone();
+            for id in 2..9 {
+                let mut p = template.clone();
+                p["id"] = id.into();
+                p["retired"] = (id < 8 || retire_last).into();
+                p["shares"] = serde_json::json!({});
+                p["total_shares"] = "0".into();
+                p["reserves"] = serde_json::json!(["0", "0"]);
+                p["protocol_fees"] = serde_json::json!(["0", "0"]);
+                p["received"] = serde_json::json!(["0", "0"]);
+                p["paid"] = serde_json::json!(["0", "0"]);
+                pools.push(p);
+            }
+        }
+    };
+    let msg = refused(&nine(false));
+    assert!(
+        msg.contains("pool 8 is live, and this version keeps 8 pool slots: retire it first"),
+        "{msg}"
+    );
+    let mut v: serde_json::Value = serde_json::from_slice(FIXTURE).unwrap();
+    nine(true)(&mut v);
+    let p = serde_json::from_value::<LegacyProtocol>(v)
+        .unwrap()
+        .into_protocol()
+        .expect("retired pools past the slots are dropped");
+    assert_eq!(p.pool_count(), 8);
     let msg = refused(&|v| v["asset_feeds"][0] = 3.into());
     assert!(msg.contains("USDC is linked to feed 3"), "{msg}");
     let msg = refused(&|v| {

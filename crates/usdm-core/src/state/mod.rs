@@ -417,7 +417,12 @@ impl Ring {
     /// Records a new checkpoint in `slot` (a change).
     pub(crate) fn record(&mut self, slot: u8, c: Checkpoint) {
         let slot = usize::from(slot);
-        self.sized()[slot] = OnceLock::from(c);
+        let cell = &mut self.sized()[slot];
+        // Overwriting a filled slot needs no synchronisation; only a ring's first lap fills.
+        match cell.get_mut() {
+            Some(old) => *old = c,
+            None => *cell = OnceLock::from(c),
+        }
         self.dirty |= 1 << slot;
     }
 }
