@@ -186,10 +186,18 @@ impl Chain {
                 preset: preset.into(),
                 xms_supply: units(100_000_000, 18),
                 pair_code: Some(c.w.checksum(c.codes.pair)),
+                governance_code: c.w.checksum(c.codes.governance.expect("stored")),
             })
             .unwrap()
         });
         c.add_governance();
+        ok(
+            c.govern(GovMsg::RegisterTokens {
+                usdm: c.usdm.to_string(),
+                xms: c.xms.to_string(),
+            }),
+            "register the tokens",
+        );
         for asset in assets(&c.dai, n) {
             ok(c.govern(GovMsg::WhitelistAsset { asset }), "whitelist an asset");
         }
@@ -290,29 +298,27 @@ impl Chain {
         c
     }
 
-    /// Instantiates the governance contract for the hub (storing its code if need be) and
-    /// registers it with the tokens (`register_contracts`): a new deployment's last step, an
-    /// upgraded one's first.
+    /// Instantiates the governance contract for the hub and registers it
+    /// (`register_governance`): a new deployment's step before its tokens, an upgraded one's
+    /// first.
     pub fn add_governance(&mut self) {
         let governance = self.instantiate_governance();
         ok(
             self.exec(
                 &self.gov,
-                &ExecuteMsg::RegisterContracts {
-                    usdm: self.usdm.to_string(),
-                    xms: self.xms.to_string(),
-                    governance: governance.to_string(),
+                &ExecuteMsg::RegisterGovernance {
+                    contract: governance.to_string(),
                 },
                 &[],
             ),
-            "register contracts",
+            "register the governance contract",
         );
         self.governance = Some(governance);
     }
 
-    /// A governance contract for the hub (its code stored if need be), not yet registered.
-    pub fn instantiate_governance(&mut self) -> Addr {
-        let code = match self.codes.governance {
+    /// The governance contract's code id, storing it if need be.
+    pub fn governance_code(&mut self) -> u64 {
+        match self.codes.governance {
             Some(code) => code,
             None => {
                 let code = store(
@@ -324,7 +330,12 @@ impl Chain {
                 self.codes.governance = Some(code);
                 code
             }
-        };
+        }
+    }
+
+    /// A governance contract for the hub (its code stored if need be), not yet registered.
+    pub fn instantiate_governance(&mut self) -> Addr {
+        let code = self.governance_code();
         let (governance, _) = self
             .w
             .instantiate(

@@ -251,7 +251,8 @@ fn run(c: &mut dyn Chain) -> Vec<(String, Outcome, Value)> {
         hub_code,
         &gov,
         &json!({"governor": gov, "feeders": [feeder], "preset": "mars",
-                "xms_supply": "100000000000000000000000000", "pair_code": pair_checksum}),
+                "xms_supply": "100000000000000000000000000", "pair_code": pair_checksum,
+                "governance_code": c.checksum(governance_code)}),
         "hub",
     );
     let governance = c.instantiate(governance_code, &gov, &json!({"hub": hub}), "governance");
@@ -307,10 +308,18 @@ fn run(c: &mut dyn Chain) -> Vec<(String, Outcome, Value)> {
 
     step(
         c,
-        "register the contracts",
+        "register the governance contract",
         &gov,
         &hub,
-        json!({"register_contracts": {"usdm": usdm, "xms": xms, "governance": governance}}),
+        json!({"register_governance": {"contract": governance}}),
+        &[],
+    );
+    step(
+        c,
+        "register the tokens",
+        &gov,
+        &governance,
+        json!({"govern": {"register_tokens": {"usdm": usdm, "xms": xms}}}),
         &[],
     );
     step(

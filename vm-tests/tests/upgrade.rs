@@ -126,7 +126,7 @@ fn a_0_1_deployment_migrates_and_keeps_working() {
         store(&artifacts::load("mars_swap_pair.wasm")),
         store(&artifacts::load("usdm_hub_migrator.wasm")),
     );
-    let refused = c.w.migrate(&gov, &c.hub, migrator, &MigrateMsg {});
+    let refused = c.w.migrate(&gov, &c.hub, migrator, &MigrateMsg::default());
     assert!(
         refused.as_ref().is_err_and(|e| e.contains("is live")),
         "the migration refuses a live 0.1 pair: {refused:?}"
@@ -171,7 +171,7 @@ fn a_0_1_deployment_migrates_and_keeps_working() {
         .unwrap();
     let tx = c
         .w
-        .migrate(&gov, &free_pair, pair2, &MigrateMsg {})
+        .migrate(&gov, &free_pair, pair2, &json!({}))
         .expect("the standalone pair migrates");
     assert!(tx.attribute("checkpoints").is_some_and(|n| n != "0"));
     let free_pool2: serde_json::Value = c
@@ -179,14 +179,14 @@ fn a_0_1_deployment_migrates_and_keeps_working() {
         .query(&free_pair, &usdm_interface::pair::QueryMsg::Pool {})
         .unwrap();
     assert_eq!(free_pool2, free_pool, "the pool answers as it did");
-    let refused = c.w.migrate(&gov, &c.hub, hub2, &MigrateMsg {});
+    let refused = c.w.migrate(&gov, &c.hub, hub2, &MigrateMsg::default());
     assert!(
         refused.as_ref().is_err_and(|e| e.contains("usdm-hub-migrator")),
         "this version's hub refuses a 0.1 state: {refused:?}"
     );
     let tx = c
         .w
-        .migrate(&gov, &c.hub, migrator, &MigrateMsg {})
+        .migrate(&gov, &c.hub, migrator, &MigrateMsg::default())
         .expect("the migrator moves the state");
     assert_eq!(tx.attribute("pending_redemptions"), Some("3"));
     assert_eq!(
@@ -198,7 +198,11 @@ fn a_0_1_deployment_migrates_and_keeps_working() {
         c.exec(&alice, &ExecuteMsg::Collect { id: pending[0] }, &[]).is_err(),
         "the migrator runs nothing else"
     );
-    c.w.migrate(&gov, &c.hub, hub2, &MigrateMsg {})
+    let governance_code = c.governance_code();
+    let named = MigrateMsg {
+        governance_code: Some(c.w.checksum(governance_code)),
+    };
+    c.w.migrate(&gov, &c.hub, hub2, &named)
         .expect("then this version's hub");
     c.codes.hub = hub2;
     for old_key in [&b"protocol"[..], b"tokens", b"pairs", b"\x00\x06assets"] {
@@ -326,7 +330,7 @@ fn a_0_2_deployment_migrates_and_keeps_working() {
         store(&artifacts::load("usdm_hub.wasm")),
         store(&artifacts::load("usdm_hub_migrator.wasm")),
     );
-    let refused = c.w.migrate(&gov, &c.hub, hub3, &MigrateMsg {});
+    let refused = c.w.migrate(&gov, &c.hub, hub3, &MigrateMsg::default());
     assert!(
         refused
             .as_ref()
@@ -335,35 +339,38 @@ fn a_0_2_deployment_migrates_and_keeps_working() {
     );
     let tx = c
         .w
-        .migrate(&gov, &c.hub, migrator, &MigrateMsg {})
+        .migrate(&gov, &c.hub, migrator, &MigrateMsg::default())
         .expect("the migrator rewrites the parts");
     assert_eq!(tx.attribute("layout"), Some("parts rewritten from JSON"));
     assert_eq!(tx.attribute("pairs"), Some("1"));
-    c.w.migrate(&gov, &c.hub, hub3, &MigrateMsg {})
+    let governance_code = c.governance_code();
+    let unnamed = c.w.migrate(&gov, &c.hub, hub3, &MigrateMsg::default());
+    assert!(
+        unnamed.as_ref().is_err_and(|e| e.contains("governance_code")),
+        "the upgrade names the governance contract's code: {unnamed:?}"
+    );
+    let named = MigrateMsg {
+        governance_code: Some(c.w.checksum(governance_code)),
+    };
+    c.w.migrate(&gov, &c.hub, hub3, &named)
         .expect("then this version's hub");
     c.codes.hub = hub3;
     assert!(
         c.govern(GovMsg::SetPairCode { checksum: None }).is_err(),
         "no governance before the governance contract is registered"
     );
-    // The tokens are the 0.2 deployment's: other ones are refused, naming the registered.
-    let governance = c.instantiate_governance();
-    let refused = c.exec(
-        &gov,
-        &ExecuteMsg::RegisterContracts {
-            usdm: c.xms.to_string(),
-            xms: c.usdm.to_string(),
-            governance: governance.to_string(),
-        },
-        &[],
-    );
+    c.add_governance();
+    // The tokens are the 0.2 deployment's: registering tokens again is refused, naming them.
+    let refused = c.govern(GovMsg::RegisterTokens {
+        usdm: c.xms.to_string(),
+        xms: c.usdm.to_string(),
+    });
     assert!(
         refused
             .as_ref()
             .is_err_and(|e| e.contains("the tokens are registered already")),
         "{refused:?}"
     );
-    c.add_governance();
 
     // The same answers, the pair still registered and read.
     assert_eq!(answers(&c), before);
@@ -376,6 +383,28 @@ fn a_0_2_deployment_migrates_and_keeps_working() {
     }
     c.mint_native(&alice, "USDC", coin(1_000 * 10u128.pow(6), "uusdc"))
         .expect("a mint after the upgrade");
+    // The token index came through: a cw20 collateral is known by its contract.
+    let (dai, market) = (c.dai.clone(), c.market.clone());
+    c.w.execute(
+        &market,
+        &dai,
+        &cw20::Cw20ExecuteMsg::Transfer {
+            recipient: alice.to_string(),
+            amount: units(1_000, 18),
+        },
+        &[],
+    )
+    .expect("DAI to alice");
+    c.send(
+        &alice,
+        &dai,
+        units(1_000, 18),
+        &usdm_interface::hub::ReceiveMsg::Mint {
+            max_xms_in: Uint128::MAX,
+            min_usdm_out: Uint128::zero(),
+        },
+    )
+    .expect("a cw20 mint after the upgrade");
     swap(&c).expect("a swap on the 0.2 pair");
     let shares: Uint128 = c
         .w

@@ -34,6 +34,7 @@ pub fn instantiate(
     cw_utils::nonpayable(&info)?;
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     let hub = deps.api.addr_validate(&msg.hub)?;
+    check_hub(deps.as_ref(), &hub)?;
     HUB.save(deps.storage, &hub)?;
     Ok(Response::new()
         .add_attribute("action", "instantiate")
@@ -51,6 +52,7 @@ pub fn execute(
 ) -> Result<Response, ContractError> {
     cw_utils::nonpayable(&info)?;
     let hub = HUB.load(deps.storage)?;
+    check_hub(deps.as_ref(), &hub)?;
     let storage = HubStorage::new(hub.clone(), deps.querier);
     let view = Deps {
         storage: &storage,
@@ -72,6 +74,32 @@ pub fn execute(
             msg: to_json_binary(&HubExecuteMsg::Apply(apply))?,
             funds: vec![],
         }))
+}
+
+/// Refuses a hub that is not a usdm-hub of this contract's own version: this contract decodes
+/// the hub's storage with its own types and writes back whole values, so the two are built from
+/// the same release and migrated together (the hub's cw2 record, read raw, says which it is).
+fn check_hub(deps: Deps, hub: &cosmwasm_std::Addr) -> Result<(), ContractError> {
+    let record = deps
+        .querier
+        .query_wasm_raw(hub.as_str(), b"contract_info".to_vec())?
+        .and_then(|b| cosmwasm_std::from_json::<cw2::ContractVersion>(&b).ok());
+    match record {
+        Some(v) if v.contract == usdm_hub::contract::CONTRACT_NAME && v.version == CONTRACT_VERSION => {
+            Ok(())
+        }
+        Some(v) => Err(StdError::generic_err(format!(
+            "{hub} runs {} {}, and this governance contract is for {} {CONTRACT_VERSION}: the hub and its governance contract are migrated together",
+            v.contract,
+            v.version,
+            usdm_hub::contract::CONTRACT_NAME
+        ))
+        .into()),
+        None => Err(StdError::generic_err(format!(
+            "{hub} is not a usdm-hub (it has no cw2 record)"
+        ))
+        .into()),
+    }
 }
 
 /// The hub's handler's outcome as an `apply`: governance only writes the hub's parts and

@@ -29,13 +29,12 @@ impl Storage for HubStorage<'_> {
         if let Some(value) = self.read.borrow().get(key) {
             return value.clone();
         }
-        // A failed raw query (the hub gone, say) reads as absent: the handler then refuses
-        // with what is missing.
+        // A failed raw query is not an absent key: reading it as one could turn "not yet
+        // whitelisted" into a yes. The message fails instead (nothing is applied).
         let value = self
             .querier
             .query_wasm_raw(self.hub.as_str(), key.to_vec())
-            .ok()
-            .flatten();
+            .unwrap_or_else(|e| panic!("reading the hub's storage failed: {e}"));
         self.read.borrow_mut().insert(key.to_vec(), value.clone());
         value
     }

@@ -105,11 +105,16 @@ fn setup() -> Upgrade {
 }
 
 #[test]
-fn the_0_2_hub_refuses_the_0_1_state_directly() {
+fn the_new_hub_refuses_the_0_1_state_directly() {
     let mut u = setup();
     let err = u
         .app
-        .migrate_contract(u.admin.clone(), u.hub.clone(), &MigrateMsg {}, u.hub_code)
+        .migrate_contract(
+            u.admin.clone(),
+            u.hub.clone(),
+            &MigrateMsg::default(),
+            u.hub_code,
+        )
         .unwrap_err();
     assert!(format!("{err:?}").contains("usdm-hub-migrator"), "{err:?}");
 }
@@ -122,7 +127,7 @@ fn migrated_through_the_migrator_the_hub_answers_as_0_1_did() {
         .migrate_contract(
             u.admin.clone(),
             u.hub.clone(),
-            &MigrateMsg {},
+            &MigrateMsg::default(),
             u.migrator_code,
         )
         .expect("the migrator moves the state");
@@ -141,13 +146,16 @@ fn migrated_through_the_migrator_the_hub_answers_as_0_1_did() {
         .migrate_contract(
             u.admin.clone(),
             u.hub.clone(),
-            &MigrateMsg {},
+            &MigrateMsg::default(),
             u.migrator_code
         )
         .is_err());
+    let named = MigrateMsg {
+        governance_code: Some(cosmwasm_std::Checksum::from_hex(&"ab".repeat(32)).unwrap()),
+    };
     u.app
-        .migrate_contract(u.admin.clone(), u.hub.clone(), &MigrateMsg {}, u.hub_code)
-        .expect("then the 0.2 hub");
+        .migrate_contract(u.admin.clone(), u.hub.clone(), &named, u.hub_code)
+        .expect("then this version's hub, naming the governance contract's code");
 
     let q =
         |app: &App, msg: &QueryMsg| -> Value { app.wrap().query_wasm_smart(&u.hub, msg).unwrap() };

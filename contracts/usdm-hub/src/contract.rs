@@ -51,6 +51,7 @@ pub fn instantiate(
         deps.storage,
         &Hub {
             pair_code: msg.pair_code,
+            governance_code: Some(msg.governance_code),
             ..Hub::default()
         },
     )?;
@@ -79,11 +80,9 @@ pub fn execute(
     }
     let d = deps.as_ref();
     let outcome = match msg {
-        ExecuteMsg::RegisterContracts {
-            usdm,
-            xms,
-            governance,
-        } => tokens::register_contracts(d, &env, &info, usdm, xms, governance),
+        ExecuteMsg::RegisterGovernance { contract } => {
+            tokens::register_governance(d, &env, &info, contract)
+        }
         ExecuteMsg::Mint {
             asset,
             max_xms_in,
@@ -103,7 +102,7 @@ pub fn execute(
         }
         ExecuteMsg::SweepPoolFees { pool } => treasury::sweep_pool_fees(d, &env, pool),
         ExecuteMsg::ReturnFromStrategy {} => treasury::return_native(d, &env, &info),
-        ExecuteMsg::Apply(msg) => return apply::apply(deps, &info, msg),
+        ExecuteMsg::Apply(msg) => return apply::apply(deps, &env, &info, msg),
     }?;
     outcome.commit(deps.storage)
 }
@@ -116,7 +115,7 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> Result<Binary, ContractErro
 
 /// Migrates between versions of this contract.
 #[cfg_attr(not(feature = "library"), cosmwasm_std::entry_point)]
-pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
+pub fn migrate(deps: DepsMut, _env: Env, msg: MigrateMsg) -> Result<Response, ContractError> {
     let previous = cw2::get_contract_version(deps.storage)?;
     if previous.contract != CONTRACT_NAME {
         return Err(
@@ -130,6 +129,17 @@ pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, C
             "this is {layout}: migrate to the usdm-hub-migrator code first, then to this code \
              (README, Upgrading)"
         ))
+        .into());
+    }
+    let mut hub = HUB.load(deps.storage)?;
+    if let Some(code) = msg.governance_code {
+        hub.governance_code = Some(code);
+        HUB.save(deps.storage, &hub)?;
+    }
+    if hub.governance_code.is_none() {
+        return Err(StdError::generic_err(
+            "name the governance contract's code: migrate with {\"governance_code\": \"<checksum>\"}",
+        )
         .into());
     }
     cw2::set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;

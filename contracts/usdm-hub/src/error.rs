@@ -35,11 +35,19 @@ pub enum ContractError {
         accepted: &'static str,
     },
     /// USDm and XMS are not registered yet.
-    #[error("the USDm and XMS tokens are not registered yet (governance: register_contracts)")]
+    #[error("the USDm and XMS tokens are not registered yet (governance: register_tokens)")]
     TokensNotRegistered,
     /// The tokens and the governance contract are registered once.
-    #[error("the USDm and XMS tokens and the governance contract are already registered")]
-    AlreadyRegistered,
+    #[error("the governance contract {0} is already registered; a hub registers it once (its admin can migrate the governance contract's code)")]
+    AlreadyRegistered(String),
+    /// A governance contract the hub will not trust.
+    #[error("governance contract {contract}: {reason}")]
+    BadGovernance {
+        /// The contract.
+        contract: String,
+        /// Why, and what is accepted.
+        reason: String,
+    },
     /// A token that does not fit the protocol (wrong minter, wrong supply, ...).
     #[error("token setup: {0}")]
     BadToken(String),

@@ -102,6 +102,7 @@ pub fn from_single_item(storage: &mut dyn Storage) -> Result<Option<Moved>, Cont
         xms: tokens.xms,
         pair_code,
         governance: None,
+        governance_code: None,
     };
 
     let infos: Vec<(String, AssetInfo)> = LEGACY_ASSETS
@@ -273,15 +274,26 @@ pub fn from_json_parts(storage: &mut dyn Storage) -> Result<Moved, ContractError
         xms: old.xms,
         pair_code: old.pair_code,
         governance: None,
+        governance_code: None,
     };
     let mut assets = Vec::new();
     for i in 0..config.assets.len() as u16 {
         let record: JsonAsset = json(storage, &crate::state::ASSETS.key(i))?;
         let holding: Holding = json(storage, &HOLDINGS.key(i))?;
-        let indexed = storage
-            .get(&TOKEN_ASSET.key(token_key(&record.info)))
-            .is_some();
-        assets.push((i, record, holding, indexed));
+        assets.push((i, record, holding));
+    }
+    // Every entry of 0.2's token index, as it was (XMS, whitelisted before the tokens were
+    // registered, has none until then): the index is the hub's own record of which token is
+    // which asset, so it is carried, not rebuilt.
+    let index: Vec<(String, u16)> = Map::<&str, u16>::new("token_asset")
+        .range(storage, None, None, Order::Ascending)
+        .collect::<Result<_, _>>()
+        .map_err(|e| bad02(format!("token_asset: {e}")))?;
+    if let Some((token, i)) = index.iter().find(|(_, i)| usize::from(*i) >= assets.len()) {
+        return Err(bad02(format!(
+            "token_asset maps {token} to asset {i}, and there are {} assets",
+            assets.len()
+        )));
     }
     let mut feeds = Vec::new();
     for i in 0..config.feeds.len() as u16 {
@@ -308,13 +320,13 @@ pub fn from_json_parts(storage: &mut dyn Storage) -> Result<Moved, ContractError
     CLOCK.save(storage, &clock)?;
     BOOKS.save(storage, &books)?;
     HUB.save(storage, &hub)?;
-    for (i, record, holding, indexed) in assets {
+    for (i, record, holding) in assets {
         crate::state::ASSETS.save(storage, i, &record.config)?;
         ASSET_INFO.save(storage, i, &record.info)?;
         HOLDINGS.save(storage, i, &holding)?;
-        if indexed {
-            TOKEN_ASSET.save(storage, token_key(&record.info), &i)?;
-        }
+    }
+    for (token, i) in &index {
+        TOKEN_ASSET.save(storage, token, i)?;
     }
     for (i, feed, checkpoints) in feeds {
         FEEDS.save(storage, i, &feed)?;

@@ -50,6 +50,9 @@ pub struct Hub {
     pub pair_code: Option<Checksum>,
     /// The `usdm-governance` contract, once registered: the only sender of `apply`.
     pub governance: Option<Addr>,
+    /// The code the governance contract must run (set by instantiation or migration, that is
+    /// by the hub's admin).
+    pub governance_code: Option<Checksum>,
 }
 
 /// A registered pair.

@@ -131,11 +131,15 @@ fn gov_messages(s: &Suite) -> Vec<Msg> {
             .into_iter()
             .map(|m| Msg::Governance(GovernanceMsg::TreasuryOp(m))),
     );
-    all.push(Msg::Hub(ExecuteMsg::RegisterContracts {
-        usdm: someone.clone(),
-        xms: someone.clone(),
-        governance: someone,
+    all.push(Msg::Hub(ExecuteMsg::RegisterGovernance {
+        contract: someone.clone(),
     }));
+    all.push(Msg::Governance(GovernanceMsg::Govern(
+        GovMsg::RegisterTokens {
+            usdm: someone.clone(),
+            xms: someone,
+        },
+    )));
     all
 }
 
@@ -207,27 +211,29 @@ fn the_governor_transfer_takes_two_steps() {
 }
 
 #[test]
-fn contracts_register_once() {
+fn the_governance_contract_and_the_tokens_register_once() {
     let mut s = Suite::new("mars");
     let gov = s.gov.clone();
-    let (usdm, xms, governance) = (
-        s.usdm.to_string(),
-        s.xms.to_string(),
-        s.governance.to_string(),
-    );
     let before = s.snapshot();
+    let governance = s.governance.to_string();
     let e = err(s
         .execute(
             &gov,
-            &ExecuteMsg::RegisterContracts {
-                usdm,
-                xms,
-                governance,
+            &ExecuteMsg::RegisterGovernance {
+                contract: governance.clone(),
             },
             &[],
         )
         .unwrap_err());
-    assert!(e.contains("already registered"), "{e}");
+    assert!(
+        e.contains(&format!(
+            "the governance contract {governance} is already registered"
+        )),
+        "{e}"
+    );
+    let (usdm, xms) = (s.usdm.to_string(), s.xms.to_string());
+    let e = err(s.govern(GovMsg::RegisterTokens { usdm, xms }).unwrap_err());
+    assert!(e.contains("the tokens are registered already"), "{e}");
     assert_eq!(s.snapshot(), before);
 }
 
@@ -269,14 +275,21 @@ fn only_the_registered_governance_contract_applies_and_only_to_the_hubs_parts() 
     }
 }
 
-/// A governance contract instantiated for another hub is refused at registration.
+/// The hub applies whatever its governance contract decides, so it registers only one that
+/// runs the governance code it was instantiated with, whose admin is the hub's own (or none),
+/// and that governs this hub; each refusal says which.
 #[test]
-fn a_governance_contract_for_another_hub_is_refused() {
+fn only_a_governance_contract_of_the_accepted_code_under_the_hubs_admin_registers() {
     use cw_multi_test::Executor;
     let mut app = cw_multi_test::App::default();
     let gov = app.api().addr_make("gov");
     let hub_code = app.store_code(hub_contract());
     let governance_code = app.store_code(governance_contract());
+    // Another code (the same contract stored again: another checksum in this test chain).
+    let other_code = app.store_code(governance_contract());
+    let checksum =
+        |app: &cw_multi_test::App, code| app.wrap().query_wasm_code_info(code).unwrap().checksum;
+    let accepted = checksum(&app, governance_code);
     let hub = app
         .instantiate_contract(
             hub_code,
@@ -287,39 +300,93 @@ fn a_governance_contract_for_another_hub_is_refused() {
                 preset: "mars".into(),
                 xms_supply: Uint128::zero(),
                 pair_code: None,
+                governance_code: accepted,
+            },
+            &[],
+            "usdm-hub",
+            Some(gov.to_string()),
+        )
+        .unwrap();
+    let mut instantiate =
+        |app: &mut cw_multi_test::App, code, hub: &cosmwasm_std::Addr, admin: Option<String>| {
+            app.instantiate_contract(
+                code,
+                gov.clone(),
+                &usdm_interface::governance::InstantiateMsg {
+                    hub: hub.to_string(),
+                },
+                &[],
+                "usdm-governance",
+                admin,
+            )
+            .unwrap()
+        };
+    let mallory = app.api().addr_make("mallory");
+    let cases = [
+        (
+            instantiate(&mut app, other_code, &hub, Some(gov.to_string())),
+            "not the governance code this hub accepts",
+        ),
+        (
+            instantiate(&mut app, governance_code, &hub, Some(mallory.to_string())),
+            "is not the hub's",
+        ),
+    ];
+    for (contract, needle) in cases {
+        let e = app
+            .execute_contract(
+                gov.clone(),
+                hub.clone(),
+                &ExecuteMsg::RegisterGovernance {
+                    contract: contract.to_string(),
+                },
+                &[],
+            )
+            .unwrap_err();
+        let e = err(e);
+        assert!(e.contains(needle), "{needle}: {e}");
+    }
+    // One for another hub (a second hub of the same code) is refused too.
+    let other_hub = app
+        .instantiate_contract(
+            hub_code,
+            gov.clone(),
+            &usdm_interface::hub::InstantiateMsg {
+                governor: gov.to_string(),
+                feeders: vec![],
+                preset: "mars".into(),
+                xms_supply: Uint128::zero(),
+                pair_code: None,
+                governance_code: accepted,
             },
             &[],
             "usdm-hub",
             None,
         )
         .unwrap();
-    let elsewhere = app.api().addr_make("another-hub");
-    let governance = app
-        .instantiate_contract(
-            governance_code,
-            gov.clone(),
-            &usdm_interface::governance::InstantiateMsg {
-                hub: elsewhere.to_string(),
-            },
-            &[],
-            "usdm-governance",
-            None,
-        )
-        .unwrap();
-    let e = app
+    let elsewhere = instantiate(&mut app, governance_code, &other_hub, None);
+    let e = err(app
         .execute_contract(
-            gov,
-            hub,
-            &ExecuteMsg::RegisterContracts {
-                usdm: elsewhere.to_string(),
-                xms: governance.to_string(),
-                governance: governance.to_string(),
+            gov.clone(),
+            hub.clone(),
+            &ExecuteMsg::RegisterGovernance {
+                contract: elsewhere.to_string(),
             },
             &[],
         )
-        .unwrap_err();
-    let e = err(e);
+        .unwrap_err());
     assert!(e.contains("not this hub"), "{e}");
+    // The right one registers.
+    let good = instantiate(&mut app, governance_code, &hub, None);
+    app.execute_contract(
+        gov,
+        hub,
+        &ExecuteMsg::RegisterGovernance {
+            contract: good.to_string(),
+        },
+        &[],
+    )
+    .unwrap();
 }
 
 #[test]
@@ -329,8 +396,14 @@ fn migration_keeps_the_state() {
     let before = s.state();
     let new_code = s.app.store_code(hub_contract());
     let (gov, hub) = (s.gov.clone(), s.hub.clone());
-    cw_multi_test::Executor::migrate_contract(&mut s.app, gov, hub, &MigrateMsg {}, new_code)
-        .unwrap();
+    cw_multi_test::Executor::migrate_contract(
+        &mut s.app,
+        gov,
+        hub,
+        &MigrateMsg::default(),
+        new_code,
+    )
+    .unwrap();
     assert_eq!(s.state(), before);
     let version = cw2::query_contract_info(&s.app.wrap(), s.hub.to_string()).unwrap();
     assert_eq!(version.contract, "crates.io:usdm-hub");
@@ -483,6 +556,7 @@ fn the_hub_refuses_twap_share_pricing_and_the_iron_preset() {
                 preset: "iron".into(),
                 xms_supply: Uint128::zero(),
                 pair_code: None,
+                governance_code: cosmwasm_std::Checksum::from_hex(&"0".repeat(64)).unwrap(),
             },
             &[],
             "usdm-hub",

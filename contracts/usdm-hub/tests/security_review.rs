@@ -360,6 +360,12 @@ fn finding_6_capped_protocol_tokens_are_refused() {
     let mut s = Suite::new("mars");
     let cw20_code = s.app.store_code(cw20_contract());
     let governance_code = s.app.store_code(governance_contract());
+    let governance_checksum = s
+        .app
+        .wrap()
+        .query_wasm_code_info(governance_code)
+        .unwrap()
+        .checksum;
     let pair_code = s
         .app
         .wrap()
@@ -378,6 +384,7 @@ fn finding_6_capped_protocol_tokens_are_refused() {
                     preset: "mars".into(),
                     xms_supply: units("1000", 18),
                     pair_code: Some(pair_code),
+                    governance_code: governance_checksum,
                 },
                 &[],
                 "hub",
@@ -431,16 +438,27 @@ fn finding_6_capped_protocol_tokens_are_refused() {
             }],
         );
         let usdm = token(&mut s, "USDm", cap.filter(|_| capped == "USDm"), vec![]);
+        s.app
+            .execute_contract(
+                s.gov.clone(),
+                hub,
+                &ExecuteMsg::RegisterGovernance {
+                    contract: governance.to_string(),
+                },
+                &[],
+            )
+            .unwrap();
         let e = err(s
             .app
             .execute_contract(
                 s.gov.clone(),
-                hub,
-                &ExecuteMsg::RegisterContracts {
-                    usdm: usdm.to_string(),
-                    xms: xms.to_string(),
-                    governance: governance.to_string(),
-                },
+                governance,
+                &usdm_interface::governance::ExecuteMsg::Govern(
+                    usdm_interface::governance::GovMsg::RegisterTokens {
+                        usdm: usdm.to_string(),
+                        xms: xms.to_string(),
+                    },
+                ),
                 &[],
             )
             .unwrap_err());

@@ -202,7 +202,7 @@ impl<S: crate::state::PartSource> Protocol<S> {
             return Err(Error::ZeroAmount { what: "XMS amount" });
         }
         let decimals = config.decimals;
-        let circulating = self.circulating_xms(now.seconds)?;
+        let circulating = self.circulating_xms_at_most()?;
         if xms_in > circulating {
             return Err(Error::ExceedsSupply {
                 requested: Box::new(Quantity::xms(xms_in)),

@@ -311,7 +311,7 @@ impl<S: crate::state::PartSource> Protocol<S> {
             });
         }
         if !q.xms_in.is_zero() {
-            let circulating = self.circulating_xms(now.seconds)?;
+            let circulating = self.circulating_xms_at_most()?;
             if q.xms_in > circulating {
                 return Err(Error::ExceedsSupply {
                     requested: Box::new(Quantity::xms(q.xms_in)),

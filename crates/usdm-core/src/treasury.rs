@@ -493,6 +493,19 @@ impl<S: crate::state::PartSource> Protocol<S> {
     /// unswept XMS fees). Pool claims are valued at fair reserves, which no swap can move.
     /// Saturates rather than overflows.
     pub fn circulating_xms(&self, now: u64) -> Result<Amount> {
+        self.xms_outside(Some(now))
+    }
+
+    /// At least the XMS in circulation, without a price: what the treasury holds in pools is
+    /// not subtracted. A bound for checks that only need one (an XMS burn cannot exceed it), so
+    /// that they do not need the prices of every token paired with XMS.
+    pub(crate) fn circulating_xms_at_most(&self) -> Result<Amount> {
+        self.xms_outside(None)
+    }
+
+    /// XMS supply less what the protocol holds; the treasury's pool claims at fair reserves at
+    /// `claims_at`, or left out with `None`.
+    fn xms_outside(&self, claims_at: Option<u64>) -> Result<Amount> {
         let mut held = match self.find_asset(XMS) {
             Some(i) => self.holding(i)?.custody().map_or(u128::MAX, Amount::raw),
             None => 0,
@@ -508,7 +521,12 @@ impl<S: crate::state::PartSource> Protocol<S> {
             };
             // At fair reserves: a swap on the pair moves its live reserves (and would move
             // circulating XMS, the market cap and the next supply cap) but not these.
-            let claim = self.fair_claim(pool, pool.shares_of(me), side, now, PriceMode::Oracle)?;
+            let claim = match claims_at {
+                Some(now) => {
+                    self.fair_claim(pool, pool.shares_of(me), side, now, PriceMode::Oracle)?
+                }
+                None => Amount::ZERO,
+            };
             held = held
                 .saturating_add(claim.raw())
                 .saturating_add(pool.protocol_fees[side].raw());

@@ -31,7 +31,7 @@ pub struct AssetMsg {
 /// Instantiates the governance contract of one hub.
 #[cw_serde]
 pub struct InstantiateMsg {
-    /// The hub it governs (which then registers it with `register_contracts`).
+    /// The hub it governs (which then registers it with `register_governance`).
     pub hub: String,
 }
 
@@ -168,6 +168,15 @@ pub enum SharePricingMsg {
 /// Governance actions.
 #[cw_serde]
 pub enum GovMsg {
+    /// One time: the USDm and XMS cw20 tokens, instantiated with the hub as their minter (no
+    /// cap, 18 decimals, no USDm yet, the XMS supply the hub was instantiated with). A hub
+    /// upgraded from 0.1 or 0.2 has its tokens already.
+    RegisterTokens {
+        /// The USDm token.
+        usdm: String,
+        /// The XMS token.
+        xms: String,
+    },
     /// Propose a successor (two-step: they accept).
     ProposeGovernor {
         /// The proposed governor, who must accept.

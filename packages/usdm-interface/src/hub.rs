@@ -5,9 +5,10 @@ use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::{Binary, Checksum, Decimal, Uint128};
 use cw20::Cw20ReceiveMsg;
 
-/// Instantiates the hub. Then instantiate the USDm and XMS cw20 tokens with this hub as minter
-/// (XMS with `xms_supply` in initial balances) and the `usdm-governance` contract for this hub,
-/// call `register_contracts`, and whitelist the assets through the governance contract.
+/// Instantiates the hub. Then instantiate the `usdm-governance` contract for this hub and call
+/// `register_governance`; instantiate the USDm and XMS cw20 tokens with this hub as minter (XMS
+/// with `xms_supply` in initial balances) and register them through the governance contract
+/// (`register_tokens`); whitelist the assets through it too.
 #[cw_serde]
 pub struct InstantiateMsg {
     /// Governance address.
@@ -22,25 +23,32 @@ pub struct InstantiateMsg {
     /// register; none until governance sets one with `set_pair_code`.
     #[serde(default)]
     pub pair_code: Option<Checksum>,
+    /// The code (its checksum) the governance contract must run: `register_governance` accepts
+    /// only a contract of this code whose admin is the hub's own (or none), since the hub
+    /// applies whatever that contract decides.
+    pub governance_code: Checksum,
 }
 
-/// Contract migration (no state changes in this version).
+/// Contract migration. From 0.1 or 0.2 (through `usdm-hub-migrator`) to this version it names
+/// the governance contract's code, as `InstantiateMsg::governance_code`; otherwise it may
+/// change it (the hub's admin decides, as for the hub's own code).
 #[cw_serde]
-pub struct MigrateMsg {}
+#[derive(Default)]
+pub struct MigrateMsg {
+    /// The code the governance contract must run (see `InstantiateMsg::governance_code`).
+    #[serde(default)]
+    pub governance_code: Option<Checksum>,
+}
 
 /// Hub actions.
 #[cw_serde]
 pub enum ExecuteMsg {
-    /// One time, governance only: the USDm and XMS cw20 tokens whose minter is this hub, and
-    /// the `usdm-governance` contract instantiated for this hub, through which governance acts
-    /// from then on.
-    RegisterContracts {
-        /// The USDm token.
-        usdm: String,
-        /// The XMS token.
-        xms: String,
+    /// One time, governance only: the `usdm-governance` contract instantiated for this hub
+    /// (running `governance_code`, under no admin but the hub's), through which governance
+    /// acts from then on, the tokens' registration first (`register_tokens`).
+    RegisterGovernance {
         /// The governance contract.
-        governance: String,
+        contract: String,
     },
     /// Mint USDm with native collateral sent as funds (exactly one coin of the asset's denom).
     /// Below ratio 1 the XMS to burn is taken with `BurnFrom`: approve the hub first.

@@ -6,11 +6,16 @@
 
 use crate::error::ContractError;
 use crate::state::{governance_writes, HUB};
-use cosmwasm_std::{BankMsg, CosmosMsg, DepsMut, MessageInfo, Response, WasmMsg};
+use cosmwasm_std::{BankMsg, CosmosMsg, DepsMut, Env, MessageInfo, Response, WasmMsg};
 use usdm_interface::hub::{ApplyMsg, HubMsg};
 
 /// Stores the writes and answers with the messages, attributes and events governance decided.
-pub fn apply(deps: DepsMut, info: &MessageInfo, msg: ApplyMsg) -> Result<Response, ContractError> {
+pub fn apply(
+    deps: DepsMut,
+    env: &Env,
+    info: &MessageInfo,
+    msg: ApplyMsg,
+) -> Result<Response, ContractError> {
     let governance = HUB.load(deps.storage)?.governance;
     if governance.as_ref() != Some(&info.sender) {
         return Err(ContractError::NotGovernance {
@@ -21,6 +26,14 @@ pub fn apply(deps: DepsMut, info: &MessageInfo, msg: ApplyMsg) -> Result<Respons
     if let Some(w) = msg.writes.iter().find(|w| !governance_writes(&w.key)) {
         return Err(ContractError::ForbiddenWrite {
             key: w.key.iter().map(|b| format!("{b:02x}")).collect(),
+        });
+    }
+    // No governance action has the hub call itself: that would be a second way in.
+    if msg.messages.iter().any(
+        |m| matches!(m, HubMsg::Execute { contract, .. } if contract.as_str() == env.contract.address.as_str()),
+    ) {
+        return Err(ContractError::ForbiddenWrite {
+            key: "(a message from the hub to itself)".into(),
         });
     }
     for w in msg.writes {

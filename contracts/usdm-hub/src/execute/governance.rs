@@ -93,6 +93,9 @@ pub fn govern(
     let mut new_asset = None;
     let mut new_pair = None;
     let action = match msg {
+        GovMsg::RegisterTokens { usdm, xms } => {
+            return crate::execute::tokens::register_tokens(ctx, env, usdm, xms)
+        }
         GovMsg::ProposeGovernor { candidate } => GovAction::ProposeGovernor {
             candidate: Account::new(deps.api.addr_validate(&candidate)?.as_str()),
         },

@@ -1,7 +1,8 @@
-//! Registering the contracts around the hub, once: the USDm and XMS tokens (instantiated with
-//! the hub as minter) and the governance contract (instantiated for this hub).
+//! Registering the contracts around the hub, once each: the governance contract (instantiated
+//! for this hub; the hub's own message) and then, through it, the USDm and XMS tokens
+//! (instantiated with the hub as minter).
 
-use crate::context::{load, require_governor, Outcome};
+use crate::context::{load, require_governor, Ctx, Outcome};
 use crate::error::ContractError;
 use crate::state::{ASSET_INFO, HUB, TOKEN_ASSET};
 use cosmwasm_std::{Addr, Deps, Env, MessageInfo};
@@ -9,68 +10,117 @@ use cw20::{Cw20QueryMsg, MinterResponse, TokenInfoResponse};
 use usdm_core::ids::XMS;
 use usdm_interface::AssetInfo;
 
-/// Governance records the tokens after checking that the hub mints both and that XMS's supply
-/// is the protocol's, and the governance contract after checking it governs this hub. A hub
-/// upgraded from 0.2 has its tokens already: it takes the same ones again with its governance
-/// contract.
-pub fn register_contracts(
+/// The governor registers the hub's governance contract, once, after checking it (see
+/// [`check_governance`]).
+pub fn register_governance(
     deps: Deps,
     env: &Env,
     info: &MessageInfo,
-    usdm: String,
-    xms: String,
-    governance: String,
+    contract: String,
 ) -> Result<Outcome, ContractError> {
     let ctx = load(deps, env)?;
-    require_governor(&ctx.protocol, &info.sender, "register contracts")?;
+    require_governor(
+        &ctx.protocol,
+        &info.sender,
+        "register the governance contract",
+    )?;
     let mut hub = ctx.protocol.source().hub()?;
-    if hub.governance.is_some() {
-        return Err(ContractError::AlreadyRegistered);
+    if let Some(g) = &hub.governance {
+        return Err(ContractError::AlreadyRegistered(g.to_string()));
+    }
+    let governance = deps.api.addr_validate(&contract)?;
+    check_governance(deps, env, &hub, &governance)?;
+    hub.governance = Some(governance.clone());
+    Ok(ctx
+        .finish("register_governance", vec![])?
+        .set(HUB.key().to_vec(), &hub)?
+        .attribute("governance", governance))
+}
+
+/// Governance registers the tokens, once (a governance message, run by the governance contract
+/// once the caller is known to be the governor): after checking that the hub mints both and
+/// that XMS's supply is the protocol's.
+pub(crate) fn register_tokens(
+    ctx: Ctx,
+    env: &Env,
+    usdm: String,
+    xms: String,
+) -> Result<Outcome, ContractError> {
+    let deps = ctx.deps();
+    let mut hub = ctx.protocol.source().hub()?;
+    if let (Some(u), Some(x)) = (&hub.usdm, &hub.xms) {
+        return Err(ContractError::BadToken(format!(
+            "the tokens are registered already: USDm {u}, XMS {x}"
+        )));
     }
     let usdm = deps.api.addr_validate(&usdm)?;
     let xms = deps.api.addr_validate(&xms)?;
-    let governance = deps.api.addr_validate(&governance)?;
-    let governs: usdm_interface::governance::ConfigResponse = deps.querier.query_wasm_smart(
-        &governance,
-        &usdm_interface::governance::QueryMsg::Config {},
-    )?;
-    if governs.hub != env.contract.address.as_str() {
-        return Err(ContractError::BadToken(format!(
-            "governance contract {governance} governs {}, not this hub; instantiate one with \"hub\": \"{}\"",
-            governs.hub, env.contract.address
-        )));
-    }
     let xms_supply = ctx.protocol.supply().xms.raw();
     let xms_index = ctx.protocol.find_asset(XMS).map(|i| i as u16);
-    let mut outcome = ctx.finish("register_contracts", vec![])?;
-    match (&hub.usdm, &hub.xms) {
-        (Some(u), Some(x)) if *u == usdm && *x == xms => {}
-        (Some(u), Some(x)) => {
-            return Err(ContractError::BadToken(format!(
-                "the tokens are registered already: USDm {u}, XMS {x}"
-            )))
-        }
-        _ => {
-            check_tokens(deps, env, &usdm, &xms, xms_supply)?;
-            // XMS as tier-5 collateral lives at the XMS token.
-            if let Some(i) = xms_index {
-                let info = AssetInfo::Cw20 {
-                    contract: xms.to_string(),
-                };
-                outcome = outcome
-                    .set(ASSET_INFO.key(i), &info)?
-                    .set(TOKEN_ASSET.key(xms.as_str()), &i)?;
-            }
-            hub.usdm = Some(usdm.clone());
-            hub.xms = Some(xms.clone());
-        }
+    check_tokens(deps, env, &usdm, &xms, xms_supply)?;
+    hub.usdm = Some(usdm.clone());
+    hub.xms = Some(xms.clone());
+    let mut outcome = ctx.finish("register_tokens", vec![])?;
+    // XMS as tier-5 collateral lives at the XMS token.
+    if let Some(i) = xms_index {
+        let info = AssetInfo::Cw20 {
+            contract: xms.to_string(),
+        };
+        outcome = outcome
+            .set(ASSET_INFO.key(i), &info)?
+            .set(TOKEN_ASSET.key(xms.as_str()), &i)?;
     }
-    hub.governance = Some(governance.clone());
     Ok(outcome
         .set(HUB.key().to_vec(), &hub)?
         .attribute("usdm", usdm)
-        .attribute("xms", xms)
-        .attribute("governance", governance))
+        .attribute("xms", xms))
+}
+
+/// The hub applies whatever its governance contract decides, so it trusts one that runs the
+/// governance code its admin named (`governance_code`), under no admin but the hub's (its code
+/// cannot be swapped by anyone who could not swap the hub's), and that governs this hub.
+fn check_governance(
+    deps: Deps,
+    env: &Env,
+    hub: &crate::state::Hub,
+    governance: &Addr,
+) -> Result<(), ContractError> {
+    let bad = |reason: String| ContractError::BadGovernance {
+        contract: governance.to_string(),
+        reason,
+    };
+    let info = deps.querier.query_wasm_contract_info(governance)?;
+    let code = deps.querier.query_wasm_code_info(info.code_id)?.checksum;
+    match hub.governance_code {
+        Some(accepted) if accepted == code => {}
+        Some(accepted) => {
+            return Err(bad(format!(
+                "it runs code {code}, not the governance code this hub accepts, {accepted}"
+            )))
+        }
+        None => return Err(bad("this hub names no governance code yet".into())),
+    }
+    let own_admin = deps
+        .querier
+        .query_wasm_contract_info(&env.contract.address)?
+        .admin;
+    if info.admin.is_some() && info.admin != own_admin {
+        return Err(bad(format!(
+            "its admin {} is not the hub's ({}): instantiate it with the hub's admin, or none",
+            info.admin.map(|a| a.to_string()).unwrap_or_default(),
+            own_admin.map_or_else(|| "none".into(), |a| a.to_string())
+        )));
+    }
+    let governs: usdm_interface::governance::ConfigResponse = deps
+        .querier
+        .query_wasm_smart(governance, &usdm_interface::governance::QueryMsg::Config {})?;
+    if governs.hub != env.contract.address.as_str() {
+        return Err(bad(format!(
+            "it governs {}, not this hub; instantiate one with \"hub\": \"{}\"",
+            governs.hub, env.contract.address
+        )));
+    }
+    Ok(())
 }
 
 /// Checks the tokens: two different cw20s, minted by this hub without a cap, 18 decimals, no

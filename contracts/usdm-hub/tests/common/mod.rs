@@ -125,8 +125,9 @@ pub fn assets(dai: &Addr) -> Vec<AssetMsg> {
 }
 
 impl Suite {
-    /// Deploys in the documented order: hub, governance contract, XMS and USDm tokens with the
-    /// hub as minter, `register_contracts`, the assets whitelisted through governance.
+    /// Deploys in the documented order: hub, governance contract (`register_governance`), XMS
+    /// and USDm tokens with the hub as minter (`register_tokens` through governance), the assets
+    /// whitelisted through governance.
     /// `preset` is `mars`, `mars-guarded` or `frax`.
     pub fn new(preset: &str) -> Self {
         let mut app = App::default();
@@ -138,6 +139,11 @@ impl Suite {
         let cw20_code = app.store_code(cw20_contract());
         let pair_code = app.store_code(pair_contract());
         let pair_checksum = app.wrap().query_wasm_code_info(pair_code).unwrap().checksum;
+        let governance_checksum = app
+            .wrap()
+            .query_wasm_code_info(governance_code)
+            .unwrap()
+            .checksum;
         let dai = app
             .instantiate_contract(
                 cw20_code,
@@ -168,6 +174,7 @@ impl Suite {
                     preset: preset.into(),
                     xms_supply: units("100000000", 18),
                     pair_code: Some(pair_checksum),
+                    governance_code: governance_checksum,
                 },
                 &[],
                 "usdm-hub",
@@ -220,11 +227,19 @@ impl Suite {
         app.execute_contract(
             gov.clone(),
             hub.clone(),
-            &ExecuteMsg::RegisterContracts {
+            &ExecuteMsg::RegisterGovernance {
+                contract: governance.to_string(),
+            },
+            &[],
+        )
+        .unwrap();
+        app.execute_contract(
+            gov.clone(),
+            governance.clone(),
+            &GovernanceMsg::Govern(GovMsg::RegisterTokens {
                 usdm: usdm.to_string(),
                 xms: xms.to_string(),
-                governance: governance.to_string(),
-            },
+            }),
             &[],
         )
         .unwrap();
