@@ -34,15 +34,20 @@ export async function deploy(signer: SigningCosmWasmClient, governor: string, fe
     preset: "mars",
     xms_supply: xmsSupply,
     pair_code: pairCode.checksum,
+    // The only code the hub takes governance from.
+    governance_code: governanceCode.checksum,
   };
   const { contractAddress: hub } = await signer.instantiate(governor, hubCode.codeId, hubMsg, "usdm-hub", "auto", {
     admin: governor,
   });
 
-  // 3. The governance contract for this hub.
+  // 3. The governance contract for this hub, under the hub's admin; the governor registers it
+  // with the hub (once).
   const governanceMsg: UsdmGovernance.InstantiateMsg = { hub };
   const { contractAddress: governance } = await signer.instantiate(
     governor, governanceCode.codeId, governanceMsg, "usdm-governance", "auto", { admin: governor });
+  const h = new UsdmHubClient(signer, governor, hub);
+  await h.registerGovernance({ contract: governance });
 
   // 4. The tokens: cw20-base, the hub as minter without a cap, 18 decimals; XMS's initial
   // balances sum to `xms_supply`, USDm has none.
@@ -59,12 +64,11 @@ export async function deploy(signer: SigningCosmWasmClient, governor: string, fe
   const { contractAddress: usdm } = await signer.instantiate(governor, cw20Code.codeId,
     token("USD Mars", "USDm", []), "usdm-usdm", "auto");
 
-  // 5. Register the tokens and the governance contract with the hub (governor, once).
-  const h = new UsdmHubClient(signer, governor, hub);
-  await h.registerContracts({ usdm, xms, governance });
+  // 5. Register the tokens through the governance contract (governor, once).
+  const g = new UsdmGovernanceClient(signer, governor, governance);
+  await g.govern({ register_tokens: { usdm, xms } });
 
   // 6. Whitelist assets through the governance contract.
-  const g = new UsdmGovernanceClient(signer, governor, governance);
   const assets: UsdmGovernance.AssetMsg[] = [
     { symbol: "USDC", decimals: 6, tier: 1, info: { native: { denom: "ibc/USDC" } } },
     { symbol: "BTC", decimals: 8, tier: 2, info: { native: { denom: "ibc/WBTC" } } },

@@ -43,7 +43,7 @@ export async function example(signer: SigningCosmWasmClient, sender: string, hub
 // hub names in its config (`governance`), never to the hub.
 export async function governor(signer: SigningCosmWasmClient, gov: string, hub: string) {
   const { governance } = await new UsdmHubClient(signer, gov, hub).config();
-  if (!governance) throw new Error("the hub has no governance contract yet: register_contracts first");
+  if (!governance) throw new Error("the hub has no governance contract yet: register_governance first");
   const g = new UsdmGovernanceClient(signer, gov, governance);
   // Parameters with one value are newtypes; tier parameters name the tier.
   await g.govern({ set_param: { param: { twap_window: 900 } } });

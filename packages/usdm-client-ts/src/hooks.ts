@@ -12,7 +12,7 @@ export function cw20Send(contract: string, amount: string, hook: HubReceiveMsg |
 
 /**
  * cw20-base 2.x's instantiate message, for the USDm and XMS tokens (cw-plus's `cw20_base.wasm`;
- * the hub's `register_contracts` requires 18 decimals, the hub as minter with `cap: null`, no
+ * governance's `register_tokens` requires 18 decimals, the hub as minter with `cap: null`, no
  * USDm and an XMS supply equal to the hub's `xms_supply`).
  */
 export interface Cw20InstantiateMsg {

@@ -2,7 +2,7 @@
 // contracts' JSON schemas: `npm run codegen`) are re-exported by contract, because the
 // contracts' types share names (`ExecuteMsg`, `QueryMsg`, `ConfigResponse`, ...).
 //
-//   UsdmHub         mint, redeem (cw20 hook), collect, prices, queries; `register_contracts`
+//   UsdmHub         mint, redeem (cw20 hook), collect, prices, queries; `register_governance`
 //   UsdmGovernance  governance actions (`govern`), `accept_governor`, treasury operations
 //                   (`treasury_op`): the governor sends these here, not to the hub
 //   MarsSwapPair    the constant-product pair

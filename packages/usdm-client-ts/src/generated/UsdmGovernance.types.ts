@@ -15,6 +15,11 @@ export type ExecuteMsg = {
   treasury_op: TreasuryMsg;
 };
 export type GovMsg = {
+  register_tokens: {
+    usdm: string;
+    xms: string;
+  };
+} | {
   propose_governor: {
     candidate: string;
   };

@@ -163,14 +163,10 @@ export class UsdmHubQueryClient implements UsdmHubReadOnlyInterface {
 export interface UsdmHubInterface extends UsdmHubReadOnlyInterface {
   contractAddress: string;
   sender: string;
-  registerContracts: ({
-    governance,
-    usdm,
-    xms
+  registerGovernance: ({
+    contract
   }: {
-    governance: string;
-    usdm: string;
-    xms: string;
+    contract: string;
   }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
   mint: ({
     asset,
@@ -241,7 +237,7 @@ export class UsdmHubClient extends UsdmHubQueryClient implements UsdmHubInterfac
     this.client = client;
     this.sender = sender;
     this.contractAddress = contractAddress;
-    this.registerContracts = this.registerContracts.bind(this);
+    this.registerGovernance = this.registerGovernance.bind(this);
     this.mint = this.mint.bind(this);
     this.receive = this.receive.bind(this);
     this.collect = this.collect.bind(this);
@@ -254,20 +250,14 @@ export class UsdmHubClient extends UsdmHubQueryClient implements UsdmHubInterfac
     this.apply = this.apply.bind(this);
   }
 
-  registerContracts = async ({
-    governance,
-    usdm,
-    xms
+  registerGovernance = async ({
+    contract
   }: {
-    governance: string;
-    usdm: string;
-    xms: string;
+    contract: string;
   }, fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
     return await this.client.execute(this.sender, this.contractAddress, {
-      register_contracts: {
-        governance,
-        usdm,
-        xms
+      register_governance: {
+        contract
       }
     }, fee, memo, _funds);
   };

@@ -11,14 +11,10 @@ import { Checksum, Uint128, InstantiateMsg, ExecuteMsg, Binary, Decimal, HubMsg,
 export interface UsdmHubMsg {
   contractAddress: string;
   sender: string;
-  registerContracts: ({
-    governance,
-    usdm,
-    xms
+  registerGovernance: ({
+    contract
   }: {
-    governance: string;
-    usdm: string;
-    xms: string;
+    contract: string;
   }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
   mint: ({
     asset,
@@ -86,7 +82,7 @@ export class UsdmHubMsgComposer implements UsdmHubMsg {
   constructor(sender: string, contractAddress: string) {
     this.sender = sender;
     this.contractAddress = contractAddress;
-    this.registerContracts = this.registerContracts.bind(this);
+    this.registerGovernance = this.registerGovernance.bind(this);
     this.mint = this.mint.bind(this);
     this.receive = this.receive.bind(this);
     this.collect = this.collect.bind(this);
@@ -99,14 +95,10 @@ export class UsdmHubMsgComposer implements UsdmHubMsg {
     this.apply = this.apply.bind(this);
   }
 
-  registerContracts = ({
-    governance,
-    usdm,
-    xms
+  registerGovernance = ({
+    contract
   }: {
-    governance: string;
-    usdm: string;
-    xms: string;
+    contract: string;
   }, _funds?: Coin[]): MsgExecuteContractEncodeObject => {
     return {
       typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
@@ -114,10 +106,8 @@ export class UsdmHubMsgComposer implements UsdmHubMsg {
         sender: this.sender,
         contract: this.contractAddress,
         msg: toUtf8(JSON.stringify({
-          register_contracts: {
-            governance,
-            usdm,
-            xms
+          register_governance: {
+            contract
           }
         })),
         funds: _funds

@@ -8,16 +8,15 @@ export type Checksum = string;
 export type Uint128 = string;
 export interface InstantiateMsg {
   feeders: string[];
+  governance_code: Checksum;
   governor: string;
   pair_code?: Checksum | null;
   preset: string;
   xms_supply: Uint128;
 }
 export type ExecuteMsg = {
-  register_contracts: {
-    governance: string;
-    usdm: string;
-    xms: string;
+  register_governance: {
+    contract: string;
   };
 } | {
   mint: {
@@ -131,7 +130,9 @@ export type QueryMsg = {
 } | {
   supplies: {};
 };
-export interface MigrateMsg {}
+export interface MigrateMsg {
+  governance_code?: Checksum | null;
+}
 export type AssetInfo = {
   native: {
     denom: string;
