@@ -307,7 +307,7 @@ fn only_a_governance_contract_of_the_accepted_code_under_the_hubs_admin_register
             Some(gov.to_string()),
         )
         .unwrap();
-    let mut instantiate =
+    let instantiate =
         |app: &mut cw_multi_test::App, code, hub: &cosmwasm_std::Addr, admin: Option<String>| {
             app.instantiate_contract(
                 code,

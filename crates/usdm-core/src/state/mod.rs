@@ -755,7 +755,7 @@ impl<S: PartSource> Protocol<S> {
         }
         for (i, h) in self.holdings.iter().enumerate() {
             if let Some(h) = h {
-                out.push((PartKey::Holding(index(i)), Part::Holding(h.clone())));
+                out.push((PartKey::Holding(index(i)), Part::Holding(*h)));
             }
         }
         for (i, f) in self.feeds.iter().enumerate() {

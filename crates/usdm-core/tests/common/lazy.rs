@@ -95,7 +95,7 @@ impl Stored {
                     continue;
                 }
                 Change::Asset(i, a) => (PartKey::Asset(i), Part::Asset(a.clone())),
-                Change::Holding(i, h) => (PartKey::Holding(i), Part::Holding(h.clone())),
+                Change::Holding(i, h) => (PartKey::Holding(i), Part::Holding(*h)),
                 Change::Feed(i, f) => (PartKey::Feed(i), Part::Feed(f.clone())),
                 Change::Checkpoint(h, slot, c) => {
                     (PartKey::Checkpoint(h, slot), Part::Checkpoint(c))
