@@ -8,22 +8,36 @@
 #     match outcomes.csv path for path.
 # Needs the `sim` build of usdm (built here), python3 with venv, and Chromium (apt: chromium).
 # Python packages are pinned in scripts/requirements-check.txt and installed into
-# target/check-venv on first use.
+# target/check-venv on first use (`--venv-only` does only that, as .ci/run does in the
+# background while the Rust builds run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mkdir -p target
 
 out="${USDM_CHECK_DIR:-target/check-outputs}"
 venv="${USDM_CHECK_VENV:-target/check-venv}"
-rm -rf "$out"
-mkdir -p "$out"
 
+# One writer at a time (a background preparation may be under way).
+exec 9>target/.check-venv.lock
+flock 9
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
 if ! "$venv/bin/python" -c "import jsonschema, pandas, pyarrow" >/dev/null 2>&1; then
     "$venv/bin/python" -m pip install -q --disable-pip-version-check -r scripts/requirements-check.txt
 fi
+exec 9>&-
 py="$venv/bin/python"
+if [ "${1:-}" = --venv-only ]; then
+    exit 0
+fi
+# Chromium may still be installing in the background (.ci/run): wait for it.
+if [ -e target/.chromium.lock ]; then
+    flock target/.chromium.lock true
+fi
+
+rm -rf "$out"
+mkdir -p "$out"
 
 cargo build --profile sim --bin usdm --quiet
 usdm=target/sim/usdm

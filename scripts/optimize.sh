@@ -20,41 +20,47 @@
 # (`wasmd query wasm code-info CODE_ID -o json | jq -r .data_hash`, upper-case hex).
 #
 # The image. cosmwasm/optimizer has built multi-contract workspaces in one image since 0.15
-# (cosmwasm/workspace-optimizer is its deprecated alias). Which tag depends on the chain:
-#   0.16.1  Rust 1.81.0, `wasm-opt -Os --signext-lowering`: runs on CosmWasm 2.x chains
-#           (wasmvm 2: wasmd 0.51 to 0.60), which the hub targets (cosmwasm-std 2.3 with
-#           `cosmwasm_2_0`, the VM tests in cosmwasm-vm 2.3). The default.
-#   0.17.0  Rust 1.86.0, plain `wasm-opt -Os` (the lowering was removed): its contracts need
-#           CosmWasm 3.0 on the chain (wasmvm 3: wasmd 0.61 and later). USDM_OPTIMIZER_TAG=0.17.0.
+# (cosmwasm/workspace-optimizer is its deprecated alias). Two tags matter:
+#   0.17.0  Rust 1.86.0, plain `wasm-opt -Os` (the sign-ext lowering was removed): its contracts
+#           need CosmWasm 3.0 on the chain (wasmvm 3: wasmd 0.61 and later), which still runs
+#           this cosmwasm-std 2.3 code. THE DEFAULT: the one image that can build this tree.
+#   0.16.1  Rust 1.81.0, `wasm-opt -Os --signext-lowering`: for CosmWasm 2.x chains (wasmvm 2:
+#           wasmd 0.51 to 0.60). It CANNOT build this tree (see below). USDM_OPTIMIZER_TAG=0.16.1.
 # (The latest tag is 0.17.0 as of writing; a 0.17.1 with Rust 1.90 was proposed, not released.)
+# The local test artifacts (scripts/build-artifacts.sh) are lowered for cosmwasm-vm 2.3 and so
+# run on both kinds of chain; the VM tests run them.
 #
 # THE DIGESTS ARE NOT VERIFIED FROM HERE. This project's machines reach no image registry and
-# run no Docker engine, so this script has never run. The digests below are the ones several
-# public projects pin for these tags. Before the first release the release manager confirms
-# them (`docker buildx imagetools inspect cosmwasm/optimizer:0.16.1`, or `docker pull` by tag
-# then `docker inspect --format '{{index .RepoDigests 0}}' cosmwasm/optimizer:0.16.1`) and
+# run no Docker engine, so this script has never run past its preflight. The digests below are
+# the ones several public projects pin for these tags. Before the first release the release
+# manager confirms them (`docker buildx imagetools inspect cosmwasm/optimizer:0.17.0`, or
+# `docker pull` by tag then `docker inspect --format '{{index .RepoDigests 0}}' ...`) and
 # corrects them here if they differ. A wrong digest cannot pull another image: Docker checks
 # the content against it and fails.
 #
-# KNOWN BLOCKER (0.3.0): neither image's Rust can build this workspace as locked. Cargo refuses
-# before compiling, naming the packages: the workspace declares rust-version 1.85, usdm-core
-# uses Option::is_none_or (Rust 1.82), and the locked postcard 1.2.0 declares rust-version
-# 1.88. The preflight below checks the first before Docker is needed. To make a release build:
-#   - for 0.16.1 (CosmWasm 2.x chains): build the contracts' dependency graph with Rust 1.81
-#     (lower rust-version, replace is_none_or, pin postcard to a 1.1.x release), or
-#   - for 0.17.0 (CosmWasm 3 chains only): pin postcard to a 1.1.x release, or
-#   - build an image from the optimizer's own Dockerfile with a newer Rust and binaryen and
-#     build-artifacts.sh's lowering passes, publish it, and pin its digest in
-#     USDM_OPTIMIZER_IMAGE (a custom image is then what verifiers must run).
+# Which Rust the tree needs. Cargo refuses, inside the image, any package whose rust-version
+# or edition is newer than the image's Rust. The preflight checks that before Docker: the
+# workspace's rust-version, then every package in the contracts' locked wasm32 graph
+# (scripts/wasm/check-msrv.py, also run by scripts/test.sh against 1.86 so that a lock update
+# cannot silently break the release build). As of 0.3.0:
+#   - Rust 1.86 (0.17.0): all 72 packages fit (postcard is held at 1.1.3 in Cargo.lock: 1.2
+#     declares 1.88). The workspace's own code is linted against its rust-version 1.85 by
+#     clippy's incompatible_msrv. Not yet proven by a build: no Rust 1.86 reaches this machine.
+#   - Rust 1.81 (0.16.1): the workspace (1.85: Option::is_none_or and others), and
+#     edition-2024 dependencies (indexmap 2.14, hashbrown 0.17, rmp/rmp-serde, zeroize) do
+#     not fit. A CosmWasm 2.x release needs either those lowered and pinned in a lock of the
+#     contracts' own, or an image built from the optimizer's Dockerfile with a newer Rust and
+#     build-artifacts.sh's lowering passes, published and pinned here by digest
+#     (USDM_OPTIMIZER_IMAGE; a custom image is then what verifiers must run).
 #
-# Environment: USDM_OPTIMIZER_TAG (0.16.1 or 0.17.0), USDM_OPTIMIZER_IMAGE (a full image
+# Environment: USDM_OPTIMIZER_TAG (0.17.0, the default, or 0.16.1), USDM_OPTIMIZER_IMAGE (a full image
 # reference, overriding the tag's), USDM_OPTIMIZER_RUST (the image's Rust version, for the
 # preflight, when the image is not one of the two), MAX_KIB (default 600, as build-artifacts.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The pins: tag, digest (UNVERIFIED, see above), the image's Rust (from its Dockerfile).
-tag="${USDM_OPTIMIZER_TAG:-0.16.1}"
+tag="${USDM_OPTIMIZER_TAG:-0.17.0}"
 case "$tag" in
     0.16.1) digest="sha256:b9c92b2900b7ebaab3499203615c1b8589592bc557355ed3432e48851ffde69e"; rust="1.81.0" ;;
     0.17.0) digest="sha256:7e0b9229c1a4118d0c9a2af2e7f5d95a91f264c26a2ce5681c779926e74d7f85"; rust="1.86.0" ;;
@@ -89,8 +95,9 @@ if [ -n "$verify" ] && [ ! -f "$verify" ]; then
     exit 2
 fi
 
-# Preflight, before Docker: the image's Rust against the workspace's rust-version (cargo
-# would refuse after pulling the image and the registry; this says why before either).
+# Preflight, before Docker: the image's Rust against the workspace's rust-version and the
+# contracts' locked dependencies (cargo would refuse after pulling the image and the registry;
+# this says why before either).
 version_lt() { # a < b, for dotted numeric versions
     local IFS=. i
     local -a a b
@@ -107,8 +114,13 @@ if [ -z "$rust" ]; then
     echo "note: the Rust version of $image is unknown (set USDM_OPTIMIZER_RUST): no preflight" >&2
 elif [ -n "$needed" ] && version_lt "$rust" "$needed"; then
     echo "error: $image has Rust $rust; the workspace needs $needed (Cargo.toml rust-version)." >&2
-    echo "See the header of $0 (KNOWN BLOCKER) for the ways out." >&2
+    echo "See the header of $0 (Which Rust the tree needs) for the ways out." >&2
     exit 1
+elif command -v cargo >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
+    if ! python3 scripts/wasm/check-msrv.py "$rust" >&2; then
+        echo "error: $image has Rust $rust; the packages above need newer. See the header of $0 (Which Rust the tree needs)." >&2
+        exit 1
+    fi
 fi
 
 # Docker: without an engine nothing below can run.

@@ -106,6 +106,12 @@ pub enum ContractError {
         /// The registered governance contract, or "none registered yet".
         expected: String,
     },
+    /// A message the governance contract may not have the hub send.
+    #[error("governance may not have the hub send {what}")]
+    ForbiddenMessage {
+        /// What it asked for.
+        what: &'static str,
+    },
     /// A write the governance contract may not make.
     #[error("governance may not write storage key {key}: only the protocol's parts and the hub's records (pending redemptions and the contract version are the hub's own)")]
     ForbiddenWrite {

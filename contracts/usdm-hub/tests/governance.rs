@@ -9,7 +9,7 @@ use usdm_interface::governance::{
     AssetMsg, ExecuteMsg as GovernanceMsg, GovMsg, Override, ParamMsg, PauseMsg, SharePricingMsg,
     TokenAmount, TreasuryMsg,
 };
-use usdm_interface::hub::{ApplyMsg, ExecuteMsg, MigrateMsg, QueryMsg, StorageWrite};
+use usdm_interface::hub::{ApplyMsg, ExecuteMsg, HubMsg, MigrateMsg, QueryMsg, StorageWrite};
 use usdm_interface::AssetInfo;
 
 /// A message to the hub or to its governance contract.
@@ -273,6 +273,23 @@ fn only_the_registered_governance_contract_applies_and_only_to_the_hubs_parts() 
         assert!(e.contains("governance may not write storage key"), "{e}");
         assert_eq!(s.snapshot(), before);
     }
+    // Nor have the hub call itself (a second way in, as the hub), even with allowed writes.
+    let to_itself = ExecuteMsg::Apply(ApplyMsg {
+        writes: vec![],
+        messages: vec![HubMsg::Execute {
+            contract: s.hub.to_string(),
+            msg: cosmwasm_std::to_json_binary(&ExecuteMsg::Collect { id: 0 }).unwrap(),
+            funds: vec![],
+        }],
+        attributes: vec![],
+        events: vec![],
+    });
+    let e = err(s.execute(&governance, &to_itself, &[]).unwrap_err());
+    assert!(
+        e.contains("governance may not have the hub send a message to itself"),
+        "{e}"
+    );
+    assert_eq!(s.snapshot(), before);
 }
 
 /// The hub applies whatever its governance contract decides, so it registers only one that
@@ -495,7 +512,10 @@ fn external_governance_cannot_touch_the_protocols_own_contracts() {
     let mut s = Suite::new("mars");
     s.open_market();
     s.deploy_pair();
+    // A pair of the accepted code that is not (or no longer) registered, as well.
+    let unregistered_pair = s.instantiate_pair("USDm", "DAI", 600);
     let targets = [
+        unregistered_pair,
         s.hub.clone(),
         s.governance.clone(),
         s.usdm.clone(),

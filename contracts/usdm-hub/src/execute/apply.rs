@@ -32,8 +32,8 @@ pub fn apply(
     if msg.messages.iter().any(
         |m| matches!(m, HubMsg::Execute { contract, .. } if contract.as_str() == env.contract.address.as_str()),
     ) {
-        return Err(ContractError::ForbiddenWrite {
-            key: "(a message from the hub to itself)".into(),
+        return Err(ContractError::ForbiddenMessage {
+            what: "a message to itself",
         });
     }
     for w in msg.writes {

@@ -10,8 +10,8 @@ use cw20::{Cw20QueryMsg, MinterResponse, TokenInfoResponse};
 use usdm_core::ids::XMS;
 use usdm_interface::AssetInfo;
 
-/// The governor registers the hub's governance contract, once, after checking it (see
-/// [`check_governance`]).
+/// The governor registers the hub's governance contract, once, after checking it (its code is
+/// the one the hub was told to expect, its admin is the hub's, its config names this hub).
 pub fn register_governance(
     deps: Deps,
     env: &Env,

@@ -251,6 +251,14 @@ fn forbid_protocol_target(
             return Err(forbidden("a registered pair"));
         }
     }
+    // A pair of the accepted code that is not registered (any more: a retired pool's slot may
+    // have gone to another pair) could still hold treasury allowances or fees.
+    if let Some(code) = hub.pair_code {
+        let target = deps.querier.query_wasm_contract_info(contract)?;
+        if deps.querier.query_wasm_code_info(target.code_id)?.checksum == code {
+            return Err(forbidden("a Mars Swap pair of the accepted code"));
+        }
+    }
     Ok(())
 }
 

@@ -49,7 +49,8 @@ use crate::units::{Amount, Price};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The whole protocol as 7ebb74f serialised it (`usdm_core::Protocol` of that commit). The
-/// larger fields decode [`apart`].
+/// larger fields decode apart (each in a function of its own, to stay under the VM's locals
+/// limit).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
 pub struct LegacyProtocol {
     #[serde(deserialize_with = "apart")]
