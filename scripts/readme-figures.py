@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Regenerates the README's simulator tables from the commands printed beside them.
+"""Regenerates the simulator tables of docs/findings.md and docs/figures.md from the commands printed beside them.
 
     scripts/readme-figures.py [--usdm target/sim/usdm] [--out target/readme-figures]
                               [--only presets|sweeps|ramps|iron]
 
 Runs each command with --json, keeps the outputs in --out, and prints the markdown tables
-(medians and probabilities with their 95% intervals) that the README quotes.
+(medians and probabilities with their 95% intervals) that docs/findings.md quotes.
 """
 import argparse, json, subprocess, sys
 from pathlib import Path
@@ -77,17 +77,17 @@ def fan_at(tag, metric, hours):
 
 if section("presets"):
     print("## preset table: usdm simulate SCENARIO --preset P (100 paths, seed 42)\n")
-    print("| scenario | preset | P(peg broke) | worst depeg, median | hours below $0.97, median | XMS dilution, median | P(death spiral) |")
-    print("|---|---|---|---|---|---|---|")
+    print("| scenario | preset | P(peg broke) | P(off peg either way) | worst depeg, median | hours below $0.97, median | hours above $1.03, median | XMS dilution, median | P(death spiral) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for scenario in ["calm", "btc-crash", "xms-crash", "bank-run", "terra-2022"]:
         for preset in ["mars", "mars-guarded", "frax"]:
             v = run(["simulate", scenario, "--preset", preset], f"{scenario}-{preset}")
             s = v["summary"]
-            print(f"| {scenario} | `{preset}` | {prob(s['p_break'])} | {med(s, 'max_depeg')} | {med(s, 'hours_below_097')} | {med(s, 'xms_dilution')} | {prob(s['p_death_spiral'])} |")
+            print(f"| {scenario} | `{preset}` | {prob(s['p_break'])} | {prob(s['p_off_peg'])} | {med(s, 'max_depeg')} | {med(s, 'hours_below_097')} | {med(s, 'hours_above_103')} | {med(s, 'xms_dilution')} | {prob(s['p_death_spiral'])} |")
             if s["given_break"]["paths"] and s["given_hold"]["paths"]:
                 b, h = s["given_break"], s["given_hold"]
-                print(f"|  | (broke: {b['paths']} paths) |  | {med(b, 'max_depeg')} | {med(b, 'hours_below_097')} | {med(b, 'xms_dilution')} |  |")
-                print(f"|  | (held: {h['paths']} paths) |  | {med(h, 'max_depeg')} | {med(h, 'hours_below_097')} | {med(h, 'xms_dilution')} |  |")
+                print(f"|  | (broke: {b['paths']} paths) |  |  | {med(b, 'max_depeg')} | {med(b, 'hours_below_097')} | {med(b, 'hours_above_103')} | {med(b, 'xms_dilution')} |  |")
+                print(f"|  | (never below $0.97: {h['paths']} paths) |  |  | {med(h, 'max_depeg')} | {med(h, 'hours_below_097')} | {med(h, 'hours_above_103')} | {med(h, 'xms_dilution')} |  |")
 
 sweeps = [
     ("sweep-default", ["sweep"]),
@@ -99,12 +99,12 @@ for tag, cmd in sweeps if section("sweeps") else []:
     v = run(cmd, tag)
     names = [a["name"] for a in v["axes"]]
     print(f"\n## {' '.join(['usdm'] + cmd)} ({v['paths_per_point']} paths a point)\n")
-    print("| " + " | ".join(names) + " | P(peg broke) | P(XMS x100) | P(death spiral) | worst depeg p50 | if broken: hours < $0.97 p50 | if broken: XMS dilution p50 | unresolved |")
-    print("|" + "---|" * (len(names) + 7))
+    print("| " + " | ".join(names) + " | P(peg broke) | P(off peg either way) | P(XMS x100) | P(death spiral) | worst depeg p50 | if broken: hours < $0.97 p50 | if broken: XMS dilution p50 | unresolved |")
+    print("|" + "---|" * (len(names) + 8))
     for p in v["points"]:
         s = p["summary"]
         flags = ", ".join(sorted({f"{u['estimate']} vs {u['axis']}={u['neighbour']}" for u in p["unresolved"]}))
-        print("| " + " | ".join(p["labels"]) + f" | {prob(s['p_break'])} | {prob(s['p_xms_x100'])} | {prob(s['p_death_spiral'])} | {med(s, 'max_depeg')} | {cond(s, 'hours_below_097')} | {cond(s, 'xms_dilution')} | {flags} |")
+        print("| " + " | ".join(p["labels"]) + f" | {prob(s['p_break'])} | {prob(s['p_off_peg'])} | {prob(s['p_xms_x100'])} | {prob(s['p_death_spiral'])} | {med(s, 'max_depeg')} | {cond(s, 'hours_below_097')} | {cond(s, 'xms_dilution')} | {flags} |")
 
 if section("ramps"):
     print("\n## ramps: usdm simulate scenarios/ramps/SCENARIO-VARIANT.toml (100 paths, seed 42)\n")

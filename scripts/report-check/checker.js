@@ -11,6 +11,11 @@
 //                     the plot area (background, frame and legend swatches excluded), no <circle>
 //   empty-table       a <table> with a header row (<th>) but no row of <td> cells
 //   bad-number        NaN, undefined, Infinity or Rust's inf in visible text (or a tooltip)
+//   duplicate-tick    one axis of a chart labels two ticks alike (x: centred labels below the
+//                     plot area; y: right-aligned labels left of it)
+//   missing-ticks     an axis chart with data marks but no label on its x axis
+//   same-swatch       two legend swatches (filled rects right of the plot area) of one chart
+//                     with the same fill and opacity: the legend cannot tell them apart
 (function () {
   "use strict";
   var TOL = 1.0; // user units (the svg's viewBox pixels), so independent of the window size
@@ -218,6 +223,8 @@
     svg.querySelectorAll("circle,ellipse").forEach(function (c) {
       if (visible(c) && c.getBBox().width > 0) marks++;
     });
+    checkTicks(svg, title, fr, pa, marks);
+    checkSwatches(svg, title, fr, pa);
     if (!marks) {
       var tks = Array.prototype.map.call(svg.querySelectorAll("text"), function (t) { return clean(t.textContent); })
         .filter(Boolean);
@@ -228,6 +235,64 @@
         detail: axes.length + " axis/grid lines but no data marks" + (why.length ? " (" + why.slice(0, 3).join(", ") + ")" : ""),
       });
     }
+  }
+
+  // The tick labels of each axis: x below the plot area, centred; y left of it, right-aligned.
+  function checkTicks(svg, title, fr, pa, marks) {
+    var x = [], y = [];
+    svg.querySelectorAll("text").forEach(function (t) {
+      var s = clean(t.textContent);
+      if (!s || !t.classList.contains("tick") || !visible(t)) return;
+      var anchor = t.getAttribute("text-anchor") || getComputedStyle(t).textAnchor;
+      var b = userBox(t, fr);
+      if (anchor === "middle" && b.y0 >= pa.y1 - TOL && b.y1 <= pa.y1 + 24) x.push(s);
+      else if (anchor === "end" && b.x1 <= pa.x0 + TOL) y.push(s);
+    });
+    [["x", x], ["y", y]].forEach(function (axis) {
+      var seen = {}, repeated = [];
+      axis[1].forEach(function (s) {
+        if (seen[s] && repeated.indexOf(s) < 0) repeated.push(s);
+        seen[s] = 1;
+      });
+      if (repeated.length) {
+        problems.push({
+          rule: "duplicate-tick",
+          chart: title,
+          texts: axis[1],
+          detail: "the " + axis[0] + " axis labels two ticks " + repeated.map(function (r) { return "\"" + r + "\""; }).join(", "),
+        });
+      }
+    });
+    if (marks && !x.length) {
+      problems.push({
+        rule: "missing-ticks",
+        chart: title,
+        texts: [],
+        detail: "data marks but no label on the x axis",
+      });
+    }
+  }
+
+  // Legend swatches: filled rects right of the plot area; each must look different.
+  function checkSwatches(svg, title, fr, pa) {
+    var seen = {};
+    svg.querySelectorAll("rect").forEach(function (r) {
+      if (!visible(r)) return;
+      var cs = getComputedStyle(r);
+      if (noPaint(cs.fill) || isWhite(cs.fill)) return;
+      var b = userBox(r, fr);
+      if (b.w <= 0 || b.h <= 0 || b.x0 < pa.x1 - TOL) return;
+      var look = cs.fill.replace(/\s+/g, "") + " at opacity " + (parseFloat(cs.opacity) * parseFloat(cs.fillOpacity || 1)).toFixed(3);
+      if (seen[look]) {
+        problems.push({
+          rule: "same-swatch",
+          chart: title,
+          texts: [look],
+          detail: "two legend swatches are both " + look,
+        });
+      }
+      seen[look] = 1;
+    });
   }
 
   function checkTables() {

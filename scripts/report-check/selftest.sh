@@ -35,11 +35,14 @@ expect text-outside-svg "Crowded histogram" 'a legend label far too long'
 expect empty-chart "Nothing drawn" 'no data marks'
 expect empty-table "Events (median path)" '"hour", "event"'
 expect bad-number "Events (median path)" 'NaN%'
+expect duplicate-tick "Worst depeg per path" '"55%"'
+expect missing-ticks "XMS dilution per path" 'no label on the x axis'
+expect same-swatch "USDm price fan" 'opacity 0.500'
 n="$(grep -c ': [a-z-]*: "' "$out")"
-if [ "$n" -eq 5 ]; then
-    echo "ok   bad fixture: exactly 5 problems"
+if [ "$n" -eq 8 ]; then
+    echo "ok   bad fixture: exactly 8 problems"
 else
-    echo "FAIL bad fixture: $n problems, expected 5"; fail=1
+    echo "FAIL bad fixture: $n problems, expected 8"; fail=1
 fi
 [ $fail -eq 0 ] || { echo "--- check.sh output on the bad fixture:"; cat "$out"; }
 

@@ -127,7 +127,7 @@ pub fn migrate(deps: DepsMut, _env: Env, msg: MigrateMsg) -> Result<Response, Co
     if let Some(layout) = crate::migrate::old_layout(deps.storage, &previous.version) {
         return Err(StdError::generic_err(format!(
             "this is {layout}: migrate to the usdm-hub-migrator code first, then to this code \
-             (README, Upgrading)"
+             (docs/deploying.md, Upgrading)"
         ))
         .into());
     }

@@ -1,11 +1,11 @@
-//! Every JSON example in the README's deployment section is a valid message of the contract it
-//! is for (the hub's, or the governance contract's), so the README cannot drift from the
+//! Every JSON example in the deployment guide (`docs/deploying.md`) is a valid message of the contract it
+//! is for (the hub's, or the governance contract's), so the guide cannot drift from the
 //! interface.
 
 use usdm_interface::hub::{ExecuteMsg, InstantiateMsg, QueryMsg, ReceiveMsg};
 
 fn blocks(kind: &str) -> Vec<String> {
-    let readme = include_str!("../../../README.md");
+    let readme = include_str!("../../../docs/deploying.md");
     let fence = format!("```json {kind}\n");
     readme
         .split(fence.as_str())

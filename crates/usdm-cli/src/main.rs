@@ -28,7 +28,7 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Exact quotes for mint, redeem and the supply cap.
+    /// Exact quotes for mint, redeem, the supply cap and a Mars Swap trade.
     #[command(subcommand)]
     Quote(quote::QuoteCmd),
     /// A narrated walk through the protocol on built-in defaults.

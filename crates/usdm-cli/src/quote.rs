@@ -82,7 +82,7 @@ pub struct MintArgs {
     /// for the asset's tier, which is what the protocol charges.
     #[arg(long, allow_hyphen_values = true)]
     pub fee: Option<String>,
-    /// The preset whose fees apply unless --fee is given: mars, mars-guarded or frax.
+    /// The preset whose fees apply unless --fee is given: mars, mars-guarded, frax or iron.
     #[arg(long, default_value = "mars")]
     pub preset: String,
     /// Tolerated slippage (0.005 or 0.5%): prints the min_usdm_out and max_xms_in to send.
@@ -119,7 +119,7 @@ pub struct RedeemArgs {
     /// fee for the asset's tier, which is what the protocol charges.
     #[arg(long, allow_hyphen_values = true)]
     pub fee: Option<String>,
-    /// The preset whose fees apply unless --fee is given: mars, mars-guarded or frax.
+    /// The preset whose fees apply unless --fee is given: mars, mars-guarded, frax or iron.
     #[arg(long, default_value = "mars")]
     pub preset: String,
     /// Tolerated slippage (0.005 or 0.5%): prints the min_collateral_out and min_xms_out to
@@ -518,10 +518,11 @@ fn quote_redeem(a: &RedeemArgs) -> CliResult<Output> {
         Some(s) => Some(asset(s)?),
         None if cr.is_zero() => None,
         None => {
-            return Err(CliError::new(format!(
+            // A missing flag is a malformed command line (exit 2), as clap's own are.
+            return Err(CliError::usage(format!(
                 "--cr {} pays collateral: pass --collateral <ASSET>",
                 a.cr
-            )))
+            )));
         }
     };
     let fee = fee_arg(&a.fee, &a.preset, "redeem", |f| match &config {

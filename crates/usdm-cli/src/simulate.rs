@@ -38,7 +38,7 @@ pub struct SimulateArgs {
     /// A built-in scenario (see `usdm scenarios`) or a scenario file.
     #[arg(default_value = DEFAULT_SCENARIO)]
     scenario: String,
-    /// Preset to run (default: the scenario's own): mars, mars-guarded or frax.
+    /// Preset to run (default: the scenario's own): mars, mars-guarded, frax or iron.
     #[arg(long)]
     preset: Option<String>,
     /// Change a parameter for this run, `key=value` (repeatable), e.g.
@@ -56,6 +56,11 @@ pub struct SimulateArgs {
     /// every path's, as series.parquet: one row per path and sample, for pandas or DuckDB).
     #[arg(long, default_value = "typical", value_parser = ["typical", "all"])]
     series: String,
+    /// Re-run a recorded run exactly: the summary.json of an earlier run (or its `--json`
+    /// output), whose provenance gives the scenario's full text, the preset, the parameter
+    /// changes, the paths and the seed. Same build, same paths.
+    #[arg(long, value_name = "SUMMARY_JSON", conflicts_with_all = ["scenario", "preset", "set", "paths", "seed"])]
+    replay: Option<PathBuf>,
     #[command(flatten)]
     run: RunFlags,
 }
@@ -96,6 +101,10 @@ pub struct SweepArgs {
     /// Directory for the report, CSV and JSON files.
     #[arg(long, default_value = "usdm-sweep")]
     out: PathBuf,
+    /// Also print the split outcomes: medians over the paths that broke the peg and over those
+    /// that held it, at every point (always in sweep.csv, sweep.json and the report).
+    #[arg(long)]
+    split: bool,
     #[command(flatten)]
     run: RunFlags,
 }
@@ -187,6 +196,7 @@ fn summary_table(s: &Summary) -> Table {
     }
     for (label, p) in [
         ("peg broke (below $0.97)", &s.p_break),
+        ("off peg either way (outside the band)", &s.p_off_peg),
         ("XMS supply up 100-fold", &s.p_xms_x100),
         ("death spiral", &s.p_death_spiral),
     ] {
@@ -200,20 +210,47 @@ fn summary_table(s: &Summary) -> Table {
     t
 }
 
+/// `usdm sweep --split`: at every point, the key outcomes of the paths that broke the peg and
+/// of those that held it.
+fn sweep_split_table(sw: &sweep::Sweep) -> Table {
+    const SHOWN: [(&str, &str); 3] = [
+        ("max_depeg", "max depeg"),
+        ("hours_below_097", "h < $0.97"),
+        ("xms_dilution", "XMS dilution"),
+    ];
+    let mut headers: Vec<String> = sw.axes.iter().map(|a| a.name.clone()).collect();
+    for side in ["broke", "never below $0.97"] {
+        headers.push(format!("{side} (paths)"));
+        headers.extend(SHOWN.map(|(_, title)| format!("{title} | {side}")));
+    }
+    let mut t = Table::new(headers);
+    for p in &sw.points {
+        let mut row = p.labels.clone();
+        for c in [&p.summary.given_break, &p.summary.given_hold] {
+            row.push(c.paths.to_string());
+            for (name, _) in SHOWN {
+                row.push(if c.paths == 0 {
+                    "-".to_string()
+                } else {
+                    c.stat(name).map_or("-".into(), |st| {
+                        report::estimate(name, &st.quantiles.median())
+                    })
+                });
+            }
+        }
+        t.row(row);
+    }
+    t
+}
+
 /// The key outcomes of the paths that broke the peg and of those that held it.
 fn split_table(s: &Summary) -> Table {
     let mut t = Table::new([
         "median [95% interval]".to_string(),
         format!("broke the peg ({} paths)", s.given_break.paths),
-        format!("held it ({} paths)", s.given_hold.paths),
+        format!("never below $0.97 ({} paths)", s.given_hold.paths),
     ]);
-    for name in [
-        "max_depeg",
-        "hours_below_097",
-        "hours_to_break",
-        "xms_dilution",
-        "final_usdm_price",
-    ] {
+    for name in montecarlo::SPLIT_OUTCOMES {
         let cell = |c: &montecarlo::Conditional| {
             if c.paths == 0 {
                 "-".to_string()
@@ -253,7 +290,9 @@ fn print_ensemble(e: &Ensemble, fields: &[FieldChange]) {
     }
     println!("{}", summary_table(&e.summary));
     if e.summary.given_break.paths > 0 && e.summary.given_hold.paths > 0 {
-        println!("  split outcomes: the paths that broke the peg and those that held it");
+        println!(
+            "  split outcomes: the paths that broke the peg and those that never fell below $0.97"
+        );
         println!("{}", split_table(&e.summary));
     }
     let refused: Vec<String> = e
@@ -273,17 +312,48 @@ fn print_ensemble(e: &Ensemble, fields: &[FieldChange]) {
     );
 }
 
+/// `--out`, checked before anything runs (a usage error: the flag names a file, or a
+/// directory that cannot be written).
+fn out_dir(dir: &std::path::Path) -> CliResult<()> {
+    report::prepare_dir(dir).map_err(|e| {
+        CliError::usage(format!(
+            "--out {}: cannot write a report there ({e}); name a directory that is or can be created and written",
+            dir.display()
+        ))
+    })
+}
+
 /// Runs `usdm simulate`.
 pub fn simulate(a: &SimulateArgs, json: bool) -> CliResult<()> {
-    let config = config(a.paths, &a.run, true)?;
-    let scenario = load(&a.scenario)?;
-    let preset = preset_of(&scenario, &a.preset)?;
-    let (overrides, fields) = overrides(&a.set, &scenario)?;
-    let scenario = Arc::new(
-        scenario
-            .with_fields(&fields)
-            .map_err(|e| CliError::new(e.to_string()))?,
-    );
+    let mut config = config(a.paths, &a.run, true)?;
+    let (scenario, preset, overrides, fields) = match &a.replay {
+        Some(file) => {
+            let r = replay(file)?;
+            config.paths = r.paths;
+            config.seed = r.seed;
+            if let Some(build) = &r.other_build {
+                eprintln!(
+                    "note: {} was recorded by {build}; this is usdm {} ({}), whose paths may differ",
+                    file.display(),
+                    usdm_sim::provenance::VERSION,
+                    usdm_sim::provenance::GIT_COMMIT
+                );
+            }
+            (r.scenario, r.preset, r.overrides, Vec::new())
+        }
+        None => {
+            let scenario = load(&a.scenario)?;
+            let preset = preset_of(&scenario, &a.preset)?;
+            let (overrides, fields) = overrides(&a.set, &scenario)?;
+            let scenario = Arc::new(
+                scenario
+                    .with_fields(&fields)
+                    .map_err(|e| CliError::new(e.to_string()))?,
+            );
+            (scenario, preset, overrides, fields)
+        }
+    };
+    out_dir(&a.out)?;
     let setup = Arc::new(
         Setup::new(scenario, preset, &overrides).map_err(|e| CliError::new(e.to_string()))?,
     );
@@ -328,6 +398,19 @@ pub fn simulate(a: &SimulateArgs, json: bool) -> CliResult<()> {
     Ok(())
 }
 
+/// A recorded run read back for `--replay` (an unreadable or unrecorded file is a usage
+/// error: the flag names the wrong thing).
+fn replay(file: &std::path::Path) -> CliResult<usdm_sim::provenance::Replay> {
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        CliError::usage(format!(
+            "--replay {}: cannot read it ({e}); give the summary.json an earlier `usdm simulate` wrote",
+            file.display()
+        ))
+    })?;
+    usdm_sim::provenance::Replay::from_record(&text, &file.display().to_string())
+        .map_err(|e| CliError::usage(format!("--replay: {e}")))
+}
+
 /// What `--set key=value` flags change (see [`usdm_sim::scenario::changes_from_sets`]); a bad
 /// one is a malformed command line.
 fn overrides(
@@ -355,6 +438,8 @@ pub fn sweep(a: &SweepArgs, json: bool) -> CliResult<()> {
     for spec in &sets {
         axes.push(Axis::parse(spec, &scenario).map_err(|e| set_error(spec, e))?);
     }
+    sweep::check_distinct(&axes).map_err(|e| CliError::usage(format!("--set: {e}")))?;
+    out_dir(&a.out)?;
     let precision = match &a.until_ci {
         None => None,
         Some(w) => {
@@ -417,6 +502,7 @@ pub fn sweep(a: &SweepArgs, json: bool) -> CliResult<()> {
         [
             "paths",
             "P(broke)",
+            "P(off peg)",
             "P(spiral)",
             "max depeg p50",
             "h < $0.97 p50",
@@ -441,6 +527,11 @@ pub fn sweep(a: &SweepArgs, json: bool) -> CliResult<()> {
         row.push(format!("{}{}", report::prob(&sm.p_break), flag("p_break")));
         row.push(format!(
             "{}{}",
+            report::prob(&sm.p_off_peg),
+            flag("p_off_peg")
+        ));
+        row.push(format!(
+            "{}{}",
             report::prob(&sm.p_death_spiral),
             flag("p_death_spiral")
         ));
@@ -457,6 +548,10 @@ pub fn sweep(a: &SweepArgs, json: bool) -> CliResult<()> {
         t.row(row);
     }
     println!("{t}");
+    if a.split {
+        println!("  split outcomes: medians over the paths that broke the peg and over those that never fell below $0.97");
+        println!("{}", sweep_split_table(&sw));
+    }
     println!("  [..]: 95% interval (? where too few paths bound that end)");
     if any_flag {
         println!(
@@ -503,6 +598,7 @@ pub fn bench(a: &BenchArgs, json: bool) -> CliResult<()> {
             "blocks_per_path": s.blocks, "blocks": blocks, "elapsed_seconds": e.elapsed.as_secs_f64(),
             "blocks_per_second": e.blocks_per_second(), "threads": e.threads, "machine": machine(),
             "p_break": e.summary.p_break,
+            "p_off_peg": e.summary.p_off_peg,
             "p_death_spiral": e.summary.p_death_spiral,
             "p_xms_x100": e.summary.p_xms_x100,
         });

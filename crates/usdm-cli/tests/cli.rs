@@ -449,11 +449,123 @@ fn simulate_writes_a_report_and_says_where() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// A run records what produced it (build, resolved scenario, every parameter in force), and
+/// `--replay` re-runs it from that record alone: the same outcomes, path for path, even after
+/// the scenario file that produced it is gone.
+#[test]
+fn a_run_records_what_produced_it_and_replays_from_the_record() {
+    let (dir, file) = scenario_file("replay");
+    let first = dir.join("first");
+    let v = json(&[
+        "simulate",
+        file.to_str().unwrap(),
+        "--preset",
+        "mars-guarded",
+        "--set",
+        "xms_support_ratio=3",
+        "--set",
+        "market.xms_market_depth=0.05",
+        "--paths",
+        "4",
+        "--seed",
+        "11",
+        "--out",
+        first.to_str().unwrap(),
+        "--quiet",
+    ]);
+    let p = &v["provenance"];
+    assert_eq!(p["usdm_version"], env!("CARGO_PKG_VERSION"));
+    let commit = p["git_commit"].as_str().unwrap();
+    assert!(commit == "unknown" || commit.len() >= 40, "{commit}");
+    let toml = p["scenario_toml"].as_str().unwrap();
+    assert!(toml.contains("xms_market_depth = 0.05"), "{toml}");
+    assert!(toml.contains("whale_exit"), "{toml}");
+    assert_eq!(p["preset"], "mars-guarded");
+    // Exact, as the core stores it (18 decimals), and in words.
+    assert_eq!(
+        p["overrides"],
+        serde_json::json!([{"xms_support_ratio": "3000000000000000000"}])
+    );
+    assert_eq!(
+        p["overrides_text"],
+        serde_json::json!(["xms_support_ratio = 300%"])
+    );
+    // Every protocol parameter in force, as the warmed-up protocol holds it: the override, the
+    // preset's breakers, the defaults.
+    assert_eq!(
+        p["protocol"]["params"]["xms_support_ratio"],
+        "3000000000000000000"
+    );
+    assert_eq!(p["protocol"]["params"]["twap_window"], 600);
+    assert!(
+        p["protocol"]["params"]["breakers"]["xms_minted"].is_string(),
+        "{}",
+        p["protocol"]
+    );
+    assert_eq!(p["protocol"]["policy"], "mars");
+    // Market and agent parameters, parsed.
+    assert_eq!(p["scenario"]["xms_market_depth"], 0.05);
+    assert_eq!(p["scenario"]["usdm_supply"], 1_000_000.0);
+    assert!(
+        p["scenario"]["arbitrageurs"].is_object(),
+        "{}",
+        p["scenario"]
+    );
+    // The file on disk carries the same record.
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(first.join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(&written["provenance"], p);
+    let html = std::fs::read_to_string(first.join("report.html")).unwrap();
+    assert!(html.contains("<h2>Assumptions</h2>"));
+    assert!(html.contains("xms_market_depth = 0.05"));
+
+    std::fs::remove_file(&file).unwrap();
+    let second = dir.join("second");
+    let o = usdm(&[
+        "simulate",
+        "--replay",
+        first.join("summary.json").to_str().unwrap(),
+        "--out",
+        second.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let read = |d: &std::path::Path, f: &str| std::fs::read_to_string(d.join(f)).unwrap();
+    assert_eq!(read(&first, "outcomes.csv"), read(&second, "outcomes.csv"));
+    assert_eq!(read(&first, "fan.csv"), read(&second, "fan.csv"));
+    let again: serde_json::Value = serde_json::from_str(&read(&second, "summary.json")).unwrap();
+    assert_eq!(again["summary"], written["summary"]);
+    assert_eq!(again["provenance"], written["provenance"]);
+
+    // A replay takes nothing else that would change the run, and needs a record.
+    let o = usdm(&["simulate", "--replay", "x.json", "--paths", "3"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = usdm(&[
+        "simulate",
+        "--replay",
+        read_path(&first, "outcomes.csv").as_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--replay"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+fn read_path(d: &std::path::Path, f: &str) -> String {
+    d.join(f).to_str().unwrap().to_string()
+}
+
 #[test]
 fn simulator_commands_refuse_bad_input_in_one_line() {
     let (dir, file) = scenario_file("bad");
     let f = file.to_str().unwrap();
-    let cases: [(&[&str], &str); 11] = [
+    // `--out` naming a file: refused before a path runs (a hundred million paths would take
+    // days if the check came after the computation, as it did).
+    let not_a_dir = dir.join("not-a-dir");
+    std::fs::write(&not_a_dir, "x").unwrap();
+    let out_file = not_a_dir.to_str().unwrap();
+    let cases: [(&[&str], &str); 14] = [
         (
             &["simulate", "no-such-scenario"],
             "built-in scenarios: calm",
@@ -502,6 +614,26 @@ fn simulator_commands_refuse_bad_input_in_one_line() {
         (
             &["simulate", f, "--set", "agents.holders.cohorts=1e9"],
             "--set agents.holders.cohorts=1e9: agents.holders.cohorts: invalid type",
+        ),
+        // Issue 21: a repeated axis ran every point at the last value under the first labels.
+        (
+            &[
+                "sweep",
+                f,
+                "--set",
+                "xms_support_ratio=1,2",
+                "--set",
+                "xms_support_ratio=3",
+            ],
+            "xms_support_ratio is swept twice (xms_support_ratio=1,2 and xms_support_ratio=3)",
+        ),
+        (
+            &["simulate", f, "--paths", "100000000", "--out", out_file],
+            "cannot write a report there",
+        ),
+        (
+            &["sweep", f, "--paths", "100000000", "--out", out_file],
+            "cannot write a report there",
         ),
     ];
     // Every one is a malformed command line: exit 2.
@@ -609,6 +741,11 @@ fn exit_codes_tell_a_malformed_command_line_from_a_refused_request() {
         ("simulate no-such-scenario".to_string(), 2),
         ("sweep calm --until-ci 2 --paths 1 -q".to_string(), 2),
         ("scenarios show nope".to_string(), 2),
+        // Issue 21: a redemption that pays collateral with no --collateral exited 1.
+        (
+            "quote redeem --cr 0.9 --usdm 100 --price XMS=2".to_string(),
+            2,
+        ),
         (format!("{m} --cr 0.8 --amount 120 --max-xms-in 14"), 1),
         (
             "quote swap --reserve USDm=100 --reserve USDC=100 --sell USDm --amount 1 --min-out 5"

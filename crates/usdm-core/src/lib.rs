@@ -107,8 +107,8 @@ pub mod prelude {
     pub use crate::units::{Amount, Multiple, Price, Quantity, Ratio, SupportRatio, Usd};
 }
 
-/// The README's examples that are Rust (`Using the library`), compiled and run as doctests so
-/// that they cannot rot.
+/// The guides' examples that are Rust (`docs/integrating.md`, "Using the library"), compiled
+/// and run as doctests so that they cannot rot.
 #[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../../../docs/integrating.md")]
 pub struct ReadmeDoctests;

@@ -414,6 +414,7 @@ fn sweep_input(
     if out.is_empty() {
         return Err(UsageError::new_err("a sweep needs at least one axis"));
     }
+    usdm_sim::sweep::check_distinct(&out).map_err(|e| UsageError::new_err(format!("axes: {e}")))?;
     Ok((s, out))
 }
 

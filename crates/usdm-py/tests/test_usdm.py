@@ -52,6 +52,23 @@ def test_a_dict_scenario_runs_and_reports(tmp_path):
     assert "P(peg broke)" in repr(run)
 
 
+def test_a_python_run_records_its_provenance_and_the_cli_replays_it(tmp_path):
+    run = usdm.simulate(SHORT, preset="mars-guarded", paths=4, seed=3,
+                        set={"xms_support_ratio": 3}, progress=False)
+    p = run.summary["provenance"]
+    assert p["usdm_version"] == usdm.__version__
+    assert p["preset"] == "mars-guarded" and p["seed"] == 3 and p["paths"] == 4
+    assert p["overrides_text"] == ["xms_support_ratio = 300%"]
+    assert "xms_script" in p["scenario_toml"]
+    run.report(tmp_path / "py")
+    code, v = cli("simulate", "--replay", str(tmp_path / "py" / "summary.json"), "--quiet",
+                  "--out", str(tmp_path / "replayed"))
+    assert code == 0
+    assert v["summary"] == run.summary["summary"]
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "replayed" / "outcomes.csv"),
+                                  pd.read_csv(tmp_path / "py" / "outcomes.csv"))
+
+
 def test_errors_are_exceptions_with_the_clis_messages():
     with pytest.raises(usdm.UsageError, match="mars, mars-guarded, frax"):
         usdm.simulate("calm", preset="terra", paths=1)
@@ -95,6 +112,12 @@ def test_sweep_equals_the_cli(tmp_path):
     pts = sw.points
     assert len(pts) == 4 and pts["breaker_xms_minted"].isna().sum() == 2
     assert str(pts["p_break_hi"].dtype) == "float64"
+    # Issue 21: the split outcomes, in the CLI's sweep.csv and in .points, column for column.
+    csv = pd.read_csv(tmp_path / "cli" / "sweep.csv")
+    split = [c for c in csv.columns if "given_" in c]
+    assert "max_depeg_p50_given_break_lo" in split and "paths_given_hold" in split
+    assert split == [c for c in pts.columns if "given_" in c]
+    pd.testing.assert_frame_equal(pts[split].astype(float), csv[split].astype(float))
     assert Path(sw.report(tmp_path / "py")).exists()
 
 
@@ -166,3 +189,35 @@ def test_a_rust_panic_is_a_python_exception_and_the_interpreter_survives():
     # And the interpreter carries on.
     r = usdm.simulate("calm", paths=2, seed=1, progress=False)
     assert len(r.outcomes) == 2
+
+
+def test_the_public_names_are_the_api_and_a_sweep_axis_cannot_repeat():
+    # Issue 21: `dir(usdm)` showed the modules it imports (pd, os, json, sys).
+    public = {n for n in dir(usdm) if not n.startswith("_")}
+    assert public <= set(usdm.__all__) | {"annotations", "Decimal", "Any", "Dict", "Iterable",
+                                           "List", "Mapping", "Optional", "Sequence", "Union",
+                                           "Scenario", "DEFAULT_CHUNK"}, public
+    assert not {"pd", "os", "json", "sys", "time"} & public
+    for name in usdm.__all__:
+        assert hasattr(usdm, name), name
+    # Two axes over one parameter (two spellings of its key) are refused, naming the key,
+    # before any path runs.
+    with pytest.raises(usdm.UsageError, match="xms_support_ratio is swept twice"):
+        usdm.sweep("calm", axes={"xms_support_ratio": [1, 2], " xms_support_ratio": [3]},
+                   paths=2, progress=False)
+
+
+def test_errors_name_python_arguments_not_cli_flags():
+    # Issue 21: errors raised from Python spoke in the CLI's flags (`pass --price XMS=<USD>`).
+    with pytest.raises(usdm.UsageError) as e:
+        usdm.quote_mint(cr="0.8", collateral="USDC", amount="120", prices={"USDC": "1"})
+    assert 'prices={"XMS": <USD>}' in str(e.value) and "--" not in str(e.value), e.value
+    with pytest.raises(usdm.UsageError) as e:
+        usdm.quote_redeem(cr="0.9", usdm="100", prices={"XMS": "2"})
+    assert "collateral=<ASSET>" in str(e.value) and "--" not in str(e.value), e.value
+    with pytest.raises(usdm.UsageError) as e:
+        usdm.simulate("calm", paths=1, set={"support": 2})
+    assert str(e.value).startswith('set={"support": 2}: unknown parameter'), e.value
+    with pytest.raises(usdm.UsageError) as e:
+        usdm.simulate("calm", preset="terra", paths=1)
+    assert "--" not in str(e.value), e.value

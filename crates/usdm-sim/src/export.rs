@@ -37,7 +37,8 @@ pub fn schema() -> String {
 }
 
 /// Runs every path of `setup` with its full series and writes them to `file`; returns the rows
-/// written. The file's metadata names the scenario, preset, seed and paths.
+/// written. The file's metadata names the scenario, preset, seed and paths, and carries the
+/// run's whole record (`usdm.provenance`, JSON: see [`crate::provenance`]).
 pub fn write_series(setup: &Arc<Setup>, config: &McConfig, file: &Path) -> Result<u64, SimError> {
     let fail = |e: String| SimError::Setup {
         scenario: setup.scenario.name.clone(),
@@ -52,6 +53,12 @@ pub fn write_series(setup: &Arc<Setup>, config: &McConfig, file: &Path) -> Resul
         (
             "usdm.block_seconds",
             setup.scenario.block_seconds.to_string(),
+        ),
+        ("usdm.version", crate::provenance::VERSION.to_string()),
+        ("usdm.git_commit", crate::provenance::GIT_COMMIT.to_string()),
+        (
+            "usdm.provenance",
+            crate::provenance::of_run(setup, config).to_string(),
         ),
     ]
     .map(|(k, v)| KeyValue::new(k.to_string(), v));

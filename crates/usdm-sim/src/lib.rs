@@ -11,6 +11,7 @@ pub mod export;
 pub mod market;
 pub mod metrics;
 pub mod montecarlo;
+pub mod provenance;
 pub mod reference;
 pub mod report;
 pub mod rng;

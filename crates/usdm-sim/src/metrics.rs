@@ -309,6 +309,12 @@ pub struct Outcome {
     pub max_usdm_price: f64,
     /// Hours USDm spent above $1.03 (a squeeze: minting refused while the price runs up).
     pub hours_above_103: f64,
+    /// Hours USDm spent outside the scenario's peg band, either way (`[peg]`, default $0.97
+    /// to $1.03).
+    pub hours_off_peg: f64,
+    /// USDm spent longer than the scenario's `peg.off_after` (default an hour) outside the
+    /// band: off the peg either way. `broke_peg` is the downside alone.
+    pub off_peg: bool,
     /// XMS supply at the end over XMS supply at the start.
     pub xms_dilution: f64,
     /// Treasury value over circulating USDm at the end (NaN when undefined).
@@ -351,7 +357,7 @@ pub enum OutcomeColumn {
 
 /// Every column of the outcomes table, in file order: the one list behind `outcomes.csv` and
 /// the Python package's `outcomes` DataFrame.
-pub const OUTCOME_COLUMNS: [(&str, OutcomeColumn); 21] = [
+pub const OUTCOME_COLUMNS: [(&str, OutcomeColumn); 23] = [
     ("path", OutcomeColumn::Int(|o| o.path)),
     ("max_depeg", OutcomeColumn::Float(|o| o.max_depeg)),
     ("min_usdm_price", OutcomeColumn::Float(|o| o.min_usdm_price)),
@@ -366,6 +372,8 @@ pub const OUTCOME_COLUMNS: [(&str, OutcomeColumn); 21] = [
         "hours_above_103",
         OutcomeColumn::Float(|o| o.hours_above_103),
     ),
+    ("hours_off_peg", OutcomeColumn::Float(|o| o.hours_off_peg)),
+    ("off_peg", OutcomeColumn::Bool(|o| o.off_peg)),
     ("xms_dilution", OutcomeColumn::Float(|o| o.xms_dilution)),
     ("final_backing", OutcomeColumn::Float(|o| o.final_backing)),
     (
@@ -418,6 +426,10 @@ pub struct PathMetrics {
     seconds: u64,
     seconds_below: u64,
     seconds_above: u64,
+    seconds_off: u64,
+    peg_low: f64,
+    peg_high: f64,
+    off_peg_seconds: u64,
     first_break: Option<u64>,
     seconds_breaker: u64,
     seconds_cap: u64,
@@ -445,6 +457,9 @@ impl PathMetrics {
             },
             interval_low: f64::INFINITY,
             interval_high: f64::NEG_INFINITY,
+            peg_low: scenario.peg_low,
+            peg_high: scenario.peg_high,
+            off_peg_seconds: scenario.off_peg_seconds,
             ..PathMetrics::default()
         }
     }
@@ -463,6 +478,9 @@ impl PathMetrics {
             self.first_break.get_or_insert(self.seconds);
         } else if usdm_price > 1.03 {
             self.seconds_above += block_seconds;
+        }
+        if usdm_price < self.peg_low || usdm_price > self.peg_high {
+            self.seconds_off += block_seconds;
         }
         self.seconds += block_seconds;
         if breaker_bound {
@@ -572,6 +590,8 @@ impl PathMetrics {
         let o = &mut self.outcome;
         o.hours_below_097 = self.seconds_below as f64 / 3600.0;
         o.hours_above_103 = self.seconds_above as f64 / 3600.0;
+        o.hours_off_peg = self.seconds_off as f64 / 3600.0;
+        o.off_peg = self.seconds_off > self.off_peg_seconds;
         o.broke_peg = self.first_break.is_some();
         o.hours_to_break = self.first_break.map_or(f64::NAN, |s| s as f64 / 3600.0);
         o.xms_dilution = xms_final / xms0.max(1e-18);

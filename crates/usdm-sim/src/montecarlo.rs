@@ -126,13 +126,14 @@ impl serde::Serialize for Stat {
 type OutcomeField = (&'static str, fn(&Outcome) -> f64);
 
 /// The outcomes summarised, in report order.
-pub const OUTCOME_FIELDS: [OutcomeField; 16] = [
+pub const OUTCOME_FIELDS: [OutcomeField; 17] = [
     ("max_depeg", |o| o.max_depeg),
     ("min_usdm_price", |o| o.min_usdm_price),
     ("hours_below_097", |o| o.hours_below_097),
     ("hours_to_break", |o| o.hours_to_break),
     ("max_usdm_price", |o| o.max_usdm_price),
     ("hours_above_103", |o| o.hours_above_103),
+    ("hours_off_peg", |o| o.hours_off_peg),
     ("xms_dilution", |o| o.xms_dilution),
     ("final_backing", |o| o.final_backing),
     ("final_usdm_price", |o| o.final_usdm_price),
@@ -188,6 +189,19 @@ impl Conditional {
     }
 }
 
+/// The outcomes shown for the paths that broke the peg and for those that held it (the
+/// report's and the terminal's split tables, the sweep's split columns): when outcomes split,
+/// the median of all paths can fall between the two groups and describe neither.
+pub const SPLIT_OUTCOMES: [&str; 7] = [
+    "max_depeg",
+    "hours_below_097",
+    "hours_to_break",
+    "xms_dilution",
+    "final_usdm_price",
+    "max_usdm_price",
+    "final_backing",
+];
+
 /// The outcomes summarised.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Summary {
@@ -195,6 +209,10 @@ pub struct Summary {
     pub paths: u64,
     /// Share of paths that broke the peg: USDm below $0.97 at any block.
     pub p_break: Proportion,
+    /// Share of paths off the peg either way: longer than the scenario's `peg.off_after`
+    /// (an hour) outside its band (below $0.97 or above $1.03). A run holds the peg only
+    /// when both this and `p_break` are low.
+    pub p_off_peg: Proportion,
     /// Share of paths ending in a death spiral.
     pub p_death_spiral: Proportion,
     /// Share of paths whose XMS supply grew at least 100-fold, whatever USDm did at the end (a
@@ -206,7 +224,8 @@ pub struct Summary {
     /// The same over the paths that broke the peg: when outcomes split, the median of all
     /// paths can fall in the gap between two groups and describe neither.
     pub given_break: Conditional,
-    /// The same over the paths that held it.
+    /// The same over the paths that never fell below $0.97 (the downside held; the upside
+    /// may not have: see `p_off_peg`).
     pub given_hold: Conditional,
 }
 
@@ -219,6 +238,7 @@ impl Summary {
         Summary {
             paths: outcomes.len() as u64,
             p_break: Proportion::new(broke.len() as u64, outcomes.len() as u64),
+            p_off_peg: Proportion::of(outcomes, |o| o.off_peg),
             p_death_spiral: Proportion::of(outcomes, |o| o.death_spiral),
             p_xms_x100: Proportion::of(outcomes, |o| {
                 o.xms_dilution >= crate::metrics::SPIRAL_DILUTION
@@ -247,9 +267,10 @@ impl Summary {
     }
 
     /// The probabilities reported, by name.
-    pub fn probabilities(&self) -> [(&'static str, &Proportion); 3] {
+    pub fn probabilities(&self) -> [(&'static str, &Proportion); 4] {
         [
             ("p_break", &self.p_break),
+            ("p_off_peg", &self.p_off_peg),
             ("p_death_spiral", &self.p_death_spiral),
             ("p_xms_x100", &self.p_xms_x100),
         ]

@@ -80,6 +80,17 @@ struct File {
     agents: AgentsSpec,
     #[serde(default)]
     events: Vec<Spanned<EventSpec>>,
+    #[serde(default)]
+    peg: PegSpec,
+}
+
+/// `[peg]`: the band a path must stay in to count as holding the peg, both ways.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PegSpec {
+    low: Option<Spanned<f64>>,
+    high: Option<Spanned<f64>>,
+    off_after: Option<Dur>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -220,7 +231,7 @@ struct GovSpec {
 
 /// An exogenous price process: geometric Brownian motion with optional jumps, times a scripted
 /// multiplicative path.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct PriceProcess {
     /// Starting price in USD.
     pub price: f64,
@@ -254,7 +265,7 @@ impl PriceProcess {
 }
 
 /// The arbitrageurs.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Arbitrageurs {
     /// USD capital.
     pub capital: f64,
@@ -265,7 +276,7 @@ pub struct Arbitrageurs {
 }
 
 /// The USDm holders who may run.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Holders {
     /// Share of the USDm supply they hold.
     pub share: f64,
@@ -286,7 +297,7 @@ pub struct Holders {
 }
 
 /// XMS holders who sell into falling prices.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct XmsHolders {
     /// Share of the genesis XMS supply they hold (the rest floats on the external market).
     pub share: f64,
@@ -299,7 +310,7 @@ pub struct XmsHolders {
 }
 
 /// A market condition that fires an event (once, at the first block it holds).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub enum Condition {
     /// XMS's external price below this many dollars.
     XmsPriceBelow(f64),
@@ -310,7 +321,7 @@ pub enum Condition {
 }
 
 /// An event: from block `at` on, once `when` holds (at once if there is no condition).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ScheduledEvent {
     /// Earliest block.
     pub at: u64,
@@ -321,7 +332,7 @@ pub struct ScheduledEvent {
 }
 
 /// Something scheduled.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub enum EventKind {
     /// A large holder sells `usdm` over `blocks` blocks (a share redeemed directly).
     WhaleExit {
@@ -355,11 +366,15 @@ pub enum EventKind {
 }
 
 /// A validated scenario.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Scenario {
     /// The file it came from (`<builtin:NAME>` for a built-in), for errors.
+    #[serde(skip)]
     pub file: String,
-    /// The TOML it was parsed from: the base that [`Scenario::with_fields`] changes.
+    /// The TOML it was parsed from, resolved: `extends` merged in and any
+    /// [`Scenario::with_fields`] change written into it. The base that `with_fields` changes,
+    /// and the text a run records to be re-run from ([`crate::provenance`]).
+    #[serde(skip)]
     pub source: String,
     /// Name.
     pub name: String,
@@ -412,6 +427,14 @@ pub struct Scenario {
     pub xms_holders: XmsHolders,
     /// Events, in order of their earliest block.
     pub events: Vec<ScheduledEvent>,
+    /// The peg band both ways (`[peg]`): a path is off the peg when USDm's pool price spent
+    /// more than `off_peg_seconds` outside `[peg_low, peg_high]` (default $0.97 to $1.03 for
+    /// more than an hour). The downside alone is `broke_peg` (below $0.97 at any block).
+    pub peg_low: f64,
+    /// The band's upper end.
+    pub peg_high: f64,
+    /// Time outside the band, in seconds, beyond which a path is off the peg.
+    pub off_peg_seconds: u64,
 }
 
 /// The most samples a path keeps (memory per path stays bounded whatever the duration).
@@ -519,6 +542,18 @@ impl Ctx<'_> {
     /// The full name of `key`, an unknown key at `offset`: its table's path (`[table]` or
     /// `[[array]]` header above it, and the inline tables it sits in) and the key itself. An
     /// unknown table is named by its own header.
+    /// The key a value at `offset` is assigned to on its line (`depth = "x"` gives `depth`),
+    /// if the value follows `key =` directly.
+    fn key_before(&self, offset: usize) -> Option<&str> {
+        let offset = offset.min(self.text.len());
+        let line_start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let before = self.text[line_start..offset].trim_end();
+        let before = before.strip_suffix('=')?.trim_end();
+        let name = before
+            .rsplit(|c: char| c == ',' || c == '{' || c.is_whitespace())
+            .next()?;
+        (!name.is_empty()).then_some(name)
+    }
     fn key_path(&self, offset: usize, key: &str) -> String {
         let offset = offset.min(self.text.len());
         let line_start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
@@ -738,9 +773,13 @@ impl Scenario {
             let field = match msg.split('`').nth(1).filter(|_| msg.contains("field")) {
                 // Named in full, as every other error names its field: `market.usdm_pool_dept`.
                 Some(key) => ctx.key_path(span.start, key),
-                None => "-".to_string(),
+                // A value of the wrong type: the key it was given to, in full.
+                None => match ctx.key_before(span.start) {
+                    Some(key) => ctx.key_path(span.start, key),
+                    None => "-".to_string(),
+                },
             };
-            ctx.err(span, &field, msg)
+            ctx.err(span, &field, plain_types(&msg))
         })?;
         if let Some(bs) = &f.block_seconds {
             if !(1..=3600).contains(bs.get_ref()) {
@@ -758,7 +797,22 @@ impl Scenario {
         }
         let sample_every = match &f.sample_every {
             Some(d) => {
-                let every = ctx.dur(d, "sample_every")?.max(1);
+                // Shorter than a block would silently sample every block: say so instead.
+                let shorter = match ctx.duration(d.get_ref(), d.span(), "sample_every")? {
+                    Duration::Blocks(b) => b == 0,
+                    Duration::Seconds(s) => s < ctx.block_seconds,
+                };
+                if shorter {
+                    return Err(ctx.err(
+                        d.span(),
+                        "sample_every",
+                        format!(
+                            "shorter than a block ({} s); the finest sampling is every block: \"1b\" or \"{}s\"",
+                            ctx.block_seconds, ctx.block_seconds
+                        ),
+                    ));
+                }
+                let every = ctx.dur(d, "sample_every")?;
                 if blocks / every > MAX_SAMPLES {
                     return Err(ctx.err(
                         d.span(),
@@ -1059,6 +1113,37 @@ impl Scenario {
             });
         }
         events.sort_by_key(|e| e.at);
+        let band_end = |v: &Option<Spanned<f64>>, field: &str, default: f64, below_one: bool| {
+            let Some(v) = v else { return Ok(default) };
+            let x = *v.get_ref();
+            let fits = x.is_finite()
+                && if below_one {
+                    x > 0.0 && x < 1.0
+                } else {
+                    x > 1.0 && x <= 10.0
+                };
+            if fits {
+                Ok(x)
+            } else {
+                Err(ctx.err(
+                    v.span(),
+                    field,
+                    if below_one {
+                        format!("{x} must lie between 0 and 1 (the band's lower end, e.g. 0.97)")
+                    } else {
+                        format!(
+                            "{x} must lie above 1, at most 10 (the band's upper end, e.g. 1.03)"
+                        )
+                    },
+                ))
+            }
+        };
+        let peg_low = band_end(&f.peg.low, "peg.low", 0.97, true)?;
+        let peg_high = band_end(&f.peg.high, "peg.high", 1.03, false)?;
+        let off_peg_seconds = match &f.peg.off_after {
+            Some(d) => ctx.seconds_of(d.get_ref(), d.span(), "peg.off_after")?,
+            None => 3600,
+        };
         Ok(Scenario {
             file: file.to_string(),
             source: text.to_string(),
@@ -1098,6 +1183,9 @@ impl Scenario {
             holders,
             xms_holders,
             events,
+            peg_low,
+            peg_high,
+            off_peg_seconds,
         })
     }
 }
@@ -1347,6 +1435,16 @@ impl FieldChange {
             value,
         }
     }
+}
+
+/// A type error in the words of a scenario's reader, not Rust's (`expected f64` says "a
+/// number", `expected u64` "a whole number").
+fn plain_types(message: &str) -> String {
+    let mut out = message.replace("expected f64", "expected a number");
+    for whole in ["u8", "u16", "u32", "u64", "usize", "i32", "i64"] {
+        out = out.replace(&format!("expected {whole}"), "expected a whole number");
+    }
+    out
 }
 
 /// A parameter change given on the command line as `key` and `value` (same names and

@@ -138,6 +138,38 @@ impl Axis {
     }
 }
 
+/// Refuses two axes that vary the same thing (the same preset axis, protocol parameter or
+/// scenario field): every point would run the later axis's value under labels taken from the
+/// earlier one, a silently wrong result.
+pub fn check_distinct(axes: &[Axis]) -> Result<(), String> {
+    /// What an axis varies, independent of how its key was spelled.
+    fn target(axis: &Axis) -> Option<String> {
+        match &axis.values.first()?.1 {
+            AxisValue::Preset(_) => Some("preset".into()),
+            AxisValue::Param(change) => Some(format!("{:?}", std::mem::discriminant(change))),
+            AxisValue::Field(_) => Some(axis.name.clone()),
+        }
+    }
+    for (i, axis) in axes.iter().enumerate() {
+        if let Some(earlier) = axes[..i].iter().find(|a| target(a) == target(axis)) {
+            return Err(format!(
+                "{} is swept twice ({} and {}): give all its values in one axis, e.g. {}=v1,v2,v3",
+                axis.name,
+                labels(earlier),
+                labels(axis),
+                axis.name
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// An axis as it was given, `key=v1,v2`.
+fn labels(axis: &Axis) -> String {
+    let values: Vec<&str> = axis.values.iter().map(|(l, _)| l.as_str()).collect();
+    format!("{}={}", axis.name, values.join(","))
+}
+
 /// One point of a sweep and its ensemble.
 #[derive(Clone, Debug)]
 pub struct SweepPoint {
@@ -282,6 +314,10 @@ pub fn run(
     config: &McConfig,
     precision: Option<Precision>,
 ) -> Result<Sweep, SimError> {
+    check_distinct(&axes).map_err(|reason| SimError::Setup {
+        scenario: scenario.name.clone(),
+        reason,
+    })?;
     let specs = point_specs(&scenario, &axes);
     let total = specs.len() as u64 * config.paths;
     let pb = montecarlo::progress_bar(total, config.progress, &scenario.name);
@@ -436,6 +472,38 @@ mod tests {
         assert_eq!(c[0], vec![0, 0]);
         assert_eq!(c[1], vec![0, 1]);
         assert_eq!(c[5], vec![1, 2]);
+    }
+
+    #[test]
+    fn an_axis_given_twice_is_refused_whatever_its_spelling() {
+        let s = Scenario::builtin("calm").unwrap().unwrap();
+        let ratio = |spec: &str| Axis::parse(spec, &s).unwrap();
+        let axes = [ratio("xms_support_ratio=1,2"), ratio("xms_support_ratio=3")];
+        let e = check_distinct(&axes).unwrap_err();
+        assert!(e.contains("xms_support_ratio is swept twice"), "{e}");
+        assert!(
+            e.contains("xms_support_ratio=1,2 and xms_support_ratio=3"),
+            "{e}"
+        );
+        let presets = [
+            Axis::presets("mars").unwrap(),
+            Axis::presets("frax").unwrap(),
+        ];
+        assert!(check_distinct(&presets)
+            .unwrap_err()
+            .contains("preset is swept twice"));
+        let fields = [
+            ratio("market.xms_market_depth=0.1"),
+            ratio("market.xms_market_depth=0.2"),
+        ];
+        assert!(check_distinct(&fields).is_err());
+        // Different things are fine.
+        let fine = [
+            Axis::presets("mars").unwrap(),
+            ratio("xms_support_ratio=1,2"),
+            ratio("market.xms_market_depth=0.1"),
+        ];
+        assert_eq!(check_distinct(&fine), Ok(()));
     }
 
     #[test]

@@ -1,13 +1,13 @@
 //! Iron Finance, June 2021, out of sample (scenarios/iron-2021.toml): the simulator was
 //! calibrated on Terra, and here it runs Iron's protocol, initial state and dated events with
-//! Terra's behaviour. The issue's shape targets, and what the model gives (README, "Out of
+//! Terra's behaviour. The issue's shape targets, and what the model gives (docs/findings.md, "Out of
 //! sample: Iron Finance"):
 //! - the share token falls more than 99.9% within 48 hours: here about 55%;
 //! - the stablecoin's low between $0.55 and $0.85: here about $0.96;
 //! - the share token's supply up more than 100-fold: here about 8%.
 //!
 //! The targets are missed, and the test asserts the model's verdict loosely, so that a change
-//! to the dynamics that moves it shows up here and in the README together. Also asserted: the
+//! to the dynamics that moves it shows up here and in docs/findings.md together. Also asserted: the
 //! TWAP's lag sets the depeg (the issue's sweep), and the hub-refused `twap` pricing is what
 //! the `iron` preset runs.
 

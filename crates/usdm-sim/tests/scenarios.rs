@@ -23,6 +23,57 @@ fn error_of(text: &str) -> usdm_sim::scenario::ScenarioError {
     Scenario::parse(text, "bad.toml").expect_err("should be refused")
 }
 
+/// Issue 21: a value of the wrong type was reported with Rust's type (`expected f64`) and no
+/// field.
+#[test]
+fn a_value_of_the_wrong_type_names_its_field_in_plain_words() {
+    let head = "name = \"x\"\nduration = \"1d\"\n";
+    for (body, field, words) in [
+        (
+            "[market]\nusdm_pool_depth = \"deep\"\n",
+            "market.usdm_pool_depth",
+            "expected a number",
+        ),
+        (
+            "[agents.holders]\ncohorts = 2.5\n",
+            "agents.holders.cohorts",
+            "expected a whole number",
+        ),
+    ] {
+        let e = error_of(&format!("{head}{body}"));
+        assert_eq!((e.line, e.field.as_str()), (4, field), "{e}");
+        assert!(e.message.contains(words), "{e}");
+        assert!(
+            !e.message.contains("f64") && !e.message.contains("i64"),
+            "{e}"
+        );
+    }
+}
+
+/// Issue 21: a `sample_every` shorter than a block was silently taken as one block.
+#[test]
+fn sampling_more_often_than_a_block_is_refused() {
+    for every in ["\"1s\"", "\"0s\"", "\"0b\"", "2"] {
+        let e = error_of(&format!(
+            "name = \"x\"\nduration = \"1d\"\nsample_every = {every}\n"
+        ));
+        assert_eq!(
+            (e.line, e.field.as_str()),
+            (3, "sample_every"),
+            "{every}: {e}"
+        );
+        assert!(
+            e.message.contains("shorter than a block (3 s)"),
+            "{every}: {e}"
+        );
+        assert!(e.message.contains("\"1b\" or \"3s\""), "{every}: {e}");
+    }
+    for every in ["\"1b\"", "\"3s\"", "\"5m\""] {
+        let text = format!("name = \"x\"\nduration = \"1d\"\nsample_every = {every}\n");
+        assert!(Scenario::parse(&text, "ok.toml").is_ok(), "{every}");
+    }
+}
+
 #[test]
 fn errors_name_file_line_and_field() {
     let e = error_of("name = \"x\"\nduration = \"1d\"\n\n[market]\nusdm_pool_depth = 2.0\n");

@@ -346,6 +346,28 @@ fn reports_are_written_with_charts_and_data() {
             assert_eq!(line.split(',').count(), width, "{name} row {}", i + 1);
         }
     }
+    // Issue 21: the fans are sampled as f32 and were written widened to f64
+    // (0.9700000286102295); each cell now reads back as the f32 it was.
+    // (The leading columns are the metric, the hours and, after a break, the paths.)
+    for (name, leading) in [("fan.csv", 2), ("since_break.csv", 3)] {
+        let Ok(text) = std::fs::read_to_string(dir.join(name)) else {
+            continue;
+        };
+        for cell in text
+            .lines()
+            .skip(1)
+            .flat_map(|l| l.split(',').skip(leading))
+        {
+            if let Ok(x) = cell.parse::<f64>() {
+                let narrow = x as f32;
+                assert_eq!(
+                    cell,
+                    format!("{narrow:?}"),
+                    "{name}: {cell} is not an f32's shortest form"
+                );
+            }
+        }
+    }
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
     assert_eq!(json["paths"], 3);

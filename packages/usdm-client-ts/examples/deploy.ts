@@ -1,4 +1,4 @@
-// A deployment with CosmJS, in the order the hub requires (the README's "Deploying on a
+// A deployment with CosmJS, in the order the hub requires (docs/deploying.md, "Deploying on a
 // CosmWasm chain" does the same with the wasmd CLI). Type-checked by `npm run typecheck`, not
 // run. The wasm bytes are the release artifacts (scripts/optimize.sh) and cw-plus's
 // cw20_base.wasm; `governor` signs here, as it would through a multisig.

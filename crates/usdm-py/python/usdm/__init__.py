@@ -16,14 +16,15 @@ path for path.
 
 from __future__ import annotations
 
-import json
-import os
-import sys
-import time
+import functools as _functools
+import json as _json
+import os as _os
+import re as _re
+import sys as _sys
 from decimal import Decimal
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
-import pandas as pd
+import pandas as _pd
 
 from . import _usdm
 from ._usdm import RefusedError, UsageError, UsdmError
@@ -44,18 +45,76 @@ __all__ = [
     "RefusedError",
 ]
 
-Scenario = Union[str, "os.PathLike[str]", Mapping[str, Any]]
+Scenario = Union[str, "_os.PathLike[str]", Mapping[str, Any]]
 
 #: Paths per Ray task by default: large enough that a task's start-up (about 10 ms) and its
 #: transfer are small against its work (a three-day path takes about 10 ms on one core).
 DEFAULT_CHUNK = 250
 
 
+def _pythonic(message: str, set_name: str = "set") -> str:
+    """A message of the CLI's in the words of this API: its arguments, not the CLI's flags.
+
+    ``--price XMS=<USD>`` becomes ``prices={"XMS": <USD>}``, ``--set key=value``
+    ``set={"key": value}`` (``axes=`` in a sweep), ``--preset terra`` ``preset="terra"`` and a
+    bare flag its argument's name."""
+
+    def literal(text: str) -> str:
+        if text.startswith("<") or _re.fullmatch(r"[\d.]+", text):
+            return text
+        if text.startswith("'") and text.endswith("'"):
+            text = text[1:-1]
+        return '"' + text + '"'
+
+    def mapping(name: str):
+        def to_dict(m):
+            values = m.group(2).split(",")
+            shown = literal(values[0]) if len(values) == 1 else "[" + ", ".join(map(literal, values)) + "]"
+            return f'{name}={{"{m.group(1)}": {shown}}}'
+
+        return to_dict
+
+    value = r"([^\s:;)`]+)"
+    message = _re.sub(r"`usdm sweep --set ([\w.]+)=" + value + "`", mapping("usdm.sweep(axes"), message)
+    message = _re.sub(r"(usdm\.sweep\(axes=\{[^}]*\})", r"\1)", message)  # close the call
+    message = _re.sub(r"--price (\w+)=" + value, mapping("prices"), message)
+    message = _re.sub(r"--reserve (\w+)=" + value, mapping("reserves"), message)
+    message = _re.sub(r"--set ([\w.]+)=" + value, mapping(set_name), message)
+    renamed = {"price": "prices", "reserve": "reserves", "set": set_name}
+
+    def flag(m):
+        name = renamed.get(m.group(1), m.group(1).replace("-", "_"))
+        return f"{name}={literal(m.group(2))}" if m.group(2) else name
+
+    # A flag's value: a placeholder, a quoted text, a number, or a word that a colon ends.
+    return _re.sub(
+        r"--([a-z][a-z0-9-]*)(?: (<[A-Z_]+>|'[^']*'|[\d.]+%?(?=[\s:;,)]|$)|[\w.-]+(?=:)))?",
+        flag,
+        message,
+    )
+
+
+def _speaks_python(set_name: str = "set"):
+    """Re-raises this package's errors with messages in the API's words (see ``_pythonic``)."""
+
+    def wrap(function):
+        @_functools.wraps(function)
+        def call(*args, **kwargs):
+            try:
+                return function(*args, **kwargs)
+            except UsdmError as e:
+                raise type(e)(_pythonic(str(e), set_name)) from None
+
+        return call
+
+    return wrap
+
+
 def _scenario(scenario: Scenario) -> tuple:
     """(text, is_json): a built-in name or a file path as text, a dict as JSON."""
     if isinstance(scenario, Mapping):
-        return json.dumps(scenario), True
-    return os.fspath(scenario), False
+        return _json.dumps(scenario), True
+    return _os.fspath(scenario), False
 
 
 def _sets(values: Optional[Mapping[str, Any]]) -> List[str]:
@@ -71,7 +130,7 @@ def _sets(values: Optional[Mapping[str, Any]]) -> List[str]:
 def _progress(total: int, label: str, show: Optional[bool]):
     """A tqdm-style bar (tqdm.auto, so it renders in notebooks) or None when not shown."""
     if show is None:
-        show = sys.stderr.isatty() or "ipykernel" in sys.modules
+        show = _sys.stderr.isatty() or "ipykernel" in _sys.modules
     if not show:
         return None, None
     try:
@@ -83,10 +142,10 @@ def _progress(total: int, label: str, show: Optional[bool]):
             pct = int(100 * done / max(total_, 1))
             if pct != state["last"]:
                 state["last"] = pct
-                sys.stderr.write(f"\r{label}: {done}/{total_} ({pct}%)")
+                _sys.stderr.write(f"\r{label}: {done}/{total_} ({pct}%)")
                 if done >= total_:
-                    sys.stderr.write("\n")
-                sys.stderr.flush()
+                    _sys.stderr.write("\n")
+                _sys.stderr.flush()
 
         return update, None
     bar = tqdm(total=total, desc=label, unit="path")
@@ -102,8 +161,8 @@ def _command(name: str, args: Mapping[str, Any]) -> str:
     return f"usdm.{name}({shown})"
 
 
-def _frame(columns: Mapping[str, list]) -> pd.DataFrame:
-    return pd.DataFrame(dict(columns))
+def _frame(columns: Mapping[str, list]) -> _pd.DataFrame:
+    return _pd.DataFrame(dict(columns))
 
 
 class Result:
@@ -116,44 +175,47 @@ class Result:
     @property
     def summary(self) -> Dict[str, Any]:
         """The same content as ``summary.json``: run information, the probabilities of a break,
-        a death spiral and a 100-fold XMS supply with their Wilson intervals, per-outcome
-        percentiles with their intervals, and the outcomes of the paths that broke and held."""
+        a death spiral, a 100-fold XMS supply and of leaving the peg either way with their
+        Wilson intervals, per-outcome percentiles with their intervals, the outcomes of the
+        paths that broke and held, and ``provenance``: the build, the scenario's full TOML and
+        every parameter in force (``usdm simulate --replay summary.json`` re-runs it)."""
         if self._summary is None:
-            self._summary = json.loads(self._run.summary_json())
+            self._summary = _json.loads(self._run.summary_json())
         return self._summary
 
     @property
-    def outcomes(self) -> pd.DataFrame:
+    def outcomes(self) -> _pd.DataFrame:
         """One row per path, the columns of ``outcomes.csv``."""
         return _frame(self._run.outcomes())
 
     @property
-    def fan(self) -> pd.DataFrame:
+    def fan(self) -> _pd.DataFrame:
         """Percentiles across paths at each sample, long form (``fan.csv``)."""
         return _frame(self._run.fan())
 
     @property
-    def median_path(self) -> Optional[pd.DataFrame]:
+    def median_path(self) -> Optional[_pd.DataFrame]:
         """The typical path's full series: the path closest to the fans' medians."""
         cols = self._run.series("typical")
         return None if cols is None else _frame(cols)
 
     @property
-    def worst_path(self) -> Optional[pd.DataFrame]:
+    def worst_path(self) -> Optional[_pd.DataFrame]:
         """The worst path's (largest depeg) full series."""
         cols = self._run.series("worst")
         return None if cols is None else _frame(cols)
 
-    def report(self, directory: Union[str, "os.PathLike[str]"] = "usdm-report") -> str:
+    def report(self, directory: Union[str, "_os.PathLike[str]"] = "usdm-report") -> str:
         """Writes the HTML report, CSVs and ``summary.json``; returns the report's path."""
-        return self._run.report(os.fspath(directory))
+        return self._run.report(_os.fspath(directory))
 
     def __repr__(self) -> str:
         s = self.summary
-        p = s["summary"]["p_break"]
+        p, q = s["summary"]["p_break"], s["summary"]["p_off_peg"]
         return (
             f"<usdm.Result {s['scenario']} under {s['preset']}: {s['paths']} paths, "
-            f"P(peg broke) {p['value']:.1%} [{p['lo']:.1%}, {p['hi']:.1%}]>"
+            f"P(peg broke) {p['value']:.1%} [{p['lo']:.1%}, {p['hi']:.1%}], "
+            f"P(off peg either way) {q['value']:.1%} [{q['lo']:.1%}, {q['hi']:.1%}]>"
         )
 
 
@@ -168,40 +230,51 @@ class SweepResult:
     def json(self) -> Dict[str, Any]:
         """The same content as ``sweep.json``."""
         if self._json is None:
-            self._json = json.loads(self._run.json())
+            self._json = _json.loads(self._run.json())
         return self._json
 
     @property
-    def points(self) -> pd.DataFrame:
+    def points(self) -> _pd.DataFrame:
         """One row per point: its typed axis values, paths, the three probabilities with
-        their interval ends, and each outcome's median with its interval."""
+        their interval ends, each outcome's median with its interval, and the split: for the
+        paths that broke the peg and those that held it, how many and the key outcomes'
+        medians (``max_depeg_p50_given_break``, ``..._lo``, ``..._hi``), as in sweep.csv."""
         rows = []
         for p in self.json["points"]:
             s = p["summary"]
             row = dict(p["axes"])
             row["paths"] = p["paths"]
-            for name in ("p_break", "p_death_spiral", "p_xms_x100"):
+            for name in ("p_break", "p_off_peg", "p_death_spiral", "p_xms_x100"):
                 row[name] = s[name]["value"]
                 row[f"{name}_lo"] = s[name]["lo"]
                 row[f"{name}_hi"] = s[name]["hi"]
             for st in s["stats"]:
                 for q in ("p50", "p50_lo", "p50_hi"):
                     row[f"{st['name']}_{q}"] = st[q]
+            # The split, as sweep.csv has it: the paths that broke the peg and those that held.
+            for given in ("given_break", "given_hold"):
+                c = s[given]
+                row[f"paths_{given}"] = c["paths"]
+                by_name = {st["name"]: st for st in c["stats"]}
+                for name in self.json["split_outcomes"]:
+                    for q in ("p50", "p50_lo", "p50_hi"):
+                        row[f"{name}_{q.replace('p50', 'p50_' + given, 1)}"] = by_name[name][q]
             row["unresolved"] = "; ".join(
                 f"{u['estimate']} vs {u['axis']}={u['neighbour']}" for u in p["unresolved"]
             )
             rows.append(row)
-        return pd.DataFrame(rows)
+        return _pd.DataFrame(rows)
 
-    def report(self, directory: Union[str, "os.PathLike[str]"] = "usdm-sweep") -> str:
+    def report(self, directory: Union[str, "_os.PathLike[str]"] = "usdm-sweep") -> str:
         """Writes the HTML report, ``sweep.csv`` and ``sweep.json``; returns the report's path."""
-        return self._run.report(os.fspath(directory))
+        return self._run.report(_os.fspath(directory))
 
     def __repr__(self) -> str:
         j = self.json
         return f"<usdm.SweepResult {j['scenario']}: {len(j['points'])} points>"
 
 
+@_speaks_python()
 def simulate(
     scenario: Scenario = "bank-run",
     preset: Optional[str] = None,
@@ -261,6 +334,7 @@ def _axes(axes: Mapping[str, Sequence[Any]]) -> List[str]:
     return out
 
 
+@_speaks_python("axes")
 def sweep(
     scenario: Scenario = "xms-crash",
     axes: Optional[Mapping[str, Sequence[Any]]] = None,
@@ -329,7 +403,7 @@ def _decimals(value: Any) -> Any:
 
 
 def _quote(args: List[str]) -> Dict[str, Any]:
-    return _decimals(json.loads(_usdm.quote(args)))
+    return _decimals(_json.loads(_usdm.quote(args)))
 
 
 def _flag(args: List[str], name: str, value: Any) -> None:
@@ -346,6 +420,7 @@ def _prices(args: List[str], prices: Optional[Mapping[str, Any]]) -> None:
         _flag(args, "--price", f"{symbol}={price}")
 
 
+@_speaks_python()
 def quote_mint(
     cr,
     collateral: Optional[str] = None,
@@ -377,6 +452,7 @@ def quote_mint(
     return _quote(args)
 
 
+@_speaks_python()
 def quote_redeem(
     cr,
     usdm,
@@ -398,6 +474,7 @@ def quote_redeem(
     return _quote(args)
 
 
+@_speaks_python()
 def quote_supply_cap(avg_xms_mcap, support_ratio="2.5", circulating="0", protocol_owned="0") -> Dict[str, Any]:
     """The epoch's supply cap and what may still be minted, as ``usdm quote supply-cap``."""
     args = ["supply-cap"]
@@ -408,6 +485,7 @@ def quote_supply_cap(avg_xms_mcap, support_ratio="2.5", circulating="0", protoco
     return _quote(args)
 
 
+@_speaks_python()
 def quote_swap(reserves: Mapping[str, Any], sell: str, amount, min_out=None, slippage=None) -> Dict[str, Any]:
     """A Mars Swap quote from a pool's two reserves, as ``usdm quote swap``."""
     args = ["swap"]

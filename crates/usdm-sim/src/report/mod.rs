@@ -39,16 +39,23 @@ svg{width:100%;height:auto}
 svg .title{font-size:14px;font-weight:600;fill:#1d2330}svg .tick{font-size:11px;fill:#4a5262}
 svg .label{font-size:12px;fill:#4a5262}svg .grid{stroke:#eceff3}svg .axis{stroke:#9aa3b2}
 svg .cell{font-size:12px;fill:#111}
+svg.timed g.plot path{vector-effect:non-scaling-stroke}
 table{border-collapse:collapse;background:#fff;border:1px solid #dde1e7;width:100%;font-size:13.5px}
 th,td{padding:5px 9px;border-bottom:1px solid #eceff3;text-align:right}th{background:#f0f2f5}
 td:first-child,th:first-child{text-align:left}
 code{background:#eef0f3;padding:1px 4px;border-radius:4px}
 details{margin:8px 0}.small{font-size:13px;color:#5b6475}
+pre{background:#fff;border:1px solid #dde1e7;padding:8px;font-size:12px;white-space:pre-wrap;overflow-wrap:anywhere}
+table.kv td{text-align:left;overflow-wrap:anywhere}
 "#;
+
+/// The charts' interaction (hover values, zoom to a time window), inline so that a report
+/// stays one file that works offline; the charts are complete without it.
+const SCRIPT: &str = include_str!("interact.js");
 
 fn page(title: &str, body: &str) -> String {
     format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{}</title><style>{CSS}</style></head><body><main>{body}</main></body></html>\n",
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{}</title><style>{CSS}</style></head><body><main>{body}</main><script>{SCRIPT}</script></body></html>\n",
         esc(title)
     )
 }
@@ -71,14 +78,6 @@ fn card(value: &str, key: &str, class: &str) -> String {
 fn pct(x: f64) -> String {
     if x.is_finite() {
         format!("{:.1}%", x * 100.0)
-    } else {
-        "-".into()
-    }
-}
-
-fn pct0(x: f64) -> String {
-    if x.is_finite() {
-        format!("{:.0}%", x * 100.0)
     } else {
         "-".into()
     }
@@ -150,7 +149,7 @@ pub fn format_outcome(name: &str, x: f64) -> String {
             }
         }
         "xms_dilution" | "final_backing" => times(x),
-        "hours_below_097" | "hours_above_103" | "hours_to_break" => {
+        "hours_below_097" | "hours_above_103" | "hours_off_peg" | "hours_to_break" => {
             if x.is_finite() {
                 format!("{x:.1} h")
             } else {
@@ -173,6 +172,7 @@ pub fn outcome_title(name: &str) -> &'static str {
         "hours_to_break" => "time to the first break (if any)",
         "max_usdm_price" => "highest USDm price",
         "hours_above_103" => "time above $1.03",
+        "hours_off_peg" => "time off the peg band, either way",
         "usdm_supply_ratio" => "USDm supply, end / start",
         "xms_dilution" => "XMS dilution",
         "final_backing" => "final backing ratio",
@@ -227,17 +227,9 @@ fn summary_table(s: &Summary) -> String {
     t
 }
 
-/// The outcomes that matter, for the paths that broke the peg and for those that held it.
+/// The outcomes that matter, for the paths that broke the peg and for those that never fell
+/// below $0.97.
 fn conditional_table(s: &Summary) -> String {
-    const KEY: [&str; 7] = [
-        "max_depeg",
-        "hours_below_097",
-        "hours_to_break",
-        "xms_dilution",
-        "final_usdm_price",
-        "max_usdm_price",
-        "final_backing",
-    ];
     let cell = |c: &Conditional, name: &str| -> String {
         if c.paths == 0 {
             return "no such path".into();
@@ -246,10 +238,10 @@ fn conditional_table(s: &Summary) -> String {
             .map_or("-".into(), |st| estimate(name, &st.quantiles.median()))
     };
     let mut t = format!(
-        "<table><tr><th>median [95% interval]</th><th>paths that broke the peg ({})</th><th>paths that held it ({})</th></tr>",
+        "<table><tr><th>median [95% interval]</th><th>paths that broke the peg ({})</th><th>paths that never fell below $0.97 ({})</th></tr>",
         s.given_break.paths, s.given_hold.paths
     );
-    for name in KEY {
+    for name in crate::montecarlo::SPLIT_OUTCOMES {
         let _ = write!(
             t,
             "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -431,6 +423,17 @@ fn series_csv(path: &PathMetrics) -> String {
     })
 }
 
+/// A fan value as a cell at the precision it was sampled at: paths keep their series as `f32`
+/// (half the memory of a large ensemble) and the fans are order statistics of those samples,
+/// so `0.97f32` is written `0.97`, not as the `f64` it widens to (`0.9700000286102295`).
+fn sampled_cell(x: f64) -> String {
+    if x.is_nan() {
+        String::new()
+    } else {
+        format!("{:?}", x as f32)
+    }
+}
+
 fn fan_csv(e: &Ensemble) -> String {
     let mut s = String::from("metric,hours");
     for (_, q) in crate::stats::QUANTILES {
@@ -444,9 +447,9 @@ fn fan_csv(e: &Ensemble) -> String {
                 let _ = write!(
                     s,
                     ",{},{},{}",
-                    est.value.cell(),
-                    est.lo.unwrap_or(f64::NAN).cell(),
-                    est.hi.unwrap_or(f64::NAN).cell()
+                    sampled_cell(est.value),
+                    sampled_cell(est.lo.unwrap_or(f64::NAN)),
+                    sampled_cell(est.hi.unwrap_or(f64::NAN))
                 );
             }
             s.push('\n');
@@ -473,7 +476,7 @@ fn since_break_csv(fans: &[AlignedFan]) -> String {
     let mut s = String::from("metric,hours_since_break,paths,p5,p25,p50,p75,p95\n");
     for fan in fans {
         for ((h, b), n) in fan.hours.iter().zip(&fan.bands).zip(&fan.paths) {
-            let cells: Vec<String> = b.iter().map(Cell::cell).collect();
+            let cells: Vec<String> = b.iter().copied().map(sampled_cell).collect();
             let _ = writeln!(s, "{},{},{},{}", fan.metric, h.cell(), n, cells.join(","));
         }
     }
@@ -507,7 +510,18 @@ pub fn ensemble_json(e: &Ensemble, command: &str) -> serde_json::Value {
         "worst_path": e.worst.as_ref().map(|m| m.outcome.path),
         "refusals": e.refusals.iter().map(|(k, n, first)| serde_json::json!({"kind": k, "count": n, "example": first})).collect::<Vec<_>>(),
         "events_typical_path": e.median.as_ref().map(|m| m.notes.iter().map(|(b, t)| serde_json::json!({"block": b, "event": t})).collect::<Vec<_>>()),
+        "provenance": crate::provenance::of_run(&e.setup, &e.config),
     })
+}
+
+/// Makes sure `dir` can take a report before anything runs: creates it (with its parents) and
+/// writes and removes a probe file, so that an `--out` naming a file, or a directory that
+/// cannot be written, fails at once rather than after the whole computation.
+pub fn prepare_dir(dir: &Path) -> io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let probe = dir.join(".usdm-write-check");
+    std::fs::write(&probe, b"")?;
+    std::fs::remove_file(&probe)
 }
 
 /// Writes an ensemble's report, CSVs and JSON into `dir`.
@@ -619,6 +633,18 @@ fn ensemble_html(e: &Ensemble, command: &str, files: &[PathBuf]) -> String {
         "paths that broke the peg (below $0.97 at any block), 95% interval",
         risk_class(&sum.p_break),
     ));
+    // Both sides of the peg: a path that never fell below $0.97 may still have traded above
+    // $1.03 for hours (minting refused by the cap). Green only when no path left the band.
+    b.push_str(&card(
+        &prob(&sum.p_off_peg),
+        &format!(
+            "paths off the peg either way (outside {} to {} for more than {} in all), 95% interval",
+            money(s.peg_low),
+            money(s.peg_high),
+            duration(s.off_peg_seconds)
+        ),
+        risk_class(&sum.p_off_peg),
+    ));
     b.push_str(&card(
         &estimate("max_depeg", &med("max_depeg")),
         "median of the worst depeg per path",
@@ -684,9 +710,9 @@ fn ensemble_html(e: &Ensemble, command: &str, files: &[PathBuf]) -> String {
     );
     b.push_str("<h2>How to read this</h2><p class=\"small\">Every figure is an estimate from a finite number of paths: brackets give its 95% interval (Wilson score intervals for probabilities, order-statistic intervals for percentiles; <code>?</code> when there are too few paths to bound that end). Shaded bands span the 5th-95th and 25th-75th percentiles across all paths at each moment; the blue line is their median, inside the darkest band, its 95% interval. When paths crash at different times, the median at each moment can stay at $1 while most paths crash: read it with the share of paths below $0.97 over time and with the fans aligned at each path's first break. The orange line is the single worst path (largest depeg), run again in full. Charts marked <em>typical path</em> follow the path closest to the median bands (USDm's low and XMS's log price at every sample), so they agree with the fans. A death spiral is a path whose XMS supply grew at least 100-fold and whose USDm ends below $0.90.</p>");
     if sum.given_break.paths > 0 && sum.given_hold.paths > 0 {
-        b.push_str("<h2>Split outcomes</h2><p class=\"small\">Some paths broke the peg and some held it; medians over all paths can fall in the gap between the two groups, so here is each group on its own.</p>");
+        b.push_str("<h2>Split outcomes</h2><p class=\"small\">Some paths broke the peg (below $0.97) and some never fell that far; medians over all paths can fall in the gap between the two groups, so here is each group on its own. (Never falling below $0.97 is not holding the peg: see the time above $1.03 and the paths off the peg either way.)</p>");
     } else {
-        b.push_str("<h2>Paths that broke the peg and paths that held it</h2>");
+        b.push_str("<h2>Paths that broke the peg and paths that never fell below $0.97</h2>");
     }
     b.push_str(&conditional_table(sum));
 
@@ -949,6 +975,9 @@ fn ensemble_html(e: &Ensemble, command: &str, files: &[PathBuf]) -> String {
             b.push_str("</table>");
         }
     }
+    b.push_str(&assumptions(&crate::provenance::of_run(
+        &e.setup, &e.config,
+    )));
     b.push_str("<h2>Files</h2><ul class=\"small\">");
     for f in files {
         let name = f
@@ -996,6 +1025,19 @@ fn typed_axes(sw: &Sweep, labels: &[String]) -> serde_json::Map<String, serde_js
 
 /// A sweep as JSON: what `sweep.json` holds and `usdm sweep --json` prints.
 pub fn sweep_json(sw: &Sweep, command: &str) -> serde_json::Value {
+    let mut presets: Vec<_> = sw.points.iter().map(|p| p.preset).collect();
+    presets.dedup();
+    presets.sort_by_key(|p| p.name());
+    presets.dedup();
+    let point_record = |p: &crate::sweep::SweepPoint| {
+        let variant = sw.scenario.with_fields(&p.fields).ok();
+        crate::provenance::of_point(
+            variant.as_ref().unwrap_or(&sw.scenario),
+            p.preset,
+            &p.overrides,
+            &p.fields,
+        )
+    };
     serde_json::json!({
         "command": command,
         "scenario": sw.scenario.name,
@@ -1004,6 +1046,7 @@ pub fn sweep_json(sw: &Sweep, command: &str) -> serde_json::Value {
         "block_seconds": sw.scenario.block_seconds,
         "threads": sw.threads,
         "paths_per_point": sw.config.paths,
+        "split_outcomes": crate::montecarlo::SPLIT_OUTCOMES,
         "until_ci": sw.precision.map(|p| p.width),
         "max_paths_per_point": sw.precision.map(|p| p.max_paths),
         "seed": sw.config.seed,
@@ -1020,15 +1063,53 @@ pub fn sweep_json(sw: &Sweep, command: &str) -> serde_json::Value {
             "paths": p.summary.paths,
             "summary": p.summary,
             "unresolved": p.unresolved,
+            "provenance": point_record(p),
         })).collect::<Vec<_>>(),
+        "provenance": crate::provenance::of_sweep(&sw.scenario, &presets, &sw.config),
     })
+}
+
+/// The sweep's split columns: for the paths that broke the peg and for those that held it,
+/// how many, and each of [`SPLIT_OUTCOMES`](crate::montecarlo::SPLIT_OUTCOMES)' median with
+/// its interval (`max_depeg_p50_given_break`, `..._lo`, `..._hi`). The Python package's
+/// `SweepResult.points` has the same columns.
+fn split_header() -> Vec<String> {
+    let mut h = Vec::new();
+    for given in ["given_break", "given_hold"] {
+        h.push(format!("paths_{given}"));
+        for n in crate::montecarlo::SPLIT_OUTCOMES {
+            h.extend([
+                format!("{n}_p50_{given}"),
+                format!("{n}_p50_{given}_lo"),
+                format!("{n}_p50_{given}_hi"),
+            ]);
+        }
+    }
+    h
+}
+
+fn split_cells(s: &Summary) -> Vec<String> {
+    let mut row = Vec::new();
+    for c in [&s.given_break, &s.given_hold] {
+        row.push(c.paths.cell());
+        for n in crate::montecarlo::SPLIT_OUTCOMES {
+            let m = c.stat(n).map_or(Estimate::NONE, |st| st.quantiles.median());
+            row.extend([
+                m.value.cell(),
+                m.lo.unwrap_or(f64::NAN).cell(),
+                m.hi.unwrap_or(f64::NAN).cell(),
+            ]);
+        }
+    }
+    row
 }
 
 fn sweep_csv(sw: &Sweep) -> String {
     let mut csv = String::new();
     let mut header: Vec<String> = sw.axes.iter().map(|a| a.name.clone()).collect();
     header.push("paths".into());
-    for name in ["p_break", "p_death_spiral", "p_xms_x100"] {
+    let probabilities = sw.points.first().map(|p| p.summary.probabilities());
+    for (name, _) in probabilities.iter().flatten() {
         header.extend([name.to_string(), format!("{name}_lo"), format!("{name}_hi")]);
     }
     let names: Vec<&str> = sw
@@ -1046,6 +1127,7 @@ fn sweep_csv(sw: &Sweep) -> String {
             ]);
         }
     }
+    header.extend(split_header());
     header.push("unresolved".into());
     csv.push_str(&header.join(","));
     csv.push('\n');
@@ -1073,6 +1155,7 @@ fn sweep_csv(sw: &Sweep) -> String {
                 ]);
             }
         }
+        row.extend(split_cells(&p.summary));
         let flags: Vec<String> = p
             .unresolved
             .iter()
@@ -1262,7 +1345,9 @@ fn sweep_html(sw: &Sweep, command: &str, files: &[PathBuf]) -> String {
         "median max depeg",
         HeatValue {
             value: &med("max_depeg"),
-            note: &interval("max_depeg", &pct0),
+            // The value's own precision: rounding is monotone, so the shown interval contains
+            // the shown value (at 0 decimals, 0.7% read as [1%, 1%]).
+            note: &interval("max_depeg", &pct),
             risk: false,
         },
         Some((0.0, 1.0)),
@@ -1292,6 +1377,65 @@ fn sweep_html(sw: &Sweep, command: &str, files: &[PathBuf]) -> String {
         Some((0.0, hours)),
         &hours1,
     ));
+    b.push_str("</div>");
+    // The split: when some paths break and others hold, the medians above can fall between
+    // the two groups; these show each group apart (empty where no path of that kind ran).
+    b.push_str("<h2>The paths that broke the peg, and those that never fell below $0.97</h2><p class=\"small\">Medians over each group of paths alone, with their 95% intervals; the count of paths in each group is in sweep.csv (<code>paths_given_break</code>, <code>paths_given_hold</code>). A blank cell: no path of that kind at that point.</p><div class=\"grid2\">");
+    let given = |c: fn(&Summary) -> &Conditional, name: &'static str| {
+        move |s: &Summary| {
+            let c = c(s);
+            if c.paths == 0 {
+                return Estimate::NONE;
+            }
+            c.stat(name)
+                .map_or(Estimate::NONE, |st| st.quantiles.median())
+        }
+    };
+    let broke: fn(&Summary) -> &Conditional = |s| &s.given_break;
+    let held: fn(&Summary) -> &Conditional = |s| &s.given_hold;
+    for (title, get, range, f) in [
+        (
+            "hours below $0.97, paths that broke",
+            given(broke, "hours_below_097"),
+            (0.0, hours),
+            &hours1 as &dyn Fn(f64) -> String,
+        ),
+        (
+            "max depeg, paths that broke",
+            given(broke, "max_depeg"),
+            (0.0, 1.0),
+            &pct as &dyn Fn(f64) -> String,
+        ),
+        (
+            "max depeg, paths never below $0.97",
+            given(held, "max_depeg"),
+            (0.0, 1.0),
+            &pct as &dyn Fn(f64) -> String,
+        ),
+    ] {
+        let note = |s: &Summary| {
+            let e = get(s);
+            if e.value.is_nan() {
+                return String::new();
+            }
+            format!(
+                "[{}, {}]",
+                e.lo.map_or("?".into(), |x| f(x)),
+                e.hi.map_or("?".into(), |x| f(x))
+            )
+        };
+        b.push_str(&sweep_heatmaps(
+            sw,
+            &format!("median {title}"),
+            HeatValue {
+                value: &|s: &Summary| get(s).value,
+                note: &note,
+                risk: false,
+            },
+            Some(range),
+            f,
+        ));
+    }
     b.push_str("</div><h2>Every point</h2><table><tr>");
     for a in &sw.axes {
         let _ = write!(b, "<th>{}</th>", esc(&a.name));
@@ -1327,7 +1471,9 @@ fn sweep_html(sw: &Sweep, command: &str, files: &[PathBuf]) -> String {
             esc(&estimate("final_backing", &sm.median("final_backing"))),
         );
     }
-    b.push_str("</table><h2>Files</h2><ul class=\"small\">");
+    b.push_str("</table>");
+    b.push_str(&assumptions(&sweep_json(sw, command)["provenance"]));
+    b.push_str("<h2>Files</h2><ul class=\"small\">");
     for f in files {
         let name = f
             .file_name()
@@ -1337,6 +1483,88 @@ fn sweep_html(sw: &Sweep, command: &str, files: &[PathBuf]) -> String {
     }
     b.push_str("</ul>");
     page(&format!("usdm sweep: {}", s.name), &b)
+}
+
+/// Every leaf of a JSON record as `dotted.key = value` rows (arrays indexed `[i]`).
+fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, x, out);
+            }
+        }
+        serde_json::Value::Array(a) if !a.is_empty() => {
+            for (i, x) in a.iter().enumerate() {
+                flatten(&format!("{prefix}[{i}]"), x, out);
+            }
+        }
+        serde_json::Value::String(t) => out.push((prefix.to_string(), t.clone())),
+        other => out.push((prefix.to_string(), other.to_string())),
+    }
+}
+
+fn kv_table(v: &serde_json::Value) -> String {
+    let mut rows = Vec::new();
+    flatten("", v, &mut rows);
+    let mut t = String::from("<table class=\"kv\"><tr><th>parameter</th><th>value</th></tr>");
+    for (k, x) in rows {
+        let _ = write!(
+            t,
+            "<tr><td><code>{}</code></td><td>{}</td></tr>",
+            esc(&k),
+            esc(&x)
+        );
+    }
+    t.push_str("</table>");
+    t
+}
+
+/// The report's "Assumptions": what produced it (see [`crate::provenance`]), from the same
+/// record as the JSON, so the page can be audited and re-run from itself.
+fn assumptions(p: &serde_json::Value) -> String {
+    let text = |k: &str| p.get(k).and_then(|v| v.as_str()).unwrap_or("?").to_string();
+    let mut b = String::from("<h2>Assumptions</h2>");
+    let _ = write!(
+        b,
+        "<p class=\"small\">Built by usdm {} from commit <code>{}</code>. Everything below is in force for every path{}; the same record is in the JSON beside this page, and <code>usdm simulate --replay summary.json</code> re-runs a run from it, path for path.</p>",
+        esc(&text("usdm_version")),
+        esc(&text("git_commit")),
+        if p.get("presets").is_some() { " before a point's own changes (each point's are in sweep.json)" } else { "" }
+    );
+    if let Some(o) = p.get("overrides_text").and_then(|o| o.as_array()) {
+        let _ = write!(
+            b,
+            "<p class=\"small\">Preset <code>{}</code>; parameter changes on top of the scenario's: {}.</p>",
+            esc(&text("preset")),
+            if o.is_empty() { "none".to_string() } else { esc(&o.iter().filter_map(|c| c.as_str()).collect::<Vec<_>>().join(", ")) }
+        );
+    }
+    if let Some(proto) = p.get("protocol") {
+        b.push_str("<details><summary>Protocol parameters in force</summary>");
+        b.push_str(&kv_table(proto));
+        b.push_str("</details>");
+    }
+    if let Some(presets) = p.get("presets") {
+        b.push_str("<details><summary>Protocol parameters in force, by preset</summary>");
+        b.push_str(&kv_table(presets));
+        b.push_str("</details>");
+    }
+    if let Some(sc) = p.get("scenario") {
+        b.push_str("<details><summary>Market and agent parameters</summary>");
+        b.push_str(&kv_table(sc));
+        b.push_str("</details>");
+    }
+    let _ = write!(
+        b,
+        "<details><summary>The scenario as run (TOML, after <code>extends</code> and <code>--set</code>)</summary><pre>{}</pre></details>",
+        esc(&text("scenario_toml"))
+    );
+    b
 }
 
 /// `1 path`, `3 paths`: counts in sentences read as English.
@@ -1365,6 +1593,8 @@ mod tests {
     fn pages_are_self_contained() {
         let p = page("t", "<p>x</p>");
         assert!(p.starts_with("<!doctype html>"));
-        assert!(!p.contains("<script") && !p.contains("src=") && !p.contains("href=\"http"));
+        // One inline script, nothing fetched.
+        assert_eq!(p.matches("<script").count(), 1);
+        assert!(!p.contains("src=") && !p.contains("href=\"http") && !p.contains("fetch("));
     }
 }

@@ -1,6 +1,7 @@
 //! Hand-written SVG charts: lines with percentile bands, stacked areas, bars, histograms and
-//! heat maps. Self-contained (no scripts, no external assets) so a report is one file that
-//! opens anywhere.
+//! heat maps. Self-contained (no external assets) so a report is one file that opens anywhere;
+//! a chart over time also carries its series for the report's small script (hover values,
+//! zoom), and is complete without it.
 
 use std::fmt::Write;
 
@@ -288,6 +289,8 @@ fn axes(out: &mut String, f: &Frame, chart: &Chart) {
     } else {
         nice_ticks(f.x0, f.x1, 8)
     };
+    // In a group of their own: the report's script replaces them when it zooms.
+    out.push_str(r#"<g class="xticks">"#);
     for t in xticks {
         let x = f.x(t);
         let _ = write!(
@@ -303,6 +306,7 @@ fn axes(out: &mut String, f: &Frame, chart: &Chart) {
             }
         );
     }
+    out.push_str("</g>");
     let _ = write!(
         out,
         r##"<line x1="{ML}" x2="{}" y1="{}" y2="{}" class="axis"/><line x1="{ML}" x2="{ML}" y1="{MT}" y2="{}" class="axis"/>"##,
@@ -328,14 +332,24 @@ fn axis_labels(out: &mut String, x_label: &str, y_label: &str) {
     );
 }
 
-fn legend(out: &mut String, entries: &[(String, String, bool, bool)]) {
-    for (i, (label, color, dashed, filled)) in entries.iter().enumerate() {
+/// One legend entry: a label, its colour, and how it is drawn (a dashed line, or a filled
+/// swatch at the opacity it shows in the chart).
+struct Entry {
+    label: String,
+    color: String,
+    dashed: bool,
+    fill: Option<f64>,
+}
+
+fn legend(out: &mut String, entries: &[Entry]) {
+    for (i, e) in entries.iter().enumerate() {
+        let (label, color, dashed) = (&e.label, &e.color, &e.dashed);
         let y = MT + 8.0 + i as f64 * 18.0;
         let x = W - MR + 12.0;
-        if *filled {
+        if let Some(opacity) = e.fill {
             let _ = write!(
                 out,
-                r##"<rect x="{x}" y="{}" width="18" height="10" fill="{color}" opacity="0.5"/>"##,
+                r##"<rect x="{x}" y="{}" width="18" height="10" fill="{color}" opacity="{opacity:.3}" class="swatch"/>"##,
                 y - 8.0
             );
         } else {
@@ -373,8 +387,8 @@ impl Chart {
     /// The chart as an SVG element.
     pub fn svg(&self) -> String {
         let mut out = String::new();
-        open_svg(&mut out, &self.title);
         let Some(f) = frame_for(self) else {
+            open_svg(&mut out, &self.title);
             let _ = write!(
                 out,
                 r##"<text x="{ML}" y="20" class="title">{}</text><text x="{ML}" y="60" class="tick">no data</text></svg>"##,
@@ -382,9 +396,32 @@ impl Chart {
             );
             return out;
         };
+        // A chart over time carries its frame and series for the report's script (hover
+        // values, zoom to a time window); without the script it is the same static chart.
+        let timed = self.x_label.starts_with("hours");
+        let clip = if timed {
+            let id = format!("clip{:08x}", fnv(&self.title) ^ fnv(&self.y_label));
+            let _ = write!(
+                out,
+                r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {W} {H}" role="img" aria-label="{}" class="timed" data-x0="{}" data-x1="{}" data-px0="{ML}" data-px1="{}" data-series="{}"><clipPath id="{id}"><rect x="{ML}" y="{MT}" width="{}" height="{}"/></clipPath>"##,
+                esc(&self.title),
+                f.x0,
+                f.x1,
+                W - MR,
+                esc(&self.series_json()),
+                W - ML - MR,
+                H - MT - MB,
+            );
+            Some(id)
+        } else {
+            open_svg(&mut out, &self.title);
+            None
+        };
         axes(&mut out, &f, self);
         let valid = |y: f64| y.is_finite() && (!self.log_y || y > 0.0);
+        let mut bands = String::new();
         for b in &self.bands {
+            let out = &mut bands;
             let pts: Vec<&(f64, f64, f64)> = b
                 .points
                 .iter()
@@ -412,6 +449,10 @@ impl Chart {
                 b.color, b.opacity
             );
         }
+        // The lines go inside the zoomable group too; the rules (horizontal, labelled at the
+        // right edge) stay put.
+        let mut lines = String::new();
+        let mut rules = String::new();
         let mut last_label: Option<f64> = None;
         for (y, label) in &self.rules {
             if !valid(*y) {
@@ -425,7 +466,7 @@ impl Chart {
             };
             last_label = Some(yy);
             let _ = write!(
-                out,
+                rules,
                 r##"<line x1="{ML}" x2="{}" y1="{yy:.1}" y2="{yy:.1}" stroke="#777" stroke-dasharray="2 3"/><text x="{}" y="{:.1}" class="tick" text-anchor="end">{}</text>"##,
                 W - MR,
                 W - MR - 4.0,
@@ -434,6 +475,7 @@ impl Chart {
             );
         }
         for l in &self.lines {
+            let out = &mut lines;
             let mut d = String::new();
             let mut pen = false;
             for (x, y) in &l.points {
@@ -461,20 +503,95 @@ impl Chart {
                 }
             );
         }
-        let mut entries: Vec<(String, String, bool, bool)> = self
-            .bands
-            .iter()
-            .map(|b| (b.label.clone(), b.color.clone(), false, true))
-            .collect();
-        entries.extend(
-            self.lines
+        // Bands, then the rules, then the lines over them, as drawn before the script came;
+        // the bands and the lines each in a zoomable group.
+        let group = |content: &str| match &clip {
+            Some(id) => format!(r##"<g class="plot" clip-path="url(#{id})">{content}</g>"##),
+            None => content.to_string(),
+        };
+        out.push_str(&group(&bands));
+        out.push_str(&rules);
+        out.push_str(&group(&lines));
+        // A band's swatch shows it as it appears: drawn over the earlier bands of its colour
+        // (the fans nest: 5th-95th, then 25th-75th, then the median's interval), so its
+        // opacity composes with theirs, and each band's swatch differs.
+        let mut entries: Vec<Entry> = Vec::new();
+        for (i, b) in self.bands.iter().enumerate() {
+            let clear = self.bands[..=i]
                 .iter()
-                .map(|l| (l.label.clone(), l.color.clone(), l.dashed, false)),
-        );
+                .filter(|o| o.color == b.color)
+                .fold(1.0, |acc, o| acc * (1.0 - o.opacity));
+            entries.push(Entry {
+                label: b.label.clone(),
+                color: b.color.clone(),
+                dashed: false,
+                fill: Some(1.0 - clear),
+            });
+        }
+        entries.extend(self.lines.iter().map(|l| Entry {
+            label: l.label.clone(),
+            color: l.color.clone(),
+            dashed: l.dashed,
+            fill: None,
+        }));
         legend(&mut out, &entries);
         out.push_str("</svg>");
         out
     }
+}
+
+impl Chart {
+    /// The lines and bands as JSON for the report's script: `[{label, color, points: [[x, y],
+    /// ...]}]`, a band's points `[x, low, high]`, at five significant digits (what a tooltip
+    /// shows), non-finite values as null.
+    fn series_json(&self) -> String {
+        let num = |x: f64| {
+            if x.is_finite() {
+                format!("{}", format!("{x:.4e}").parse::<f64>().unwrap_or(x))
+            } else {
+                "null".into()
+            }
+        };
+        let mut out = String::from("[");
+        let mut first = true;
+        let mut push = |label: &str, color: &str, kind: &str, points: String| {
+            if !first {
+                out.push(',');
+            }
+            first = false;
+            let _ = write!(
+                out,
+                r#"{{"label":{},"color":{},"kind":"{kind}","points":[{points}]}}"#,
+                serde_json::Value::from(label),
+                serde_json::Value::from(color)
+            );
+        };
+        for b in &self.bands {
+            let pts: Vec<String> = b
+                .points
+                .iter()
+                .map(|(x, lo, hi)| format!("[{},{},{}]", num(*x), num(*lo), num(*hi)))
+                .collect();
+            push(&b.label, &b.color, "band", pts.join(","));
+        }
+        for l in &self.lines {
+            let pts: Vec<String> = l
+                .points
+                .iter()
+                .map(|(x, y)| format!("[{},{}]", num(*x), num(*y)))
+                .collect();
+            push(&l.label, &l.color, "line", pts.join(","));
+        }
+        out.push(']');
+        out
+    }
+}
+
+/// A 32-bit FNV-1a hash: a stable id for a chart's clip path.
+fn fnv(s: &str) -> u32 {
+    s.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
 }
 
 /// A stacked area chart: `layers` share the x values.
@@ -519,6 +636,8 @@ pub fn stacked(
 
 /// Columns on a numeric x axis: `(x0, x1, value)` each, with the x ticks given as
 /// `(position, label)` (positions in the axis's own units, log10 ones for a log axis).
+/// Columns `(from, to, value)` over an x axis with the given ticks; each column's tooltip
+/// gives its range (`range(from, to)`) and its value.
 fn columns(
     title: &str,
     x_label: &str,
@@ -526,6 +645,7 @@ fn columns(
     cols: &[(f64, f64, f64)],
     xticks: &[(f64, String)],
     color: &str,
+    range: &dyn Fn(f64, f64) -> String,
 ) -> String {
     let mut out = String::new();
     open_svg(&mut out, title);
@@ -573,11 +693,13 @@ fn columns(
             let y = f.y(*v);
             let _ = write!(
                 out,
-                r##"<rect x="{:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" fill="{color}"><title>{}</title></rect>"##,
+                r##"<rect x="{:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" fill="{color}"><title>{}: {} {}</title></rect>"##,
                 xa + gap,
                 (xb - xa - 2.0 * gap).max(0.5),
                 (H - MB - y).max(0.0),
-                short(*v)
+                esc(&range(*a, *b)),
+                short(*v),
+                esc(y_label)
             );
         }
     }
@@ -631,7 +753,8 @@ pub fn flows(title: &str, y_label: &str, points: &[(f64, f64)], color: &str) -> 
         .into_iter()
         .map(|t| (t, format!("{}h", short(t))))
         .collect();
-    columns(title, "hours", y_label, &cols, &ticks, color)
+    let range = |a: f64, b: f64| format!("{}h to {}h", short(a), short(b));
+    columns(title, "hours", y_label, &cols, &ticks, color, &range)
 }
 
 /// A histogram of `values` in `bins` equal bins (log-spaced if `log`), the x axis ticked at
@@ -651,8 +774,19 @@ pub fn histogram(
         .filter(|x| x.is_finite() && (!log || *x > 0.0))
         .map(|x| if log { x.log10() } else { x })
         .collect();
+    // A bin's edges for its tooltip, in the data's units, at a precision that tells them apart.
+    let value_of = |t: f64| if log { 10f64.powf(t) } else { t };
+    let range = |a: f64, b: f64| {
+        let (a, b) = (value_of(a), value_of(b));
+        let (fa, fb) = (fmt(a), fmt(b));
+        if fa == fb {
+            format!("{} to {}", precise(a), precise(b))
+        } else {
+            format!("{fa} to {fb}")
+        }
+    };
     if v.is_empty() {
-        return columns(title, x_label, "paths", &[], &[], color);
+        return columns(title, x_label, "paths", &[], &[], color, &range);
     }
     let mut lo = v.iter().copied().fold(f64::INFINITY, f64::min);
     let mut hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -678,26 +812,64 @@ pub fn histogram(
         .enumerate()
         .map(|(i, c)| (lo + i as f64 * width, lo + (i + 1) as f64 * width, *c))
         .collect();
-    let ticks: Vec<(f64, String)> = if log {
+    let ticks = histogram_ticks(lo, hi, log, fmt);
+    columns(title, x_label, "paths", &cols, &ticks, color, &range)
+}
+
+/// A histogram's x ticks over `[lo, hi]` (log10 of the values if `log`): round values whose
+/// labels all differ, and at least one. Fewer, coarser ticks are tried until the labels are
+/// unique (`fmt` may round 54.5% and 55% alike); a range narrower than `fmt` can tell apart
+/// gets one tick, in its middle.
+fn histogram_ticks(lo: f64, hi: f64, log: bool, fmt: &dyn Fn(f64) -> String) -> Vec<(f64, String)> {
+    let value_of = |t: f64| if log { 10f64.powf(t) } else { t };
+    let candidates = |count: usize| -> Vec<f64> {
+        if !log {
+            return nice_ticks(lo, hi, count);
+        }
         let (a, b) = (lo.ceil() as i64, hi.floor() as i64);
-        let whole: Vec<f64> = if b - a >= 2 {
-            let step = ((b - a) as f64 / 6.0).ceil().max(1.0) as i64;
-            (a..=b).step_by(step as usize).map(|e| e as f64).collect()
-        } else {
-            // Under three decades: 1, 2 and 5 times each power of ten in range.
-            (lo.floor() as i64..=hi.ceil() as i64)
-                .flat_map(|e| [1.0, 2.0, 5.0].map(|m: f64| (m * 10f64.powi(e as i32)).log10()))
-                .filter(|t| (lo..=hi).contains(t))
-                .collect()
-        };
-        whole.into_iter().map(|t| (t, fmt(10f64.powf(t)))).collect()
-    } else {
-        nice_ticks(lo, hi, 6)
+        if b - a >= 2 {
+            let step = ((b - a) as f64 / count as f64).ceil().max(1.0) as i64;
+            return (a..=b).step_by(step as usize).map(|e| e as f64).collect();
+        }
+        // Under three decades: 1, 2 and 5 times each power of ten in range, or, in a range
+        // too narrow to hold two of those, round values of the data's own scale.
+        let decades: Vec<f64> = (lo.floor() as i64..=hi.ceil() as i64)
+            .flat_map(|e| [1.0, 2.0, 5.0].map(|m: f64| (m * 10f64.powi(e as i32)).log10()))
+            .filter(|t| (lo..=hi).contains(t))
+            .collect();
+        if decades.len() >= 2 {
+            return decades;
+        }
+        nice_ticks(value_of(lo), value_of(hi), count)
             .into_iter()
-            .map(|t| (t, fmt(t)))
+            .filter(|x| *x > 0.0)
+            .map(f64::log10)
             .collect()
     };
-    columns(title, x_label, "paths", &cols, &ticks, color)
+    for count in (2..=6).rev() {
+        let ticks: Vec<(f64, String)> = candidates(count)
+            .into_iter()
+            .filter(|t| (lo..=hi).contains(t))
+            .map(|t| (t, fmt(value_of(t))))
+            .collect();
+        let mut labels: Vec<&String> = ticks.iter().map(|(_, l)| l).collect();
+        labels.dedup();
+        if ticks.len() >= 2 && labels.len() == ticks.len() {
+            return ticks;
+        }
+    }
+    let mid = (lo + hi) / 2.0;
+    vec![(mid, fmt(value_of(mid)))]
+}
+
+/// A value with four significant digits, for a tooltip where the chart's own format would
+/// show two different numbers alike.
+fn precise(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
+    format!("{x:.digits$}")
 }
 
 /// A heat map: rows x columns of values, coloured from good (green) to bad (red).
@@ -903,6 +1075,91 @@ fn y_gridline(out: &mut String, y: f64, t: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn labels(ticks: &[(f64, String)]) -> Vec<&str> {
+        ticks.iter().map(|(_, l)| l.as_str()).collect()
+    }
+
+    /// Issue 21: bank-run's worst-depeg histogram read `54%, 55%, 55%, 56%`, terra-2022's
+    /// `96%, 96%`, and bank-run's log-binned dilution had no tick at all.
+    #[test]
+    fn histogram_ticks_are_unique_and_never_missing() {
+        let pct0 = |x: f64| format!("{:.0}%", x * 100.0);
+        for (lo, hi) in [
+            (0.5395, 0.5612),
+            (0.9601, 0.9649),
+            (0.0, 0.83),
+            (0.961, 0.962),
+        ] {
+            let t = histogram_ticks(lo, hi, false, &pct0);
+            let l = labels(&t);
+            let mut unique = l.clone();
+            unique.dedup();
+            assert!(!t.is_empty(), "{lo}..{hi}: no tick");
+            assert_eq!(l, unique, "{lo}..{hi}: repeated labels");
+            assert!(
+                t.iter().all(|(x, _)| (lo..=hi).contains(x)),
+                "{lo}..{hi}: {t:?}"
+            );
+        }
+        let times = |x: f64| format!("x{x:.2}");
+        for (a, b) in [
+            (1.001f64, 1.02f64),
+            (1.0, 1.0004),
+            (1.0, 30_000.0),
+            (3.0, 40.0),
+        ] {
+            let t = histogram_ticks(a.log10(), b.log10(), true, &times);
+            let l = labels(&t);
+            let mut unique = l.clone();
+            unique.dedup();
+            assert!(!t.is_empty(), "x{a}..x{b}: no tick");
+            assert_eq!(l, unique, "x{a}..x{b}: repeated labels");
+        }
+        // A wide range still gets several.
+        assert!(histogram_ticks(0.0, 0.83, false, &pct0).len() >= 3);
+    }
+
+    #[test]
+    fn a_bars_tooltip_gives_its_range_and_count_and_fan_swatches_differ() {
+        let pct0 = |x: f64| format!("{:.0}%", x * 100.0);
+        let h = histogram(
+            "t",
+            "x",
+            &[0.10, 0.12, 0.5, 0.51, 0.52],
+            4,
+            false,
+            "#000",
+            &pct0,
+        );
+        let first = h.split("<title>").nth(1).unwrap_or("");
+        assert!(
+            first.starts_with("10% to 2") && first.contains("%: 2 paths</title>"),
+            "{h}"
+        );
+        let band = |label: &str, opacity: f64| Band {
+            label: label.into(),
+            color: "#0072b2".into(),
+            opacity,
+            points: vec![(0.0, 0.0, 1.0), (1.0, 0.0, 1.0)],
+        };
+        let chart = Chart {
+            title: "fan".into(),
+            bands: vec![band("5-95", 0.15), band("25-75", 0.3), band("ci", 0.45)],
+            ..Chart::default()
+        };
+        let svg = chart.svg();
+        let swatches: Vec<&str> = svg
+            .split("class=\"swatch\"")
+            .map(|part| &part[part.rfind("opacity=").unwrap_or(0)..])
+            .take(3)
+            .collect();
+        assert_eq!(svg.matches("class=\"swatch\"").count(), 3);
+        assert!(
+            swatches[0] != swatches[1] && swatches[1] != swatches[2],
+            "{swatches:?}"
+        );
+    }
 
     #[test]
     fn ticks_are_round_and_cover_the_range() {
