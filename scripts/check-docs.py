@@ -6,11 +6,35 @@ the file it points to (GitHub's anchors: lower case, punctuation dropped, spaces
 `../shared/` are checked when it is there. Also checks that every guide in docs/ is linked
 from the README, so none is orphaned.
 
-    scripts/check-docs.py          # exit 1 and one line per broken link
+    scripts/check-docs.py              # exit 1 and one line per broken link
+    scripts/check-docs.py --self-test  # proves each rule fires, on a small tree made for it
 """
 import re
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
+
+if sys.argv[1:] == ["--self-test"]:
+    with tempfile.TemporaryDirectory() as d:
+        t = Path(d)
+        (t / "scripts").mkdir()
+        (t / "docs").mkdir()
+        (t / "scripts" / "check-docs.py").write_text(Path(__file__).read_text())
+        (t / "README.md").write_text(
+            "# Front\n\n[ok](docs/a.md#a-guide) [gone](docs/missing.md) [anchor](docs/a.md#nowhere)\n"
+            "`[code](not/a/link.md)`\n\n```\n[fenced](not/a/link.md)\n```\n")
+        (t / "docs" / "a.md").write_text("# A guide\n\n[back](../README.md#front)\n")
+        (t / "docs" / "b.md").write_text("# Orphan\n")
+        r = subprocess.run([sys.executable, str(t / "scripts" / "check-docs.py")],
+                           capture_output=True, text=True)
+        expected = ["docs/missing.md): no such file", "no heading '#nowhere' in a.md",
+                    "docs/b.md is not linked from the front page", "3 broken"]
+        missing = [e for e in expected if e not in r.stdout]
+        if r.returncode != 1 or missing:
+            sys.exit(f"check-docs self-test failed: exit {r.returncode}, missing {missing}:\n{r.stdout}")
+        print("check-docs self-test: passed (missing file, missing anchor, orphaned guide; code ignored)")
+    sys.exit(0)
 
 root = Path(__file__).resolve().parent.parent
 files = [root / "README.md", root / "CONTRIBUTING.md", root / "BENCHMARKS.md"]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, across its toolchains (the README's test command):
-#   1. cargo test --workspace        unit, integration, property, CLI, contracts in cw-multi-test
+#   1. cargo test --workspace        unit, integration, property, CLI, contracts in cw-multi-test;
+#                                    scripts/check-docs.py: every link in README.md and docs/ resolves
 #   2. scripts/build-artifacts.sh    the contracts' wasm (installing the pinned wasm toolchain and
 #                                    binaryen on first use), each within 800 KiB
 #   3. check-artifacts               cosmwasm-check's checks on each artifact (vm-tests/)
@@ -15,8 +16,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { echo "== $* (at $((SECONDS / 60))m$((SECONDS % 60))s)"; }
 
-step "1. cargo test --workspace"
+step "1. cargo test --workspace, and the docs' links"
 cargo test --workspace
+python3 scripts/check-docs.py --self-test
+python3 scripts/check-docs.py
 if [ "${USDM_SKIP_WASM:-0}" = 1 ]; then
     echo "test: workspace ok (wasm, VM and TypeScript steps skipped: USDM_SKIP_WASM=1)"
     exit 0

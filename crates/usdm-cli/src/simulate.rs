@@ -102,7 +102,7 @@ pub struct SweepArgs {
     #[arg(long, default_value = "usdm-sweep")]
     out: PathBuf,
     /// Also print the split outcomes: medians over the paths that broke the peg and over those
-    /// that held it, at every point (always in sweep.csv, sweep.json and the report).
+    /// that never fell below $0.97, at every point (always in sweep.csv, sweep.json and the report).
     #[arg(long)]
     split: bool,
     #[command(flatten)]
@@ -211,7 +211,7 @@ fn summary_table(s: &Summary) -> Table {
 }
 
 /// `usdm sweep --split`: at every point, the key outcomes of the paths that broke the peg and
-/// of those that held it.
+/// of those that never fell below $0.97.
 fn sweep_split_table(sw: &sweep::Sweep) -> Table {
     const SHOWN: [(&str, &str); 3] = [
         ("max_depeg", "max depeg"),
@@ -243,7 +243,7 @@ fn sweep_split_table(sw: &sweep::Sweep) -> Table {
     t
 }
 
-/// The key outcomes of the paths that broke the peg and of those that held it.
+/// The key outcomes of the paths that broke the peg and of those that never fell below $0.97.
 fn split_table(s: &Summary) -> Table {
     let mut t = Table::new([
         "median [95% interval]".to_string(),

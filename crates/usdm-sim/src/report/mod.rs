@@ -1069,7 +1069,7 @@ pub fn sweep_json(sw: &Sweep, command: &str) -> serde_json::Value {
     })
 }
 
-/// The sweep's split columns: for the paths that broke the peg and for those that held it,
+/// The sweep's split columns: for the paths that broke the peg and for those that never fell below $0.97,
 /// how many, and each of [`SPLIT_OUTCOMES`](crate::montecarlo::SPLIT_OUTCOMES)' median with
 /// its interval (`max_depeg_p50_given_break`, `..._lo`, `..._hi`). The Python package's
 /// `SweepResult.points` has the same columns.
@@ -1420,8 +1420,8 @@ fn sweep_html(sw: &Sweep, command: &str, files: &[PathBuf]) -> String {
             }
             format!(
                 "[{}, {}]",
-                e.lo.map_or("?".into(), |x| f(x)),
-                e.hi.map_or("?".into(), |x| f(x))
+                e.lo.map_or("?".into(), &f),
+                e.hi.map_or("?".into(), &f)
             )
         };
         b.push_str(&sweep_heatmaps(
