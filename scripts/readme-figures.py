@@ -2,7 +2,7 @@
 """Regenerates the simulator tables of docs/findings.md and docs/figures.md from the commands printed beside them.
 
     scripts/readme-figures.py [--usdm target/sim/usdm] [--out target/readme-figures]
-                              [--only presets|sweeps|ramps|iron]
+                              [--only presets|sweeps|ramps|iron|backtest]
 
 Runs each command with --json, keeps the outputs in --out, and prints the markdown tables
 (medians and probabilities with their 95% intervals) that docs/findings.md quotes.
@@ -13,7 +13,7 @@ from pathlib import Path
 ap = argparse.ArgumentParser()
 ap.add_argument("--usdm", default="target/sim/usdm")
 ap.add_argument("--out", default="target/readme-figures")
-ap.add_argument("--only", choices=["presets", "sweeps", "ramps", "iron"], help="one section of the tables")
+ap.add_argument("--only", choices=["presets", "sweeps", "ramps", "iron", "backtest"], help="one section of the tables")
 args = ap.parse_args()
 out = Path(args.out)
 out.mkdir(parents=True, exist_ok=True)
@@ -140,3 +140,24 @@ if section("iron"):
     for p in v["points"]:
         s = p["summary"]
         print(f"| {p['labels'][1]} | {prob(s['p_break'])} | {med(s, 'max_depeg')} | {med(s, 'hours_below_097')} | {med(s, 'min_usdm_price')} | {med(s, 'xms_dilution')} |")
+
+if section("backtest"):
+    print("\n## usdm simulate iron-2021 --preset iron against its record (100 paths, seed 42)\n")
+    v = run(["simulate", "iron-2021", "--preset", "iron"], "iron-backtest")
+    b = v["backtest"]
+
+    def est(e, f):
+        g = lambda x: "?" if x is None else f(x)
+        return f"{g(e['value'])} [{g(e['lo'])}, {g(e['hi'])}]"
+
+    print("| model series (record column) | points | mean \\|ln(model / record)\\|, median path | the fans' median | record points inside the 90% band |")
+    print("|---|---|---|---|---|")
+    for s in b["series"]:
+        print(f"| {s['metric']} (`{s['column']}`) | {s['points']} | {est(s['mean_abs_log_error'], lambda x: f'{x:.2f}')} | {s['median_fan_error']:.2f} | {prob(s['inside_90'])} |")
+    print("\n| crossing | record | paths that crossed | model, median | timing error |")
+    print("|---|---|---|---|---|")
+    for c in b["crossings"]:
+        rec = "never" if c["record_hours"] is None else f"{c['record_hours']:.1f} h"
+        model = "never" if c["crossed"]["count"] == 0 else est(c["model_hours"], lambda x: f"{x:.1f}") + " h"
+        err = "-" if c["timing_error_hours"] is None else f"{c['timing_error_hours']:+.1f} h"
+        print(f"| {c['name']} | {rec} | {prob(c['crossed'])} | {model} | {err} |")

@@ -295,6 +295,9 @@ fn print_ensemble(e: &Ensemble, fields: &[FieldChange]) {
         );
         println!("{}", split_table(&e.summary));
     }
+    if let Some(b) = &e.backtest {
+        print_backtest(b);
+    }
     let refused: Vec<String> = e
         .refusals
         .iter()
@@ -310,6 +313,76 @@ fn print_ensemble(e: &Ensemble, fields: &[FieldChange]) {
         report::plural(e.threads, "thread"),
         e.blocks_per_second() / 1e6
     );
+}
+
+/// The run against its scenario's record (see `usdm_sim::backtest`).
+fn print_backtest(b: &usdm_sim::backtest::Backtest) {
+    let est = |e: &usdm_sim::stats::Estimate, digits: usize| {
+        let f = |x: f64| format!("{x:.digits$}");
+        format!(
+            "{} [{}, {}]",
+            f(e.value),
+            e.lo.map_or("?".into(), f),
+            e.hi.map_or("?".into(), f)
+        )
+    };
+    let pct = |x: f64| format!("{:.0}%", x * 100.0);
+    println!(
+        "  against the record ({}; the start is {}): mean |ln(model / record)| at its times",
+        b.file, b.start
+    );
+    let mut t = Table::new([
+        "series (record column)",
+        "points",
+        "per path, median [95% interval]",
+        "fans' median",
+        "inside the 90% band",
+    ]);
+    for s in &b.series {
+        t.row([
+            format!("{} ({})", s.metric, s.column),
+            s.points.to_string(),
+            est(&s.mean_abs_log_error, 2),
+            format!("{:.2}", s.median_fan_error),
+            format!(
+                "{} [{}, {}]",
+                pct(s.inside_90.value),
+                pct(s.inside_90.lo),
+                pct(s.inside_90.hi)
+            ),
+        ]);
+    }
+    println!("{t}");
+    if !b.crossings.is_empty() {
+        let mut t = Table::new([
+            "crossing",
+            "record",
+            "paths that crossed",
+            "model, median [95% interval]",
+            "timing error",
+        ]);
+        for c in &b.crossings {
+            t.row([
+                c.name.clone(),
+                c.record_hours
+                    .map_or("never".into(), |h| format!("{h:.1} h")),
+                format!(
+                    "{} [{}, {}]",
+                    pct(c.crossed.value),
+                    pct(c.crossed.lo),
+                    pct(c.crossed.hi)
+                ),
+                if c.crossed.count == 0 {
+                    "never".into()
+                } else {
+                    format!("{} h", est(&c.model_hours, 1))
+                },
+                c.timing_error_hours
+                    .map_or("-".into(), |x| format!("{x:+.1} h")),
+            ]);
+        }
+        println!("{t}");
+    }
 }
 
 /// `--out`, checked before anything runs (a usage error: the flag names a file, or a

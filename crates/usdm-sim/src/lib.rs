@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod agents;
+pub mod backtest;
 pub mod convert;
 pub mod export;
 pub mod market;

@@ -303,6 +303,8 @@ pub struct Ensemble {
     pub median: Option<PathMetrics>,
     /// The worst path (by maximum depeg), in full.
     pub worst: Option<PathMetrics>,
+    /// The run against the scenario's `[record]`, if it has one (and series were kept).
+    pub backtest: Option<crate::backtest::Backtest>,
     /// Wall time of the ensemble (not counting the re-runs).
     pub elapsed: Duration,
     /// Threads used.
@@ -566,6 +568,14 @@ pub fn assemble(
     } else {
         None
     };
+    let backtest = match &setup.scenario.record {
+        Some(record) if !fans.is_empty() => {
+            let series: Vec<&[[f32; 6]]> = paths.iter().map(|m| &m.fan[..]).collect();
+            let bands: Vec<Vec<[f64; 5]>> = fans.iter().map(|f| f.bands.clone()).collect();
+            Some(crate::backtest::score(record, &hours, &series, &bands))
+        }
+        _ => None,
+    };
     drop(paths);
 
     let (median, worst) = if config.series && !outcomes.is_empty() {
@@ -622,6 +632,7 @@ pub fn assemble(
         refusals,
         median,
         worst,
+        backtest,
         elapsed,
         threads,
     })

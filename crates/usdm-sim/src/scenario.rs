@@ -82,6 +82,47 @@ struct File {
     events: Vec<Spanned<EventSpec>>,
     #[serde(default)]
     peg: PegSpec,
+    record: Option<Spanned<RecordSpec>>,
+}
+
+/// `[record]`: an observed history the run is scored against ([`crate::backtest`]).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordSpec {
+    /// The CSV: a built-in record (`records/iron-2021.csv`), or a path relative to the
+    /// scenario file (then to the working directory).
+    file: String,
+    /// The record time the scenario's start stands for (`2021-06-16T00:00Z`).
+    start: String,
+    /// The column of times (UTC, ISO 8601).
+    #[serde(default = "default_time_column")]
+    time_column: String,
+    /// Model series to record columns: `xms_price = { column = "titan_price_amm" }`.
+    series: BTreeMap<String, RecordSeriesSpec>,
+    #[serde(default)]
+    crossings: Vec<RecordCrossingSpec>,
+}
+
+fn default_time_column() -> String {
+    "time_utc".into()
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordSeriesSpec {
+    column: String,
+    #[serde(default)]
+    floor: f64,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordCrossingSpec {
+    name: String,
+    series: String,
+    below: Option<f64>,
+    below_multiple: Option<f64>,
+    above_multiple: Option<f64>,
 }
 
 /// `[peg]`: the band a path must stay in to count as holding the peg, both ways.
@@ -435,6 +476,8 @@ pub struct Scenario {
     pub peg_high: f64,
     /// Time outside the band, in seconds, beyond which a path is off the peg.
     pub off_peg_seconds: u64,
+    /// The record the run is scored against (`[record]`), with its data.
+    pub record: Option<crate::backtest::Record>,
 }
 
 /// The most samples a path keeps (memory per path stays bounded whatever the duration).
@@ -1138,6 +1181,46 @@ impl Scenario {
                 ))
             }
         };
+        let record = match &f.record {
+            None => None,
+            Some(r) => {
+                let span = r.span();
+                let r = r.get_ref();
+                let fail = |m: String| ctx.err(span.clone(), "record", m);
+                let text = record_text(&r.file, file).map_err(|m| fail(format!("file: {m}")))?;
+                let series = r
+                    .series
+                    .iter()
+                    .map(|(metric, s)| crate::backtest::SeriesMap {
+                        metric: metric.clone(),
+                        column: s.column.clone(),
+                        floor: s.floor,
+                    })
+                    .collect();
+                let crossings = r
+                    .crossings
+                    .iter()
+                    .map(|c| crate::backtest::Crossing {
+                        name: c.name.clone(),
+                        metric: c.series.clone(),
+                        below: c.below,
+                        below_multiple: c.below_multiple,
+                        above_multiple: c.above_multiple,
+                    })
+                    .collect();
+                Some(
+                    crate::backtest::Record::from_csv(
+                        &text,
+                        &r.file,
+                        &r.start,
+                        &r.time_column,
+                        series,
+                        crossings,
+                    )
+                    .map_err(fail)?,
+                )
+            }
+        };
         let peg_low = band_end(&f.peg.low, "peg.low", 0.97, true)?;
         let peg_high = band_end(&f.peg.high, "peg.high", 1.03, false)?;
         let off_peg_seconds = match &f.peg.off_after {
@@ -1186,8 +1269,36 @@ impl Scenario {
             peg_low,
             peg_high,
             off_peg_seconds,
+            record,
         })
     }
+}
+
+/// The text of a record a scenario names: a built-in one, else a file beside the scenario
+/// (`file` is the scenario's own path or label), else one relative to the working directory.
+fn record_text(name: &str, scenario_file: &str) -> Result<String, String> {
+    if let Some((_, text)) = crate::backtest::BUILTIN_RECORDS
+        .iter()
+        .find(|(n, _)| *n == name)
+    {
+        return Ok((*text).to_string());
+    }
+    let beside = std::path::Path::new(scenario_file)
+        .parent()
+        .map(|d| d.join(name))
+        .filter(|p| p.exists());
+    let path = beside.unwrap_or_else(|| std::path::PathBuf::from(name));
+    std::fs::read_to_string(&path).map_err(|e| {
+        format!(
+            "cannot read {} ({e}); built-in records: {}",
+            path.display(),
+            crate::backtest::BUILTIN_RECORDS
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
 }
 
 fn script(

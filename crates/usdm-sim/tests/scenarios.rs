@@ -201,3 +201,56 @@ fn conditional_events_parse_and_bad_ones_are_refused() {
         "{e}"
     );
 }
+
+/// A `[record]` is read from beside the scenario file, survives a `--set` (the field change
+/// re-parses the scenario) and names what is wrong when it cannot be read.
+#[test]
+fn a_record_beside_the_scenario_file_is_read_and_its_errors_name_the_field() {
+    let dir = std::env::temp_dir().join(format!("usdm-record-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("obs.csv"),
+        "when,px\n2024-01-01T00:30Z,2.0\n2024-01-01T01:00Z,\n2024-01-01T01:30Z,1.5\n",
+    )
+    .unwrap();
+    let scenario = |record: &str| {
+        format!(
+            "name = \"r\"\nduration = \"2h\"\n[record]\n{record}\n[record.series]\nxms_price = {{ column = \"px\" }}\n"
+        )
+    };
+    let file = dir.join("r.toml");
+    std::fs::write(
+        &file,
+        scenario("file = \"obs.csv\"\nstart = \"2024-01-01T00:00Z\"\ntime_column = \"when\""),
+    )
+    .unwrap();
+    let s = Scenario::load(file.to_str().unwrap()).unwrap();
+    let r = s.record.as_ref().unwrap();
+    assert_eq!(r.hours, vec![0.5, 1.0, 1.5]);
+    assert_eq!(r.columns["px"], vec![Some(2.0), None, Some(1.5)]);
+    let changed = s
+        .with_fields(&[usdm_sim::scenario::FieldChange::new(
+            "market.xms_market_depth",
+            "0.2",
+        )])
+        .unwrap();
+    assert_eq!(changed.record, s.record);
+
+    std::fs::write(
+        &file,
+        scenario("file = \"missing.csv\"\nstart = \"2024-01-01T00:00Z\""),
+    )
+    .unwrap();
+    let e = Scenario::load(file.to_str().unwrap()).unwrap_err();
+    assert_eq!(e.field, "record");
+    assert!(e.message.contains("missing.csv"), "{e}");
+    assert!(e.message.contains("records/iron-2021.csv"), "{e}");
+    std::fs::write(
+        &file,
+        scenario("file = \"obs.csv\"\nstart = \"2024-01-01T00:00Z\""),
+    )
+    .unwrap();
+    let e = Scenario::load(file.to_str().unwrap()).unwrap_err();
+    assert!(e.message.contains("no column 'time_utc'"), "{e}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -324,7 +324,88 @@ fn fan_chart(
             .lines
             .push(Line::new("worst path", PALETTE[1], points));
     }
+    if let Some(s) = e
+        .backtest
+        .as_ref()
+        .and_then(|b| b.series.iter().find(|s| s.metric == metric))
+    {
+        chart
+            .lines
+            .push(Line::dashed("record", "#111111", s.record.clone()));
+    }
     chart
+}
+
+/// "Against the record": how the run met its scenario's `[record]` ([`crate::backtest`]).
+fn backtest_html(b: &crate::backtest::Backtest) -> String {
+    let est = |e: &crate::stats::Estimate, f: &dyn Fn(f64) -> String| {
+        format!(
+            "{} [{}, {}]",
+            f(e.value),
+            e.lo.map_or("?".into(), f),
+            e.hi.map_or("?".into(), f)
+        )
+    };
+    let num = |x: f64| {
+        if x.is_finite() {
+            format!("{x:.2}")
+        } else {
+            "-".into()
+        }
+    };
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<h2>Against the record</h2><p class=\"small\">The model at the record's own times ({}, the run's start standing for {}). The mean |log error| is each path's average of |ln(model / record)| over the record's points (1.0 means off by a factor of e, 2.3 by ten), as the median over paths with its 95% interval; the record's points are drawn dashed on the charts below.</p>",
+        esc(&b.file),
+        esc(&b.start)
+    );
+    h.push_str("<table><tr><th>series</th><th>record column</th><th>points</th><th>mean |log error|, median path [95% interval]</th><th>the fans' median</th><th>record points inside the 90% band</th></tr>");
+    for s in &b.series {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{} [{}, {}]</td></tr>",
+            esc(&s.metric),
+            esc(&s.column),
+            s.points,
+            esc(&est(&s.mean_abs_log_error, &num)),
+            num(s.median_fan_error),
+            pct(s.inside_90.value),
+            pct(s.inside_90.lo),
+            pct(s.inside_90.hi)
+        );
+    }
+    h.push_str("</table>");
+    if !b.crossings.is_empty() {
+        h.push_str("<p class=\"small\">Crossings: the first time the record, and each path, crossed a level (the paths that never did are counted, not timed).</p><table><tr><th>crossing</th><th>record (hours)</th><th>paths that crossed</th><th>model (hours), median [95% interval]</th><th>timing error (hours)</th></tr>");
+        let hrs = |x: f64| {
+            if x.is_finite() {
+                format!("{x:.1}")
+            } else {
+                "-".into()
+            }
+        };
+        for c in &b.crossings {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{} [{}, {}]</td><td>{}</td><td>{}</td></tr>",
+                esc(&c.name),
+                c.record_hours.map_or("never".into(), hrs),
+                pct(c.crossed.value),
+                pct(c.crossed.lo),
+                pct(c.crossed.hi),
+                if c.crossed.count == 0 {
+                    "never".to_string()
+                } else {
+                    esc(&est(&c.model_hours, &hrs))
+                },
+                c.timing_error_hours
+                    .map_or("-".into(), |x| format!("{x:+.1}"))
+            );
+        }
+        h.push_str("</table>");
+    }
+    h
 }
 
 /// A CSV cell: floats always with a decimal point or an exponent (`72.0`, `1e-7`), so a
@@ -511,6 +592,7 @@ pub fn ensemble_json(e: &Ensemble, command: &str) -> serde_json::Value {
         "refusals": e.refusals.iter().map(|(k, n, first)| serde_json::json!({"kind": k, "count": n, "example": first})).collect::<Vec<_>>(),
         "events_typical_path": e.median.as_ref().map(|m| m.notes.iter().map(|(b, t)| serde_json::json!({"block": b, "event": t})).collect::<Vec<_>>()),
         "provenance": crate::provenance::of_run(&e.setup, &e.config),
+        "backtest": e.backtest.as_ref().map(crate::backtest::Backtest::to_json),
     })
 }
 
@@ -722,6 +804,9 @@ fn ensemble_html(e: &Ensemble, command: &str, files: &[PathBuf]) -> String {
         format!("typical path #{}", m.outcome.path)
     });
     let w = |f: fn(&Snapshot) -> f64| worst.map(|m| series(m, f));
+    if let Some(bt) = &e.backtest {
+        b.push_str(&backtest_html(bt));
+    }
     b.push_str("<h2>Price and peg</h2><div class=\"grid2\">");
     let mut peg = fan_chart(
         e,
