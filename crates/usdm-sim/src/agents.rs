@@ -1,6 +1,7 @@
-//! The agents: arbitrageurs, holders who run, momentum XMS sellers and retail flow. Each is a
-//! method on [`World`] called once per block (retail once a minute); each acts through the real
-//! protocol and adapts to its refusals (a supply cap, a circuit breaker, an empty treasury).
+//! The agents: arbitrageurs, holders who run, holders who sell a premium, momentum XMS sellers
+//! and retail flow. Each is a method on [`World`] called once per block (retail once a minute);
+//! each acts through the real protocol and adapts to its refusals (a supply cap, a circuit
+//! breaker, an empty treasury).
 
 use crate::convert::{amount, share_of, tokens};
 use crate::world::{Owner, World, USDC, USDM_POOL, XMS_POOL};
@@ -134,6 +135,36 @@ impl World {
         // Whatever could be neither redeemed nor sold stays with the holders (as passive USDm).
         let kept = to_sell.raw() - sold.raw();
         self.wallets.passive_usdm = Amount::new(self.wallets.passive_usdm.raw() + kept);
+    }
+
+    /// Premium sellers: while USDm trades more than their threshold above $1, they sell into
+    /// the pool `sell_rate` of what they still hold per percentage point of premium above it,
+    /// never more than brings the price down to the threshold. Only arbitrageurs who may mint
+    /// sell a premium otherwise, so with the supply cap full nothing else answers demand.
+    pub(crate) fn premium_sellers_step(&mut self) {
+        if self.premium_left.is_zero() {
+            return;
+        }
+        let (threshold, sell_rate) = {
+            let ps = &self.scenario().premium_sellers;
+            (ps.threshold, ps.sell_rate)
+        };
+        let p0 = self.usdm_price();
+        let over = p0 - 1.0 - threshold;
+        if over <= 0.0 {
+            return;
+        }
+        let (x, y) = self.pool0_reserves();
+        let to_threshold = amm::sell_to_price(x, y, self.costs.swap_fee, 1.0 + threshold);
+        let elastic = tokens(self.premium_left, 18) * (sell_rate * over * 100.0).min(1.0);
+        let sell = amount(elastic.min(to_threshold), 18)
+            .min(self.premium_left)
+            .min(self.wallets.passive_usdm);
+        if let Some(q) = self.swap(USDM_POOL, USDM, sell) {
+            self.premium_left = Amount::new(self.premium_left.raw() - q.amount_in.raw());
+            self.wallets.passive_usdm =
+                Amount::new(self.wallets.passive_usdm.raw() - q.amount_in.raw());
+        }
     }
 
     /// Momentum sellers: while XMS is down more than the threshold over the window, they sell

@@ -189,6 +189,16 @@ struct AgentsSpec {
     holders: HoldersSpec,
     #[serde(default)]
     xms_holders: XmsHoldersSpec,
+    #[serde(default)]
+    premium_sellers: PremiumSellersSpec,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PremiumSellersSpec {
+    share: Num,
+    threshold: Num,
+    sell_rate: Num,
 }
 
 type Num = Option<Spanned<f64>>;
@@ -350,6 +360,20 @@ pub struct XmsHolders {
     pub sell_rate: f64,
 }
 
+/// USDm holders who sell a premium: while USDm trades more than `threshold` above $1, they sell
+/// into the pool a share of what they hold each block that grows with the premium, never past
+/// the price at which the premium is gone. Off (`share = 0`) unless a scenario sets it.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct PremiumSellers {
+    /// Share of the passive holders' USDm held by people who would sell a premium.
+    pub share: f64,
+    /// The premium above $1 they ignore (fees and the bother of trading).
+    pub threshold: f64,
+    /// Share of their USDm sold per block for each percentage point of premium above the
+    /// threshold.
+    pub sell_rate: f64,
+}
+
 /// A market condition that fires an event (once, at the first block it holds).
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub enum Condition {
@@ -466,6 +490,8 @@ pub struct Scenario {
     pub holders: Holders,
     /// Momentum XMS sellers.
     pub xms_holders: XmsHolders,
+    /// Holders who sell a premium (`[agents.premium_sellers]`).
+    pub premium_sellers: PremiumSellers,
     /// Events, in order of their earliest block.
     pub events: Vec<ScheduledEvent>,
     /// The peg band both ways (`[peg]`): a path is off the peg when USDm's pool price spent
@@ -1104,6 +1130,12 @@ impl Scenario {
             },
             sell_rate: shr(&x.sell_rate, "agents.xms_holders.sell_rate", 0.0002)?,
         };
+        let ps = &a.premium_sellers;
+        let premium_sellers = PremiumSellers {
+            share: shr(&ps.share, "agents.premium_sellers.share", 0.0)?,
+            threshold: shr(&ps.threshold, "agents.premium_sellers.threshold", 0.01)?,
+            sell_rate: shr(&ps.sell_rate, "agents.premium_sellers.sell_rate", 0.001)?,
+        };
         let mut events = Vec::new();
         for e in &f.events {
             let spec = e.get_ref();
@@ -1265,6 +1297,7 @@ impl Scenario {
             arbitrageurs,
             holders,
             xms_holders,
+            premium_sellers,
             events,
             peg_low,
             peg_high,

@@ -584,6 +584,8 @@ pub struct World {
     pub(crate) exit_decay: f64,
     pub(crate) depeg_alpha: f64,
     pub(crate) holders_initial: f64,
+    /// USDm the premium sellers still hold (they sell it for good).
+    pub(crate) premium_left: Amount,
     pub(crate) min_threshold: f64,
     /// Cohorts currently leaving.
     pub(crate) running: usize,
@@ -682,6 +684,7 @@ impl World {
             // The observed depeg is smoothed over about five minutes.
             depeg_alpha: 1.0 - (-(s.block_seconds as f64) / 300.0).exp(),
             holders_initial: tokens(holders_total, 18).max(1e-18),
+            premium_left: share_of(setup.wallets.passive_usdm, s.premium_sellers.share),
             min_threshold,
             running: 0,
             xms_history: vec![px[2]; window],
@@ -840,6 +843,7 @@ impl World {
         self.xms_pool_arbitrage();
         self.whale_step();
         self.holders_step();
+        self.premium_sellers_step();
         self.xms_sellers_step();
         let p0 = self.usdm_price();
         let breaker_bound = self.block < self.breaker_backoff_until;
