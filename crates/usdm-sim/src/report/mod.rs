@@ -1593,16 +1593,38 @@ fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>)
     }
 }
 
+/// The core's 18-decimal fixed point (`"2500000000000000000"`) as a decimal (`2.5`), exactly:
+/// every ratio and USDm amount in the parameters is one, and people read `2.5` at a glance.
+/// `None` for anything that is not such an integer.
+fn fixed18(text: &str) -> Option<String> {
+    if text.len() < 13 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let padded = format!("{text:0>19}");
+    let (int, frac) = padded.split_at(padded.len() - 18);
+    let int = int.trim_start_matches('0');
+    let frac = frac.trim_end_matches('0');
+    let int = if int.is_empty() { "0" } else { int };
+    Some(if frac.is_empty() {
+        int.to_string()
+    } else {
+        format!("{int}.{frac}")
+    })
+}
+
 fn kv_table(v: &serde_json::Value) -> String {
     let mut rows = Vec::new();
     flatten("", v, &mut rows);
-    let mut t = String::from("<table class=\"kv\"><tr><th>parameter</th><th>value</th></tr>");
+    let mut t = String::from(
+        "<table class=\"kv\"><tr><th>parameter</th><th>value</th><th>as a decimal (18-decimal fixed point)</th></tr>",
+    );
     for (k, x) in rows {
         let _ = write!(
             t,
-            "<tr><td><code>{}</code></td><td>{}</td></tr>",
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
             esc(&k),
-            esc(&x)
+            esc(&x),
+            fixed18(&x).map(|d| esc(&d)).unwrap_or_default()
         );
     }
     t.push_str("</table>");
@@ -1672,6 +1694,15 @@ mod tests {
         assert_eq!(format_outcome("final_xms_price", 0.0001), "$1.00e-4");
         assert_eq!(format_outcome("hours_below_097", 3.26), "3.3 h");
         assert_eq!(format_outcome("max_depeg", f64::NAN), "-");
+    }
+
+    #[test]
+    fn fixed_point_values_read_as_decimals_exactly() {
+        assert_eq!(fixed18("2500000000000000000").as_deref(), Some("2.5"));
+        assert_eq!(fixed18("1000000000000000000").as_deref(), Some("1"));
+        assert_eq!(fixed18("2000000000000000").as_deref(), Some("0.002"));
+        assert_eq!(fixed18("123").as_deref(), None);
+        assert_eq!(fixed18("mars").as_deref(), None);
     }
 
     #[test]
