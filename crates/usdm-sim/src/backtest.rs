@@ -43,8 +43,8 @@ pub struct SeriesMap {
     pub floor: f64,
 }
 
-/// A named crossing: the first record time a series goes below a level, or above a multiple of
-/// its first recorded value.
+/// A named crossing: the first time a series goes below a level, or below or above a multiple
+/// of its first value (exactly one of the three is given).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Crossing {
     /// What it is called in reports (`share token below $1`).
