@@ -4,6 +4,7 @@
 //! Errors are one line naming the problem and exit non-zero (2 for malformed command lines,
 //! 1 for refused requests); there is no path to a panic or a backtrace.
 
+mod calibrate;
 mod demo;
 mod simulate;
 
@@ -37,6 +38,8 @@ enum Command {
     Simulate(simulate::SimulateArgs),
     /// Compare presets and parameters across a scenario: a grid of Monte Carlo ensembles.
     Sweep(simulate::SweepArgs),
+    /// Fit a scenario's behavioural parameters to its record or to shape targets (CMA-ES).
+    Calibrate(calibrate::CalibrateArgs),
     /// Time the simulator (no report): blocks per second on this machine.
     Bench(simulate::BenchArgs),
     /// List the built-in scenarios, or print one (`usdm scenarios show NAME`).
@@ -114,6 +117,7 @@ fn main() -> ExitCode {
         Command::Demo => demo::run(cli.json),
         Command::Simulate(a) => simulate::simulate(a, cli.json),
         Command::Sweep(a) => simulate::sweep(a, cli.json),
+        Command::Calibrate(a) => calibrate::calibrate(a, cli.json),
         Command::Bench(a) => simulate::bench(a, cli.json),
         Command::Scenarios(a) => simulate::scenarios_cmd(a, cli.json),
         Command::Reference(a) => simulate::reference(a, cli.json),

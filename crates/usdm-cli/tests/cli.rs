@@ -856,3 +856,117 @@ fn sweep_json_on_stdout_is_the_sweep_file() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `usdm calibrate`: a small fit writes a scenario with the fit and reports it (terminal and
+/// JSON); flags it cannot use are refused before any run (exit 2, naming the flag).
+#[test]
+fn calibrate_fits_writes_the_scenario_and_refuses_bad_flags() {
+    let (dir, file) = scenario_file("calibrate");
+    let out = dir.join("fit");
+    let f = file.to_str().unwrap();
+    let o = out.to_str().unwrap();
+    let v = json(&[
+        "calibrate",
+        f,
+        "--fit",
+        "agents.holders.share=0.1..0.9",
+        "--target",
+        "usdm_supply_ratio=0.5..0.9",
+        "--paths",
+        "2",
+        "--budget",
+        "6",
+        "--restarts",
+        "2",
+        "--threads",
+        "1",
+        "--out",
+        o,
+    ]);
+    assert_eq!(v["fit"][0]["key"], "agents.holders.share");
+    let value = v["fit"][0]["value"].as_f64().unwrap();
+    assert!((0.1..=0.9).contains(&value), "{value}");
+    assert_eq!(v["per_restart"].as_array().unwrap().len(), 2);
+    assert!(v["loss"].as_f64().unwrap().is_finite());
+    let fitted = out.join("short.toml");
+    let text = std::fs::read_to_string(&fitted).unwrap();
+    assert!(text.starts_with("# short calibrated by usdm"), "{text}");
+    assert!(text.contains("agents.holders.share = "), "{text}");
+    let recorded: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("calibration.json")).unwrap())
+            .unwrap();
+    assert_eq!(recorded["fit"], v["fit"]);
+    // The fitted file runs.
+    let sim = usdm(&[
+        "simulate",
+        fitted.to_str().unwrap(),
+        "--paths",
+        "2",
+        "--quiet",
+        "--out",
+        dir.join("r").to_str().unwrap(),
+    ]);
+    assert!(
+        sim.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sim.stderr)
+    );
+    for (args, says) in [
+        (
+            vec!["calibrate", f, "--fit", "agents.holders.share=0.1..0.9"],
+            "has no [record]",
+        ),
+        (
+            vec![
+                "calibrate",
+                f,
+                "--fit",
+                "agents.holders.share=0.1..0.9",
+                "--target",
+                "nowhere:record",
+            ],
+            "not one of the scenarios",
+        ),
+        (
+            vec![
+                "calibrate",
+                f,
+                "--fit",
+                "agents.holders.share=0.9..0.1",
+                "--target",
+                "xms_dilution=1..",
+            ],
+            "lower bound",
+        ),
+        (
+            vec![
+                "calibrate",
+                f,
+                "--fit",
+                "agents.holders.share=0.1..0.9",
+                "--fit",
+                "agents.holders.share=0.2..0.3",
+                "--target",
+                "xms_dilution=1..",
+            ],
+            "given twice",
+        ),
+        (
+            vec![
+                "calibrate",
+                f,
+                "--fit",
+                "agents.holders.share=0.1..0.9",
+                "--target",
+                "dilution=1..",
+            ],
+            "no outcome `dilution`",
+        ),
+    ] {
+        let out = usdm(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -190,6 +190,22 @@ impl World {
         self.sell_xms_outside(x);
     }
 
+    /// The farmers (`crate::farmers`): they decide how much XMS to sell at the market price;
+    /// it is sold into the external market (finite depth) and the sale is what the others see.
+    pub(crate) fn farmers_step(&mut self) {
+        if self.wallets.farmer_xms.is_zero() {
+            return;
+        }
+        let want = self.farmers.step(self.px[2]);
+        if want <= 0.0 {
+            return;
+        }
+        let x = amount(want, 18).min(self.wallets.farmer_xms);
+        self.wallets.farmer_xms = Amount::new(self.wallets.farmer_xms.raw() - x.raw());
+        self.farmers.sold(tokens(x, 18));
+        self.sell_xms_outside(x);
+    }
+
     /// The asset a redemption names now: none at a zero ratio, else the richest collateral.
     pub(crate) fn redemption_asset(&self) -> Option<Symbol> {
         if self.p.policy().redeem_ratio().is_zero() {

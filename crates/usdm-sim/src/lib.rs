@@ -7,8 +7,10 @@
 
 pub mod agents;
 pub mod backtest;
+pub mod calibrate;
 pub mod convert;
 pub mod export;
+pub mod farmers;
 pub mod market;
 pub mod metrics;
 pub mod montecarlo;

@@ -191,6 +191,22 @@ struct AgentsSpec {
     xms_holders: XmsHoldersSpec,
     #[serde(default)]
     premium_sellers: PremiumSellersSpec,
+    #[serde(default)]
+    farmers: FarmersTomlSpec,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FarmersTomlSpec {
+    share: Num,
+    cohorts: Option<Spanned<i64>>,
+    entry_min: Num,
+    entry_max: Num,
+    drawdown_min: Num,
+    drawdown_max: Num,
+    herding: Num,
+    sell_rate: Num,
+    memory: Option<Dur>,
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -492,6 +508,9 @@ pub struct Scenario {
     pub xms_holders: XmsHolders,
     /// Holders who sell a premium (`[agents.premium_sellers]`).
     pub premium_sellers: PremiumSellers,
+    /// Share-token holders with entry prices, who sell on drawdown and herd
+    /// (`[agents.farmers]`).
+    pub farmers: crate::farmers::FarmersSpec,
     /// Events, in order of their earliest block.
     pub events: Vec<ScheduledEvent>,
     /// The peg band both ways (`[peg]`): a path is off the peg when USDm's pool price spent
@@ -1136,6 +1155,7 @@ impl Scenario {
             threshold: shr(&ps.threshold, "agents.premium_sellers.threshold", 0.01)?,
             sell_rate: shr(&ps.sell_rate, "agents.premium_sellers.sell_rate", 0.001)?,
         };
+        let farmers = farmers_of(&a.farmers, &ctx, blocks)?;
         let mut events = Vec::new();
         for e in &f.events {
             let spec = e.get_ref();
@@ -1298,6 +1318,7 @@ impl Scenario {
             holders,
             xms_holders,
             premium_sellers,
+            farmers,
             events,
             peg_low,
             peg_high,
@@ -1305,6 +1326,75 @@ impl Scenario {
             record,
         })
     }
+}
+
+/// `[agents.farmers]`, checked: shares and tolerances within 0 to 1, entries positive and in
+/// order, memory within the run.
+fn farmers_of(
+    f: &FarmersTomlSpec,
+    ctx: &Ctx,
+    blocks: u64,
+) -> Result<crate::farmers::FarmersSpec, ScenarioError> {
+    let d = crate::farmers::FarmersSpec::OFF;
+    let field = |name: &str| format!("agents.farmers.{name}");
+    let shr = |v: &Num, name: &str, default: f64| {
+        v.as_ref()
+            .map_or(Ok(default), |v| ctx.share(v, &field(name)))
+    };
+    let pos = |v: &Num, name: &str, default: f64| {
+        v.as_ref()
+            .map_or(Ok(default), |v| ctx.positive(v, &field(name)))
+    };
+    let spec = crate::farmers::FarmersSpec {
+        share: shr(&f.share, "share", d.share)?,
+        cohorts: match &f.cohorts {
+            None => d.cohorts,
+            Some(c) if (1..=1_000).contains(c.get_ref()) => *c.get_ref() as u32,
+            Some(c) => {
+                return Err(ctx.err(
+                    c.span(),
+                    &field("cohorts"),
+                    format!("{} cohorts: use 1 to 1,000", c.get_ref()),
+                ))
+            }
+        },
+        entry_min: pos(&f.entry_min, "entry_min", d.entry_min)?,
+        entry_max: pos(&f.entry_max, "entry_max", d.entry_max)?,
+        drawdown_min: shr(&f.drawdown_min, "drawdown_min", d.drawdown_min)?,
+        drawdown_max: shr(&f.drawdown_max, "drawdown_max", d.drawdown_max)?,
+        herding: match &f.herding {
+            Some(v) if *v.get_ref() == 0.0 => 0.0,
+            v => pos(v, "herding", d.herding)?,
+        },
+        sell_rate: shr(&f.sell_rate, "sell_rate", d.sell_rate)?,
+        memory: match &f.memory {
+            Some(m) => ctx.dur(m, &field("memory"))?.clamp(1, blocks.max(1)),
+            None => (3600 / ctx.block_seconds).max(1),
+        },
+    };
+    if spec.entry_min > spec.entry_max {
+        let span = f.entry_min.as_ref().map_or(0..0, |v| v.span());
+        return Err(ctx.err(
+            span,
+            &field("entry_min"),
+            format!(
+                "{} must not exceed entry_max ({})",
+                spec.entry_min, spec.entry_max
+            ),
+        ));
+    }
+    if spec.drawdown_min > spec.drawdown_max {
+        let span = f.drawdown_min.as_ref().map_or(0..0, |v| v.span());
+        return Err(ctx.err(
+            span,
+            &field("drawdown_min"),
+            format!(
+                "{} must not exceed drawdown_max ({})",
+                spec.drawdown_min, spec.drawdown_max
+            ),
+        ));
+    }
+    Ok(spec)
 }
 
 /// The text of a record a scenario names: a built-in one, else a file beside the scenario

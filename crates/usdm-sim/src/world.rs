@@ -8,6 +8,7 @@
 //! differ only by their random numbers.
 
 use crate::convert::{amount, dollars, fraction, price, share_of, tokens};
+use crate::farmers::Farmers;
 use crate::market::{ExoPrice, XmsMarket, XmsMarketParams};
 use crate::metrics::{PathMetrics, RefusalKind};
 use crate::rng::Rng;
@@ -107,9 +108,14 @@ pub struct Wallets {
     pub holders_queue: Amount,
     /// The momentum sellers' XMS.
     pub seller_xms: Amount,
+    /// The farmers' XMS (`[agents.farmers]`).
+    pub farmer_xms: Amount,
     /// XMS held outside the simulation's agents (the external market's float).
     pub outside_xms: Amount,
 }
+
+/// Mixed into the seed for the farmers' own random stream.
+const FARMERS_STREAM: u64 = 0xFA4_3E45;
 
 /// Blocks agents wait after a circuit breaker refuses them before asking again (capacity
 /// unlocks continuously; asking every block would only burn gas).
@@ -422,6 +428,9 @@ impl Setup {
         let sellers = amount(tokens(wallets.outside_xms, 18) * s.xms_holders.share, 18);
         wallets.seller_xms = sellers;
         wallets.outside_xms = wallets.outside_xms.saturating_sub(sellers);
+        let farmers = amount(tokens(wallets.outside_xms, 18) * s.farmers.share, 18);
+        wallets.farmer_xms = farmers;
+        wallets.outside_xms = wallets.outside_xms.saturating_sub(farmers);
         wallets.arb_cash = s.arbitrageurs.capital;
 
         let gov = |p: &mut Protocol, action: GovAction, now: BlockTime| {
@@ -590,6 +599,9 @@ pub struct World {
     /// Cohorts currently leaving.
     pub(crate) running: usize,
     pub(crate) xms_history: Vec<f64>,
+    /// The share-token farmers (their own random stream, so turning them on or changing them
+    /// leaves every other draw of the path as it was: common random numbers).
+    pub farmers: Farmers,
     /// Retail's desired USDm position relative to its start.
     pub(crate) retail_target: f64,
     /// The USDm pool's starting depth (scale of retail flow).
@@ -664,6 +676,12 @@ impl World {
             .fold(f64::INFINITY, f64::min);
         let window = s.xms_holders.window.max(1) as usize;
         let px = [btc.price(0), eth.price(0), xms.price(0, xms0)];
+        let farmers = Farmers::new(
+            &s.farmers,
+            tokens(setup.wallets.farmer_xms, 18),
+            px[2],
+            &mut Rng::new(seed ^ FARMERS_STREAM, path),
+        );
         let mut w = World {
             p: setup.protocol.clone(),
             acc: setup.accounts.clone(),
@@ -688,6 +706,7 @@ impl World {
             min_threshold,
             running: 0,
             xms_history: vec![px[2]; window],
+            farmers,
             retail_target: 0.0,
             retail_depth: tokens(
                 setup
@@ -845,6 +864,7 @@ impl World {
         self.holders_step();
         self.premium_sellers_step();
         self.xms_sellers_step();
+        self.farmers_step();
         let p0 = self.usdm_price();
         let breaker_bound = self.block < self.breaker_backoff_until;
         self.metrics.observe_block(p0, block_seconds, breaker_bound);
@@ -1218,6 +1238,7 @@ impl World {
             .map_or(u128::MAX, |a| a.raw());
         let xms_held = w.arb_xms.raw()
             + w.seller_xms.raw()
+            + w.farmer_xms.raw()
             + w.outside_xms.raw()
             + in_pool(XMS_POOL, self.sides[1][0])
             + treasury_xms;
