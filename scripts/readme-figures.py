@@ -2,7 +2,7 @@
 """Regenerates the simulator tables of docs/findings.md and docs/figures.md from the commands printed beside them.
 
     scripts/readme-figures.py [--usdm target/sim/usdm] [--out target/readme-figures]
-                              [--only presets|sweeps|ramps|iron|backtest]
+                              [--only presets|sweeps|ramps|iron|backtest|calibration]
 
 Runs each command with --json, keeps the outputs in --out, and prints the markdown tables
 (medians and probabilities with their 95% intervals) that docs/findings.md quotes.
@@ -13,7 +13,7 @@ from pathlib import Path
 ap = argparse.ArgumentParser()
 ap.add_argument("--usdm", default="target/sim/usdm")
 ap.add_argument("--out", default="target/readme-figures")
-ap.add_argument("--only", choices=["presets", "sweeps", "ramps", "iron", "backtest"], help="one section of the tables")
+ap.add_argument("--only", choices=["presets", "sweeps", "ramps", "iron", "backtest", "calibration"], help="one section of the tables")
 args = ap.parse_args()
 out = Path(args.out)
 out.mkdir(parents=True, exist_ok=True)
@@ -21,6 +21,7 @@ out.mkdir(parents=True, exist_ok=True)
 
 def run(cmd, tag):
     full = [args.usdm, "--json"] + cmd + ["--quiet", "--out", str(out / tag)]
+    print(f"<!-- {' '.join(full[2:])} -->", file=sys.stderr)
     r = subprocess.run(full, capture_output=True, text=True)
     if r.returncode != 0:
         sys.exit(f"{' '.join(full)}: {r.stdout}{r.stderr}")
@@ -161,3 +162,59 @@ if section("backtest"):
         model = "never" if c["crossed"]["count"] == 0 else est(c["model_hours"], lambda x: f"{x:.1f}") + " h"
         err = "-" if c["timing_error_hours"] is None else f"{c['timing_error_hours']:+.1f} h"
         print(f"| {c['name']} | {rec} | {prob(c['crossed'])} | {model} | {err} |")
+
+if section("calibration"):
+    # Issue 22, item 5: leave one out. The behaviour fitted (the same keys everywhere); every
+    # market fact (depths, standing bids) stays each scenario's own.
+    FIT = ["agents.farmers.share=0.05..0.95", "agents.farmers.sell_rate=0.00002..0.002",
+           "agents.farmers.drawdown_max=0.5..0.99", "agents.farmers.herding=0.1..10",
+           "market.impact_permanence=0.05..0.95"]
+    BUDGET = ["--paths", "8", "--budget", "60", "--restarts", "3"]
+    fit_args = [a for f in FIT for a in ("--fit", f)]
+    fits = {
+        "a": ("Terra's shape alone", ["terra-2022", "--target", "terra-shape"]),
+        "b": ("Iron's record alone", ["iron-2021", "--target", "record"]),
+        "c": ("both at once", ["terra-2022", "iron-2021", "--target", "terra-2022:terra-shape",
+                               "--target", "iron-2021:record"]),
+    }
+    print("\n## Calibration, leave one out: usdm calibrate ... " + " ".join(fit_args + BUDGET) + "\n")
+    fitted = {}
+    print("| fit | " + " | ".join(f"`{f.split('=')[0]}`" for f in FIT) + " | loss (fresh paths) | minutes |")
+    print("|---|" + "---|" * len(FIT) + "---|---|")
+    for k, (label, cmd) in fits.items():
+        v = run(["calibrate"] + cmd + fit_args + BUDGET, f"calibrate-{k}")
+        fitted[k] = {f["key"]: f["value"] for f in v["fit"]}
+        cells = [f"{f['value']:.3g} [{f['lo']:.3g}, {f['hi']:.3g}]" for f in v["fit"]]
+        print(f"| ({k}) {label} | " + " | ".join(cells) + f" | {v['fresh_loss']:.2f} | {v['elapsed_seconds'] / 60:.1f} |")
+    print("\nBest value [lowest, highest across the 3 restarts' seeds].\n")
+
+    def sets(k, extra=()):
+        return [a for key, val in fitted[k].items() for a in ("--set", f"{key}={val:.6g}")] + [
+            a for e in extra for a in ("--set", e)]
+
+    print("| fit | Iron: 20% drop to below $1 (record 12.7 h; target at most 24 h) | Iron: share-token supply, median (record ×265,000; target ×1,000) | Iron: stablecoin supply at the end / start (record 0.38 at 24 h; target 0.5) | Iron: final share-token price / start (target 0.1%) | Iron: record loss | Terra: share token's fall (target > 99.99%) | Terra: supply (target ×5,000 to ×50,000) | Terra: stablecoin's low (target at most $0.10) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    rows = [(k, fits[k][0], ()) for k in fits] + [
+        ("a", "Terra's shape alone, with Iron's standing bids at the record's bound ($29M)",
+         ("market.xms_floor_depth=29000000",))]
+    for k, label, extra in rows:
+        tag = f"score-{k}" + ("-floor" if extra else "")
+        iron = run(["simulate", "iron-2021", "--preset", "iron"] + sets(k, extra), tag + "-iron")
+        cr = {c["name"]: c for c in iron["backtest"]["crossings"]}
+        below, drop = cr["share token below $1"], cr["share token 20% below its start"]
+        if below["crossed"]["count"] and drop["crossed"]["count"]:
+            lag = f"{below['model_hours']['value'] - drop['model_hours']['value']:.1f} h ({pct(below['crossed']['value'])} of paths)"
+        else:
+            lag = "never below $1"
+        s = iron["summary"]
+        fp = stat(s, "final_xms_price")["p50"]
+        loss = sum(x["mean_abs_log_error"]["value"] for x in iron["backtest"]["series"]) / len(iron["backtest"]["series"])
+        if extra:
+            terra_cells = ["", "", ""]
+        else:
+            terra = run(["simulate", "terra-2022"] + sets(k), tag + "-terra")
+            t = terra["summary"]
+            tf = stat(t, "final_xms_price")
+            terra_cells = [f"{(1 - tf['p50'] / 85) * 100:.4f}%", med(t, "xms_dilution"), med(t, "min_usdm_price")]
+        print(f"| ({k}) {label} | {lag} | {med(s, 'xms_dilution')} | {med(s, 'usdm_supply_ratio')} | {fp / 59 * 100:.3g}% | {loss:.2f} | " + " | ".join(terra_cells) + " |")
+    print("\nIron scored with `usdm simulate iron-2021 --preset iron --set KEY=VALUE...` and Terra with `usdm simulate terra-2022 --set KEY=VALUE...` (100 paths, seed 42), the values from the fits above; medians with their 95% intervals. The record loss is the mean over its four series of the median path's mean |ln(model / record)|.")

@@ -5,7 +5,7 @@ use crate::format::{CliError, CliResult};
 use crate::table::Table;
 use clap::Args;
 use std::path::PathBuf;
-use usdm_sim::calibrate::{self, CalibrateConfig, FitParam, Problem, Target};
+use usdm_sim::calibrate::{self, CalibrateConfig};
 use usdm_sim::montecarlo;
 use usdm_sim::scenario::Scenario;
 
@@ -74,77 +74,9 @@ pub fn calibrate(a: &CalibrateArgs, json: bool) -> CliResult<()> {
         })
         .transpose()?;
     montecarlo::check_threads(a.threads).map_err(CliError::usage)?;
-    let fit = a
-        .fit
-        .iter()
-        .map(|f| FitParam::parse(f).map_err(|e| CliError::usage(format!("--fit {e}"))))
-        .collect::<CliResult<Vec<_>>>()?;
-    let mut keys: Vec<&str> = fit.iter().map(|f| f.key.as_str()).collect();
-    keys.sort_unstable();
-    if let Some(w) = keys.windows(2).find(|w| w[0] == w[1]) {
-        return Err(CliError::usage(format!(
-            "--fit {} is given twice; fit each field once",
-            w[0]
-        )));
-    }
-    let mut names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
-    names.sort_unstable();
-    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
-        return Err(CliError::usage(format!(
-            "scenario {} is given twice; give each once",
-            w[0]
-        )));
-    }
-    // Targets by scenario: `NAME:TARGET` for one (by the name given or the scenario's own),
-    // else for all.
-    let mut targets: Vec<Vec<Target>> = vec![Vec::new(); scenarios.len()];
-    for spec in &a.target {
-        let (only, t) = match spec.split_once(':') {
-            Some((who, t)) => {
-                let i = scenarios
-                    .iter()
-                    .zip(&a.scenarios)
-                    .position(|(s, given)| s.name == who || given == who)
-                    .ok_or_else(|| {
-                        CliError::usage(format!(
-                            "--target {spec}: {who} is not one of the scenarios given ({})",
-                            a.scenarios.join(", ")
-                        ))
-                    })?;
-                (Some(i), t)
-            }
-            None => (None, spec.as_str()),
-        };
-        let parsed = Target::parse(t).map_err(|e| CliError::usage(format!("--target {e}")))?;
-        for (i, list) in targets.iter_mut().enumerate() {
-            if only.is_none_or(|j| j == i) {
-                list.extend(parsed.iter().cloned());
-            }
-        }
-    }
-    let mut problems = Vec::new();
-    for (scenario, mut targets) in scenarios.into_iter().zip(targets) {
-        if targets.is_empty() {
-            if scenario.record.is_none() {
-                return Err(CliError::usage(format!(
-                    "{} has no [record] to fit by default; give it a target (--target {}:terra-shape, --target {}:xms_dilution=1000..)",
-                    scenario.name, scenario.name, scenario.name
-                )));
-            }
-            targets.push(Target::Record);
-        }
-        if targets.contains(&Target::Record) && scenario.record.is_none() {
-            return Err(CliError::usage(format!(
-                "--target record: {} has no [record]; give shape targets (--target terra-shape, --target xms_dilution=1000..)",
-                scenario.name
-            )));
-        }
-        problems.push(Problem {
-            preset: preset.unwrap_or(scenario.preset),
-            scenario,
-            targets,
-        });
-    }
+    let fit = calibrate::fit_params(&a.fit).map_err(CliError::usage)?;
+    let given = a.scenarios.iter().cloned().zip(scenarios).collect();
+    let problems = calibrate::problems(given, preset, &a.target).map_err(CliError::usage)?;
     if a.paths == 0 || a.restarts == 0 || a.budget < 2 {
         return Err(CliError::usage(
             "--paths and --restarts must be at least 1, --budget at least 2".into(),

@@ -608,6 +608,73 @@ fn quote(args: Vec<String>) -> PyResult<String> {
         })
 }
 
+/// A calibration (`usdm calibrate`): `scenarios` as `(text, is_json)` pairs, `fit` and
+/// `targets` as the CLI's `--fit` and `--target` specs; returns the result as the JSON text
+/// `usdm --json calibrate` prints, with each fitted scenario's TOML under `scenario_texts`.
+#[pyfunction]
+#[pyo3(signature = (scenarios, preset, fit, targets, paths, budget, restarts, seed, threads))]
+#[allow(clippy::too_many_arguments)]
+fn calibrate(
+    py: Python<'_>,
+    scenarios: Vec<(String, bool)>,
+    preset: Option<String>,
+    fit: Vec<String>,
+    targets: Vec<String>,
+    paths: u64,
+    budget: usize,
+    restarts: usize,
+    seed: u64,
+    threads: Option<usize>,
+) -> PyResult<String> {
+    use usdm_sim::calibrate as cal;
+    if scenarios.is_empty() {
+        return Err(UsageError::new_err("give at least one scenario"));
+    }
+    let mut given = Vec::new();
+    for (i, (text, is_json)) in scenarios.iter().enumerate() {
+        let s = input::load(source(text, *is_json)).map_err(refusal)?;
+        let label = if *is_json {
+            format!("<dict {}>", i + 1)
+        } else {
+            text.clone()
+        };
+        given.push((label, s));
+    }
+    let preset = preset
+        .map(|p| {
+            p.parse::<usdm_core::params::Preset>()
+                .map_err(|e| UsageError::new_err(format!("preset {p}: {e}")))
+        })
+        .transpose()?;
+    montecarlo::check_threads(threads).map_err(UsageError::new_err)?;
+    let fit = cal::fit_params(&fit).map_err(UsageError::new_err)?;
+    let problems = cal::problems(given, preset, &targets).map_err(UsageError::new_err)?;
+    if paths == 0 || restarts == 0 || budget < 2 {
+        return Err(UsageError::new_err(
+            "paths and restarts must be at least 1, budget at least 2",
+        ));
+    }
+    let config = cal::CalibrateConfig {
+        fit,
+        paths,
+        budget,
+        restarts,
+        seed,
+        threads,
+        progress: false,
+    };
+    let result = py
+        .allow_threads(|| cal::calibrate(&problems, &config))
+        .map_err(RefusedError::new_err)?;
+    let mut v = result.to_json();
+    v["scenario_texts"] = serde_json::json!(result
+        .scenarios
+        .iter()
+        .map(|(n, t)| (n.clone(), serde_json::json!(t)))
+        .collect::<serde_json::Map<_, _>>());
+    Ok(v.to_string())
+}
+
 /// The built-in scenarios: `[(name, toml)]`.
 #[pyfunction]
 fn builtin_scenarios() -> Vec<(String, String)> {
@@ -633,6 +700,7 @@ fn _usdm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sweep_point, m)?)?;
     m.add_function(wrap_pyfunction!(sweep_merge, m)?)?;
     m.add_function(wrap_pyfunction!(quote, m)?)?;
+    m.add_function(wrap_pyfunction!(calibrate, m)?)?;
     m.add_function(wrap_pyfunction!(builtin_scenarios, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     Ok(())

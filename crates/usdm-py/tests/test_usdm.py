@@ -221,3 +221,29 @@ def test_errors_name_python_arguments_not_cli_flags():
     with pytest.raises(usdm.UsageError) as e:
         usdm.simulate("calm", preset="terra", paths=1)
     assert "--" not in str(e.value), e.value
+
+
+def test_calibrate_equals_the_cli(tmp_path):
+    # Issue 22, item 4: the same fit from Python and from the CLI (same search, seeds, result).
+    scenario = tmp_path / "short.toml"
+    scenario.write_text('name = "short"\nduration = "2h"\nsample_every = "10m"\n'
+                        '[market]\nxms_script = [["2h", 0.5]]\n')
+    args = ["--fit", "agents.holders.share=0.1..0.9", "--target", "hours_below_097=..0.5",
+            "--paths", "2", "--budget", "6", "--restarts", "2", "--threads", "1"]
+    code, v = cli("calibrate", str(scenario), *args, "--out", str(tmp_path / "cli"))
+    assert code == 0, v
+    c = usdm.calibrate(str(scenario), fit={"agents.holders.share": (0.1, 0.9)},
+                       targets=["hours_below_097=..0.5"], paths=2, budget=6, restarts=2,
+                       threads=1)
+    assert c.json["fit"] == v["fit"]
+    assert c.json["per_restart"] == v["per_restart"]
+    assert c.loss == v["loss"]
+    assert list(c.fit.index) == ["agents.holders.share"]
+    assert 0.1 <= c.values["agents.holders.share"] <= 0.9
+    # The fitted scenario is the CLI's file, byte for byte.
+    assert c.scenarios["short"] == (tmp_path / "cli" / "short.toml").read_text()
+    files = c.write(tmp_path / "py")
+    assert Path(files[0]).read_text() == c.scenarios["short"]
+    with pytest.raises(usdm.UsageError, match="no outcome"):
+        usdm.calibrate(str(scenario), fit={"agents.holders.share": (0.1, 0.9)},
+                       targets=["dilution=1.."], paths=2, budget=4, restarts=1)

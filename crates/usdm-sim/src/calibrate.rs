@@ -305,6 +305,87 @@ pub struct Problem {
     pub targets: Vec<Target>,
 }
 
+/// Builds the problems from scenarios and target specs as `usdm calibrate` takes them:
+/// `given` are the names or paths as given (a target `NAME:TARGET` names one by either), each
+/// scenario runs `preset` or its own, a target without a name applies to all, and a scenario
+/// left without a target fits its record. Errors are malformed requests.
+pub fn problems(
+    scenarios: Vec<(String, Scenario)>,
+    preset: Option<Preset>,
+    target_specs: &[String],
+) -> Result<Vec<Problem>, String> {
+    let mut names: Vec<&str> = scenarios.iter().map(|(_, s)| s.name.as_str()).collect();
+    names.sort_unstable();
+    if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+        return Err(format!("scenario {} is given twice; give each once", w[0]));
+    }
+    let mut targets: Vec<Vec<Target>> = vec![Vec::new(); scenarios.len()];
+    for spec in target_specs {
+        let (only, t) = match spec.split_once(':') {
+            Some((who, t)) => {
+                let i = scenarios
+                    .iter()
+                    .position(|(given, s)| s.name == who || given == who)
+                    .ok_or_else(|| {
+                        let given: Vec<&str> = scenarios.iter().map(|(g, _)| g.as_str()).collect();
+                        format!(
+                            "--target {spec}: {who} is not one of the scenarios given ({})",
+                            given.join(", ")
+                        )
+                    })?;
+                (Some(i), t)
+            }
+            None => (None, spec.as_str()),
+        };
+        let parsed = Target::parse(t).map_err(|e| format!("--target {e}"))?;
+        for (i, list) in targets.iter_mut().enumerate() {
+            if only.is_none_or(|j| j == i) {
+                list.extend(parsed.iter().cloned());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for ((_, scenario), mut targets) in scenarios.into_iter().zip(targets) {
+        let name = scenario.name.clone();
+        if targets.is_empty() {
+            if scenario.record.is_none() {
+                return Err(format!(
+                    "{name} has no [record] to fit by default; give it a target (--target {name}:terra-shape, --target {name}:xms_dilution=1000..)"
+                ));
+            }
+            targets.push(Target::Record);
+        }
+        if targets.contains(&Target::Record) && scenario.record.is_none() {
+            return Err(format!(
+                "--target record: {name} has no [record]; give shape targets (--target terra-shape, --target xms_dilution=1000..)"
+            ));
+        }
+        out.push(Problem {
+            preset: preset.unwrap_or(scenario.preset),
+            scenario,
+            targets,
+        });
+    }
+    Ok(out)
+}
+
+/// Parses `--fit` specs, refusing a key given twice.
+pub fn fit_params(specs: &[String]) -> Result<Vec<FitParam>, String> {
+    let fit = specs
+        .iter()
+        .map(|f| FitParam::parse(f).map_err(|e| format!("--fit {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut keys: Vec<&str> = fit.iter().map(|f| f.key.as_str()).collect();
+    keys.sort_unstable();
+    if let Some(w) = keys.windows(2).find(|w| w[0] == w[1]) {
+        return Err(format!(
+            "--fit {} is given twice; fit each field once",
+            w[0]
+        ));
+    }
+    Ok(fit)
+}
+
 /// How a calibration runs.
 #[derive(Clone, Debug)]
 pub struct CalibrateConfig {

@@ -95,6 +95,30 @@ pub fn multiple(m: Multiple) -> f64 {
     u128_f64(m.raw()) / 1e18
 }
 
+/// A length of simulated time for people: `1 hour`, `36 hours`, `3 days`, `2.5 days`.
+pub fn duration(seconds: u64) -> String {
+    let hours = seconds as f64 / 3600.0;
+    if hours < 48.0 {
+        let h = if hours.fract() == 0.0 {
+            format!("{hours:.0}")
+        } else {
+            format!("{hours:.1}")
+        };
+        if h == "1" {
+            "1 hour".into()
+        } else {
+            format!("{h} hours")
+        }
+    } else {
+        let d = hours / 24.0;
+        if d.fract() == 0.0 {
+            format!("{d:.0} days")
+        } else {
+            format!("{d:.1} days")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

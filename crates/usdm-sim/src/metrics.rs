@@ -1,9 +1,7 @@
 //! What a path measures: cheap observations every block (the peg), samples every
 //! `sample_every` blocks (everything else) and the path's outcome.
 
-use crate::convert::{dollars, fraction, tokens, usd};
 use crate::scenario::Scenario;
-use crate::world::{World, XMS_POOL};
 use usdm_core::prelude::*;
 
 /// XMS dilution at which a path counts as hyperinflated (and, with USDm below $0.90 at the end,
@@ -135,56 +133,6 @@ pub struct Snapshot {
     pub cap_refusals: u64,
     /// Redemption attempts refused by a circuit breaker since the previous sample.
     pub breaker_trips: u64,
-}
-
-impl Snapshot {
-    /// Measures `w` now (the interval flows are filled in by [`PathMetrics::sample`]).
-    pub fn take(w: &World) -> Snapshot {
-        let now = w.now;
-        let p = &w.p;
-        let cap = p.cap_status(now).ok();
-        let valuation = p.valuation(now).ok();
-        let circulating = cap.map_or(f64::NAN, |c| usd(c.circulating_usdm));
-        let treasury_value = valuation.as_ref().map_or(f64::NAN, |v| usd(v.total));
-        let mut tiers = [f64::NAN; 5];
-        if let Some(v) = &valuation {
-            for (t, value) in tiers.iter_mut().zip(v.by_tier) {
-                *t = usd(value);
-            }
-        }
-        let xms_pool = w.pool(XMS_POOL);
-        let [xs, us] = w.sides[1];
-        let xms_pool_price = tokens(xms_pool.reserves[us], 18)
-            / tokens(xms_pool.reserves[xs], 18).max(1e-18)
-            * w.usdm_price();
-        let xms_supply = w.xms_supply();
-        Snapshot {
-            block: w.block,
-            hours: (w.block * w.scenario().block_seconds) as f64 / 3600.0,
-            usdm_price: w.usdm_price(),
-            xms_price: w.xms_price(),
-            xms_pool_price,
-            xms_oracle: p.price(XMS, now).map_or(f64::NAN, |q| dollars(q.spot)),
-            usdm_supply: w.usdm_supply(),
-            circulating_usdm: circulating,
-            supply_cap: cap.and_then(|c| c.supply_cap).map_or(f64::NAN, usd),
-            headroom: cap.map_or(f64::NAN, |c| usd(c.headroom)),
-            xms_supply,
-            xms_mcap: xms_supply * w.xms_price(),
-            treasury_value,
-            tiers,
-            backing: if circulating > 0.0 {
-                treasury_value / circulating
-            } else {
-                f64::NAN
-            },
-            mint_cr: fraction(p.policy().mint_ratio()),
-            redeem_cr: fraction(p.policy().redeem_ratio()),
-            arb_cash: w.wallets.arb_cash,
-            arb_usdm: tokens(w.wallets.arb_usdm, 18),
-            ..Snapshot::default()
-        }
-    }
 }
 
 /// A column of a path's full series: an integer or a float read from a [`Snapshot`].

@@ -7,10 +7,10 @@
 //! covers the TWAP window). Every Monte Carlo path then starts from a clone of it, so paths
 //! differ only by their random numbers.
 
-use crate::convert::{amount, dollars, fraction, price, share_of, tokens};
+use crate::convert::{amount, dollars, fraction, price, share_of, tokens, usd};
 use crate::farmers::Farmers;
 use crate::market::{ExoPrice, XmsMarket, XmsMarketParams};
-use crate::metrics::{PathMetrics, RefusalKind};
+use crate::metrics::{PathMetrics, RefusalKind, Snapshot};
 use crate::rng::Rng;
 use crate::scenario::{Condition, EventKind, Scenario};
 use std::collections::VecDeque;
@@ -944,7 +944,7 @@ impl World {
             EventKind::Pause(target, false) => format!("unpause {target}"),
             EventKind::StartSupportRamp { to, seconds } => format!(
                 "ramp the support ratio to {to} over {}",
-                crate::report::duration(*seconds)
+                crate::convert::duration(*seconds)
             ),
             EventKind::StopSupportRamp => "stop the support-ratio ramp".into(),
             _ => format!("{action:?}"),
@@ -1194,7 +1194,7 @@ impl World {
 
     /// Records a metrics sample (the expensive measurements happen only here).
     fn sample(&mut self) {
-        let snapshot = crate::metrics::Snapshot::take(self);
+        let snapshot = self.snapshot();
         let block_seconds = self.scenario().block_seconds;
         self.metrics.sample(self.block, block_seconds, snapshot);
     }
@@ -1272,5 +1272,58 @@ impl World {
         self.p
             .price(XMS, self.now)
             .map_or(self.px[2], |q| dollars(q.spot))
+    }
+}
+
+impl World {
+    /// Measures the world now (the interval flows are filled in by
+    /// [`crate::metrics::PathMetrics::sample`]): the engine reads itself, so the metrics only
+    /// hold numbers and know nothing of the world.
+    pub fn snapshot(&self) -> Snapshot {
+        let w = self;
+        let now = w.now;
+        let p = &w.p;
+        let cap = p.cap_status(now).ok();
+        let valuation = p.valuation(now).ok();
+        let circulating = cap.map_or(f64::NAN, |c| usd(c.circulating_usdm));
+        let treasury_value = valuation.as_ref().map_or(f64::NAN, |v| usd(v.total));
+        let mut tiers = [f64::NAN; 5];
+        if let Some(v) = &valuation {
+            for (t, value) in tiers.iter_mut().zip(v.by_tier) {
+                *t = usd(value);
+            }
+        }
+        let xms_pool = w.pool(XMS_POOL);
+        let [xs, us] = w.sides[1];
+        let xms_pool_price = tokens(xms_pool.reserves[us], 18)
+            / tokens(xms_pool.reserves[xs], 18).max(1e-18)
+            * w.usdm_price();
+        let xms_supply = w.xms_supply();
+        Snapshot {
+            block: w.block,
+            hours: (w.block * w.scenario().block_seconds) as f64 / 3600.0,
+            usdm_price: w.usdm_price(),
+            xms_price: w.xms_price(),
+            xms_pool_price,
+            xms_oracle: p.price(XMS, now).map_or(f64::NAN, |q| dollars(q.spot)),
+            usdm_supply: w.usdm_supply(),
+            circulating_usdm: circulating,
+            supply_cap: cap.and_then(|c| c.supply_cap).map_or(f64::NAN, usd),
+            headroom: cap.map_or(f64::NAN, |c| usd(c.headroom)),
+            xms_supply,
+            xms_mcap: xms_supply * w.xms_price(),
+            treasury_value,
+            tiers,
+            backing: if circulating > 0.0 {
+                treasury_value / circulating
+            } else {
+                f64::NAN
+            },
+            mint_cr: fraction(p.policy().mint_ratio()),
+            redeem_cr: fraction(p.policy().redeem_ratio()),
+            arb_cash: w.wallets.arb_cash,
+            arb_usdm: tokens(w.wallets.arb_usdm, 18),
+            ..Snapshot::default()
+        }
     }
 }

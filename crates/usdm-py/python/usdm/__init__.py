@@ -33,6 +33,8 @@ __version__ = _usdm.__version__
 __all__ = [
     "simulate",
     "sweep",
+    "calibrate",
+    "Calibration",
     "quote_mint",
     "quote_redeem",
     "quote_supply_cap",
@@ -381,6 +383,90 @@ def sweep(
         if bar is not None:
             bar.close()
     return SweepResult(run)
+
+
+class Calibration:
+    """A finished ``usdm.calibrate``: the fitted values with their spread across restarts
+    (``fit``, a DataFrame), the losses (``loss`` on the fitting seed, ``fresh_loss`` on paths
+    no candidate saw), each scenario with the fit as TOML (``scenarios``), and everything as
+    ``usdm --json calibrate`` prints it (``json``)."""
+
+    def __init__(self, text: str):
+        j = _json.loads(text)
+        #: Each fitted scenario's TOML, by scenario name.
+        self.scenarios: Dict[str, str] = j.pop("scenario_texts")
+        #: The result as ``usdm --json calibrate`` prints it.
+        self.json: Dict[str, Any] = j
+        #: The total loss of the best fit on its fitting seed (0: every target met).
+        self.loss: float = j["loss"]
+        #: The same fit's loss on fresh paths.
+        self.fresh_loss: float = j["fresh_loss"]
+
+    @property
+    def fit(self) -> _pd.DataFrame:
+        """One row per fitted key: ``value`` (best), ``median``, ``lo`` and ``hi`` across
+        restarts, and the bounds searched."""
+        return _pd.DataFrame(self.json["fit"]).set_index("key")
+
+    @property
+    def values(self) -> Dict[str, float]:
+        """The best fit as ``{key: value}``, ready for ``usdm.simulate(set=...)``."""
+        return {f["key"]: f["value"] for f in self.json["fit"]}
+
+    def write(self, directory: "_os.PathLike[str] | str") -> List[str]:
+        """Writes each fitted scenario as ``NAME.toml`` and ``calibration.json`` into
+        ``directory`` (as ``usdm calibrate --out``); returns the scenario files."""
+        d = _os.fspath(directory)
+        _os.makedirs(d, exist_ok=True)
+        files = []
+        for name, text in self.scenarios.items():
+            path = _os.path.join(d, f"{name}.toml")
+            with open(path, "w") as f:
+                f.write(text)
+            files.append(path)
+        with open(_os.path.join(d, "calibration.json"), "w") as f:
+            _json.dump(dict(self.json, scenario_files=files), f, indent=2)
+        return files
+
+    def __repr__(self) -> str:
+        names = ", ".join(self.scenarios)
+        return f"<usdm.Calibration {names}: loss {self.loss:.3f}, fresh {self.fresh_loss:.3f}>"
+
+
+@_speaks_python()
+def calibrate(
+    scenarios: Union[Scenario, Sequence[Scenario]],
+    fit: Mapping[str, Sequence[float]],
+    targets: Optional[Sequence[str]] = None,
+    preset: Optional[str] = None,
+    paths: int = 20,
+    budget: int = 40,
+    restarts: int = 3,
+    seed: int = 42,
+    threads: Optional[int] = None,
+) -> Calibration:
+    """Fits scenario fields to records or shape targets, as ``usdm calibrate`` (same search,
+    same seeds, same result).
+
+    ``scenarios`` is one scenario or a list for a joint fit (built-in names, TOML files or
+    dicts); ``fit`` maps dotted keys to ``(lo, hi)`` bounds, ``{"agents.farmers.share": (0.1,
+    0.9)}``; ``targets`` are ``--target`` specs: ``"record"``, ``"terra-shape"``,
+    ``"xms_dilution=1000.."`` or, with several scenarios, ``"terra-2022:terra-shape"`` (default:
+    each scenario's record). Runs without a progress bar; the GIL is released."""
+    if isinstance(scenarios, (str, bytes, _os.PathLike, Mapping)):
+        scenarios = [scenarios]
+    pairs = [_scenario(s) for s in scenarios]
+    specs = []
+    for key, bounds in fit.items():
+        try:
+            lo, hi = bounds
+        except (TypeError, ValueError):
+            raise UsageError(f"fit {key}: give (lo, hi) bounds, e.g. (0.1, 0.9)") from None
+        specs.append(f"{key}={lo}..{hi}")
+    text = _usdm.calibrate(
+        pairs, preset, specs, list(targets or []), paths, budget, restarts, seed, threads
+    )
+    return Calibration(text)
 
 
 def scenarios() -> Dict[str, str]:

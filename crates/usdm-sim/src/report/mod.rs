@@ -1075,29 +1075,7 @@ fn ensemble_html(e: &Ensemble, command: &str, files: &[PathBuf]) -> String {
     page(&format!("usdm: {} under {}", s.name, e.setup.preset), &b)
 }
 
-/// A length of simulated time for people: `1 hour`, `36 hours`, `3 days`, `2.5 days`.
-pub fn duration(seconds: u64) -> String {
-    let hours = seconds as f64 / 3600.0;
-    if hours < 48.0 {
-        let h = if hours.fract() == 0.0 {
-            format!("{hours:.0}")
-        } else {
-            format!("{hours:.1}")
-        };
-        if h == "1" {
-            "1 hour".into()
-        } else {
-            format!("{h} hours")
-        }
-    } else {
-        let d = hours / 24.0;
-        if d.fract() == 0.0 {
-            format!("{d:.0} days")
-        } else {
-            format!("{d:.1} days")
-        }
-    }
-}
+pub use crate::convert::duration;
 
 /// The point's typed axis values, `{axis name: value}` (see [`AxisValue::typed`]).
 fn typed_axes(sw: &Sweep, labels: &[String]) -> serde_json::Map<String, serde_json::Value> {
