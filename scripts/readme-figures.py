@@ -177,6 +177,11 @@ if section("calibration"):
         "c": ("both at once", ["terra-2022", "iron-2021", "--target", "terra-2022:terra-shape",
                                "--target", "iron-2021:record"]),
     }
+    # (d), beyond the three the issue asks for: both at once, the holders' behaviour shared,
+    # each market's memory its own, and Iron's standing bids fitted to its record.
+    OWN = ["terra-2022:market.impact_permanence=0.05..0.95",
+           "iron-2021:market.impact_permanence=0.05..0.95",
+           "iron-2021:market.xms_floor_depth=1000000..500000000"]
     print("\n## Calibration, leave one out: usdm calibrate ... " + " ".join(fit_args + BUDGET) + "\n")
     fitted = {}
     print("| fit | " + " | ".join(f"`{f.split('=')[0]}`" for f in FIT) + " | loss (fresh paths) | minutes |")
@@ -187,10 +192,27 @@ if section("calibration"):
         cells = [f"{f['value']:.3g} [{f['lo']:.3g}, {f['hi']:.3g}]" for f in v["fit"]]
         print(f"| ({k}) {label} | " + " | ".join(cells) + f" | {v['fresh_loss']:.2f} | {v['elapsed_seconds'] / 60:.1f} |")
     print("\nBest value [lowest, highest across the 3 restarts' seeds].\n")
+    shared = [f for f in FIT if not f.startswith("market.impact_permanence")]
+    d_args = [a for f in shared + OWN for a in ("--fit", f)]
+    fits["d"] = ("both at once, each market its own memory (and Iron its own standing bids)", fits["c"][1])
+    v = run(["calibrate"] + fits["d"][1] + d_args + BUDGET, "calibrate-d")
+    fitted["d"] = {f["key"]: f["value"] for f in v["fit"]}
+    print("(d) `usdm calibrate " + " ".join(fits["d"][1] + d_args + BUDGET) + "`:\n")
+    print("| key | best [lowest, highest across restarts] |")
+    print("|---|---|")
+    for f in v["fit"]:
+        print(f"| `{f['key']}` | {f['value']:.3g} [{f['lo']:.3g}, {f['hi']:.3g}] |")
+    print(f"\nLoss on fresh paths {v['fresh_loss']:.2f}, {v['elapsed_seconds'] / 60:.1f} minutes.\n")
 
-    def sets(k, extra=()):
-        return [a for key, val in fitted[k].items() for a in ("--set", f"{key}={val:.6g}")] + [
-            a for e in extra for a in ("--set", e)]
+    def sets(k, extra=(), scenario=None):
+        """--set flags for `scenario`: the shared keys and that scenario's own."""
+        out = []
+        for key, val in fitted[k].items():
+            who, _, bare = key.rpartition(":")
+            if who and who != scenario:
+                continue
+            out += ["--set", f"{bare}={val:.6g}"]
+        return out + [a for e in extra for a in ("--set", e)]
 
     print("| fit | Iron: 20% drop to below $1 (record 12.7 h; target at most 24 h) | Iron: share-token supply, median (record ×265,000; target ×1,000) | Iron: stablecoin supply at the end / start (record 0.38 at 24 h; target 0.5) | Iron: final share-token price / start (target 0.1%) | Iron: record loss | Terra: share token's fall (target > 99.99%) | Terra: supply (target ×5,000 to ×50,000) | Terra: stablecoin's low (target at most $0.10) |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -199,7 +221,7 @@ if section("calibration"):
          ("market.xms_floor_depth=29000000",))]
     for k, label, extra in rows:
         tag = f"score-{k}" + ("-floor" if extra else "")
-        iron = run(["simulate", "iron-2021", "--preset", "iron"] + sets(k, extra), tag + "-iron")
+        iron = run(["simulate", "iron-2021", "--preset", "iron"] + sets(k, extra, "iron-2021"), tag + "-iron")
         cr = {c["name"]: c for c in iron["backtest"]["crossings"]}
         below, drop = cr["share token below $1"], cr["share token 20% below its start"]
         if below["crossed"]["count"] and drop["crossed"]["count"]:
@@ -212,7 +234,7 @@ if section("calibration"):
         if extra:
             terra_cells = ["", "", ""]
         else:
-            terra = run(["simulate", "terra-2022"] + sets(k), tag + "-terra")
+            terra = run(["simulate", "terra-2022"] + sets(k, (), "terra-2022"), tag + "-terra")
             t = terra["summary"]
             tf = stat(t, "final_xms_price")
             terra_cells = [f"{(1 - tf['p50'] / 85) * 100:.4f}%", med(t, "xms_dilution"), med(t, "min_usdm_price")]

@@ -20,8 +20,10 @@ pub struct CalibrateArgs {
     #[arg(long)]
     preset: Option<String>,
     /// A scenario field to fit within bounds, `KEY=LO..HI` (repeatable), e.g.
-    /// `agents.farmers.share=0.2..0.9`; a range spanning 20-fold or more is searched in log space.
-    #[arg(long = "fit", value_name = "KEY=LO..HI", required = true)]
+    /// `agents.farmers.share=0.2..0.9`, set in every scenario of the fit, or
+    /// `SCENARIO:KEY=LO..HI` for one scenario's own (a market fact in a joint fit); a range
+    /// spanning 20-fold or more is searched in log space.
+    #[arg(long = "fit", value_name = "[SCENARIO:]KEY=LO..HI", required = true)]
     fit: Vec<String>,
     /// What to fit (repeatable; the losses add up): `record` (the scenario's [record]), a named
     /// shape (`terra-shape`, `iron-shape`), or an outcome's median within a range,
@@ -145,7 +147,7 @@ pub fn calibrate(a: &CalibrateArgs, json: bool) -> CliResult<()> {
     for (i, p) in config.fit.iter().enumerate() {
         let (value, median, lo, hi) = cal.spread(i);
         t.row([
-            p.key.clone(),
+            p.label(),
             num(value),
             num(median),
             format!("[{}, {}]", num(lo), num(hi)),

@@ -22,9 +22,13 @@ use crate::montecarlo::{self, Ensemble, Fan, McConfig};
 use crate::scenario::{FieldChange, Scenario};
 use crate::world::Setup;
 
-/// A parameter to fit: a scenario field (`agents.farmers.share`) within bounds.
+/// A parameter to fit: a scenario field (`agents.farmers.share`) within bounds, in every
+/// scenario of the fit or, named (`iron-2021:market.impact_permanence`), in one: a joint fit
+/// can share the holders' behaviour and give each market its own facts.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FitParam {
+    /// The scenario it is fitted in alone (`None`: all of them).
+    pub only: Option<String>,
     /// The dotted scenario key, as `--set` takes it.
     pub key: String,
     /// Lower bound.
@@ -37,11 +41,16 @@ pub struct FitParam {
 }
 
 impl FitParam {
-    /// Parses `key=lo..hi`.
+    /// Parses `KEY=LO..HI` or `SCENARIO:KEY=LO..HI`.
     pub fn parse(spec: &str) -> Result<FitParam, String> {
-        let usage = || format!("{spec}: expected KEY=LO..HI, e.g. agents.farmers.share=0.1..0.9");
+        let usage = || {
+            format!("{spec}: expected [SCENARIO:]KEY=LO..HI, e.g. agents.farmers.share=0.1..0.9")
+        };
         let (key, range) = spec.split_once('=').ok_or_else(usage)?;
-        let key = key.trim();
+        let (only, key) = match key.split_once(':') {
+            Some((who, key)) => (Some(who.trim().to_string()), key.trim()),
+            None => (None, key.trim()),
+        };
         if !key.contains('.') {
             return Err(format!(
                 "{spec}: fit a scenario field (a dotted key such as agents.farmers.sell_rate); protocol parameters are what `usdm sweep` and `usdm recommend` compare"
@@ -54,6 +63,7 @@ impl FitParam {
             return Err(format!("{spec}: the lower bound must be below the upper"));
         }
         Ok(FitParam {
+            only,
             key: key.to_string(),
             lo,
             hi,
@@ -69,6 +79,19 @@ impl FitParam {
         } else {
             self.lo + (self.hi - self.lo) * x
         }
+    }
+
+    /// The key as given (`iron-2021:market.impact_permanence` for one scenario's).
+    pub fn label(&self) -> String {
+        match &self.only {
+            Some(who) => format!("{who}:{}", self.key),
+            None => self.key.clone(),
+        }
+    }
+
+    /// True if this parameter is set in the scenario called `name`.
+    pub fn applies_to(&self, name: &str) -> bool {
+        self.only.as_deref().is_none_or(|who| who == name)
     }
 
     /// Where `v` sits in the unit interval (clamped).
@@ -375,13 +398,23 @@ pub fn fit_params(specs: &[String]) -> Result<Vec<FitParam>, String> {
         .iter()
         .map(|f| FitParam::parse(f).map_err(|e| format!("--fit {e}")))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut keys: Vec<&str> = fit.iter().map(|f| f.key.as_str()).collect();
+    let mut keys: Vec<String> = fit.iter().map(FitParam::label).collect();
     keys.sort_unstable();
     if let Some(w) = keys.windows(2).find(|w| w[0] == w[1]) {
         return Err(format!(
             "--fit {} is given twice; fit each field once",
             w[0]
         ));
+    }
+    // One key both shared and per scenario would be set twice in that scenario.
+    for f in fit.iter().filter(|f| f.only.is_some()) {
+        if fit.iter().any(|g| g.only.is_none() && g.key == f.key) {
+            return Err(format!(
+                "--fit {}: {} is also fitted in every scenario; fit it either for all or for each",
+                f.label(),
+                f.key
+            ));
+        }
     }
     Ok(fit)
 }
@@ -482,7 +515,7 @@ impl Calibration {
             "fit": c.fit.iter().enumerate().map(|(i, p)| {
                 let (value, median, lo, hi) = self.spread(i);
                 json!({
-                    "key": p.key, "lo_bound": p.lo, "hi_bound": p.hi, "log": p.log,
+                    "key": p.label(), "lo_bound": p.lo, "hi_bound": p.hi, "log": p.log,
                     "value": value, "median": median, "lo": lo, "hi": hi,
                 })
             }).collect::<Vec<_>>(),
@@ -521,6 +554,7 @@ pub fn with_values(
     let changes: Vec<FieldChange> = fit
         .iter()
         .zip(values)
+        .filter(|(p, _)| p.applies_to(&scenario.name))
         .map(|(p, v)| FieldChange::new(&p.key, &format!("{v:e}")))
         .collect();
     scenario.with_fields(&changes).map_err(|e| e.to_string())
@@ -597,6 +631,20 @@ pub fn calibrate(problems: &[Problem], config: &CalibrateConfig) -> Result<Calib
     if c.paths == 0 || c.restarts == 0 || c.budget < 2 {
         return Err("paths and restarts must be at least 1, and the budget at least 2".into());
     }
+    // A key for one scenario must name one of them.
+    if let Some(f) = c.fit.iter().find(|f| {
+        f.only
+            .as_ref()
+            .is_some_and(|who| !problems.iter().any(|p| &p.scenario.name == who))
+    }) {
+        let names: Vec<&str> = problems.iter().map(|p| p.scenario.name.as_str()).collect();
+        return Err(format!(
+            "--fit {}: no scenario {} in this fit ({})",
+            f.label(),
+            f.only.as_deref().unwrap_or(""),
+            names.join(", ")
+        ));
+    }
     // Start where the first scenario that sets a key has it (else mid-range), and check that
     // every scenario takes every key before spending anything.
     let start: Vec<f64> = c
@@ -605,6 +653,7 @@ pub fn calibrate(problems: &[Problem], config: &CalibrateConfig) -> Result<Calib
         .map(|f| {
             problems
                 .iter()
+                .filter(|p| f.applies_to(&p.scenario.name))
                 .find_map(|p| current_value(&p.scenario, &f.key))
                 .map_or(0.5, |v| f.unit(v))
         })
@@ -742,6 +791,9 @@ fn header(cal: &Calibration, name: &str, preset: Preset) -> String {
     );
     for (i, p) in c.fit.iter().enumerate() {
         let (value, median, lo, hi) = cal.spread(i);
+        if !p.applies_to(name) {
+            continue;
+        }
         h.push_str(&format!(
             "#   {} = {value:.6e} (median {median:.6e}, range [{lo:.6e}, {hi:.6e}])\n",
             p.key
@@ -769,6 +821,16 @@ mod tests {
         assert!(FitParam::parse("xms_support_ratio=1..3").is_err());
         assert!(FitParam::parse("agents.farmers.share=0.6..0.2").is_err());
         assert!(FitParam::parse("agents.farmers.share").is_err());
+        let one = FitParam::parse("iron-2021:market.impact_permanence=0.05..0.95").unwrap();
+        assert_eq!(one.only.as_deref(), Some("iron-2021"));
+        assert_eq!(one.key, "market.impact_permanence");
+        assert_eq!(one.label(), "iron-2021:market.impact_permanence");
+        assert!(one.applies_to("iron-2021") && !one.applies_to("terra-2022"));
+        let both = fit_params(&[
+            "market.impact_permanence=0.1..0.9".into(),
+            "iron-2021:market.impact_permanence=0.1..0.9".into(),
+        ]);
+        assert!(both.unwrap_err().contains("either for all or for each"));
     }
 
     #[test]

@@ -100,3 +100,39 @@ fn a_joint_fit_weighs_both_scenarios() {
     // Neither target can be met at once: the joint loss is at least ln(6/3.2).
     assert!(cal.restarts[cal.best].loss > (6.0f64 / 3.2).ln() - 0.05);
 }
+
+/// The same two scenarios with the price fitted for each on its own (`NAME:KEY`): both targets
+/// are met at once, and each fitted file carries its own value.
+#[test]
+fn keys_for_one_scenario_let_a_joint_fit_meet_both() {
+    let mut problems = quiet("final_xms_price=3..3.2");
+    let mut other = quiet("final_xms_price=6..6.4").remove(0);
+    other.scenario =
+        Scenario::parse(&QUIET.replace("\"quiet\"", "\"quiet-too\""), "b.toml").unwrap();
+    problems.push(other);
+    let mut c = config(9);
+    c.budget = 40;
+    c.fit = usdm_sim::calibrate::fit_params(&[
+        "quiet:protocol.xms_price=1..10".into(),
+        "quiet-too:protocol.xms_price=1..10".into(),
+    ])
+    .unwrap();
+    let cal = calibrate(&problems, &c).unwrap();
+    let best = &cal.restarts[cal.best];
+    assert!(best.loss < 0.05, "loss {}", best.loss);
+    let (a, b) = (best.values[0], best.values[1]);
+    assert!(
+        (2.7..3.6).contains(&a) && (5.4..7.2).contains(&b),
+        "{a} {b}"
+    );
+    let fitted = |i: usize| {
+        Scenario::parse(&cal.scenarios[i].1, "f.toml")
+            .unwrap()
+            .xms_price
+    };
+    assert!((fitted(0) - a).abs() < 1e-9 * a && (fitted(1) - b).abs() < 1e-9 * b);
+    // A key for a scenario that is not in the fit is refused.
+    c.fit = usdm_sim::calibrate::fit_params(&["nowhere:protocol.xms_price=1..10".into()]).unwrap();
+    let e = calibrate(&problems, &c).unwrap_err();
+    assert!(e.contains("no scenario nowhere"), "{e}");
+}
