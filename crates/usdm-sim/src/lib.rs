@@ -10,7 +10,8 @@ pub mod backtest;
 pub mod calibrate;
 pub mod convert;
 pub mod export;
-pub mod farmers;
+/// Share-token farmers (their home is [`agents::farmers`]; scenarios name them here).
+pub use agents::farmers;
 pub mod market;
 pub mod metrics;
 pub mod montecarlo;

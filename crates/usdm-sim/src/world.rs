@@ -7,8 +7,10 @@
 //! covers the TWAP window). Every Monte Carlo path then starts from a clone of it, so paths
 //! differ only by their random numbers.
 
+use crate::agents::farmers::Farmers;
+use crate::agents::momentum::MomentumSellers;
+use crate::agents::premium::PremiumSellers;
 use crate::convert::{amount, dollars, fraction, price, share_of, tokens, usd};
-use crate::farmers::Farmers;
 use crate::market::{ExoPrice, XmsMarket, XmsMarketParams};
 use crate::metrics::{PathMetrics, RefusalKind, Snapshot};
 use crate::rng::Rng;
@@ -598,7 +600,10 @@ pub struct World {
     pub(crate) min_threshold: f64,
     /// Cohorts currently leaving.
     pub(crate) running: usize,
-    pub(crate) xms_history: Vec<f64>,
+    /// The momentum sellers' memory of the price.
+    pub(crate) momentum: MomentumSellers,
+    /// The premium sellers' decision rule.
+    pub(crate) premium: PremiumSellers,
     /// The share-token farmers (their own random stream, so turning them on or changing them
     /// leaves every other draw of the path as it was: common random numbers).
     pub farmers: Farmers,
@@ -674,7 +679,6 @@ impl World {
             .iter()
             .map(|c| c.threshold)
             .fold(f64::INFINITY, f64::min);
-        let window = s.xms_holders.window.max(1) as usize;
         let px = [btc.price(0), eth.price(0), xms.price(0, xms0)];
         let farmers = Farmers::new(
             &s.farmers,
@@ -705,7 +709,8 @@ impl World {
             premium_left: share_of(setup.wallets.passive_usdm, s.premium_sellers.share),
             min_threshold,
             running: 0,
-            xms_history: vec![px[2]; window],
+            momentum: MomentumSellers::new(&s.xms_holders, px[2]),
+            premium: PremiumSellers::new(&s.premium_sellers),
             farmers,
             retail_target: 0.0,
             retail_depth: tokens(

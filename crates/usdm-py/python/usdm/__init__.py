@@ -410,7 +410,9 @@ class Calibration:
 
     @property
     def values(self) -> Dict[str, float]:
-        """The best fit as ``{key: value}``, ready for ``usdm.simulate(set=...)``."""
+        """The best fit as ``{key: value}``, ready for ``usdm.simulate(set=...)`` (a key fitted
+        for one scenario of a joint fit appears as ``"NAME:KEY"``; drop the ``NAME:`` to set
+        it in that scenario)."""
         return {f["key"]: f["value"] for f in self.json["fit"]}
 
     def write(self, directory: "_os.PathLike[str] | str") -> List[str]:
@@ -450,7 +452,7 @@ def calibrate(
 
     ``scenarios`` is one scenario or a list for a joint fit (built-in names, TOML files or
     dicts); ``fit`` maps dotted keys to ``(lo, hi)`` bounds, ``{"agents.farmers.share": (0.1,
-    0.9)}``; ``targets`` are ``--target`` specs: ``"record"``, ``"terra-shape"``,
+    0.9)}``, a ``"NAME:KEY"`` key fitting one scenario's own value; ``targets`` are ``--target`` specs: ``"record"``, ``"terra-shape"``,
     ``"xms_dilution=1000.."`` or, with several scenarios, ``"terra-2022:terra-shape"`` (default:
     each scenario's record). Runs without a progress bar; the GIL is released."""
     if isinstance(scenarios, (str, bytes, _os.PathLike, Mapping)):

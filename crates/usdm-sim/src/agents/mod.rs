@@ -1,7 +1,14 @@
-//! The agents: arbitrageurs, holders who run, holders who sell a premium, momentum XMS sellers
-//! and retail flow. Each is a method on [`World`] called once per block (retail once a minute);
-//! each acts through the real protocol and adapts to its refusals (a supply cap, a circuit
-//! breaker, an empty treasury).
+//! The agents: arbitrageurs, holders who run, holders who sell a premium, momentum XMS sellers,
+//! share-token farmers and retail flow. The behaviour that needs only prices is its own type
+//! beside this file (farmers, momentum sellers, premium sellers: they decide, the world
+//! executes); the agents that trade through the protocol's quotes (arbitrageurs, running
+//! holders, retail) are methods on [`World`]. Each acts once per block (retail once a minute),
+//! through the real protocol, and adapts to its refusals (a supply cap, a circuit breaker, an
+//! empty treasury).
+
+pub mod farmers;
+pub mod momentum;
+pub mod premium;
 
 use crate::convert::{amount, share_of, tokens};
 use crate::world::{Owner, World, USDC, USDM_POOL, XMS_POOL};
@@ -137,27 +144,24 @@ impl World {
         self.wallets.passive_usdm = Amount::new(self.wallets.passive_usdm.raw() + kept);
     }
 
-    /// Premium sellers: while USDm trades more than their threshold above $1, they sell into
-    /// the pool `sell_rate` of what they still hold per percentage point of premium above it,
-    /// never more than brings the price down to the threshold. Only arbitrageurs who may mint
-    /// sell a premium otherwise, so with the supply cap full nothing else answers demand.
+    /// Premium sellers ([`premium`]): what they want to sell at the pool's price, sold into
+    /// the pool from what they still hold.
     pub(crate) fn premium_sellers_step(&mut self) {
         if self.premium_left.is_zero() {
             return;
         }
-        let (threshold, sell_rate) = {
-            let ps = &self.scenario().premium_sellers;
-            (ps.threshold, ps.sell_rate)
-        };
-        let p0 = self.usdm_price();
-        let over = p0 - 1.0 - threshold;
-        if over <= 0.0 {
+        let (x, y) = self.pool0_reserves();
+        let want = self.premium.want(
+            tokens(self.premium_left, 18),
+            self.usdm_price(),
+            x,
+            y,
+            self.costs.swap_fee,
+        );
+        if want <= 0.0 {
             return;
         }
-        let (x, y) = self.pool0_reserves();
-        let to_threshold = amm::sell_to_price(x, y, self.costs.swap_fee, 1.0 + threshold);
-        let elastic = tokens(self.premium_left, 18) * (sell_rate * over * 100.0).min(1.0);
-        let sell = amount(elastic.min(to_threshold), 18)
+        let sell = amount(want, 18)
             .min(self.premium_left)
             .min(self.wallets.passive_usdm);
         if let Some(q) = self.swap(USDM_POOL, USDM, sell) {
@@ -167,22 +171,14 @@ impl World {
         }
     }
 
-    /// Momentum sellers: while XMS is down more than the threshold over the window, they sell
-    /// a share of their XMS every block on the external market.
+    /// Momentum sellers ([`momentum`]): the share of their XMS they sell now, on the external
+    /// market.
     pub(crate) fn xms_sellers_step(&mut self) {
-        let (threshold, sell_rate) = {
-            let x = &self.scenario().xms_holders;
-            (x.threshold, x.sell_rate)
-        };
-        let n = self.xms_history.len();
-        let slot = (self.block as usize) % n;
-        let then = self.xms_history[slot];
-        let now = self.px[2];
-        self.xms_history[slot] = now;
-        if then <= 0.0 || 1.0 - now / then <= threshold || self.wallets.seller_xms.is_zero() {
+        let share = self.momentum.step(self.block, self.px[2]);
+        if share <= 0.0 || self.wallets.seller_xms.is_zero() {
             return;
         }
-        let x = share_of(self.wallets.seller_xms, sell_rate);
+        let x = share_of(self.wallets.seller_xms, share);
         if x.is_zero() {
             return;
         }
@@ -190,7 +186,7 @@ impl World {
         self.sell_xms_outside(x);
     }
 
-    /// The farmers (`crate::farmers`): they decide how much XMS to sell at the market price;
+    /// The farmers ([`farmers`]): they decide how much XMS to sell at the market price;
     /// it is sold into the external market (finite depth) and the sale is what the others see.
     pub(crate) fn farmers_step(&mut self) {
         if self.wallets.farmer_xms.is_zero() {
