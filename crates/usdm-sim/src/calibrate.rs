@@ -422,7 +422,7 @@ pub fn fit_params(specs: &[String]) -> Result<Vec<FitParam>, String> {
 /// How a calibration runs.
 #[derive(Clone, Debug)]
 pub struct CalibrateConfig {
-    /// The parameters fitted (set in every problem's scenario).
+    /// The parameters fitted (each set in every problem's scenario, or in the one it names).
     pub fit: Vec<FitParam>,
     /// Paths per candidate and problem.
     pub paths: u64,

@@ -81,15 +81,21 @@ fn a_record_target_needs_a_record_and_bad_keys_are_refused_before_any_run() {
     assert!(e.contains("nobody"), "{e}");
 }
 
-/// A joint fit: two scenarios that pull one parameter towards different values settle
-/// between them, and each gets its own fitted file.
-#[test]
-fn a_joint_fit_weighs_both_scenarios() {
+/// `quiet` wanting a final price of 3 to 3.2, and a copy named `quiet-too` wanting 6 to 6.4.
+fn two_quiets() -> Vec<Problem> {
     let mut problems = quiet("final_xms_price=3..3.2");
     let mut other = quiet("final_xms_price=6..6.4").remove(0);
     other.scenario =
         Scenario::parse(&QUIET.replace("\"quiet\"", "\"quiet-too\""), "b.toml").unwrap();
     problems.push(other);
+    problems
+}
+
+/// A joint fit: two scenarios that pull one parameter towards different values settle
+/// between them, and each gets its own fitted file.
+#[test]
+fn a_joint_fit_weighs_both_scenarios() {
+    let problems = two_quiets();
     let cal = calibrate(&problems, &config(9)).unwrap();
     let price = cal.restarts[cal.best].values[0];
     // Each alone would put the start at about 3.1 or 6.2; together, somewhere between.
@@ -105,11 +111,7 @@ fn a_joint_fit_weighs_both_scenarios() {
 /// are met at once, and each fitted file carries its own value.
 #[test]
 fn keys_for_one_scenario_let_a_joint_fit_meet_both() {
-    let mut problems = quiet("final_xms_price=3..3.2");
-    let mut other = quiet("final_xms_price=6..6.4").remove(0);
-    other.scenario =
-        Scenario::parse(&QUIET.replace("\"quiet\"", "\"quiet-too\""), "b.toml").unwrap();
-    problems.push(other);
+    let problems = two_quiets();
     let mut c = config(9);
     c.budget = 40;
     c.fit = usdm_sim::calibrate::fit_params(&[
