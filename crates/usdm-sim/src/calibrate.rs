@@ -850,6 +850,77 @@ mod tests {
         assert!(Target::parse("xms_dilution=..").is_err());
     }
 
+    /// A record scored by hand: two series with errors 0.2 and 0.4, one crossing the record
+    /// made and three paths in four crossed 2 hours late, one the record made that no path
+    /// crossed while the fans' median stayed 10x short of it, and one the record never made.
+    #[test]
+    fn the_record_loss_adds_series_error_timing_and_misses() {
+        use crate::backtest::{CrossingScore, SeriesScore};
+        use crate::stats::{Estimate, Proportion, Quantiles};
+        let est = |v: f64| Estimate {
+            value: v,
+            lo: Some(v),
+            hi: Some(v),
+        };
+        let series = |e: f64| SeriesScore {
+            metric: "xms_price".into(),
+            column: "c".into(),
+            points: 3,
+            mean_abs_log_error: est(e),
+            median_fan_error: e,
+            inside_90: Proportion::new(1, 3),
+            record: Vec::new(),
+        };
+        let crossing =
+            |name: &str, record: Option<f64>, crossed: u64, err: Option<f64>| CrossingScore {
+                name: name.into(),
+                record_hours: record,
+                crossed: Proportion::new(crossed, 4),
+                model_hours: est(10.0),
+                timing_error_hours: err,
+            };
+        let b = Backtest {
+            file: "r.csv".into(),
+            start: "2021-06-16T01:00Z".into(),
+            series: vec![series(0.2), series(0.4)],
+            crossings: vec![
+                crossing("late", Some(8.0), 3, Some(2.0)),
+                crossing("missed", Some(20.0), 0, None),
+                crossing("never in the record", None, 0, None),
+            ],
+        };
+        let missed = Crossing {
+            name: "missed".into(),
+            metric: "xms_price".into(),
+            below: Some(1.0),
+            below_multiple: None,
+            above_multiple: None,
+        };
+        let record = Record {
+            file: "r.csv".into(),
+            start: "2021-06-16T01:00Z".into(),
+            series: Vec::new(),
+            crossings: vec![missed],
+            hours: Vec::new(),
+            columns: Default::default(),
+        };
+        // The median falls from $50 to $10: 10x above the $1 level at its lowest.
+        let fan = Fan {
+            metric: "xms_price",
+            bands: vec![[0.0, 0.0, 50.0, 0.0, 0.0], [0.0, 0.0, 10.0, 0.0, 0.0]],
+            estimates: vec![Quantiles([Estimate::NONE; 5]); 2],
+        };
+        let series_part = (0.2 + 0.4) / 2.0;
+        let late = 0.75 * (2.0 / 24.0) + 0.25 * (0.5 + 0.5 * 1.0);
+        let short = 10f64.ln() / 100f64.ln();
+        let missed_part = 0.5 + 0.5 * short;
+        let loss = record_loss(&b, &[fan], Some(&record));
+        assert!(
+            (loss - (series_part + late + missed_part)).abs() < 1e-12,
+            "{loss}"
+        );
+    }
+
     #[test]
     fn a_range_target_costs_the_log_distance_outside_it() {
         assert_eq!(log_gap(10.0, 100.0), 0.0);
