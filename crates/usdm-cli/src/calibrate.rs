@@ -25,7 +25,7 @@ pub struct CalibrateArgs {
     /// spanning 20-fold or more is searched in log space.
     #[arg(long = "fit", value_name = "[SCENARIO:]KEY=LO..HI", required = true)]
     fit: Vec<String>,
-    /// What to fit (repeatable; the losses add up): `record` (the scenario's [record]), a named
+    /// What to fit (repeatable; the losses add up): `record` (the scenario's `[record]`), a named
     /// shape (`terra-shape`, `iron-shape`), or an outcome's median within a range,
     /// `STAT=LO..HI` with either end open (`xms_dilution=1000..`). With several scenarios,
     /// `SCENARIO:TARGET` gives a target to one of them (`terra-2022:terra-shape`); a target
