@@ -79,6 +79,7 @@ pub fn calibrate(a: &CalibrateArgs, json: bool) -> CliResult<()> {
     let fit = calibrate::fit_params(&a.fit).map_err(CliError::usage)?;
     let given = a.scenarios.iter().cloned().zip(scenarios).collect();
     let problems = calibrate::problems(given, preset, &a.target).map_err(CliError::usage)?;
+    calibrate::check_bounds(&problems, &fit).map_err(CliError::usage)?;
     if a.paths == 0 || a.restarts == 0 || a.budget < 2 {
         return Err(CliError::usage(
             "--paths and --restarts must be at least 1, --budget at least 2".into(),

@@ -962,6 +962,28 @@ fn calibrate_fits_writes_the_scenario_and_refuses_bad_flags() {
             ],
             "no outcome `dilution`",
         ),
+        (
+            vec![
+                "calibrate",
+                f,
+                "--fit",
+                "agents.holders.shar=0.1..0.9",
+                "--target",
+                "xms_dilution=1..",
+            ],
+            "unknown field `shar`",
+        ),
+        (
+            vec![
+                "calibrate",
+                f,
+                "--fit",
+                "agents.holders.share=0.1..5",
+                "--target",
+                "xms_dilution=1..",
+            ],
+            "short refuses 5: agents.holders.share: 5 must lie between 0 and 1",
+        ),
     ] {
         let out = usdm(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");

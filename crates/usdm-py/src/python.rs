@@ -649,6 +649,7 @@ fn calibrate(
     montecarlo::check_threads(threads).map_err(UsageError::new_err)?;
     let fit = cal::fit_params(&fit).map_err(UsageError::new_err)?;
     let problems = cal::problems(given, preset, &targets).map_err(UsageError::new_err)?;
+    cal::check_bounds(&problems, &fit).map_err(UsageError::new_err)?;
     if paths == 0 || restarts == 0 || budget < 2 {
         return Err(UsageError::new_err(
             "paths and restarts must be at least 1, budget at least 2",

@@ -419,6 +419,31 @@ pub fn fit_params(specs: &[String]) -> Result<Vec<FitParam>, String> {
     Ok(fit)
 }
 
+/// Checks, before anything runs, that every scenario of the fit takes each key it is fitted
+/// in at both ends of its bounds: an unknown key or a bound the scenario refuses (a share
+/// above 1) is a malformed request, not a candidate to score badly.
+pub fn check_bounds(problems: &[Problem], fit: &[FitParam]) -> Result<(), String> {
+    for f in fit {
+        for p in problems.iter().filter(|p| f.applies_to(&p.scenario.name)) {
+            for end in [f.lo, f.hi] {
+                let change = FieldChange::new(&f.key, &format!("{end}"));
+                if let Err(e) = p.scenario.with_fields(&[change]) {
+                    let field = if e.field == "-" { &f.key } else { &e.field };
+                    return Err(format!(
+                        "--fit {}={}..{}: {} refuses {end}: {field}: {}",
+                        f.label(),
+                        f.lo,
+                        f.hi,
+                        p.scenario.name,
+                        e.message
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// How a calibration runs.
 #[derive(Clone, Debug)]
 pub struct CalibrateConfig {
@@ -659,6 +684,7 @@ pub fn calibrate(problems: &[Problem], config: &CalibrateConfig) -> Result<Calib
         })
         .collect();
     let start_values: Vec<f64> = c.fit.iter().zip(&start).map(|(p, x)| p.value(*x)).collect();
+    check_bounds(problems, &c.fit)?;
     for p in problems {
         with_values(&p.scenario, &c.fit, &start_values)?;
     }
