@@ -1372,28 +1372,32 @@ fn farmers_of(
             None => (3600 / ctx.block_seconds).max(1),
         },
     };
-    if spec.entry_min > spec.entry_max {
-        let span = f.entry_min.as_ref().map_or(0..0, |v| v.span());
-        return Err(ctx.err(
+    // A range's lower end must not exceed its upper one; the error points at the lower.
+    let ordered = |lo: f64, hi: f64, at: &Num, name: &str, upper: &str| {
+        if lo <= hi {
+            return Ok(());
+        }
+        let span = at.as_ref().map_or(0..0, |v| v.span());
+        Err(ctx.err(
             span,
-            &field("entry_min"),
-            format!(
-                "{} must not exceed entry_max ({})",
-                spec.entry_min, spec.entry_max
-            ),
-        ));
-    }
-    if spec.drawdown_min > spec.drawdown_max {
-        let span = f.drawdown_min.as_ref().map_or(0..0, |v| v.span());
-        return Err(ctx.err(
-            span,
-            &field("drawdown_min"),
-            format!(
-                "{} must not exceed drawdown_max ({})",
-                spec.drawdown_min, spec.drawdown_max
-            ),
-        ));
-    }
+            &field(name),
+            format!("{lo} must not exceed {upper} ({hi})"),
+        ))
+    };
+    ordered(
+        spec.entry_min,
+        spec.entry_max,
+        &f.entry_min,
+        "entry_min",
+        "entry_max",
+    )?;
+    ordered(
+        spec.drawdown_min,
+        spec.drawdown_max,
+        &f.drawdown_min,
+        "drawdown_min",
+        "drawdown_max",
+    )?;
     Ok(spec)
 }
 
