@@ -25,6 +25,10 @@ pub struct CalibrateArgs {
     /// spanning 20-fold or more is searched in log space.
     #[arg(long = "fit", value_name = "[SCENARIO:]KEY=LO..HI", required = true)]
     fit: Vec<String>,
+    /// A scenario field held at a value for the whole fit, `KEY=VALUE` or `SCENARIO:KEY=VALUE`
+    /// (repeatable): an assumption a study pins, e.g. `iron-2021:market.xms_floor_depth=167000000`.
+    #[arg(long = "set", value_name = "[SCENARIO:]KEY=VALUE")]
+    set: Vec<String>,
     /// What to fit (repeatable; the losses add up): `record` (the scenario's `[record]`), a named
     /// shape (`terra-shape`, `iron-shape`), or an outcome's median within a range,
     /// `STAT=LO..HI` with either end open (`xms_dilution=1000..`). With several scenarios,
@@ -77,7 +81,9 @@ pub fn calibrate(a: &CalibrateArgs, json: bool) -> CliResult<()> {
         .transpose()?;
     montecarlo::check_threads(a.threads).map_err(CliError::usage)?;
     let fit = calibrate::fit_params(&a.fit).map_err(CliError::usage)?;
-    let given = a.scenarios.iter().cloned().zip(scenarios).collect();
+    let given =
+        calibrate::with_settings(a.scenarios.iter().cloned().zip(scenarios).collect(), &a.set)
+            .map_err(CliError::usage)?;
     let problems = calibrate::problems(given, preset, &a.target).map_err(CliError::usage)?;
     calibrate::check_bounds(&problems, &fit).map_err(CliError::usage)?;
     if a.paths == 0 || a.restarts == 0 || a.budget < 2 {

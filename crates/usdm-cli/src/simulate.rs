@@ -763,7 +763,10 @@ fn presets(json: bool) -> CliResult<()> {
             usdm_core::params::PolicyKind::Frax => "frax",
         };
         let ratio = match (preset.fixed_collateral_ratio(), preset.policy()) {
-            (Some(cr), _) => format!("{cr} fixed (controller paused)"),
+            (Some(cr), _) => match preset.fixed_redemption_ratio() {
+                Some(r) if r != cr => format!("mint {cr}, redeem {r}, fixed (controller paused)"),
+                _ => format!("{cr} fixed (controller paused)"),
+            },
             (None, usdm_core::params::PolicyKind::Frax) => "100% at start, controller free".into(),
             (None, _) => "mint 100%, redeem 0%".into(),
         };
@@ -793,6 +796,7 @@ fn presets(json: bool) -> CliResult<()> {
             "name": preset.name(),
             "policy": policy,
             "fixed_collateral_ratio": preset.fixed_collateral_ratio().map(|r| r.to_decimal()),
+            "fixed_redemption_ratio": preset.fixed_redemption_ratio().map(|r| r.to_decimal()),
             "redemption_share_pricing": params.redemption_share_pricing.name(),
             "breakers": {
                 "redemption_outflow": b.redemption_outflow.map(|r| r.to_decimal()),

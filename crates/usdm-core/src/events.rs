@@ -272,6 +272,13 @@ pub enum Event {
         /// Ratio after.
         new: Ratio,
     },
+    /// Governance held redemption at a ratio of its own (`None`: back to the global ratio).
+    RedemptionRatioSet {
+        /// The redemption ratio before.
+        old: Ratio,
+        /// The ratio redemption is held at after, if any.
+        new: Option<Ratio>,
+    },
     /// A parameter changed.
     ParamChanged {
         /// New value.
@@ -369,6 +376,7 @@ impl Event {
             Event::BoughtBack { .. } => "bought_back",
             Event::RatioRefreshed(..) => "ratio_refreshed",
             Event::CollateralRatioSet { .. } => "collateral_ratio_set",
+            Event::RedemptionRatioSet { .. } => "redemption_ratio_set",
             Event::ParamChanged { .. } => "param_changed",
             Event::SupportRampStarted { .. } => "support_ramp_started",
             Event::SupportRampStopped { .. } => "support_ramp_stopped",

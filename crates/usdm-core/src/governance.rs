@@ -168,6 +168,13 @@ pub enum GovAction {
         /// The new ratio.
         cr: Ratio,
     },
+    /// Hold redemption at a ratio of its own, apart from the global ratio minting uses (Frax
+    /// policy only; within [min_cr, 1]); `None` returns redemption to the global ratio. Iron
+    /// Finance minted at its 70% target and redeemed at its 75% effective ratio.
+    SetRedemptionRatio {
+        /// The redemption ratio, or `None` for the global ratio.
+        cr: Option<Ratio>,
+    },
     /// Move the XMS support ratio from where it is to `to` in a straight line over `seconds`,
     /// within the ramp limits; each epoch's cap uses the line's value at the epoch's start.
     /// Refused while another ramp runs.
@@ -202,6 +209,7 @@ impl GovAction {
             GovAction::UpdateAsset { .. } => "update an asset",
             GovAction::SetParam { .. } => "change a parameter",
             GovAction::SetCollateralRatio { .. } => "set the collateral ratio",
+            GovAction::SetRedemptionRatio { .. } => "set the redemption ratio",
             GovAction::CreatePool { .. } => "create a pool",
             GovAction::RetirePool { .. } => "retire a pool",
             GovAction::SetPriceSource { .. } => "set a price source",
@@ -294,17 +302,30 @@ impl<S: crate::state::PartSource> Protocol<S> {
                         self.check_pool_windows(window)?;
                     }
                     // A raised floor lifts a Frax ratio that now sits below it, at once.
-                    if let RatioPolicy::Frax { cr, last_refresh } = self.books.policy {
+                    if let RatioPolicy::Frax {
+                        cr,
+                        last_refresh,
+                        redeem_cr,
+                    } = self.books.policy
+                    {
+                        let lifted = |r: Ratio| r.max(next.frax.min_cr);
                         if cr < next.frax.min_cr {
-                            self.books.policy = RatioPolicy::Frax {
-                                cr: next.frax.min_cr,
-                                last_refresh,
-                            };
                             step.events.push(Event::CollateralRatioSet {
                                 old: cr,
                                 new: next.frax.min_cr,
                             });
                         }
+                        if let Some(old) = redeem_cr.filter(|r| *r < next.frax.min_cr) {
+                            step.events.push(Event::RedemptionRatioSet {
+                                old,
+                                new: Some(next.frax.min_cr),
+                            });
+                        }
+                        self.books.policy = RatioPolicy::Frax {
+                            cr: lifted(cr),
+                            last_refresh,
+                            redeem_cr: redeem_cr.map(lifted),
+                        };
                     }
                     if let ParamChange::XmsSupportRatio(_) = change {
                         // A finished ramp's record goes with the ratio it set.
@@ -348,21 +369,44 @@ impl<S: crate::state::PartSource> Protocol<S> {
                     let RatioPolicy::Frax {
                         cr: old,
                         last_refresh,
+                        redeem_cr,
                     } = self.books.policy
                     else {
                         return Err(Error::NotFraxPolicy {
                             operation: "set the collateral ratio",
                         });
                     };
-                    if cr < self.config.params.frax.min_cr {
-                        return Err(Error::InvalidParameter {
-                            name: "collateral ratio",
-                            value: cr.to_percent(),
-                            accepted: "min_cr to 100%",
-                        });
-                    }
-                    self.books.policy = RatioPolicy::Frax { cr, last_refresh };
+                    self.check_frax_ratio("collateral ratio", cr)?;
+                    self.books.policy = RatioPolicy::Frax {
+                        cr,
+                        last_refresh,
+                        redeem_cr,
+                    };
                     Event::CollateralRatioSet { old, new: cr }
+                }
+                GovAction::SetRedemptionRatio { cr: new } => {
+                    let RatioPolicy::Frax {
+                        cr,
+                        last_refresh,
+                        redeem_cr: old,
+                    } = self.books.policy
+                    else {
+                        return Err(Error::NotFraxPolicy {
+                            operation: "set the redemption ratio",
+                        });
+                    };
+                    if let Some(r) = new {
+                        self.check_frax_ratio("redemption ratio", r)?;
+                    }
+                    self.books.policy = RatioPolicy::Frax {
+                        cr,
+                        last_refresh,
+                        redeem_cr: new,
+                    };
+                    Event::RedemptionRatioSet {
+                        old: old.unwrap_or(cr),
+                        new,
+                    }
                 }
                 GovAction::StartSupportRamp { to, seconds } => {
                     if let Some(ramp) = self.ramp_running_at(now.seconds) {
@@ -417,6 +461,18 @@ impl<S: crate::state::PartSource> Protocol<S> {
             value: (),
             events: self.finish(step, "govern"),
         })
+    }
+
+    /// Refuses a Frax ratio below min_cr (a `Ratio` is at most 100% by construction).
+    fn check_frax_ratio(&self, name: &'static str, cr: Ratio) -> Result<()> {
+        if cr < self.config.params.frax.min_cr {
+            return Err(Error::InvalidParameter {
+                name,
+                value: cr.to_percent(),
+                accepted: "min_cr to 100%",
+            });
+        }
+        Ok(())
     }
 
     /// Refuses a TWAP window that a pool pricing a token cannot cover.

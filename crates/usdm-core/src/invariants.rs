@@ -22,7 +22,7 @@ impl<S: crate::state::PartSource> Protocol<S> {
     /// - for each asset, custody (balance + escrow) = received - paid: the recorded balances
     ///   equal the tokens the protocol holds;
     /// - pending redemptions are fully funded: escrow per asset = collateral owed;
-    /// - the Frax ratio lies within [min_cr, 1];
+    /// - the Frax ratios (global, and redemption's if held apart) lie within [min_cr, 1];
     /// - the bookkeeping is consistent: parameters within bounds, one holding and one feed per
     ///   whitelisted asset, pending redemptions ordered by id, epoch times in order, and every
     ///   pool's shares adding up.
@@ -123,12 +123,14 @@ impl<S: crate::state::PartSource> Protocol<S> {
                 return Err(violated("the protocol holds more XMS than exists".into()));
             }
         }
-        if let RatioPolicy::Frax { cr, .. } = self.books.policy {
-            if cr < self.config.params.frax.min_cr {
-                return Err(violated(format!(
-                    "Frax ratio {cr} below min_cr {}",
-                    self.config.params.frax.min_cr
-                )));
+        if let RatioPolicy::Frax { cr, redeem_cr, .. } = self.books.policy {
+            for r in std::iter::once(cr).chain(redeem_cr) {
+                if r < self.config.params.frax.min_cr {
+                    return Err(violated(format!(
+                        "Frax ratio {r} below min_cr {}",
+                        self.config.params.frax.min_cr
+                    )));
+                }
             }
         }
         self.check_bookkeeping()

@@ -468,8 +468,9 @@ pub enum Preset {
     MarsGuarded,
     /// Frax-style fractional minting with the refresh controller.
     Frax,
-    /// Iron Finance as of June 2021, to study its failure: the Frax policy held at a 75%
-    /// ratio (the controller paused), redemption's XMS priced by the TWAP alone, no breakers.
+    /// Iron Finance as of June 2021, to study its failure: the Frax policy minting at its 70%
+    /// target ratio and redeeming at its 75% effective ratio (the controller paused),
+    /// redemption's XMS priced by the TWAP alone, no breakers.
     /// Unsafe by design; the hub refuses it.
     Iron,
 }
@@ -517,8 +518,17 @@ impl Preset {
     }
 
     /// The collateral ratio the preset holds fixed, if any: governance sets it and pauses the
-    /// controller once the deployment has its starting supply (`iron`: 75%).
+    /// controller once the deployment has its starting supply (`iron`: its 70% target).
     pub fn fixed_collateral_ratio(self) -> Option<Ratio> {
+        match self {
+            Preset::Iron => Some(Ratio::bps(7_000)),
+            _ => None,
+        }
+    }
+
+    /// The ratio the preset holds redemption at, apart from minting's, if any (`iron`: the
+    /// 75% effective ratio its record shows redemptions paid).
+    pub fn fixed_redemption_ratio(self) -> Option<Ratio> {
         match self {
             Preset::Iron => Some(Ratio::bps(7_500)),
             _ => None,

@@ -1,6 +1,7 @@
 //! Collateral-ratio policy (SPEC 7): which share of a USDm's dollar is collateral on mint and
 //! on redeem. Mars mints at 1 and redeems at 0; Frax uses one ratio for both and moves it with
-//! a controller that anyone may call once per cooldown.
+//! a controller that anyone may call once per cooldown. Governance may hold redemption at a
+//! ratio of its own, as Iron Finance redeemed at its effective ratio while minting at its target.
 
 use crate::error::{Error, Result};
 use crate::params::{FraxParams, PolicyKind};
@@ -18,6 +19,11 @@ pub enum RatioPolicy {
         cr: Ratio,
         /// Block time of the last refresh, if any.
         last_refresh: Option<u64>,
+        /// A redemption ratio held apart from `cr` by governance, if any (the controller does
+        /// not move it). Absent from stored state unless set, so state written before it
+        /// existed reads unchanged.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        redeem_cr: Option<Ratio>,
     },
 }
 
@@ -54,6 +60,7 @@ impl RatioPolicy {
             PolicyKind::Frax => RatioPolicy::Frax {
                 cr: Ratio::ONE,
                 last_refresh: None,
+                redeem_cr: None,
             },
         }
     }
@@ -75,12 +82,13 @@ impl RatioPolicy {
         }
     }
 
-    /// The collateral ratio used for redeeming.
+    /// The collateral ratio used for redeeming: the global ratio unless governance holds
+    /// redemption at its own.
     #[inline]
     pub fn redeem_ratio(&self) -> Ratio {
         match self {
             RatioPolicy::Mars => Ratio::ZERO,
-            RatioPolicy::Frax { cr, .. } => *cr,
+            RatioPolicy::Frax { cr, redeem_cr, .. } => redeem_cr.unwrap_or(*cr),
         }
     }
 
@@ -103,7 +111,12 @@ impl RatioPolicy {
         now: u64,
         params: &FraxParams,
     ) -> Result<(RatioPolicy, Refresh)> {
-        let RatioPolicy::Frax { cr, last_refresh } = *self else {
+        let RatioPolicy::Frax {
+            cr,
+            last_refresh,
+            redeem_cr,
+        } = *self
+        else {
             return Err(Error::NotFraxPolicy {
                 operation: "refresh",
             });
@@ -133,6 +146,7 @@ impl RatioPolicy {
             RatioPolicy::Frax {
                 cr: new,
                 last_refresh: Some(now),
+                redeem_cr,
             },
             Refresh {
                 old: cr,
@@ -202,5 +216,24 @@ mod tests {
         };
         let (s, _) = frax().refreshed(price("2"), 0, &p).unwrap();
         assert!(s.mint_ratio().is_one());
+    }
+
+    #[test]
+    fn the_controller_moves_the_global_ratio_and_leaves_a_held_redemption_ratio() {
+        let held = RatioPolicy::Frax {
+            cr: Ratio::ONE,
+            last_refresh: None,
+            redeem_cr: Some(Ratio::bps(7_500)),
+        };
+        let (s, _) = held
+            .refreshed(price("1.006"), 0, &FraxParams::default())
+            .unwrap();
+        assert_eq!(s.mint_ratio(), Ratio::bps(9_975));
+        assert_eq!(s.redeem_ratio(), Ratio::bps(7_500));
+        assert_eq!(
+            frax().redeem_ratio(),
+            Ratio::ONE,
+            "unheld: the global ratio"
+        );
     }
 }

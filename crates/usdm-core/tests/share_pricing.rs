@@ -66,13 +66,14 @@ fn a_falling_share_token_is_priced_at_the_twap_either_way() {
 }
 
 #[test]
-fn the_iron_preset_prices_by_twap_and_holds_its_ratio_at_75_percent() {
+fn the_iron_preset_prices_by_twap_mints_at_70_percent_and_redeems_at_75() {
     assert_eq!(
         Preset::Iron.params().redemption_share_pricing,
         SharePricing::Twap
     );
     assert_eq!(Preset::Iron.policy(), PolicyKind::Frax);
-    assert_eq!(Preset::Iron.fixed_collateral_ratio(), Some(ratio("0.75")));
+    assert_eq!(Preset::Iron.fixed_collateral_ratio(), Some(ratio("0.7")));
+    assert_eq!(Preset::Iron.fixed_redemption_ratio(), Some(ratio("0.75")));
     assert!(Preset::Iron.params().breakers.redemption_outflow.is_none());
     for p in [Preset::Mars, Preset::MarsGuarded, Preset::Frax] {
         assert_eq!(
@@ -80,6 +81,7 @@ fn the_iron_preset_prices_by_twap_and_holds_its_ratio_at_75_percent() {
             SharePricing::ProtocolFavouring
         );
         assert_eq!(p.fixed_collateral_ratio(), None);
+        assert_eq!(p.fixed_redemption_ratio(), None);
     }
     assert_eq!("iron".parse::<Preset>().unwrap(), Preset::Iron);
     assert_eq!("twap".parse::<SharePricing>().unwrap(), SharePricing::Twap);

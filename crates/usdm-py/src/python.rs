@@ -612,7 +612,7 @@ fn quote(args: Vec<String>) -> PyResult<String> {
 /// `targets` as the CLI's `--fit` and `--target` specs; returns the result as the JSON text
 /// `usdm --json calibrate` prints, with each fitted scenario's TOML under `scenario_texts`.
 #[pyfunction]
-#[pyo3(signature = (scenarios, preset, fit, targets, paths, budget, restarts, seed, threads))]
+#[pyo3(signature = (scenarios, preset, fit, targets, paths, budget, restarts, seed, threads, held=Vec::new()))]
 #[allow(clippy::too_many_arguments)]
 fn calibrate(
     py: Python<'_>,
@@ -625,6 +625,7 @@ fn calibrate(
     restarts: usize,
     seed: u64,
     threads: Option<usize>,
+    held: Vec<String>,
 ) -> PyResult<String> {
     use usdm_sim::calibrate as cal;
     if scenarios.is_empty() {
@@ -648,6 +649,7 @@ fn calibrate(
         .transpose()?;
     montecarlo::check_threads(threads).map_err(UsageError::new_err)?;
     let fit = cal::fit_params(&fit).map_err(UsageError::new_err)?;
+    let given = cal::with_settings(given, &held).map_err(UsageError::new_err)?;
     let problems = cal::problems(given, preset, &targets).map_err(UsageError::new_err)?;
     cal::check_bounds(&problems, &fit).map_err(UsageError::new_err)?;
     if paths == 0 || restarts == 0 || budget < 2 {

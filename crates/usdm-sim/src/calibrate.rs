@@ -328,6 +328,49 @@ pub struct Problem {
     pub targets: Vec<Target>,
 }
 
+/// The scenarios with fields held at a value for the whole fit (`--set [SCENARIO:]KEY=VALUE`,
+/// repeatable): what a study pins, such as a market fact carried from another scenario, so
+/// that the fit starts from the assumptions it names rather than from the file's. `given` are
+/// the names or paths as given; `SCENARIO:` names one of them by either, no prefix sets all.
+pub fn with_settings(
+    mut given: Vec<(String, Scenario)>,
+    specs: &[String],
+) -> Result<Vec<(String, Scenario)>, String> {
+    for spec in specs {
+        let usage = || {
+            format!("--set {spec}: expected [SCENARIO:]KEY=VALUE, e.g. market.xms_floor_depth=167000000")
+        };
+        let (key, value) = spec.split_once('=').ok_or_else(usage)?;
+        let (only, key) = match key.split_once(':') {
+            Some((who, key)) => (Some(who.trim()), key.trim()),
+            None => (None, key.trim()),
+        };
+        if !key.contains('.') {
+            return Err(format!(
+                "--set {spec}: hold a scenario field (a dotted key such as market.xms_floor_depth); protocol parameters go to the scenario's [protocol.params]"
+            ));
+        }
+        if let Some(who) = only {
+            if !given.iter().any(|(g, s)| s.name == who || g == who) {
+                let names: Vec<&str> = given.iter().map(|(g, _)| g.as_str()).collect();
+                return Err(format!(
+                    "--set {spec}: {who} is not one of the scenarios given ({})",
+                    names.join(", ")
+                ));
+            }
+        }
+        let change = FieldChange::new(key, value.trim());
+        for (g, s) in given.iter_mut() {
+            if only.is_none_or(|who| s.name == who || g == who) {
+                *s = s
+                    .with_fields(std::slice::from_ref(&change))
+                    .map_err(|e| format!("--set {spec}: {e}"))?;
+            }
+        }
+    }
+    Ok(given)
+}
+
 /// Builds the problems from scenarios and target specs as `usdm calibrate` takes them:
 /// `given` are the names or paths as given (a target `NAME:TARGET` names one by either), each
 /// scenario runs `preset` or its own, a target without a name applies to all, and a scenario
@@ -831,6 +874,38 @@ fn header(cal: &Calibration, name: &str, preset: Preset) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn held_settings_pin_one_scenario_or_all_and_refuse_what_they_cannot_set() {
+        let given = || {
+            ["terra-2022", "iron-2021"]
+                .map(|n| (n.to_string(), Scenario::load(n).unwrap()))
+                .to_vec()
+        };
+        let floor = |v: &[(String, Scenario)], i: usize| v[i].1.xms_floor_depth;
+        let before = given();
+        let held = with_settings(
+            given(),
+            &["iron-2021:market.xms_floor_depth=167000000".into()],
+        )
+        .unwrap();
+        assert_eq!(floor(&held, 1), 167e6);
+        assert_eq!(floor(&held, 0), floor(&before, 0), "Terra untouched");
+        let all = with_settings(given(), &["market.xms_floor_depth=5e6".into()]).unwrap();
+        assert_eq!((floor(&all, 0), floor(&all, 1)), (5e6, 5e6));
+        for (spec, says) in [
+            (
+                "luna:market.xms_floor_depth=1",
+                "not one of the scenarios given",
+            ),
+            ("xms_floor_depth=1", "dotted key"),
+            ("market.xms_floor_depth", "expected [SCENARIO:]KEY=VALUE"),
+            ("market.xms_floor_depth=-1", "market.xms_floor_depth"),
+        ] {
+            let e = with_settings(given(), &[spec.to_string()]).unwrap_err();
+            assert!(e.contains(says), "{spec}: {e}");
+        }
+    }
 
     #[test]
     fn fit_specs_parse_and_map_the_unit_interval_onto_their_bounds() {

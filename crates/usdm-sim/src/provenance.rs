@@ -47,6 +47,7 @@ fn protocol_json(preset: Preset, params: &Params) -> Value {
     json!({
         "policy": preset.policy(),
         "fixed_collateral_ratio": preset.fixed_collateral_ratio().map(|r| r.to_string()),
+        "fixed_redemption_ratio": preset.fixed_redemption_ratio().map(|r| r.to_string()),
         "params": params,
     })
 }

@@ -1,13 +1,16 @@
-//! Iron Finance, June 2021, out of sample (scenarios/iron-2021.toml): the simulator was
-//! calibrated on Terra, and here it runs Iron's protocol, its state and timing from the on-chain record, with
-//! Terra's behaviour. The issue's shape targets, and what the model gives (docs/findings.md, "Out of
-//! sample: Iron Finance"):
-//! - the share token falls more than 99.9% within 48 hours: here about two thirds;
-//! - the stablecoin's low between $0.55 and $0.85: here about $0.96;
-//! - the share token's supply up more than 100-fold: here about 5%.
+//! Iron Finance, June 2021 (scenarios/iron-2021.toml): Iron's protocol, its state and timing
+//! from the on-chain record, and the behaviour fitted jointly to Terra's shape and this record
+//! (fit (d) of docs/findings.md, "Calibration, left one out"). The issue's targets for Iron, and
+//! what the built-in gives (in sample):
+//! - the share token from its first 20% drawdown to below $1 within 24 hours: about 6 hours;
+//! - its supply up 1,000-fold or more: it runs to the largest number it can hold (no pause);
+//! - the stablecoin's supply at half its start or less: about a third;
+//! - the share token ends below 0.1% of its start: at nothing.
 //!
-//! The targets are missed, and the test asserts the model's verdict loosely, so that a change
-//! to the dynamics that moves it shows up here and in docs/findings.md together. Also asserted: the
+//! Out of sample (the behaviour carried from Terra as it stood before any fit, Iron's standing
+//! bids scaled from Terra's) the targets are missed: the share token falls by about two thirds
+//! and its supply grows by percents. Both verdicts are asserted loosely, so that a change to the
+//! dynamics that moves them shows up here and in docs/findings.md together. Also asserted: the
 //! TWAP's lag sets the depeg (the issue's sweep), and the hub-refused `twap` pricing is what
 //! the `iron` preset runs.
 
@@ -15,12 +18,31 @@ use std::sync::Arc;
 use usdm_core::params::{ParamChange, Preset, SharePricing};
 use usdm_sim::metrics::Outcome;
 use usdm_sim::montecarlo::{self, McConfig};
-use usdm_sim::scenario::Scenario;
+use usdm_sim::scenario::{FieldChange, Scenario};
 use usdm_sim::world::Setup;
 
 fn outcomes(preset: Preset, overrides: &[ParamChange], paths: u64) -> Vec<Outcome> {
-    let s = Arc::new(Scenario::builtin("iron-2021").unwrap().unwrap());
-    let setup = Arc::new(Setup::new(s, preset, overrides).unwrap());
+    outcomes_of(iron(), preset, overrides, paths)
+}
+
+fn iron() -> Scenario {
+    Scenario::builtin("iron-2021").unwrap().unwrap()
+}
+
+/// Iron before any fit to its record: no farmers, Terra's memory of impact and Terra's standing
+/// bids as the same share of the market cap (the scenario as the first out-of-sample test ran).
+fn iron_with_terras_old_behaviour() -> Scenario {
+    let changes = [
+        ("agents.farmers.share", "0"),
+        ("market.impact_permanence", "0.15"),
+        ("market.xms_floor_depth", "167000000"),
+    ]
+    .map(|(k, v)| FieldChange::new(k, v));
+    iron().with_fields(&changes).unwrap()
+}
+
+fn outcomes_of(s: Scenario, preset: Preset, overrides: &[ParamChange], paths: u64) -> Vec<Outcome> {
+    let setup = Arc::new(Setup::new(Arc::new(s), preset, overrides).unwrap());
     let config = McConfig {
         paths,
         threads: Some(2),
@@ -39,8 +61,8 @@ fn median(xs: impl Iterator<Item = f64>) -> f64 {
 }
 
 #[test]
-fn iron_out_of_sample_breaks_the_peg_but_does_not_spiral() {
-    let s = Scenario::builtin("iron-2021").unwrap().unwrap();
+fn iron_2021_collapses_as_its_record_did() {
+    let s = iron();
     assert_eq!(s.preset, Preset::Iron);
     // The state at the record's first row (01:00 UTC, 16 June).
     assert_eq!(
@@ -48,18 +70,16 @@ fn iron_out_of_sample_breaks_the_peg_but_does_not_spiral() {
         (59.0, 104.8e6, 749e6)
     );
     let iron = outcomes(Preset::Iron, &[], 8);
-    // The peg breaks on every path (below $0.97), briefly.
     assert!(iron.iter().all(|o| o.broke_peg), "{iron:?}");
-    let low = median(iron.iter().map(|o| o.min_usdm_price));
-    assert!((0.93..0.975).contains(&low), "USDm low {low}");
-    // The share token falls by about two thirds (the scripted first wave takes its market
-    // down 42%; the rest is dynamics) but is nowhere near zero, and its supply grows by percents, not 100-fold.
-    let xms = median(iron.iter().map(|o| o.final_xms_price));
-    assert!((10.0..45.0).contains(&xms), "final XMS price {xms}");
-    let dilution = median(iron.iter().map(|o| o.xms_dilution));
-    assert!((1.0..1.5).contains(&dilution), "dilution {dilution}");
-    assert!(iron.iter().all(|o| !o.death_spiral));
-    // Protocol-favouring payout pricing changes almost nothing here: in a falling market
+    // The issue's targets for Iron, each met on the median path.
+    let med = |f: fn(&Outcome) -> f64| median(iron.iter().map(f));
+    assert!(med(|o| o.xms_dilution) >= 1_000.0, "{iron:?}");
+    assert!(med(|o| o.final_xms_price) < 59.0 * 0.001, "{iron:?}");
+    assert!(med(|o| o.usdm_supply_ratio) <= 0.5, "{iron:?}");
+    // The stablecoin's low: the pool, not the record's lagging oracle (never below $0.937).
+    let low = med(|o| o.min_usdm_price);
+    assert!((0.8..0.97).contains(&low), "USDm low {low}");
+    // Protocol-favouring payout pricing changes little here: in a falling market
     // max(spot, TWAP) is the TWAP.
     let pf = outcomes(
         Preset::Iron,
@@ -69,7 +89,23 @@ fn iron_out_of_sample_breaks_the_peg_but_does_not_spiral() {
         8,
     );
     let pf_low = median(pf.iter().map(|o| o.min_usdm_price));
-    assert!((pf_low - low).abs() < 0.005, "{pf_low} vs {low}");
+    assert!((pf_low - low).abs() < 0.02, "{pf_low} vs {low}");
+}
+
+#[test]
+fn out_of_sample_with_terras_old_behaviour_iron_breaks_the_peg_but_does_not_spiral() {
+    let iron = outcomes_of(iron_with_terras_old_behaviour(), Preset::Iron, &[], 8);
+    assert!(iron.iter().all(|o| o.broke_peg), "{iron:?}");
+    let low = median(iron.iter().map(|o| o.min_usdm_price));
+    assert!((0.93..0.975).contains(&low), "USDm low {low}");
+    // The share token falls by about two thirds (the scripted first wave takes its market
+    // down 42%; the rest is dynamics) but is nowhere near zero, and its supply grows by
+    // percents, not 1,000-fold.
+    let xms = median(iron.iter().map(|o| o.final_xms_price));
+    assert!((10.0..45.0).contains(&xms), "final XMS price {xms}");
+    let dilution = median(iron.iter().map(|o| o.xms_dilution));
+    assert!((1.0..1.5).contains(&dilution), "dilution {dilution}");
+    assert!(iron.iter().all(|o| !o.death_spiral));
 }
 
 #[test]
@@ -79,21 +115,21 @@ fn the_twap_lag_sets_the_depeg() {
         median(o.iter().map(|o| o.max_depeg))
     };
     let (short, long) = (depeg(60), depeg(3_600));
-    // A one-minute TWAP keeps redemption's arbitrage close to spot: the peg holds within 3%;
-    // an hour's lag pays redeemers XMS at a price far above the market and the peg gives way.
-    assert!(short < 0.03, "{short}");
-    assert!(long > 0.08, "{long}");
+    // A one-minute TWAP keeps redemption's arbitrage close to spot: the stablecoin dips about
+    // 4% while the share token collapses; an hour's lag pays redeemers XMS at a price far above
+    // the market and the peg gives way by more than 12%.
+    assert!(short < 0.06, "{short}");
+    assert!(long > 0.12, "{long}");
 }
 
 /// Issue 22, item 1: `iron-2021` carries Iron's on-chain record (scenarios/records/) and a run
 /// is scored against it at the record's own times. The record's crossings, read off the CSV
 /// by eye: TITAN's spot price first below $1 at 22:26 UTC (the run starts at 01:00), its supply
-/// past 100 times its first recorded value (104.8M) at 23:58. The model as it stands misses
-/// both on every path: asserted loosely, as the verdicts above are.
+/// past 100 times its first recorded value (104.8M) at 23:58. The fitted model crosses both on
+/// every path, within half a day of the record: asserted loosely, as the verdicts above are.
 #[test]
 fn iron_2021_is_scored_against_its_record() {
-    let s = Arc::new(Scenario::builtin("iron-2021").unwrap().unwrap());
-    let setup = Arc::new(Setup::new(s, Preset::Iron, &[]).unwrap());
+    let setup = Arc::new(Setup::new(Arc::new(iron()), Preset::Iron, &[]).unwrap());
     let config = McConfig {
         paths: 6,
         threads: Some(2),
@@ -116,20 +152,21 @@ fn iron_2021_is_scored_against_its_record() {
     assert!((below_1.record_hours.unwrap() - (21.0 + 26.0 / 60.0)).abs() < 1e-9);
     let x100 = crossing("share-token supply x100");
     assert!((x100.record_hours.unwrap() - (22.0 + 58.0 / 60.0)).abs() < 1e-9);
-    assert_eq!(below_1.crossed.count, 0, "{below_1:?}");
-    assert_eq!(x100.crossed.count, 0, "{x100:?}");
-    assert_eq!(below_1.timing_error_hours, None);
+    for c in [below_1, x100] {
+        assert_eq!(c.crossed.count, 6, "{c:?}");
+        assert!(c.timing_error_hours.unwrap().abs() < 12.0, "{c:?}");
+    }
     // The first wave is timed by the record (its scripted shock): the share token is 20% below
     // its start within an hour of when the record has it.
     let wave = crossing("share token 20% below its start");
     assert!(wave.timing_error_hours.unwrap().abs() < 1.0, "{wave:?}");
     // The state comes from the record, so the stablecoin's supply stays within a factor of 1.3
-    // on average; the share token's supply starts right but ends 265,000 times too small.
+    // on average; the share token's supply, a factor of e within the day (it overshoots after).
     let series = |m: &str| b.series.iter().find(|s| s.metric == m).unwrap();
     let usdm = series("usdm_supply");
     assert!(usdm.mean_abs_log_error.value < 0.25, "{usdm:?}");
     let supply = series("xms_supply");
-    assert!(supply.mean_abs_log_error.value > 0.5, "{supply:?}");
+    assert!(supply.mean_abs_log_error.value < 1.0, "{supply:?}");
     let json = b.to_json();
     assert_eq!(json["series"].as_array().unwrap().len(), 4);
 }

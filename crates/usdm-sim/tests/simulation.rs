@@ -133,7 +133,7 @@ fn invariants_and_token_conservation_hold_after_every_block() {
                 .run()
                 .unwrap_or_else(|e| panic!("{} under {preset}: {e}", s.name));
             assert_eq!(m.series.len() as u64, s.blocks / s.sample_every + 1);
-            // Below a 100% mint ratio (`iron` holds 75%) minting burns XMS: supply may fall.
+            // Below a 100% mint ratio (`iron` mints at 70%) minting burns XMS: supply may fall.
             if preset.fixed_collateral_ratio().is_none() {
                 assert!(m.outcome.xms_dilution >= 1.0, "{} under {preset}", s.name);
             } else {

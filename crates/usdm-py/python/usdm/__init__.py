@@ -446,6 +446,7 @@ def calibrate(
     restarts: int = 3,
     seed: int = 42,
     threads: Optional[int] = None,
+    held: Optional[Mapping[str, Any]] = None,
 ) -> Calibration:
     """Fits scenario fields to records or shape targets, as ``usdm calibrate`` (same search,
     same seeds, same result).
@@ -454,7 +455,8 @@ def calibrate(
     dicts); ``fit`` maps dotted keys to ``(lo, hi)`` bounds, ``{"agents.farmers.share": (0.1,
     0.9)}``, a ``"NAME:KEY"`` key fitting one scenario's own value; ``targets`` are ``--target`` specs: ``"record"``, ``"terra-shape"``,
     ``"xms_dilution=1000.."`` or, with several scenarios, ``"terra-2022:terra-shape"`` (default:
-    each scenario's record). Runs without a progress bar; the GIL is released."""
+    each scenario's record); ``held`` maps keys (``"NAME:KEY"`` for one scenario's) to values
+    held for the whole fit, as ``--set``. Runs without a progress bar; the GIL is released."""
     if isinstance(scenarios, (str, bytes, _os.PathLike, Mapping)):
         scenarios = [scenarios]
     pairs = [_scenario(s) for s in scenarios]
@@ -465,8 +467,9 @@ def calibrate(
         except (TypeError, ValueError):
             raise UsageError(f"fit {key}: give (lo, hi) bounds, e.g. (0.1, 0.9)") from None
         specs.append(f"{key}={lo}..{hi}")
+    held_specs = [f"{k}={v}" for k, v in (held or {}).items()]
     text = _usdm.calibrate(
-        pairs, preset, specs, list(targets or []), paths, budget, restarts, seed, threads
+        pairs, preset, specs, list(targets or []), paths, budget, restarts, seed, threads, held_specs
     )
     return Calibration(text)
 

@@ -7,9 +7,17 @@
 //! covers the TWAP window). Every Monte Carlo path then starts from a clone of it, so paths
 //! differ only by their random numbers.
 
+mod arbitrage;
+mod execute;
+
+use arbitrage::Arbitrageur;
+
 use crate::agents::farmers::Farmers;
+pub use crate::agents::holders::Cohort;
+use crate::agents::holders::RunningHolders;
 use crate::agents::momentum::MomentumSellers;
 use crate::agents::premium::PremiumSellers;
+use crate::agents::retail::Retail;
 use crate::convert::{amount, dollars, fraction, price, share_of, tokens, usd};
 use crate::market::{ExoPrice, XmsMarket, XmsMarketParams};
 use crate::metrics::{PathMetrics, RefusalKind, Snapshot};
@@ -139,19 +147,6 @@ struct Pending {
     id: u64,
     owner: Owner,
     ready_at: u64,
-}
-
-/// A cohort of USDm holders sharing a fear threshold.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Cohort {
-    /// USDm still held.
-    pub usdm: Amount,
-    /// USDm held at the start, in tokens (the exit speed is a share of it).
-    pub initial: f64,
-    /// The run signal above which the cohort leaves.
-    pub threshold: f64,
-    /// True while leaving.
-    pub running: bool,
 }
 
 /// A whale leaving over a number of blocks.
@@ -510,11 +505,14 @@ impl Setup {
             )
             .map_err(|e| core(&format!("parameter {change:?}"), e))?;
         }
-        // A preset that holds the ratio fixed (`iron`): set it and pause the controller, now
+        // A preset that holds the ratios fixed (`iron`): set them and pause the controller, now
         // that the starting supply is minted (fully collateralised, as the warm-up mints it).
         if let Some(cr) = preset.fixed_collateral_ratio() {
             for action in [
                 GovAction::SetCollateralRatio { cr },
+                GovAction::SetRedemptionRatio {
+                    cr: preset.fixed_redemption_ratio(),
+                },
                 GovAction::Pause {
                     target: PauseTarget::Refresh,
                 },
@@ -587,19 +585,10 @@ pub struct World {
     pub(crate) px: [f64; 3],
     /// The agents' wallets.
     pub wallets: Wallets,
-    /// The holder cohorts.
-    pub cohorts: Vec<Cohort>,
-    pub(crate) fear: f64,
-    pub(crate) depeg_ema: f64,
-    pub(crate) recent_exits: f64,
-    pub(crate) exit_decay: f64,
-    pub(crate) depeg_alpha: f64,
-    pub(crate) holders_initial: f64,
+    /// The stablecoin holders who run.
+    pub holders: RunningHolders,
     /// USDm the premium sellers still hold (they sell it for good).
     pub(crate) premium_left: Amount,
-    pub(crate) min_threshold: f64,
-    /// Cohorts currently leaving.
-    pub(crate) running: usize,
     /// The momentum sellers' memory of the price.
     pub(crate) momentum: MomentumSellers,
     /// The premium sellers' decision rule.
@@ -607,10 +596,8 @@ pub struct World {
     /// The share-token farmers (their own random stream, so turning them on or changing them
     /// leaves every other draw of the path as it was: common random numbers).
     pub farmers: Farmers,
-    /// Retail's desired USDm position relative to its start.
-    pub(crate) retail_target: f64,
-    /// The USDm pool's starting depth (scale of retail flow).
-    pub(crate) retail_depth: f64,
+    /// Retail flow.
+    pub(crate) retail: Retail,
     whale: Option<WhaleExit>,
     pending: VecDeque<Pending>,
     next_event: usize,
@@ -619,10 +606,8 @@ pub struct World {
     pub(crate) costs: Costs,
     /// Redemptions wait until this block after a breaker refusal.
     pub(crate) breaker_backoff_until: u64,
-    /// The arbitrageur's next look at an unprofitable redemption trade.
-    pub(crate) arb_idle_until: u64,
-    /// The arbitrageur's next try at minting after the cap refused.
-    pub(crate) mint_idle_until: u64,
+    /// The arbitrageur's timers.
+    pub(crate) arb: Arbitrageur,
     pub(crate) sides: [[usize; 2]; 2],
     /// What the path has measured so far.
     pub metrics: PathMetrics,
@@ -651,34 +636,8 @@ impl World {
             },
         );
         // Heterogeneous holders: log-normal sizes, thresholds spread over the scenario's range.
-        let h = &s.holders;
-        let n = h.cohorts.max(1) as usize;
-        let weights: Vec<f64> = (0..n).map(|_| rng.lognormal(0.0, 1.0)).collect();
-        let holders_total = setup.holders_usdm;
-        // Each cohort takes its weight's share of what is left, so the shares add up exactly.
-        let mut rest_w: f64 = weights.iter().sum();
-        let mut left = holders_total;
-        let mut cohorts = Vec::with_capacity(n);
-        for (i, w) in weights.iter().enumerate() {
-            let usdm = if i + 1 == n {
-                left
-            } else {
-                share_of(left, w / rest_w)
-            };
-            rest_w -= w;
-            left = Amount::new(left.raw() - usdm.raw());
-            let threshold = h.threshold_min + (h.threshold_max - h.threshold_min) * rng.uniform();
-            cohorts.push(Cohort {
-                usdm,
-                initial: tokens(usdm, 18),
-                threshold,
-                running: false,
-            });
-        }
-        let min_threshold = cohorts
-            .iter()
-            .map(|c| c.threshold)
-            .fold(f64::INFINITY, f64::min);
+        let holders =
+            RunningHolders::new(&s.holders, setup.holders_usdm, s.block_seconds, &mut rng);
         let px = [btc.price(0), eth.price(0), xms.price(0, xms0)];
         let farmers = Farmers::new(
             &s.farmers,
@@ -698,28 +657,22 @@ impl World {
             xms,
             px,
             wallets: setup.wallets.clone(),
-            cohorts,
-            fear: 1.0,
-            depeg_ema: 0.0,
-            recent_exits: 0.0,
-            exit_decay: (-1.0 / h.memory.max(1) as f64).exp(),
-            // The observed depeg is smoothed over about five minutes.
-            depeg_alpha: 1.0 - (-(s.block_seconds as f64) / 300.0).exp(),
-            holders_initial: tokens(holders_total, 18).max(1e-18),
+            holders,
             premium_left: share_of(setup.wallets.passive_usdm, s.premium_sellers.share),
-            min_threshold,
-            running: 0,
             momentum: MomentumSellers::new(&s.xms_holders, px[2]),
             premium: PremiumSellers::new(&s.premium_sellers),
             farmers,
-            retail_target: 0.0,
-            retail_depth: tokens(
-                setup
-                    .protocol
-                    .pool(USDM_POOL)
-                    .expect("the simulator holds every pool")
-                    .reserves[setup.sides[0][0]],
-                18,
+            retail: Retail::new(
+                s.retail_volatility,
+                tokens(
+                    setup
+                        .protocol
+                        .pool(USDM_POOL)
+                        .expect("the simulator holds every pool")
+                        .reserves[setup.sides[0][0]],
+                    18,
+                ),
+                s.block_seconds,
             ),
             whale: None,
             pending: VecDeque::new(),
@@ -727,8 +680,7 @@ impl World {
             armed: Vec::new(),
             costs: Costs::default(),
             breaker_backoff_until: 0,
-            arb_idle_until: 0,
-            mint_idle_until: 0,
+            arb: Arbitrageur::default(),
             sides: setup.sides,
             metrics: PathMetrics::new(&s, options.keep_series),
             options,
@@ -923,7 +875,7 @@ impl World {
                 return;
             }
             EventKind::ConfidenceShock { threshold_scale } => {
-                self.fear *= threshold_scale;
+                self.holders.scale_fear(*threshold_scale);
                 self.metrics.note(
                     self.block,
                     format!("confidence shock: holders' thresholds x{threshold_scale}"),
@@ -1187,7 +1139,7 @@ impl World {
             .map_or(Amount::ZERO, |q| q.amount_in);
         let gone = redeemed.raw() + sold.raw();
         // Holders see the whale leave: it counts among recent exits.
-        self.recent_exits += tokens(Amount::new(gone), 18);
+        self.holders.saw_exit(tokens(Amount::new(gone), 18));
         self.wallets.whale_usdm = Amount::new(self.wallets.whale_usdm.raw() - gone);
         w.remaining = Amount::new(w.remaining.raw() - gone);
         self.whale = if w.remaining.is_zero() || gone == 0 && wait.is_zero() {
@@ -1224,7 +1176,7 @@ impl World {
             + w.retail_usdm.raw()
             + w.passive_usdm.raw()
             + w.holders_queue.raw()
-            + self.cohorts.iter().map(|c| c.usdm.raw()).sum::<u128>()
+            + self.holders.held()
             + in_pool(USDM_POOL, self.sides[0][0])
             + in_pool(XMS_POOL, self.sides[1][1]);
         let supply = self.p.supply();
