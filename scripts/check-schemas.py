@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
-"""Validates the simulator's JSON output against schemas/*.schema.json.
+"""Validates the simulator's JSON output against schemas/*.schema.json, and the hub messages
+`usdm recommend` writes against the contracts' committed schemas.
 
     scripts/check-schemas.py usdm-report/summary.json sweep-report/sweep.json
     usdm --json simulate > run.json && scripts/check-schemas.py --schema summary run.json
+    scripts/check-schemas.py usdm-recommend/front.json usdm-recommend/instantiate.json usdm-recommend/configure.json
     scripts/check-schemas.py --self-test
 
 A file is checked against summary.schema.json if its name ends with summary.json, against
-sweep.schema.json if it ends with sweep.json, or against the one --schema names. Prints one
+sweep.schema.json if it ends with sweep.json, front.schema.json if front.json; instantiate.json
+against the hub's InstantiateMsg schema (contracts/usdm-hub/schema/raw/instantiate.json), and
+configure.json or governance.json (arrays of messages) item by item against the governance
+contract's ExecuteMsg schema; or against the one --schema names. Prints one
 line per error, `FILE: JSON_PATH: message`, and `ok FILE (schema)` per valid file; exits 1 on
 any error, 0 when every file is valid. Needs the `jsonschema` package (pinned: 4.23.0); works
 offline (sweep.schema.json's $ref to summary.schema.json is resolved from a local registry).
@@ -20,6 +25,7 @@ from pathlib import Path
 
 try:
     from jsonschema import Draft202012Validator
+    from jsonschema.validators import validator_for
     from referencing import Registry
     from referencing.jsonschema import DRAFT202012
 except ImportError:
@@ -28,7 +34,15 @@ except ImportError:
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "schemas"
 EXAMPLES = SCHEMAS / "examples"
-KINDS = ("summary", "sweep")
+KINDS = ("summary", "sweep", "front")
+# The contracts' own schemas (cosmwasm-schema, draft-07), for the messages `usdm recommend`
+# writes: the kind, the schema file, and whether the file is an array of such messages.
+CONTRACT_KINDS = {
+    "hub-instantiate": (ROOT / "contracts/usdm-hub/schema/raw/instantiate.json", False),
+    "governance-messages": (ROOT / "contracts/usdm-governance/schema/raw/execute.json", True),
+}
+CONTRACT_NAMES = {"instantiate.json": "hub-instantiate", "configure.json": "governance-messages",
+                  "governance.json": "governance-messages"}
 MAX_MESSAGE = 200
 
 
@@ -53,13 +67,21 @@ def validators():
         registry = registry.with_resource(
             f"{kind}.schema.json", DRAFT202012.create_resource(schema)
         )
-    return {k: Draft202012Validator(s, registry=registry) for k, s in schemas.items()}
+    out = {k: Draft202012Validator(s, registry=registry) for k, s in schemas.items()}
+    for kind, (path, _) in CONTRACT_KINDS.items():
+        schema = load_json(path)
+        cls = validator_for(schema)
+        cls.check_schema(schema)
+        out[kind] = cls(schema)
+    return out
 
 
 def kind_of(path, forced):
     if forced:
         return forced
     name = Path(path).name
+    if name in CONTRACT_NAMES:
+        return CONTRACT_NAMES[name]
     for kind in KINDS:
         if name.endswith(f"{kind}.json"):
             return kind
@@ -94,8 +116,8 @@ def check_files(files, forced):
     for path in files:
         kind = kind_of(path, forced)
         if kind is None:
-            print(f"{path}: cannot tell the schema from the name (ends with neither "
-                  "summary.json nor sweep.json); pass --schema summary|sweep")
+            print(f"{path}: cannot tell the schema from the name (ends with none of "
+                  "summary.json, sweep.json, front.json); pass --schema")
             failed = True
             continue
         try:
@@ -104,7 +126,14 @@ def check_files(files, forced):
             print(f"{path}: cannot read: {e}")
             failed = True
             continue
-        errs = errors_of(vs[kind], instance)
+        if CONTRACT_KINDS.get(kind, (None, False))[1]:
+            if not isinstance(instance, list):
+                errs = [("$", "expected an array of messages")]
+            else:
+                errs = [(f"$[{i}]{p[1:]}", m) for i, x in enumerate(instance)
+                        for p, m in errors_of(vs[kind], x)]
+        else:
+            errs = errors_of(vs[kind], instance)
         for json_path, message in errs:
             print(f"{path}: {json_path}: {message}")
         if errs:
@@ -193,7 +222,7 @@ def main():
     ap = argparse.ArgumentParser(
         description="Validate usdm summary.json / sweep.json files against schemas/.")
     ap.add_argument("files", nargs="*", metavar="FILE")
-    ap.add_argument("--schema", choices=KINDS,
+    ap.add_argument("--schema", choices=KINDS + tuple(CONTRACT_KINDS),
                     help="schema for every FILE (default: from the file name)")
     ap.add_argument("--self-test", action="store_true",
                     help="validate schemas/examples/ and check that mutations fail")

@@ -171,12 +171,16 @@ if section("calibration"):
            "market.impact_permanence=0.05..0.95"]
     BUDGET = ["--paths", "8", "--budget", "60", "--restarts", "3"]
     fit_args = [a for f in FIT for a in ("--fit", f)]
-    # The built-ins now carry fit (d). The out-of-sample fits start from Iron's market as it was
-    # before any fit to its record: its standing bids carried over from Terra (2.7% of its
-    # market cap); everything else they hold is either fitted here or the same as before.
-    CARRIED = ["--set", "iron-2021:market.xms_floor_depth=167000000"]
+    # The built-ins now carry fit (d). Every fit starts from the model as it stood before any
+    # fit (no farmers, the farmers' default behaviour, Terra's memory of impact) and, where
+    # Iron is in it, from Iron's market as it was: its standing bids carried over from Terra
+    # (2.7% of its market cap). So the study does not start from its own answer.
+    START = [a for k in ["agents.farmers.share=0", "agents.farmers.sell_rate=0.0005",
+                         "agents.farmers.drawdown_max=0.5", "agents.farmers.herding=1",
+                         "market.impact_permanence=0.15"] for a in ("--set", k)]
+    CARRIED = START + ["--set", "iron-2021:market.xms_floor_depth=167000000"]
     fits = {
-        "a": ("Terra's shape alone", ["terra-2022", "--target", "terra-shape"]),
+        "a": ("Terra's shape alone", ["terra-2022", "--target", "terra-shape"] + START),
         "b": ("Iron's record alone", ["iron-2021", "--target", "record"] + CARRIED),
         "c": ("both at once", ["terra-2022", "iron-2021", "--target", "terra-2022:terra-shape",
                                "--target", "iron-2021:record"] + CARRIED),
@@ -202,7 +206,7 @@ if section("calibration"):
     shared = [f for f in FIT if not f.startswith("market.impact_permanence")]
     d_args = [a for f in shared + OWN for a in ("--fit", f)]
     fits["d"] = ("both at once, each market its own memory (and Iron its own standing bids)",
-                 ["terra-2022", "iron-2021", "--target", "terra-2022:terra-shape", "--target", "iron-2021:record"])
+                 fits["c"][1])
     v = run(["calibrate"] + fits["d"][1] + d_args + BUDGET, "calibrate-d")
     fitted["d"] = {f["key"]: f["value"] for f in v["fit"]}
     print("(d) `usdm calibrate " + " ".join(fits["d"][1] + d_args + BUDGET) + "`:\n")

@@ -6,6 +6,7 @@
 
 mod calibrate;
 mod demo;
+mod recommend;
 mod simulate;
 
 use usdm_cli::{format, quote, table};
@@ -40,6 +41,9 @@ enum Command {
     Sweep(simulate::SweepArgs),
     /// Fit a scenario's behavioural parameters to its record or to shape targets (CMA-ES).
     Calibrate(calibrate::CalibrateArgs),
+    /// Recommend governed parameters: a Pareto front over an ensemble of scenarios, with 95%
+    /// intervals, and the hub's messages for the chosen point.
+    Recommend(recommend::RecommendArgs),
     /// Time the simulator (no report): blocks per second on this machine.
     Bench(simulate::BenchArgs),
     /// List the built-in scenarios, or print one (`usdm scenarios show NAME`).
@@ -118,6 +122,7 @@ fn main() -> ExitCode {
         Command::Simulate(a) => simulate::simulate(a, cli.json),
         Command::Sweep(a) => simulate::sweep(a, cli.json),
         Command::Calibrate(a) => calibrate::calibrate(a, cli.json),
+        Command::Recommend(a) => recommend::recommend(a, cli.json),
         Command::Bench(a) => simulate::bench(a, cli.json),
         Command::Scenarios(a) => simulate::scenarios_cmd(a, cli.json),
         Command::Reference(a) => simulate::reference(a, cli.json),

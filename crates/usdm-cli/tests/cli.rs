@@ -872,6 +872,8 @@ fn calibrate_fits_writes_the_scenario_and_refuses_bad_flags() {
         "agents.holders.share=0.1..0.9",
         "--target",
         "usdm_supply_ratio=0.5..0.9",
+        "--set",
+        "agents.holders.cohorts=10",
         "--paths",
         "2",
         "--budget",
@@ -892,6 +894,10 @@ fn calibrate_fits_writes_the_scenario_and_refuses_bad_flags() {
     let text = std::fs::read_to_string(&fitted).unwrap();
     assert!(text.starts_with("# short calibrated by usdm"), "{text}");
     assert!(text.contains("agents.holders.share = "), "{text}");
+    assert!(
+        text.contains("cohorts = 10"),
+        "the held field is in the file: {text}"
+    );
     let recorded: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("calibration.json")).unwrap())
             .unwrap();
@@ -924,6 +930,19 @@ fn calibrate_fits_writes_the_scenario_and_refuses_bad_flags() {
                 "agents.holders.share=0.1..0.9",
                 "--target",
                 "nowhere:record",
+            ],
+            "not one of the scenarios",
+        ),
+        (
+            vec![
+                "calibrate",
+                f,
+                "--fit",
+                "agents.holders.share=0.1..0.9",
+                "--target",
+                "xms_dilution=1..",
+                "--set",
+                "nowhere:market.xms_floor_depth=1",
             ],
             "not one of the scenarios",
         ),
@@ -991,4 +1010,124 @@ fn calibrate_fits_writes_the_scenario_and_refuses_bad_flags() {
         assert!(err.contains(says), "{args:?}: {err}");
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `usdm recommend`: a small search writes a front with intervals, and for the chosen point an
+/// instantiate message the hub accepts and governance messages its governance contract
+/// accepts (parsed as the contracts' own message types); with `--from` and `--max-step`, the
+/// messages that move a running hub, within the step; bad flags are refused before any run.
+#[test]
+fn recommend_writes_a_front_and_messages_the_contracts_accept() {
+    let (dir, file) = scenario_file("recommend");
+    let ensemble = dir.join("ensemble.toml");
+    std::fs::write(
+        &ensemble,
+        format!(
+            "[[member]]\nscenario = {:?}\nweight = 1\ncalm = true\n",
+            file.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let e = ensemble.to_str().unwrap();
+    let out = dir.join("rec");
+    let o = out.to_str().unwrap();
+    let base = [
+        "recommend",
+        "--ensemble",
+        e,
+        "--candidates",
+        "5",
+        "--paths",
+        "2",
+        "--max-paths",
+        "4",
+        "--threads",
+        "1",
+        "--out",
+        o,
+    ];
+    let v = json(&base);
+    let front = v["front"].as_array().unwrap();
+    assert!(!front.is_empty());
+    for c in front {
+        for (name, o) in c["objectives"].as_object().unwrap() {
+            let (lo, value, hi) = (o["lo"].as_f64(), o["value"].as_f64(), o["hi"].as_f64());
+            if let (Some(lo), Some(value), Some(hi)) = (lo, value, hi) {
+                assert!(lo <= value && value <= hi, "{name}: {o}");
+            }
+        }
+    }
+    let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap();
+    let inst: usdm_interface::hub::InstantiateMsg =
+        cosmwasm_std::from_json(read("instantiate.json").as_bytes()).unwrap();
+    assert!(["mars", "mars-guarded", "frax"].contains(&inst.preset.as_str()));
+    let configure: Vec<serde_json::Value> = serde_json::from_str(&read("configure.json")).unwrap();
+    for m in &configure {
+        cosmwasm_std::from_json::<usdm_interface::governance::ExecuteMsg>(m.to_string().as_bytes())
+            .unwrap_or_else(|e| panic!("{e}: {m}"));
+    }
+    assert!(read("front.csv").starts_with("id,status,paths_per_scenario,policy,"));
+    assert!(read("report.html").contains("<svg"));
+
+    // From the parameters in force, 10% at most: every value within 10% of mars-guarded's,
+    // and a ratio change proposed as a ramp.
+    let config = dir.join("config.json");
+    std::fs::write(
+        &config,
+        r#"{"policy": "mars", "params": {"xms_support_ratio": "2.5", "twap_window": 600,
+           "breaker_xms_minted": "0.001", "breaker_redemption_outflow": null,
+           "tier_mint_fee": ["0.002", "0.003", "0.005", "0.01", "0.003"],
+           "tier_redeem_fee": ["0.002", "0.003", "0.005", "0.01", "0.003"],
+           "ramp_max_daily_change": "0.1", "ramp_min_seconds": 86400}}"#,
+    )
+    .unwrap();
+    let mut from = base.to_vec();
+    from.extend([
+        "--from",
+        config.to_str().unwrap(),
+        "--max-step",
+        "10%",
+        "--pick",
+        "1",
+    ]);
+    let v = json(&from);
+    let chosen = &v["chosen_candidate"]["params"];
+    let ratio: f64 = chosen["xms_support_ratio"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((2.25..=2.75).contains(&ratio), "{ratio}");
+    assert_eq!(chosen["policy"], "mars");
+    assert_eq!(chosen["breaker_redemption_outflow"], "off");
+    let moves: Vec<serde_json::Value> = serde_json::from_str(&read("governance.json")).unwrap();
+    assert!(!moves.is_empty());
+    for m in &moves {
+        cosmwasm_std::from_json::<usdm_interface::governance::ExecuteMsg>(m.to_string().as_bytes())
+            .unwrap_or_else(|e| panic!("{e}: {m}"));
+    }
+    assert!(moves
+        .iter()
+        .any(|m| m["govern"]["start_support_ramp"]["seconds"].as_u64() >= Some(86_400)));
+
+    for (args, says) in [
+        (
+            vec!["recommend", "--max", "p_moon=1"],
+            "no objective p_moon",
+        ),
+        (
+            vec!["recommend", "--max-step", "10%"],
+            "needs the parameters in force",
+        ),
+        (vec!["recommend", "--candidates", "1"], "at least 2"),
+        (
+            vec!["recommend", "--quick", "--pick", "99"],
+            "candidates 0 to 11",
+        ),
+    ] {
+        let o = usdm(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
 }

@@ -678,6 +678,60 @@ fn calibrate(
     Ok(v.to_string())
 }
 
+/// A search for governed parameters (`usdm recommend`): the CLI's flags as arguments
+/// (`from_config` the hub's `config` answer as JSON text); returns `front.json`'s document as
+/// JSON text (without `files`), the chosen point's messages in it.
+#[pyfunction]
+#[pyo3(signature = (ensemble, candidates, paths, max_paths, max, min, from_config, max_step, pick, seed, threads, quick))]
+#[allow(clippy::too_many_arguments)]
+fn recommend(
+    py: Python<'_>,
+    ensemble: Option<String>,
+    candidates: Option<usize>,
+    paths: Option<u64>,
+    max_paths: Option<u64>,
+    max: Vec<String>,
+    min: Vec<String>,
+    from_config: Option<String>,
+    max_step: Option<String>,
+    pick: Option<usize>,
+    seed: u64,
+    threads: Option<usize>,
+    quick: bool,
+) -> PyResult<String> {
+    use usdm_sim::recommend as rec;
+    let from = from_config
+        .map(|t| {
+            serde_json::from_str::<serde_json::Value>(&t)
+                .map_err(|e| UsageError::new_err(format!("from_config: not JSON: {e}")))
+        })
+        .transpose()?;
+    let req = rec::Request {
+        ensemble: ensemble.map(std::path::PathBuf::from),
+        candidates,
+        paths,
+        max_paths,
+        max,
+        min,
+        from,
+        max_step,
+        pick,
+        seed,
+        threads,
+        quick,
+        progress: false,
+    };
+    let failure = |f: rec::Failure| match f {
+        rec::Failure::Usage(m) => UsageError::new_err(m),
+        rec::Failure::Refused(m) => RefusedError::new_err(m),
+    };
+    rec::prepare(&req).map_err(failure)?;
+    let answer = py
+        .allow_threads(|| rec::answer(&req, None, |_| Ok(())))
+        .map_err(failure)?;
+    Ok(answer.json.to_string())
+}
+
 /// The built-in scenarios: `[(name, toml)]`.
 #[pyfunction]
 fn builtin_scenarios() -> Vec<(String, String)> {
@@ -704,6 +758,7 @@ fn _usdm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sweep_merge, m)?)?;
     m.add_function(wrap_pyfunction!(quote, m)?)?;
     m.add_function(wrap_pyfunction!(calibrate, m)?)?;
+    m.add_function(wrap_pyfunction!(recommend, m)?)?;
     m.add_function(wrap_pyfunction!(builtin_scenarios, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     Ok(())

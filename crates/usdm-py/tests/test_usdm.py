@@ -229,12 +229,13 @@ def test_calibrate_equals_the_cli(tmp_path):
     scenario.write_text('name = "short"\nduration = "2h"\nsample_every = "10m"\n'
                         '[market]\nxms_script = [["2h", 0.5]]\n')
     args = ["--fit", "agents.holders.share=0.1..0.9", "--target", "hours_below_097=..0.5",
+            "--set", "agents.holders.cohorts=10",
             "--paths", "2", "--budget", "6", "--restarts", "2", "--threads", "1"]
     code, v = cli("calibrate", str(scenario), *args, "--out", str(tmp_path / "cli"))
     assert code == 0, v
     c = usdm.calibrate(str(scenario), fit={"agents.holders.share": (0.1, 0.9)},
                        targets=["hours_below_097=..0.5"], paths=2, budget=6, restarts=2,
-                       threads=1)
+                       threads=1, held={"agents.holders.cohorts": 10})
     assert c.json["fit"] == v["fit"]
     assert c.json["per_restart"] == v["per_restart"]
     assert c.loss == v["loss"]
@@ -242,8 +243,33 @@ def test_calibrate_equals_the_cli(tmp_path):
     assert 0.1 <= c.values["agents.holders.share"] <= 0.9
     # The fitted scenario is the CLI's file, byte for byte.
     assert c.scenarios["short"] == (tmp_path / "cli" / "short.toml").read_text()
+    assert "cohorts = 10" in c.scenarios["short"], "the held field is in the fitted scenario"
     files = c.write(tmp_path / "py")
     assert Path(files[0]).read_text() == c.scenarios["short"]
     with pytest.raises(usdm.UsageError, match="no outcome"):
         usdm.calibrate(str(scenario), fit={"agents.holders.share": (0.1, 0.9)},
                        targets=["dilution=1.."], paths=2, budget=4, restarts=1)
+
+
+def test_recommend_equals_the_cli(tmp_path):
+    # Issue 23: the same search from Python and from the CLI (same candidates, paths, front).
+    short = tmp_path / "short.toml"
+    short.write_text('name = "short"\nduration = "2h"\nsample_every = "10m"\n'
+                     '[market]\nxms_script = [["2h", 0.5]]\n')
+    ensemble = tmp_path / "ensemble.toml"
+    ensemble.write_text('[[member]]\nscenario = "short.toml"\nweight = 1\ncalm = true\n')
+    args = ["--ensemble", str(ensemble), "--candidates", "5", "--paths", "2", "--max-paths", "4",
+            "--max", "p_death_spiral=50%", "--threads", "1"]
+    code, v = cli("recommend", *args, "--quiet", "--out", str(tmp_path / "cli"))
+    assert code == 0, v
+    r = usdm.recommend(ensemble=ensemble, candidates=5, paths=2, max_paths=4,
+                       max={"p_death_spiral": "50%"}, threads=1)
+    for key in ("front", "chosen", "instantiate", "configure", "paths_run", "space", "bounds"):
+        assert r.json[key] == v[key], key
+    front = r.front
+    assert list(front.index) == [c["id"] for c in v["front"]]
+    for name in usdm.Recommendation.OBJECTIVES:
+        assert (front[f"{name}_lo"] <= front[name]).all() and (front[name] <= front[f"{name}_hi"]).all()
+    assert r.instantiate["preset"] in ("mars", "mars-guarded", "frax")
+    with pytest.raises(usdm.UsageError, match="no objective"):
+        usdm.recommend(ensemble=ensemble, candidates=3, paths=1, max={"p_moon": 1})

@@ -16,6 +16,7 @@ pub mod market;
 pub mod metrics;
 pub mod montecarlo;
 pub mod provenance;
+pub mod recommend;
 pub mod reference;
 pub mod report;
 pub mod rng;

@@ -1705,6 +1705,19 @@ pub fn param_from_text(
     param_change(&ctx, key, &Spanned::new(0..0, v))
 }
 
+/// `tierN_mint_fee` or `tierN_redeem_fee` (N = 1 to 5): the tier, and true for the mint fee.
+fn tier_fee(key: &str) -> Option<(usdm_core::asset::Tier, bool)> {
+    let rest = key.strip_prefix("tier")?;
+    let (n, which) = rest.split_once('_')?;
+    let n: usize = n.parse().ok()?;
+    let tier = *usdm_core::asset::Tier::ALL.get(n.checked_sub(1)?)?;
+    match which {
+        "mint_fee" => Some((tier, true)),
+        "redeem_fee" => Some((tier, false)),
+        _ => None,
+    }
+}
+
 fn param_change(
     ctx: &Ctx,
     key: &str,
@@ -1776,6 +1789,15 @@ fn parse_param_change(
         "breaker_xms_minted" => ParamChange::BreakerXmsMinted(if off { None } else { Some(breaker()?) }),
         "ramp_max_daily_change" => ParamChange::RampMaxDailyChange(ratio()?),
         "ramp_min_seconds" => ParamChange::RampMinSeconds(dur(&field)?),
+        fee if tier_fee(fee).is_some() => {
+            let (tier, mint) = tier_fee(fee).expect("matched");
+            let fee = ratio()?;
+            if mint {
+                ParamChange::TierMintFee { tier, fee }
+            } else {
+                ParamChange::TierRedeemFee { tier, fee }
+            }
+        }
         "redemption_share_pricing" => ParamChange::RedemptionSharePricing(
             v.as_str()
                 .and_then(|s| s.parse().ok())
@@ -1785,7 +1807,7 @@ fn parse_param_change(
             return Err(ctx.err(
                 span,
                 &format!("protocol.params.{other}"),
-                "unknown parameter; accepted: xms_support_ratio, epoch, max_price_age, twap_window, redemption_delay, refresh_cooldown, min_cr, cr_step, price_band, breaker_redemption_outflow, breaker_xms_minted, ramp_max_daily_change, ramp_min_seconds, redemption_share_pricing",
+                "unknown parameter; accepted: xms_support_ratio, epoch, max_price_age, twap_window, redemption_delay, refresh_cooldown, min_cr, cr_step, price_band, breaker_redemption_outflow, breaker_xms_minted, ramp_max_daily_change, ramp_min_seconds, redemption_share_pricing, tierN_mint_fee, tierN_redeem_fee (N = 1 to 5)",
             ))
         }
     };

@@ -35,6 +35,8 @@ __all__ = [
     "sweep",
     "calibrate",
     "Calibration",
+    "recommend",
+    "Recommendation",
     "quote_mint",
     "quote_redeem",
     "quote_supply_cap",
@@ -472,6 +474,73 @@ def calibrate(
         pairs, preset, specs, list(targets or []), paths, budget, restarts, seed, threads, held_specs
     )
     return Calibration(text)
+
+
+class Recommendation:
+    """A finished ``usdm.recommend``: the Pareto front with every objective's 95% interval
+    (``front``, a DataFrame with ``*_lo`` and ``*_hi`` columns), the chosen candidate, the hub's
+    messages for it, and everything as ``usdm --json recommend`` prints it (``json``)."""
+
+    OBJECTIVES = ("p_death_spiral", "p_off_peg", "hours_off_peg_given_break", "p95_dilution",
+                  "capital_efficiency")
+
+    def __init__(self, text: str):
+        #: The result as ``usdm --json recommend`` prints it (``front.json``, without ``files``).
+        self.json: Dict[str, Any] = _json.loads(text)
+        #: The chosen candidate's id, or None when no candidate meets every bound.
+        self.chosen: Optional[int] = self.json["chosen"]
+        #: The hub's instantiate message for the chosen candidate (placeholders for addresses,
+        #: the XMS supply and code checksums).
+        self.instantiate: Optional[Dict[str, Any]] = self.json.get("instantiate")
+        #: Governance messages that set the chosen parameters after instantiation.
+        self.configure: List[Dict[str, Any]] = self.json.get("configure", [])
+        #: With ``from_config``: the messages that move the running hub to the chosen point.
+        self.governance: Optional[List[Dict[str, Any]]] = self.json.get("governance")
+
+    @property
+    def front(self) -> _pd.DataFrame:
+        """One row per candidate on the front or unresolved beside it: ``status``, the
+        parameters, and each objective with ``_lo`` and ``_hi``; indexed by candidate id."""
+        rows = []
+        for c in self.json["front"]:
+            row = {"id": c["id"], "status": c["status"], "paths_per_scenario": c["paths_per_scenario"]}
+            row.update(c["params"])
+            for name in self.OBJECTIVES:
+                o = c["objectives"][name]
+                row[name], row[f"{name}_lo"], row[f"{name}_hi"] = o["value"], o["lo"], o["hi"]
+            rows.append(row)
+        return _pd.DataFrame(rows).set_index("id")
+
+
+def recommend(
+    ensemble: Optional["_os.PathLike[str] | str"] = None,
+    candidates: Optional[int] = None,
+    paths: Optional[int] = None,
+    max_paths: Optional[int] = None,
+    max: Optional[Mapping[str, Any]] = None,
+    min: Optional[Mapping[str, Any]] = None,
+    from_config: Optional[Union[Mapping[str, Any], "_os.PathLike[str]", str]] = None,
+    max_step: Optional[Union[str, float]] = None,
+    pick: Optional[int] = None,
+    seed: int = 42,
+    threads: Optional[int] = None,
+    quick: bool = False,
+) -> Recommendation:
+    """Searches the governed parameters, as ``usdm recommend`` (same candidates, paths and
+    result): ``max={"p_death_spiral": "1%"}`` and ``min={"capital_efficiency": 0.5}`` bound
+    the objectives' intervals; ``from_config`` is the hub's ``config`` answer (a dict or a
+    JSON file) and ``max_step`` ("10%") the step limit from it. Runs on the local pool, GIL
+    released."""
+    spec = lambda m: [f"{k}={v}" for k, v in (m or {}).items()]
+    if from_config is not None and not isinstance(from_config, Mapping):
+        with open(_os.fspath(from_config)) as f:
+            from_config = _json.load(f)
+    text = _usdm.recommend(
+        None if ensemble is None else _os.fspath(ensemble), candidates, paths, max_paths,
+        spec(max), spec(min), None if from_config is None else _json.dumps(from_config),
+        None if max_step is None else str(max_step), pick, seed, threads, quick,
+    )
+    return Recommendation(text)
 
 
 def scenarios() -> Dict[str, str]:
