@@ -3,7 +3,8 @@
 #   - every built-in scenario's report, and a sweep's, rendered in headless Chromium and
 #     checked by rule (no overlapping or clipped labels, no empty chart or table, no NaN shown);
 #   - summary.json and sweep.json, and the same documents on stdout under --json, validated
-#     against schemas/*.schema.json;
+#     against schemas/*.schema.json; `usdm recommend --quick`'s front.json likewise, and its
+#     instantiate and governance messages against the contracts' committed schemas;
 #   - series.parquet (--series all) read back with pandas/pyarrow, with typed columns that
 #     match outcomes.csv path for path.
 # Needs the `sim` build of usdm (built here), python3 with venv, and Chromium (apt: chromium).
@@ -49,12 +50,17 @@ done
 "$usdm" --json simulate bank-run --preset frax --paths 20 --quiet --series all --out "$out/bank-run-frax" > "$out/bank-run-frax.stdout.json"
 "$usdm" --json sweep xms-crash --preset mars,mars-guarded --set breaker_xms_minted=off,0.005 --paths 20 --quiet --out "$out/sweep" > "$out/sweep.stdout.json"
 
+"$usdm" --json recommend --quick --quiet --out "$out/recommend" > "$out/recommend.stdout.json"
+
 echo "-- JSON against the schemas"
 "$py" scripts/check-schemas.py --self-test
 "$py" scripts/check-schemas.py "$out"/*/summary.json "$out"/sweep/sweep.json
 mapfile -t runs < <(ls "$out"/*.stdout.json | grep -v '/sweep.stdout.json$')
 "$py" scripts/check-schemas.py --schema summary "${runs[@]}"
 "$py" scripts/check-schemas.py --schema sweep "$out/sweep.stdout.json"
+# usdm recommend: the front, and the chosen point's messages against the contracts' schemas.
+"$py" scripts/check-schemas.py "$out"/recommend/front.json "$out"/recommend/instantiate.json "$out"/recommend/configure.json
+"$py" scripts/check-schemas.py --schema front "$out/recommend.stdout.json"
 
 echo "-- series.parquet read back with pandas"
 "$py" - "$out/bank-run-frax" <<'EOF'

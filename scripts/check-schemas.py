@@ -212,6 +212,24 @@ def self_test():
             expect(f"{name}: p_break.value = 1.5", kind,
                    mutated(doc, at + ["p_break", "value"], set_to(1.5)), False,
                    dotted(at + ["p_break", "value"]))
+    # usdm recommend's front.json, and the hub messages of the same example.
+    for path in sorted(EXAMPLES.glob("*front.json")):
+        doc = load_json(path)
+        name = path.relative_to(ROOT)
+        expect(f"{name} is valid", "front", doc, True)
+        expect(f"{name}: front[0].status = best", "front",
+               mutated(doc, ["front", 0, "status"], set_to("best")), False, "$.front[0].status")
+        expect(f"{name}: p_death_spiral.value written as a string", "front",
+               mutated(doc, ["front", 0, "objectives", "p_death_spiral", "value"], stringify),
+               False, "$.front[0].objectives.p_death_spiral.value")
+        if "instantiate" in doc:
+            expect(f"{name}: instantiate is the hub's InstantiateMsg", "hub-instantiate",
+                   doc["instantiate"], True)
+            expect(f"{name}: instantiate without its governor", "hub-instantiate",
+                   {k: v for k, v in doc["instantiate"].items() if k != "governor"}, False)
+            for i, m in enumerate(doc.get("configure", [])):
+                expect(f"{name}: configure[{i}] is a governance message", "governance-messages",
+                       m, True)
     for f in failures:
         print(f"FAIL {f}")
     print("self-test: " + ("failed" if failures else "passed"))

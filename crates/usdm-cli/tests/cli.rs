@@ -1068,6 +1068,18 @@ fn recommend_writes_a_front_and_messages_the_contracts_accept() {
     }
     assert!(read("front.csv").starts_with("id,status,paths_per_scenario,policy,"));
     assert!(read("report.html").contains("<svg"));
+    // Resumed from its checkpoint, the finished search runs no new path and gives the same
+    // front; a checkpoint of another search (another seed) is refused.
+    let mut resumed = base.to_vec();
+    resumed.push("--resume");
+    let again = json(&resumed);
+    assert_eq!(again["front"], v["front"]);
+    assert_eq!(again["paths_run"], v["paths_run"]);
+    assert_eq!(again["blocks_run"], 0, "nothing ran again");
+    resumed.extend(["--seed", "7"]);
+    let o = usdm(&resumed);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("another search"));
 
     // From the parameters in force, 10% at most: every value within 10% of mars-guarded's,
     // and a ratio change proposed as a ramp.

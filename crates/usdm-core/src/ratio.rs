@@ -20,9 +20,9 @@ pub enum RatioPolicy {
         /// Block time of the last refresh, if any.
         last_refresh: Option<u64>,
         /// A redemption ratio held apart from `cr` by governance, if any (the controller does
-        /// not move it). Absent from stored state unless set, so state written before it
-        /// existed reads unchanged.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// not move it). JSON state written before it existed (0.1's item, 0.2's parts) reads
+        /// as `None`.
+        #[serde(default)]
         redeem_cr: Option<Ratio>,
     },
 }

@@ -428,30 +428,64 @@ pub struct Interval {
     pub hi: f64,
 }
 
+/// Paths a scenario a candidate runs before the race may drop it.
+pub const MIN_PATHS_TO_DROP: u64 = 8;
+
 /// Bootstrap resamples for the intervals of means and quantiles.
 const BOOTSTRAP: usize = 300;
 
-/// The five objectives of one candidate from its paths in each member (`scores[m]`), with
-/// bootstrap intervals drawn from `seed` (proportions: Wilson, member by member, added with
-/// their weights, which can only widen the interval).
+/// A probability weighted over the members (`w`, summing to 1) and its 95% interval: the
+/// Wilson interval at the Kish effective sample size, 1 / sum(w^2 / n), so a weighted share
+/// of paths is as sure as the paths behind it allow (with one member, plain Wilson).
+pub fn weighted_proportion(
+    scores: &[Vec<PathScore>],
+    w: &[f64],
+    f: impl Fn(&PathScore) -> bool,
+) -> Interval {
+    let (mut p, mut inv_n, mut mass) = (0.0, 0.0, 0.0);
+    for (s, w) in scores.iter().zip(w) {
+        if s.is_empty() {
+            continue;
+        }
+        let n = s.len() as f64;
+        p += w * s.iter().filter(|x| f(x)).count() as f64 / n;
+        inv_n += w * w / n;
+        mass += w;
+    }
+    if mass == 0.0 {
+        return Interval {
+            value: f64::NAN,
+            lo: f64::NAN,
+            hi: f64::NAN,
+        };
+    }
+    let p = p / mass;
+    let n = mass * mass / inv_n;
+    let z2 = 1.959_963_984_540_054_f64.powi(2);
+    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    let half = (z2 * (p * (1.0 - p) / n + z2 / (4.0 * n * n))).sqrt() / (1.0 + z2 / n);
+    Interval {
+        value: p,
+        lo: if p == 0.0 {
+            0.0
+        } else {
+            (centre - half).clamp(0.0, p)
+        },
+        hi: if p == 1.0 {
+            1.0
+        } else {
+            (centre + half).clamp(p, 1.0)
+        },
+    }
+}
+
+/// The five objectives of one candidate from its paths in each member (`scores[m]`):
+/// proportions with [`weighted_proportion`]'s interval, the rest with bootstrap intervals
+/// drawn from `seed` (paths resampled within each member).
 pub fn objectives(members: &[Member], scores: &[Vec<PathScore>], seed: u64) -> [Interval; 5] {
     let total: f64 = members.iter().map(|m| m.weight).sum();
     let w: Vec<f64> = members.iter().map(|m| m.weight / total).collect();
-    let prop = |f: fn(&PathScore) -> bool| {
-        let (mut v, mut lo, mut hi) = (0.0, 0.0, 0.0);
-        for (s, w) in scores.iter().zip(&w) {
-            let n = s.len() as u64;
-            if n == 0 {
-                continue;
-            }
-            let k = s.iter().filter(|p| f(p)).count() as u64;
-            let (a, b) = wilson(k, n);
-            v += w * k as f64 / n as f64;
-            lo += w * a;
-            hi += w * b;
-        }
-        Interval { value: v, lo, hi }
-    };
+    let prop = |f: fn(&PathScore) -> bool| weighted_proportion(scores, &w, f);
     let stats = |s: &[Vec<PathScore>]| -> [f64; 3] {
         // Hours off the peg given it went off: members' conditional means, weighted among
         // the members where some path went off.
@@ -918,9 +952,13 @@ pub fn recommend(
             })
             .collect();
         let status = classify(&objs, &config.bounds);
-        for (i, s) in status.iter().enumerate() {
-            if matches!(s, Status::Dominated | Status::Infeasible) {
-                state.dropped[i] = true;
+        // Intervals from a handful of paths (bootstrap ones especially) are too unsure to
+        // drop on: a candidate runs at least MIN_PATHS_TO_DROP paths a scenario first.
+        if target >= MIN_PATHS_TO_DROP.min(config.max_paths) {
+            for (i, s) in status.iter().enumerate() {
+                if matches!(s, Status::Dominated | Status::Infeasible) {
+                    state.dropped[i] = true;
+                }
             }
         }
         save(&state)?;
@@ -1365,6 +1403,23 @@ mod tests {
         // Capital efficiency from the calm member alone.
         assert_eq!(o[4].value, 0.5);
         assert_eq!((o[4].lo, o[4].hi), (0.5, 0.5), "no spread, no width");
+    }
+
+    #[test]
+    fn weighted_proportions_use_the_effective_sample_size() {
+        // One member: plain Wilson.
+        let one = vec![vec![score(false, 1.0, 1.0); 20]];
+        let i = weighted_proportion(&one, &[1.0], |p| p.spiral);
+        let (lo, hi) = wilson(0, 20);
+        assert_eq!((i.value, i.lo), (0.0, lo));
+        assert!((i.hi - hi).abs() < 1e-12);
+        // Two members of 20 paths weighted equally: as sure as 40 paths.
+        let two = vec![vec![score(false, 1.0, 1.0); 20]; 2];
+        let i = weighted_proportion(&two, &[0.5, 0.5], |p| p.spiral);
+        assert!((i.hi - wilson(0, 40).1).abs() < 1e-12);
+        // Weighted 3:1, the effective size is 20 / (0.625) = 32.
+        let i = weighted_proportion(&two, &[0.75, 0.25], |p| p.spiral);
+        assert!((i.hi - wilson(0, 32).1).abs() < 1e-12);
     }
 
     #[test]
