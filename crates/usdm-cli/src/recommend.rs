@@ -137,7 +137,7 @@ pub fn recommend(a: &RecommendArgs, json: bool) -> CliResult<()> {
         last_save = Some(std::time::Instant::now());
         save_checkpoint(&checkpoint, c)
     };
-    let answer = rec::answer(&req, resume, save).map_err(failure)?;
+    let answer = rec::answer(&req, resume, save, None).map_err(failure)?;
     let r = &answer.recommendation;
     // The final state, whatever the save interval skipped.
     save_checkpoint(&checkpoint, &r.checkpoint).map_err(CliError::new)?;

@@ -1057,6 +1057,32 @@ fn recommend_writes_a_front_and_messages_the_contracts_accept() {
             }
         }
     }
+    // The chosen candidate's paths are `usdm simulate` with its flags and the search's seed,
+    // path for path: the same counts of broken, off-peg and spiralling paths.
+    let chosen = &v["chosen_candidate"];
+    let n = chosen["paths_per_scenario"].as_u64().unwrap().to_string();
+    let flags: Vec<String> = chosen["simulate"]
+        .as_str()
+        .unwrap()
+        .split(' ')
+        .map(str::to_string)
+        .collect();
+    let mut sim: Vec<&str> = vec![
+        "simulate",
+        file.to_str().unwrap(),
+        "--paths",
+        &n,
+        "--seed",
+        "42",
+    ];
+    sim.extend(flags.iter().map(String::as_str));
+    let resim_out = dir.join("resim");
+    sim.extend(["--quiet", "--out", resim_out.to_str().unwrap()]);
+    let resim = json(&sim);
+    let split = &chosen["scenarios"][0];
+    for k in ["p_break", "p_off_peg", "p_death_spiral"] {
+        assert_eq!(split[k]["value"], resim["summary"][k]["value"], "{k}");
+    }
     let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap();
     let inst: usdm_interface::hub::InstantiateMsg =
         cosmwasm_std::from_json(read("instantiate.json").as_bytes()).unwrap();

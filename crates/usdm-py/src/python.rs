@@ -678,58 +678,85 @@ fn calibrate(
     Ok(v.to_string())
 }
 
-/// A search for governed parameters (`usdm recommend`): the CLI's flags as arguments
-/// (`from_config` the hub's `config` answer as JSON text); returns `front.json`'s document as
-/// JSON text (without `files`), the chosen point's messages in it.
-#[pyfunction]
-#[pyo3(signature = (ensemble, candidates, paths, max_paths, max, min, from_config, max_step, pick, seed, threads, quick))]
-#[allow(clippy::too_many_arguments)]
-fn recommend(
-    py: Python<'_>,
-    ensemble: Option<String>,
-    candidates: Option<usize>,
-    paths: Option<u64>,
-    max_paths: Option<u64>,
-    max: Vec<String>,
-    min: Vec<String>,
-    from_config: Option<String>,
-    max_step: Option<String>,
-    pick: Option<usize>,
-    seed: u64,
-    threads: Option<usize>,
-    quick: bool,
-) -> PyResult<String> {
-    use usdm_sim::recommend as rec;
-    let from = from_config
-        .map(|t| {
-            serde_json::from_str::<serde_json::Value>(&t)
-                .map_err(|e| UsageError::new_err(format!("from_config: not JSON: {e}")))
-        })
-        .transpose()?;
-    let req = rec::Request {
-        ensemble: ensemble.map(std::path::PathBuf::from),
-        candidates,
-        paths,
-        max_paths,
-        max,
-        min,
-        from,
-        max_step,
-        pick,
-        seed,
-        threads,
-        quick,
+/// A `usdm recommend` request from the JSON object the Python wrapper builds: the CLI's flags
+/// by name (`from` is the hub's `config` answer itself).
+fn recommend_request(text: &str) -> PyResult<usdm_sim::recommend::Request> {
+    let v: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| UsageError::new_err(format!("the request is not JSON: {e}")))?;
+    let strings = |k: &str| -> Vec<String> {
+        v[k].as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let uint = |k: &str| v[k].as_u64();
+    Ok(usdm_sim::recommend::Request {
+        ensemble: v["ensemble"].as_str().map(std::path::PathBuf::from),
+        candidates: uint("candidates").map(|x| x as usize),
+        paths: uint("paths"),
+        max_paths: uint("max_paths"),
+        max: strings("max"),
+        min: strings("min"),
+        from: Some(v["from"].clone()).filter(|x| !x.is_null()),
+        max_step: v["max_step"].as_str().map(str::to_string),
+        pick: uint("pick").map(|x| x as usize),
+        seed: uint("seed").unwrap_or(42),
+        threads: uint("threads").map(|x| x as usize),
+        quick: v["quick"].as_bool().unwrap_or(false),
         progress: false,
-    };
-    let failure = |f: rec::Failure| match f {
-        rec::Failure::Usage(m) => UsageError::new_err(m),
-        rec::Failure::Refused(m) => RefusedError::new_err(m),
-    };
-    rec::prepare(&req).map_err(failure)?;
+    })
+}
+
+fn recommend_failure(f: usdm_sim::recommend::Failure) -> PyErr {
+    match f {
+        usdm_sim::recommend::Failure::Usage(m) => UsageError::new_err(m),
+        usdm_sim::recommend::Failure::Refused(m) => RefusedError::new_err(m),
+    }
+}
+
+/// A search for governed parameters (`usdm recommend`), `request` a JSON object of the CLI's
+/// flags; `executor`, if given, is called with each batch of jobs (JSON `[[candidate, member,
+/// path], ...]`) and returns their scores (JSON, in job order): how the search runs on Ray.
+/// Returns `front.json`'s document as JSON text (without `files`).
+#[pyfunction]
+#[pyo3(signature = (request, executor=None))]
+fn recommend(py: Python<'_>, request: String, executor: Option<PyObject>) -> PyResult<String> {
+    use usdm_sim::recommend as rec;
+    let req = recommend_request(&request)?;
+    rec::prepare(&req).map_err(recommend_failure)?;
     let answer = py
-        .allow_threads(|| rec::answer(&req, None, |_| Ok(())))
-        .map_err(failure)?;
+        .allow_threads(|| match executor {
+            None => rec::answer(&req, None, |_| Ok(()), None),
+            Some(f) => {
+                let mut exec = |jobs: &[rec::Job]| -> Result<Vec<rec::PathScore>, String> {
+                    let text = serde_json::to_string(jobs).map_err(|e| e.to_string())?;
+                    let out: String = Python::with_gil(|py| {
+                        f.call1(py, (text,)).and_then(|r| r.extract::<String>(py))
+                    })
+                    .map_err(|e| format!("the executor failed: {e}"))?;
+                    serde_json::from_str(&out).map_err(|e| format!("the executor's scores: {e}"))
+                };
+                rec::answer(&req, None, |_| Ok(()), Some(&mut exec))
+            }
+        })
+        .map_err(recommend_failure)?;
     Ok(answer.json.to_string())
+}
+
+/// The scores of some of a search's jobs (JSON `[[candidate, member, path], ...]`), run here on
+/// one thread: a Ray task's share of a round. Returns them as JSON, in job order.
+#[pyfunction]
+fn recommend_paths(py: Python<'_>, request: String, jobs: String) -> PyResult<String> {
+    let req = recommend_request(&request)?;
+    let jobs: Vec<usdm_sim::recommend::Job> =
+        serde_json::from_str(&jobs).map_err(|e| UsageError::new_err(format!("jobs: {e}")))?;
+    let scores = py
+        .allow_threads(|| usdm_sim::recommend::paths_of(&req, &jobs))
+        .map_err(recommend_failure)?;
+    serde_json::to_string(&scores).map_err(|e| RefusedError::new_err(e.to_string()))
 }
 
 /// The built-in scenarios: `[(name, toml)]`.
@@ -759,6 +786,7 @@ fn _usdm(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(quote, m)?)?;
     m.add_function(wrap_pyfunction!(calibrate, m)?)?;
     m.add_function(wrap_pyfunction!(recommend, m)?)?;
+    m.add_function(wrap_pyfunction!(recommend_paths, m)?)?;
     m.add_function(wrap_pyfunction!(builtin_scenarios, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     Ok(())

@@ -74,3 +74,16 @@ def test_a_panic_in_a_ray_task_fails_the_task_not_the_worker(cluster):
     # The workers carry on: a distributed run after it still works.
     r = usdm.simulate(SHORT, preset="mars", paths=4, seed=1, backend="ray", chunk=2, progress=False)
     assert len(r.outcomes) == 4
+
+
+def test_a_distributed_recommend_equals_the_local_one(cluster, tmp_path):
+    # Issue 23: the same search on Ray, each round's paths as tasks, gives the local front.
+    (tmp_path / "short.toml").write_text('name = "short"\nduration = "2h"\nsample_every = "10m"\n'
+                                         '[market]\nxms_script = [["2h", 0.5]]\n')
+    ensemble = tmp_path / "ensemble.toml"
+    ensemble.write_text('[[member]]\nscenario = "short.toml"\nweight = 1\ncalm = true\n')
+    args = dict(ensemble=ensemble, candidates=5, paths=2, max_paths=4)
+    local = usdm.recommend(**args)
+    dist = usdm.recommend(**args, backend="ray")
+    for key in ("front", "chosen", "instantiate", "configure", "paths_run", "blocks_run"):
+        assert dist.json[key] == local.json[key], key

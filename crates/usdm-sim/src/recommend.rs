@@ -808,6 +808,84 @@ fn fingerprint(members: &[Member], candidates: &[Candidate], config: &RecommendC
     })
 }
 
+/// One unit of the race's work: candidate, ensemble member, path index.
+pub type Job = (usize, usize, u64);
+
+/// Runs a batch of jobs somewhere else (a Ray cluster) and returns their scores in job order;
+/// the race runs them on the local pool without one.
+pub type Executor<'a> = dyn FnMut(&[Job]) -> Result<Vec<PathScore>, String> + Send + 'a;
+
+/// Every candidate's parameter changes in every member's scenario (its block length).
+pub fn all_changes(
+    members: &[Member],
+    candidates: &[Candidate],
+) -> Result<Vec<Vec<Vec<ParamChange>>>, String> {
+    candidates
+        .iter()
+        .map(|c| {
+            members
+                .iter()
+                .map(|m| c.changes(m.scenario.block_seconds))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("candidate {}: {e}", c.id))
+        })
+        .collect()
+}
+
+/// Runs `jobs` on the local pool (`threads`): each (candidate, member) warmed up once, each
+/// path from stream `path` of `seed` in every scenario, so a job gives the same score wherever
+/// it runs, and a candidate's paths in a scenario are `usdm simulate SCENARIO --seed SEED
+/// --paths N` with its flags, path for path.
+pub fn run_jobs(
+    members: &[Member],
+    candidates: &[Candidate],
+    changes: &[Vec<Vec<ParamChange>>],
+    jobs: &[Job],
+    seed: u64,
+    threads: Option<usize>,
+    pb: &indicatif::ProgressBar,
+) -> Result<Vec<PathScore>, String> {
+    let options = RunOptions {
+        check_invariants: false,
+        keep_series: false,
+    };
+    let mut pairs: Vec<(usize, usize)> = jobs.iter().map(|&(i, m, _)| (i, m)).collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    montecarlo::with_threads(threads, || {
+        let setups: Vec<((usize, usize), Arc<Setup>)> = pairs
+            .into_par_iter()
+            .map(|(i, m)| {
+                let scenario = members
+                    .get(m)
+                    .ok_or("no such ensemble member")?
+                    .scenario
+                    .clone();
+                let c = candidates.get(i).ok_or("no such candidate")?;
+                Setup::new(scenario, c.preset(), &changes[i][m])
+                    .map(|s| ((i, m), Arc::new(s)))
+                    .map_err(|e| format!("candidate {} in {}: {e}", c.id, members[m].scenario.name))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        jobs.par_iter()
+            .map(|&(i, m, p)| {
+                let setup = setups
+                    .iter()
+                    .find(|(k, _)| *k == (i, m))
+                    .map(|(_, s)| s.clone())
+                    .ok_or("a job without its setup")?;
+                let s = &members[m].scenario;
+                let metrics = World::new(setup, seed, p, options)
+                    .run()
+                    .map_err(|e| e.to_string())?;
+                pb.inc(s.blocks);
+                let hours = (s.blocks * s.block_seconds) as f64 / 3600.0;
+                Ok(PathScore::of(&metrics.outcome, hours))
+            })
+            .collect::<Result<Vec<_>, String>>()
+    })
+}
+
 /// Runs the race. `resume` continues a checkpoint of the same search; `save` is called with
 /// the state after each batch (write it to a file to resume later).
 pub fn recommend(
@@ -817,6 +895,7 @@ pub fn recommend(
     config: &RecommendConfig,
     resume: Option<Checkpoint>,
     mut save: impl FnMut(&Checkpoint) -> Result<(), String>,
+    mut exec: Option<&mut Executor<'_>>,
 ) -> Result<Recommendation, String> {
     let started = Instant::now();
     let n = candidates.len();
@@ -834,20 +913,7 @@ pub fn recommend(
     };
     let paths_before: u64 = state.scores.iter().flatten().map(|s| s.len() as u64).sum();
     // Every candidate's changes, checked before anything runs.
-    let changes: Vec<Vec<Vec<ParamChange>>> = candidates
-        .iter()
-        .map(|c| {
-            members
-                .iter()
-                .map(|m| c.changes(m.scenario.block_seconds))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| format!("candidate {}: {e}", c.id))
-        })
-        .collect::<Result<_, _>>()?;
-    let options = RunOptions {
-        check_invariants: false,
-        keep_series: false,
-    };
+    let changes = all_changes(members, &candidates)?;
     let mut blocks_run = 0u64;
     let mut target = config.paths.max(1);
     loop {
@@ -886,56 +952,30 @@ pub fn recommend(
             if jobs.is_empty() {
                 continue;
             }
-            let setups: Vec<((usize, usize), Arc<Setup>)> =
-                montecarlo::with_threads(config.threads, || {
-                    let pairs: Vec<(usize, usize)> = {
-                        let mut v: Vec<(usize, usize)> =
-                            jobs.iter().map(|&(i, m, _)| (i, m)).collect();
-                        v.dedup();
-                        v
-                    };
-                    pairs
-                        .into_par_iter()
-                        .map(|(i, m)| {
-                            Setup::new(
-                                members[m].scenario.clone(),
-                                candidates[i].preset(),
-                                &changes[i][m],
-                            )
-                            .map(|s| ((i, m), Arc::new(s)))
-                            .map_err(|e| {
-                                format!(
-                                    "candidate {} in {}: {e}",
-                                    candidates[i].id, members[m].scenario.name
-                                )
-                            })
-                        })
-                        .collect::<Result<Vec<_>, String>>()
-                })?;
-            let setup_of = |i: usize, m: usize| {
-                setups
-                    .iter()
-                    .find(|(k, _)| *k == (i, m))
-                    .map(|(_, s)| s.clone())
-                    .expect("a setup for every job")
+            let scores = match exec.as_mut() {
+                Some(f) => f(&jobs)?,
+                None => run_jobs(
+                    members,
+                    &candidates,
+                    &changes,
+                    &jobs,
+                    config.seed,
+                    config.threads,
+                    &pb,
+                )?,
             };
-            let seed = config.seed;
-            let done: Vec<(usize, usize, u64, PathScore)> =
-                montecarlo::with_threads(config.threads, || {
-                    jobs.par_iter()
-                        .map(|&(i, m, p)| {
-                            let setup = setup_of(i, m);
-                            let s = &members[m].scenario;
-                            let metrics =
-                                World::new(setup, seed.wrapping_add(m as u64), p, options)
-                                    .run()
-                                    .map_err(|e| e.to_string())?;
-                            pb.inc(s.blocks);
-                            let hours = (s.blocks * s.block_seconds) as f64 / 3600.0;
-                            Ok((i, m, p, PathScore::of(&metrics.outcome, hours)))
-                        })
-                        .collect::<Result<Vec<_>, String>>()
-                })?;
+            if scores.len() != jobs.len() {
+                return Err(format!(
+                    "the executor returned {} scores for {} paths",
+                    scores.len(),
+                    jobs.len()
+                ));
+            }
+            let done: Vec<(usize, usize, u64, PathScore)> = jobs
+                .iter()
+                .zip(scores)
+                .map(|(&(i, m, p), s)| (i, m, p, s))
+                .collect();
             for (i, m, p, score) in done {
                 debug_assert_eq!(state.scores[i][m].len() as u64, p);
                 state.scores[i][m].push(score);
@@ -1239,12 +1279,16 @@ pub fn move_messages(
     out
 }
 
+/// The parameters in force (as `--set` values), the ramp's daily limit and its shortest
+/// length.
+pub type InForce = (Vec<(String, String)>, f64, u64);
+
 /// The parameters in force, read from the hub's `config` query answer (as `--set` values),
 /// and its ramp limits (`ramp_max_daily_change`, `ramp_min_seconds`).
 pub fn values_in_force(
     config: &Value,
     space: &[Dim],
-) -> Result<(Vec<(String, String)>, f64, u64), String> {
+) -> Result<InForce, String> {
     let params = config
         .get("params")
         .ok_or("the file is not the hub's `config` answer: no `params`")?;
@@ -1595,7 +1639,7 @@ pub fn prepare(
         Vec<Member>,
         Vec<Dim>,
         Vec<Candidate>,
-        Option<(Vec<(String, String)>, f64, u64)>,
+        Option<InForce>,
     ),
     Failure,
 > {
@@ -1670,15 +1714,34 @@ pub fn prepare(
     Ok((config, members, space, candidates, in_force))
 }
 
-/// Runs a request: the search, then the chosen point's messages.
+/// The scores of `jobs` of `req`'s search, run here on one thread: what a Ray task runs for
+/// its share of a round (the same scores as a local run, path for path).
+pub fn paths_of(req: &Request, jobs: &[Job]) -> Result<Vec<PathScore>, Failure> {
+    let (config, members, _, candidates, _) = prepare(req)?;
+    let changes = all_changes(&members, &candidates).map_err(Failure::Usage)?;
+    run_jobs(
+        &members,
+        &candidates,
+        &changes,
+        jobs,
+        config.seed,
+        Some(1),
+        &indicatif::ProgressBar::hidden(),
+    )
+    .map_err(Failure::Refused)
+}
+
+/// Runs a request: the search, then the chosen point's messages (`exec` runs the paths
+/// elsewhere, e.g. on Ray; none: the local pool).
 pub fn answer(
     req: &Request,
     resume: Option<Checkpoint>,
     save: impl FnMut(&Checkpoint) -> Result<(), String>,
+    exec: Option<&mut Executor<'_>>,
 ) -> Result<Answer, Failure> {
     let (config, members, space, candidates, in_force) = prepare(req)?;
-    let mut r =
-        recommend(&members, candidates, space, &config, resume, save).map_err(Failure::Refused)?;
+    let mut r = recommend(&members, candidates, space, &config, resume, save, exec)
+        .map_err(Failure::Refused)?;
     if let Some(p) = req.pick {
         r.chosen = Some(p);
     }

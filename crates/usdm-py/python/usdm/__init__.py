@@ -525,22 +525,32 @@ def recommend(
     seed: int = 42,
     threads: Optional[int] = None,
     quick: bool = False,
+    backend: str = "local",
 ) -> Recommendation:
     """Searches the governed parameters, as ``usdm recommend`` (same candidates, paths and
     result): ``max={"p_death_spiral": "1%"}`` and ``min={"capital_efficiency": 0.5}`` bound
     the objectives' intervals; ``from_config`` is the hub's ``config`` answer (a dict or a
-    JSON file) and ``max_step`` ("10%") the step limit from it. Runs on the local pool, GIL
-    released."""
+    JSON file) and ``max_step`` ("10%") the step limit from it. ``backend="ray"`` runs each
+    round's paths as Ray tasks on the cluster ``ray.init()`` connected to (started locally if
+    none); the result is the local run's. The GIL is released while the search runs."""
     spec = lambda m: [f"{k}={v}" for k, v in (m or {}).items()]
     if from_config is not None and not isinstance(from_config, Mapping):
         with open(_os.fspath(from_config)) as f:
             from_config = _json.load(f)
-    text = _usdm.recommend(
-        None if ensemble is None else _os.fspath(ensemble), candidates, paths, max_paths,
-        spec(max), spec(min), None if from_config is None else _json.dumps(from_config),
-        None if max_step is None else str(max_step), pick, seed, threads, quick,
-    )
-    return Recommendation(text)
+    request = _json.dumps({
+        "ensemble": None if ensemble is None else _os.path.abspath(_os.fspath(ensemble)),
+        "candidates": candidates, "paths": paths, "max_paths": max_paths,
+        "max": spec(max), "min": spec(min), "from": from_config,
+        "max_step": None if max_step is None else str(max_step), "pick": pick,
+        "seed": seed, "threads": threads, "quick": quick,
+    })
+    if backend == "local":
+        return Recommendation(_usdm.recommend(request))
+    if backend == "ray":
+        from . import _ray
+
+        return Recommendation(_usdm.recommend(request, _ray.recommend_executor(request)))
+    raise UsageError(f"backend '{backend}': accepted: local, ray")
 
 
 def scenarios() -> Dict[str, str]:

@@ -91,3 +91,34 @@ def sweep(text, is_json, axes, paths, seed, until_ci, max_paths, command, progre
     return _usdm.sweep_merge(
         text, is_json, axes, paths, seed, until_ci, max_paths, points, workers, elapsed, command
     )
+
+
+def recommend_executor(request, chunk=8):
+    """The executor ``usdm.recommend(backend="ray")`` hands the search: each batch of jobs
+    (candidate, member, path) split into tasks of ``chunk`` paths of one (candidate, member),
+    run on the cluster, the scores returned in job order."""
+    import json
+
+    ray = _ray()
+
+    @ray.remote(num_cpus=1)
+    def task(jobs):
+        return _usdm.recommend_paths(request, json.dumps(jobs))
+
+    def run(jobs_text):
+        jobs = json.loads(jobs_text)
+        groups, current = [], []
+        for j in jobs:
+            if current and (len(current) >= chunk or current[-1][:2] != j[:2]):
+                groups.append(current)
+                current = []
+            current.append(j)
+        if current:
+            groups.append(current)
+        refs = [task.remote(g) for g in groups]
+        scores = []
+        for r in refs:
+            scores.extend(json.loads(ray.get(r)))
+        return json.dumps(scores)
+
+    return run
