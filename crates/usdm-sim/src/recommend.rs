@@ -1285,10 +1285,7 @@ pub type InForce = (Vec<(String, String)>, f64, u64);
 
 /// The parameters in force, read from the hub's `config` query answer (as `--set` values),
 /// and its ramp limits (`ramp_max_daily_change`, `ramp_min_seconds`).
-pub fn values_in_force(
-    config: &Value,
-    space: &[Dim],
-) -> Result<InForce, String> {
+pub fn values_in_force(config: &Value, space: &[Dim]) -> Result<InForce, String> {
     let params = config
         .get("params")
         .ok_or("the file is not the hub's `config` answer: no `params`")?;
