@@ -55,7 +55,7 @@ done
 echo "-- JSON against the schemas"
 "$py" scripts/check-schemas.py --self-test
 "$py" scripts/check-schemas.py "$out"/*/summary.json "$out"/sweep/sweep.json
-mapfile -t runs < <(ls "$out"/*.stdout.json | grep -v '/sweep.stdout.json$')
+mapfile -t runs < <(ls "$out"/*.stdout.json | grep -v -e '/sweep.stdout.json$' -e '/recommend.stdout.json$')
 "$py" scripts/check-schemas.py --schema summary "${runs[@]}"
 "$py" scripts/check-schemas.py --schema sweep "$out/sweep.stdout.json"
 # usdm recommend: the front, and the chosen point's messages against the contracts' schemas.

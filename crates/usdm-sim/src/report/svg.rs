@@ -140,7 +140,8 @@ fn hour_ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
     out
 }
 
-/// A short label for a number: 1.2k, 3.4M, 5B, 0.0001, 1e-9.
+/// A short label for a number: 1.2k, 3.4M, 5B, 7T, 1e20 (beyond a thousand trillion, where a
+/// suffix would run to a dozen digits), 0.0001, 1e-9.
 pub fn short(x: f64) -> String {
     let a = x.abs();
     if !x.is_finite() {
@@ -156,7 +157,9 @@ pub fn short(x: f64) -> String {
             s
         }
     };
-    if a >= 1e12 {
+    if a >= 1e15 {
+        format!("{x:.0e}")
+    } else if a >= 1e12 {
         format!("{}T", trim(format!("{:.2}", x / 1e12)))
     } else if a >= 1e9 {
         format!("{}B", trim(format!("{:.2}", x / 1e9)))
@@ -1175,6 +1178,9 @@ mod tests {
     fn short_labels_read_like_money() {
         assert_eq!(short(1_500_000.0), "1.5M");
         assert_eq!(short(18e9), "18B");
+        assert_eq!(short(3.2e12), "3.2T");
+        // Beyond a thousand trillion (a supply minted to its limit): an exponent, not 12 digits.
+        assert_eq!(short(1e20), "1e20");
         assert_eq!(short(0.995), "0.995");
         assert_eq!(short(0.0001), "1e-4");
         assert_eq!(short(f64::NAN), "-");
