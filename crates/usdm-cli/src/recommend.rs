@@ -174,15 +174,10 @@ pub fn recommend(a: &RecommendArgs, json: bool) -> CliResult<()> {
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
-    let names: Vec<String> = r
-        .ensemble
-        .iter()
-        .map(|(n, w, c)| format!("{n} ({w}{})", if *c { ", calm" } else { "" }))
-        .collect();
     println!(
         "{} candidates over {}: {} paths, {:.0} s",
         r.candidates.len(),
-        names.join(", "),
+        r.ensemble_label(),
         r.paths_run,
         r.elapsed.as_secs_f64()
     );

@@ -1050,6 +1050,26 @@ pub fn recommend(
     })
 }
 
+/// How many of a candidate's paths in one scenario broke the peg, went off it, spiralled.
+struct Split {
+    paths: usize,
+    broke: usize,
+    off_peg: usize,
+    spiral: usize,
+}
+
+impl Split {
+    fn of(s: &[PathScore]) -> Split {
+        let count = |f: fn(&PathScore) -> bool| s.iter().filter(|p| f(p)).count();
+        Split {
+            paths: s.len(),
+            broke: count(|p| p.broke),
+            off_peg: count(|p| p.off_peg),
+            spiral: count(|p| p.spiral),
+        }
+    }
+}
+
 fn interval_json(i: &Interval) -> Value {
     let f = |x: f64| if x.is_finite() { json!(x) } else { Value::Null };
     json!({"value": f(i.value), "lo": f(i.lo), "hi": f(i.hi)})
@@ -1070,18 +1090,18 @@ impl Recommendation {
             .iter()
             .zip(&self.scores[i])
             .map(|((name, ..), s)| {
-                let count = |f: fn(&PathScore) -> bool| s.iter().filter(|p| f(p)).count();
+                let x = Split::of(s);
                 let p = |k: usize| {
-                    let (lo, hi) = wilson(k as u64, s.len() as u64);
-                    let n = s.len().max(1) as f64;
-                    json!({"value": k as f64 / n, "lo": if lo.is_finite() { json!(lo) } else { Value::Null }, "hi": if hi.is_finite() { json!(hi) } else { Value::Null }})
+                    let (lo, hi) = wilson(k as u64, x.paths as u64);
+                    let f = |v: f64| if v.is_finite() { json!(v) } else { Value::Null };
+                    json!({"value": k as f64 / x.paths.max(1) as f64, "lo": f(lo), "hi": f(hi)})
                 };
                 json!({
                     "scenario": name,
-                    "paths": s.len(),
-                    "p_break": p(count(|p| p.broke)),
-                    "p_off_peg": p(count(|p| p.off_peg)),
-                    "p_death_spiral": p(count(|p| p.spiral)),
+                    "paths": x.paths,
+                    "p_break": p(x.broke),
+                    "p_off_peg": p(x.off_peg),
+                    "p_death_spiral": p(x.spiral),
                 })
             })
             .collect();
@@ -1115,6 +1135,15 @@ impl Recommendation {
                 .then(a.cmp(&b))
         });
         v
+    }
+
+    /// The ensemble in words: `calm (weight 0.5, calm), btc-crash (weight 0.125), ...`.
+    pub fn ensemble_label(&self) -> String {
+        self.ensemble
+            .iter()
+            .map(|(n, w, c)| format!("{n} (weight {w}{})", if *c { ", calm" } else { "" }))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// `front.json`: the search, the front and the unresolved candidates, the chosen one.
@@ -1882,13 +1911,10 @@ pub fn report_html(r: &Recommendation) -> String {
             .iter()
             .zip(&r.scores[i])
             .map(|((n, ..), s)| {
-                let k = |f: fn(&PathScore) -> bool| s.iter().filter(|p| f(p)).count();
+                let x = Split::of(s);
                 format!(
                     "{n}: broke {}/{}, off peg {}, spiral {}",
-                    k(|p| p.broke),
-                    s.len(),
-                    k(|p| p.off_peg),
-                    k(|p| p.spiral)
+                    x.broke, x.paths, x.off_peg, x.spiral
                 )
             })
             .collect();
@@ -1907,11 +1933,7 @@ pub fn report_html(r: &Recommendation) -> String {
             )
         })
         .collect();
-    let ensemble: Vec<String> = r
-        .ensemble
-        .iter()
-        .map(|(n, w, c)| format!("{n} (weight {w}{})", if *c { ", calm" } else { "" }))
-        .collect();
+    let ensemble = r.ensemble_label();
     format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>usdm recommend</title>
 <style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1400px}}table{{border-collapse:collapse;font-size:13px}}td,th{{border:1px solid #ccc;padding:4px 6px;vertical-align:top}}code{{font-size:12px}}.charts{{display:flex;gap:2em;flex-wrap:wrap}}</style></head><body>
@@ -1924,7 +1946,7 @@ pub fn report_html(r: &Recommendation) -> String {
 </body></html>
 "#,
         n = r.candidates.len(),
-        ens = esc(&ensemble.join(", ")),
+        ens = esc(&ensemble),
         paths = r.paths_run,
         secs = r.elapsed.as_secs_f64(),
         c1 = chart(0, 4),
